@@ -1,0 +1,147 @@
+"""All settings in one place, with help text, from layered sources.
+
+Priority, lowest first: defaults here < a TOML file (``CENSUS_CONFIG`` or ``./census.toml``) <
+environment variables ``CENSUS_*`` < values a CLI command passes explicitly.
+Thresholds of the scoring table are *not* settings: they live in the ruleset file.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from scanner.errors import ConfigError, Problem
+
+DEFAULT_DB_FILE = "census.db"
+
+
+def parse_host_map(text: str) -> dict[str, tuple[str, int]]:
+    """Parse ``host=127.0.0.1:port,…`` (like ``curl --resolve``) into {host: (ip, port)}.
+
+    A ``*.suffix`` host matches every name under that suffix.
+    """
+    mapping: dict[str, tuple[str, int]] = {}
+    for raw in text.split(","):
+        entry = raw.strip()
+        if not entry:
+            continue
+        host, sep, target = entry.partition("=")
+        ip, colon, port = target.rpartition(":")
+        if not sep or not colon or not host.strip() or not port.isdigit():
+            raise ValueError(f"host map entry {entry!r} is not host=ip:port")
+        mapping[host.strip().lower()] = (ip.strip("[]"), int(port))
+    return mapping
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CENSUS_", extra="forbid")
+
+    database_url: str = Field(
+        default=f"sqlite:///{DEFAULT_DB_FILE}",
+        description="SQLAlchemy URL of the database; a SQLite file by default, "
+        "postgresql+psycopg://… for scale.",
+    )
+    host_map: str = Field(
+        default="",
+        description="host=ip:port,… — connect these host names to these addresses instead of "
+        "DNS (the simulated farm and tests). '*.example.gov.cn=127.0.0.1:8080' maps a suffix.",
+    )
+    user_agent: str = Field(
+        default="GovCensusBot/0.1 (+government website census; contact your supervising office)",
+        description="User-Agent sent with every request, so site staff can recognise the scanner.",
+    )
+    page_timeout: float = Field(
+        default=15.0,
+        description="Seconds a page may take to load completely before it counts as not opened "
+        "(the table's 15-second rule).",
+    )
+    connect_timeout: float = Field(default=10.0, description="Seconds to establish a connection.")
+    max_body_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        description="Bodies larger than this are cut off and recorded as too large.",
+    )
+    per_host_connections: int = Field(
+        default=2, description="At most this many open connections to one host."
+    )
+    per_host_rate: float = Field(
+        default=4.0, description="At most this many requests per second to one host."
+    )
+    verify_tls: bool = Field(
+        default=True,
+        description="Verify TLS certificates. An invalid certificate is recorded as a 'tls' "
+        "failure either way when verification is on.",
+    )
+    extra_ca_file: str = Field(
+        default="",
+        description="A PEM file of extra certificate authorities to trust (the farm's test CA).",
+    )
+
+    @field_validator("host_map")
+    @classmethod
+    def _check_host_map(cls, value: str) -> str:
+        parse_host_map(value)
+        return value
+
+    @property
+    def host_map_parsed(self) -> dict[str, tuple[str, int]]:
+        return parse_host_map(self.host_map)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls))
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads ``CENSUS_CONFIG`` or ``./census.toml`` when present (table ``[census]`` or top level)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]):
+        super().__init__(settings_cls)
+        self.path = Path(os.environ.get("CENSUS_CONFIG", "census.toml"))
+        self.data: dict[str, Any] = {}
+        if self.path.is_file():
+            try:
+                raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
+            except tomllib.TOMLDecodeError as exc:
+                raise ConfigError(Problem(str(self.path), "", "", str(exc))) from exc
+            self.data = raw.get("census", raw)
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.data.items()}
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build settings, turning validation errors into a ConfigError that names the field."""
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                file="settings (CENSUS_* environment or census.toml)",
+                location="",
+                field=".".join(str(p) for p in err["loc"]),
+                message=err["msg"],
+            )
+            for err in exc.errors()
+        ]
+        raise ConfigError(problems) from exc
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
