@@ -1,0 +1,57 @@
+"""Assembles the command groups; errors reach people here as one clean line and exit code 2."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from scanner.cli import db as db_cmd
+from scanner.cli import demo as demo_cmd
+from scanner.cli import later as later_cmd
+from scanner.cli import sites as sites_cmd
+from scanner.cli.output import console_err
+from scanner.errors import CensusError, NotYetAvailable
+
+app = typer.Typer(
+    name="census",
+    help=(
+        "Check government websites the way the 2015 census (全国政府网站普查评分表) scores them: "
+        "homepage availability, broken links, column freshness, answers to citizens' messages, "
+        "service guides — and a 合格/不合格 verdict with evidence."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+# Operators: set up the database and the register of sites.
+app.add_typer(db_cmd.app, name="db", rich_help_panel="Operators: setup")
+app.add_typer(sites_cmd.app, name="sites", rich_help_panel="Operators: setup")
+# Measuring: what the scanner does to sites.
+later_cmd.register(app)
+app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except NotYetAvailable as exc:
+        console_err.print(f"[yellow]尚未提供 (not yet available):[/] {exc}")
+        sys.exit(3)
+    except CensusError as exc:
+        console_err.print(f"[red]错误:[/] {exc}")
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        console_err.print("[red]已中止 (aborted)[/]")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,83 @@
+"""Commands whose work lands in later issues: listed honestly, each says what it will do.
+
+Each entry moves to its own module when its issue lands; until then it exits with code 3 and a
+clear "not yet" message instead of pretending to work.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from scanner.errors import NotYetAvailable
+
+PENDING: dict[str, tuple[str, str, str]] = {
+    # name: (help, panel, which piece of work brings it)
+    "probe": (
+        "(not yet) Probe homepages now (one round) and show a site's probe week.",
+        "Measuring",
+        "availability monitoring (issue 3)",
+    ),
+    "monitor": (
+        "(not yet) Run the scheduler: ≥20 homepage probe rounds a day, nightly scans and scoring.",
+        "Measuring",
+        "availability monitoring (issue 3) and the whole schedule (issue 7)",
+    ),
+    "scan": (
+        "(not yet) Crawl a site (or all) and check every link, column and guide.",
+        "Measuring",
+        "site crawl and link checks (issue 6)",
+    ),
+    "inspect": (
+        "(not yet) Show what the scanner reads from one page (items, dates, links) as JSON.",
+        "Measuring",
+        "column freshness (issue 4)",
+    ),
+    "columns": (
+        "(not yet) Discover a site's columns from its homepage for an operator to accept.",
+        "Operators: setup",
+        "column freshness (issue 4)",
+    ),
+    "review": (
+        "(not yet) The 人工复核 queue: list, confirm or dismiss findings a machine cannot decide.",
+        "Officials",
+        "interaction, services and content checks (issue 5)",
+    ),
+    "score": (
+        "(not yet) Compute scorecards for one site or all at a monitoring point.",
+        "Officials",
+        "the scoring engine (issue 7)",
+    ),
+    "scorecard": (
+        "(not yet) Show one site's scorecard (table, JSON or the official xlsx layout).",
+        "Officials",
+        "the scoring engine (issue 7)",
+    ),
+    "report": (
+        "(not yet) 抽查 sampling and the 政府网站监管年度报表 statistics.",
+        "Officials",
+        "the 抽查 statistics (issue 7)",
+    ),
+    "serve": (
+        "(not yet) Web pages for looking up and reviewing scorecards.",
+        "Officials",
+        "the web interface",
+    ),
+}
+
+
+def _pending(name: str, which: str) -> typer.models.CommandFunctionType:
+    def command(ctx: typer.Context) -> None:
+        raise NotYetAvailable(f"'census {name}' arrives with {which}.")
+
+    command.__name__ = name
+    return command
+
+
+def register(app: typer.Typer) -> None:
+    for name, (help_text, panel, which) in PENDING.items():
+        app.command(
+            name,
+            help=help_text,
+            rich_help_panel=panel,
+            context_settings={"allow_extra_args": True, "ignore_unknown_options": True},
+        )(_pending(name, which))

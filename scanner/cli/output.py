@@ -1,0 +1,16 @@
+"""Shared console objects so every command prints the same way (and tests can capture it)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.console import Console
+
+console = Console(highlight=False, soft_wrap=True)
+console_err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """JSON for machines: UTF-8 Chinese as-is, stable key order as given, no colour."""
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))

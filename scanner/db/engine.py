@@ -1,0 +1,114 @@
+"""Engines, sessions and migrations: the only place that knows which database is in use."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from scanner.errors import StorageError
+
+
+def migrations_dir() -> Path:
+    """Where the Alembic scripts are: the installed package, or ``migrations/`` in a checkout."""
+    spec = importlib.util.find_spec("census_migrations")
+    if spec and spec.origin:
+        return Path(spec.origin).parent
+    return Path(__file__).resolve().parents[2] / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite") and ":memory:" not in url:
+        db_file = url.split("///", 1)[-1]
+        if db_file:
+            Path(db_file).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str, revision: str = "head") -> None:
+    """Create or upgrade the database schema to ``revision``."""
+    try:
+        command.upgrade(alembic_config(url), revision)
+    except SQLAlchemyError as exc:
+        raise StorageError(f"could not upgrade the database at {url}: {exc}") from exc
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision(url: str) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(url)).get_current_head()
+
+
+def require_current(engine: Engine) -> None:
+    """Refuse to work on a database that is missing or behind the code, with the fix in the text."""
+    url = engine.url.render_as_string(hide_password=False)
+    have = current_revision(engine)
+    want = head_revision(url)
+    if have != want:
+        state = "has no schema" if have is None else f"is at revision {have}, code wants {want}"
+        raise StorageError(
+            f"the database {engine.url.render_as_string()} {state}; run 'census db upgrade'"
+        )
+
+
+class Database:
+    """An engine plus a session factory; sessions commit as a whole or not at all."""
+
+    def __init__(self, url: str, **engine_kwargs: Any):
+        self.url = url
+        self.engine = make_engine(url, **engine_kwargs)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back entirely on any error."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def upgrade(self) -> None:
+        upgrade(self.url)
+
+    def check_current(self) -> None:
+        require_current(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,417 @@
+"""The database schema: the registry (organisations, sites, columns) and the fact tables.
+
+Facts are what probes observed, stored as-is; scoring reads them for a window and a monitoring
+point. Every schema change is an Alembic migration under ``migrations/`` (a test checks that
+the models and the migrations agree).
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Store the readable value, not the Python name; non-native so SQLite and PostgreSQL agree.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        values_callable=lambda e: [m.value for m in e],
+        validate_strings=True,
+        length=24,
+    )
+
+
+class OrgLevel(enum.StrEnum):
+    COUNTRY = "country"
+    PROVINCE = "province"
+    CITY = "city"
+    COUNTY = "county"
+
+
+class SiteType(enum.StrEnum):
+    PORTAL = "portal"  # 政府门户网站
+    DEPARTMENT = "department"  # 部门网站
+    SPECIAL = "special"  # 专项网站
+
+
+class SiteStatus(enum.StrEnum):
+    RUNNING = "running"
+    CLOSED = "closed"
+    MERGED = "merged"
+
+
+class ColumnCategory(enum.StrEnum):
+    NEWS = "news"
+    NOTICE = "notice"
+    POLICY = "policy"
+    PERSONNEL = "personnel"
+    PLANNING = "planning"
+    OTHER_INFO = "other_info"
+    CONSULT = "consult"
+    REPORT = "report"
+    SURVEY = "survey"
+    INTERVIEW = "interview"
+    GUIDE = "guide"
+    ONLINE_SYSTEM = "online_system"
+
+
+class ColumnSource(enum.StrEnum):
+    CONFIG = "config"
+    DISCOVERED = "discovered"
+
+
+class FailureKind(enum.StrEnum):
+    """Why a visit failed; a fixed taxonomy so ratios and evidence never depend on free text."""
+
+    DNS = "dns"
+    CONNECT = "connect"
+    TLS = "tls"
+    TIMEOUT = "timeout"
+    HTTP_STATUS = "http_status"
+    EMPTY = "empty"
+    TOO_LARGE = "too_large"
+    REDIRECT_LOOP = "redirect_loop"
+    PROTOCOL = "protocol"
+
+
+class RoundStatus(enum.StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+    INVALID = "invalid"  # canaries failed or the loop was late: probes kept, not counted
+    MISSED = "missed"  # the monitor was not running when the round was due
+
+
+class LinkVerdict(enum.StrEnum):
+    OK = "ok"
+    BROKEN = "broken"
+    UNDETERMINED = "undetermined"
+
+
+class FindingStatus(enum.StrEnum):
+    CANDIDATE = "candidate"
+    CONFIRMED = "confirmed"
+    DISMISSED = "dismissed"
+
+
+class Organisation(Base):
+    """A node of the supervising hierarchy (国务院办公厅 → 省 → 市 → 县)."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[OrgLevel] = mapped_column(_enum(OrgLevel, "org_level"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+
+    parent: Mapped[Organisation | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Organisation]] = relationship(back_populates="parent")
+    sites: Mapped[list[Site]] = relationship(back_populates="organisation")
+
+
+class Site(Base):
+    """One government website, keyed by its 网站标识码."""
+
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)  # 网站标识码
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000))
+    host_org: Mapped[str] = mapped_column(String(200), default="")  # 主办单位
+    type: Mapped[SiteType] = mapped_column(_enum(SiteType, "site_type"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    icp: Mapped[str] = mapped_column(String(100), default="")
+    police: Mapped[str] = mapped_column(String(100), default="")  # 公安机关备案号
+    status: Mapped[SiteStatus] = mapped_column(
+        _enum(SiteStatus, "site_status"), default=SiteStatus.RUNNING
+    )
+    opened_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    merged_on: Mapped[date | None] = mapped_column(Date)
+    merged_into: Mapped[str | None] = mapped_column(String(32))  # 标识码 of the absorbing site
+    # None: detect from the homepage; True/False: set by the operator in the registry.
+    navigation_only: Mapped[bool | None] = mapped_column(Boolean)
+    # Extra host names that belong to the site (crawled as its own pages).
+    own_hosts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="sites")
+    columns: Mapped[list[Column]] = relationship(
+        back_populates="site", cascade="all, delete-orphan", order_by="Column.id"
+    )
+
+
+class Column(Base):
+    """A 栏目 (or online system) of a site, with the category its update window comes from."""
+
+    __tablename__ = "columns"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_columns_site_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    url: Mapped[str] = mapped_column(String(1000))
+    category: Mapped[ColumnCategory] = mapped_column(_enum(ColumnCategory, "column_category"))
+    exempt: Mapped[bool] = mapped_column(Boolean, default=False)
+    static: Mapped[bool] = mapped_column(Boolean, default=False)  # other_info marked "static"
+    selector: Mapped[str | None] = mapped_column(String(500))  # CSS override for the list
+    source: Mapped[ColumnSource] = mapped_column(
+        _enum(ColumnSource, "column_source"), default=ColumnSource.CONFIG
+    )
+
+    site: Mapped[Site] = relationship(back_populates="columns")
+
+
+# ---------------------------------------------------------------- availability facts
+
+
+class ProbeRound(Base):
+    """One scheduled round of homepage probes; invalid rounds are kept but not counted."""
+
+    __tablename__ = "probe_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheduled_for: Mapped[datetime] = mapped_column(DateTime(timezone=True), unique=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[RoundStatus] = mapped_column(_enum(RoundStatus, "round_status"))
+    canaries_ok: Mapped[bool | None] = mapped_column(Boolean)
+    loop_lag_ms: Mapped[float | None] = mapped_column(Float)
+    invalid_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class ProbeResult(Base):
+    """One visit of one homepage."""
+
+    __tablename__ = "probe_results"
+    __table_args__ = (
+        UniqueConstraint("round_id", "site_id", name="uq_probe_results_round_id_site_id"),
+        Index("ix_probe_results_site_started", "site_id", "started_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("probe_rounds.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    failure: Mapped[FailureKind | None] = mapped_column(_enum(FailureKind, "failure_kind"))
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(String(1000))
+    bytes: Mapped[int | None] = mapped_column(Integer)
+    total_ms: Mapped[float | None] = mapped_column(Float)
+    dns_ms: Mapped[float | None] = mapped_column(Float)
+    connect_ms: Mapped[float | None] = mapped_column(Float)
+    tls_ms: Mapped[float | None] = mapped_column(Float)
+    first_byte_ms: Mapped[float | None] = mapped_column(Float)
+    body_ms: Mapped[float | None] = mapped_column(Float)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# ---------------------------------------------------------------- crawl and link facts
+
+
+class Scan(Base):
+    """One crawl of one site (pages, links, columns); resumable by id."""
+
+    __tablename__ = "scans"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(24), default="running")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class Page(Base):
+    __tablename__ = "pages"
+    __table_args__ = (UniqueConstraint("scan_id", "url", name="uq_pages_scan_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    status: Mapped[int | None] = mapped_column(Integer)
+    depth: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LinkCheck(Base):
+    """The verdict on one distinct link target within one scan."""
+
+    __tablename__ = "link_checks"
+    __table_args__ = (UniqueConstraint("scan_id", "target", name="uq_link_checks_scan_id_target"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
+    target: Mapped[str] = mapped_column(String(2000))
+    verdict: Mapped[LinkVerdict] = mapped_column(_enum(LinkVerdict, "link_verdict"))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    failure: Mapped[str] = mapped_column(String(40), default="")
+    on_homepage: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LinkOccurrence(Base):
+    """Where a checked target was found: the evidence an official follows by hand."""
+
+    __tablename__ = "link_occurrences"
+    __table_args__ = (
+        UniqueConstraint("link_id", "page_url", "tag", name="uq_link_occurrences_link_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("link_checks.id", ondelete="CASCADE"))
+    page_url: Mapped[str] = mapped_column(String(2000))
+    tag: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+# ---------------------------------------------------------------- column facts
+
+
+class ColumnSnapshot(Base):
+    """What one read of a column's list page showed."""
+
+    __tablename__ = "column_snapshots"
+    __table_args__ = (Index("ix_column_snapshots_column_taken", "column_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"))
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    readable: Mapped[bool] = mapped_column(Boolean)
+    blank: Mapped[bool] = mapped_column(Boolean, default=False)
+    exempt_note: Mapped[str] = mapped_column(Text, default="")
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    newest_date: Mapped[date | None] = mapped_column(Date)
+    newest_title: Mapped[str] = mapped_column(Text, default="")
+    newest_url: Mapped[str] = mapped_column(String(2000), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+
+
+class ColumnItem(Base):
+    """An entry seen in a column (or on the homepage when column_id is null), once per URL."""
+
+    __tablename__ = "column_items"
+    __table_args__ = (
+        UniqueConstraint("site_id", "column_id", "url", name="uq_column_items_site_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    column_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"))
+    on_homepage: Mapped[bool] = mapped_column(Boolean, default=False)
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    published_on: Mapped[date | None] = mapped_column(Date)
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Message(Base):
+    """A citizen's letter or message in a consult column, with when it was asked and answered."""
+
+    __tablename__ = "messages"
+    __table_args__ = (UniqueConstraint("column_id", "url", name="uq_messages_column_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    asked_on: Mapped[date | None] = mapped_column(Date)
+    answered_on: Mapped[date | None] = mapped_column(Date)
+    state: Mapped[str] = mapped_column(String(24), default="unknown")  # answered/open/unknown
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# ---------------------------------------------------------------- review and scoring
+
+
+class Finding(Base):
+    """Something a human must confirm before it counts (人工复核)."""
+
+    __tablename__ = "findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    status: Mapped[FindingStatus] = mapped_column(
+        _enum(FindingStatus, "finding_status"), default=FindingStatus.CANDIDATE
+    )
+    page_url: Mapped[str] = mapped_column(String(2000), default="")
+    excerpt: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FindingEvent(Base):
+    """Audit trail of every change of a finding's status."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(
+        ForeignKey("findings.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reviewer: Mapped[str] = mapped_column(String(100))
+    old_status: Mapped[str | None] = mapped_column(String(24))
+    new_status: Mapped[str] = mapped_column(String(24))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class Scorecard(Base):
+    """A computed scorecard, kept with the ruleset version it was computed under."""
+
+    __tablename__ = "scorecards"
+    __table_args__ = (
+        UniqueConstraint("site_id", "at", "ruleset", name="uq_scorecards_site_id_at_ruleset"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
+    at: Mapped[date] = mapped_column(Date)
+    ruleset: Mapped[str] = mapped_column(String(100))
+    ruleset_version: Mapped[str] = mapped_column(String(40))
+    qualified: Mapped[bool] = mapped_column(Boolean)
+    provisional: Mapped[bool] = mapped_column(Boolean)
+    total_deduction: Mapped[float] = mapped_column(Float)
+    body: Mapped[dict[str, object]] = mapped_column(JSON)
+    computed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
