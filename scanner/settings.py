@@ -105,7 +105,7 @@ class Settings(BaseSettings):
 
 
 class _TomlSource(PydanticBaseSettingsSource):
-    """Reads ``CENSUS_CONFIG`` or ``./census.toml`` when present (table ``[census]`` or top level)."""
+    """Reads ``CENSUS_CONFIG`` or ``./census.toml`` if present (table ``[census]`` or top level)."""
 
     def __init__(self, settings_cls: type[BaseSettings]):
         super().__init__(settings_cls)

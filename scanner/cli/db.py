@@ -10,13 +10,18 @@ from scanner.cli.context import open_database
 from scanner.cli.output import console
 from scanner.db.engine import current_revision, head_revision
 
-app = typer.Typer(help="Create or upgrade the database (SQLite by default, PostgreSQL by URL).",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Create or upgrade the database (SQLite by default, PostgreSQL by URL).",
+    no_args_is_help=True,
+)
 
 DatabaseOpt = Annotated[
     str | None,
-    typer.Option("--database-url", envvar="CENSUS_DATABASE_URL",
-                 help="SQLAlchemy URL; default a SQLite file census.db."),
+    typer.Option(
+        "--database-url",
+        envvar="CENSUS_DATABASE_URL",
+        help="SQLAlchemy URL; default a SQLite file census.db.",
+    ),
 ]
 
 
@@ -25,8 +30,10 @@ def upgrade(database_url: DatabaseOpt = None) -> None:
     """Create the database or bring it up to the newest schema."""
     db = open_database(database_url, check=False)
     db.upgrade()
-    console.print(f"数据库已升级到最新版本 (revision {current_revision(db.engine)}): "
-                  f"{db.engine.url.render_as_string()}")
+    console.print(
+        f"数据库已升级到最新版本 (revision {current_revision(db.engine)}): "
+        f"{db.engine.url.render_as_string()}"
+    )
 
 
 @app.command()

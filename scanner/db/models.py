@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from scanner.http.failures import FailureKind
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -89,20 +91,6 @@ class ColumnCategory(enum.StrEnum):
 class ColumnSource(enum.StrEnum):
     CONFIG = "config"
     DISCOVERED = "discovered"
-
-
-class FailureKind(enum.StrEnum):
-    """Why a visit failed; a fixed taxonomy so ratios and evidence never depend on free text."""
-
-    DNS = "dns"
-    CONNECT = "connect"
-    TLS = "tls"
-    TIMEOUT = "timeout"
-    HTTP_STATUS = "http_status"
-    EMPTY = "empty"
-    TOO_LARGE = "too_large"
-    REDIRECT_LOOP = "redirect_loop"
-    PROTOCOL = "protocol"
 
 
 class RoundStatus(enum.StrEnum):

@@ -1,0 +1,86 @@
+"""The one place that builds HTTP clients: host map, User-Agent, timeouts, TLS trust.
+
+Probes and the crawler receive a client built here and never build their own, so tests can pass
+``transport=httpx.MockTransport(...)`` or point the host map at the simulated farm.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import certifi
+import httpcore
+import httpx
+
+from scanner.http.hostmap import HostMap, HostMapBackend
+from scanner.settings import Settings
+
+
+class _MappedTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport with our network backend underneath (for the host map)."""
+
+    def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits, host_map: HostMap):
+        super().__init__(verify=ssl_context, limits=limits)
+        # httpx does not take a network backend; rebuild its pool with the same options plus ours.
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=HostMapBackend(host_map),
+        )
+
+
+def ssl_context_for(settings: Settings) -> ssl.SSLContext:
+    if not settings.verify_tls:
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        return ctx
+    ctx = ssl.create_default_context(cafile=certifi.where())
+    if settings.extra_ca_file:
+        ctx.load_verify_locations(cafile=settings.extra_ca_file)
+    return ctx
+
+
+def build_client(
+    settings: Settings,
+    *,
+    transport: httpx.AsyncBaseTransport | None = None,
+    max_connections: int = 200,
+    follow_redirects: bool = True,
+    max_redirects: int = 10,
+    host_map_exclusive: bool | None = None,
+) -> httpx.AsyncClient:
+    """An AsyncClient configured from settings.
+
+    ``host_map_exclusive`` (default: true whenever a host map is set) makes hosts outside the map
+    fail as DNS errors, so a test or demo pointed at the farm can never reach the internet.
+    """
+    timeout = httpx.Timeout(settings.page_timeout, connect=settings.connect_timeout)
+    headers = {
+        "User-Agent": settings.user_agent,
+        "Accept": "text/html,application/xhtml+xml,*/*;q=0.8",
+        "Accept-Language": "zh-CN,zh;q=0.9",
+    }
+    if transport is None:
+        mapping = settings.host_map_parsed
+        exclusive = bool(mapping) if host_map_exclusive is None else host_map_exclusive
+        limits = httpx.Limits(
+            max_connections=max_connections, max_keepalive_connections=max_connections
+        )
+        transport = _MappedTransport(
+            ssl_context=ssl_context_for(settings),
+            limits=limits,
+            host_map=HostMap(mapping, exclusive=exclusive),
+        )
+    return httpx.AsyncClient(
+        transport=transport,
+        headers=headers,
+        timeout=timeout,
+        follow_redirects=follow_redirects,
+        max_redirects=max_redirects,
+        trust_env=False,
+    )

@@ -1,0 +1,118 @@
+"""Fetching one resource completely, within a deadline, without reading more than a cap.
+
+httpx's timeouts are per phase (a read timeout restarts with every chunk), so a body that
+trickles in would never time out; the whole fetch runs under one deadline instead — the census
+counts a page as not opened when it has not *fully loaded* within 15 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+
+import httpx
+
+from scanner.errors import (
+    ConnectFailed,
+    DNSFailed,
+    ProbeError,
+    ProbeTimeout,
+    ProtocolFailed,
+    TLSFailed,
+)
+from scanner.http.charset import decode_html
+from scanner.http.failures import FailureKind, classify_exception
+from scanner.http.limits import HostLimiter
+
+_ERRORS: dict[FailureKind, type[ProbeError]] = {
+    FailureKind.DNS: DNSFailed,
+    FailureKind.CONNECT: ConnectFailed,
+    FailureKind.TLS: TLSFailed,
+    FailureKind.TIMEOUT: ProbeTimeout,
+}
+
+
+class FetchFailed(ProbeError):
+    """The resource could not be fetched; ``kind`` says why, in the fixed taxonomy."""
+
+    def __init__(self, kind: FailureKind, detail: str, elapsed_ms: float):
+        super().__init__(f"{kind.value}: {detail}")
+        self.kind = kind.value
+        self.failure = kind
+        self.detail = detail
+        self.elapsed_ms = elapsed_ms
+
+
+def error_class(kind: FailureKind) -> type[ProbeError]:
+    return _ERRORS.get(kind, ProtocolFailed)
+
+
+@dataclass
+class Fetched:
+    url: str
+    final_url: str
+    status: int
+    headers: httpx.Headers
+    content: bytes
+    truncated: bool
+    elapsed_ms: float
+    redirects: list[str] = field(default_factory=list)
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "")
+
+    def text(self) -> tuple[str, str]:
+        """Decoded body and the encoding used (header, meta, UTF-8, GB18030)."""
+        return decode_html(self.content, self.content_type)
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    deadline: float,
+    max_bytes: int,
+    method: str = "GET",
+    limiter: HostLimiter | None = None,
+    headers: dict[str, str] | None = None,
+) -> Fetched:
+    """Fetch ``url`` completely within ``deadline`` seconds, reading at most ``max_bytes``."""
+    started = time.perf_counter()
+    host = httpx.URL(url).host
+    try:
+        async with AsyncExitStack() as stack:
+            if limiter is not None:
+                await stack.enter_async_context(limiter.slot(host))
+            async with asyncio.timeout(deadline):
+                response = await stack.enter_async_context(
+                    client.stream(method, url, headers=headers)
+                )
+                chunks: list[bytes] = []
+                size = 0
+                truncated = False
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                        truncated = True
+                        break
+                    chunks.append(chunk)
+    except (httpx.HTTPError, TimeoutError, OSError) as exc:
+        elapsed = (time.perf_counter() - started) * 1000
+        kind = classify_exception(exc)
+        raise FetchFailed(kind, str(exc) or type(exc).__name__, elapsed) from exc
+    elapsed = (time.perf_counter() - started) * 1000
+    content = b"".join(chunks)
+    return Fetched(
+        url=url,
+        final_url=str(response.url),
+        status=response.status_code,
+        headers=response.headers,
+        content=content,
+        truncated=truncated,
+        elapsed_ms=elapsed,
+        redirects=[str(r.url) for r in response.history],
+    )

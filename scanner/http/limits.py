@@ -1,0 +1,69 @@
+"""Politeness per host: a cap on open connections, a request rate, and back-off that only
+ever slows a host down (429/503 with Retry-After), never speeds it up."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from email.utils import parsedate_to_datetime
+
+from asyncio_throttle import Throttler
+
+
+def retry_after_seconds(value: str | None, *, default: float, cap: float = 3600.0) -> float:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return default
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), cap)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, min(when.timestamp() - time.time(), cap))
+
+
+class _HostState:
+    def __init__(self, connections: int, rate: float):
+        self.semaphore = asyncio.Semaphore(connections)
+        # asyncio-throttle counts whole requests per period: express fractional rates via period.
+        if rate >= 1:
+            self.throttler = Throttler(rate_limit=int(rate), period=1.0)
+        else:
+            self.throttler = Throttler(rate_limit=1, period=1.0 / rate)
+        self.not_before = 0.0  # monotonic time before which no request may start
+
+
+class HostLimiter:
+    """Hands out request slots per host; shared by every task that talks to that host."""
+
+    def __init__(self, connections_per_host: int = 2, requests_per_second: float = 4.0):
+        if connections_per_host < 1 or requests_per_second <= 0:
+            raise ValueError("per-host connections must be ≥ 1 and the rate > 0")
+        self.connections = connections_per_host
+        self.rate = requests_per_second
+        self._hosts: dict[str, _HostState] = {}
+
+    def _state(self, host: str) -> _HostState:
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._hosts[host] = _HostState(self.connections, self.rate)
+        return state
+
+    @asynccontextmanager
+    async def slot(self, host: str) -> AsyncIterator[None]:
+        state = self._state(host.lower())
+        async with state.semaphore:
+            delay = state.not_before - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await state.throttler.acquire()
+            yield
+
+    def back_off(self, host: str, seconds: float) -> None:
+        """Hold the host for ``seconds`` from now; a shorter hold never shortens a longer one."""
+        state = self._state(host.lower())
+        state.not_before = max(state.not_before, time.monotonic() + seconds)
