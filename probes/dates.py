@@ -1,0 +1,263 @@
+"""A fast grammar for the dates Chinese government pages print.
+
+One compiled regular expression finds every date-looking span in a text; calendar validation and
+context checks (labels before, clocks and versions around) then keep or drop each one. The
+grammar covers what list and article pages actually show, so ``dateparser`` is only a fallback
+(`parse_date_fallback`) for the odd form it misses and never runs on the hot path.
+
+Year-less dates (``[01-05]``, ``01-05``, ``1月5日``) are resolved by `resolve_yearless`: the
+latest year that puts the date on or before an *anchor* day. The anchor is the scan day
+``as_of``, unless the other, year-bearing dates of the same list are all from earlier years;
+then it is 31 December of the newest such year (never after ``as_of``). A resolved date is never
+in the future.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+__all__ = [
+    "DateMatch",
+    "anchor_for",
+    "find_dates",
+    "first_date",
+    "parse_date",
+    "parse_date_fallback",
+    "resolve_yearless",
+]
+
+# Full-width digits and punctuation become ASCII one-for-one, so match offsets stay valid.
+_NORMALISE = str.maketrans(
+    "０１２３４５６７８９－／．：［］　",
+    "0123456789-/.:[] ",
+)
+
+_HAN_DIGITS = {
+    "〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0,
+    "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}  # fmt: skip
+_HAN = "〇零○Ｏ0O一二三四五六七八九"
+
+# Optional time of day after a date: " 10:30", "T10:30:15", " 10时30分".
+_TIME = r"(?:\s{0,3}T?(?P<H>[01]?\d|2[0-3])[:时](?P<M>[0-5]\d)分?(?::(?P<S>[0-5]\d)秒?)?)?"
+_YEAR = r"(?:19[7-9]\d|20\d\d)"
+_NOT_AFTER_NUM = r"(?![0-9]|[.\-/][0-9])"
+
+_DATE_RE = re.compile(
+    r"(?:"
+    # 2024-01-05, 2024/1/5, 2024.01.05 (same separator twice)
+    rf"(?<![0-9A-Za-z.\-/])(?P<y>{_YEAR})\s?(?P<s>[-/.])\s?(?P<m>\d{{1,2}})\s?(?P=s)\s?"
+    rf"(?P<d>\d{{1,2}}){_NOT_AFTER_NUM}"
+    # 2024年1月5日 (日 may be missing when nothing numeric follows)
+    rf"|(?<![0-9A-Za-z])(?P<cy>{_YEAR})\s*年\s*(?P<cm>\d{{1,2}})\s*月\s*(?P<cd>\d{{1,2}})"
+    r"(?:\s*[日号]|(?![0-9]))"
+    # 二〇二四年一月五日
+    rf"|(?P<hy>[{_HAN}]{{4}})\s*年\s*(?P<hm>[一二三四五六七八九十]{{1,2}})\s*月"
+    r"\s*(?P<hd>[一二三四五六七八九十]{1,3})\s*[日号]"
+    # [01-05], (1.5), 【01-05】: year-less inside brackets
+    r"|(?<=[\[【（(〔])\s?(?P<bm>\d{1,2})\s?[-/.]\s?(?P<bd>\d{1,2})\s?(?=[\]】）)〕])"
+    # 01-05, 01/05: bare year-less needs two digits each
+    r"|(?<![0-9A-Za-z.\-/:])(?P<um>\d\d)[-/](?P<ud>\d\d)(?![0-9]|[.\-/:][0-9])"
+    # 1月5日
+    r"|(?<![0-9年])(?P<jm>\d{1,2})\s*月\s*(?P<jd>\d{1,2})\s*[日号]"
+    r")" + _TIME
+)
+
+# A label right before a date marks it as the page's or entry's own date.
+_LABEL_RE = re.compile(
+    r"(?:发布|更新|成文|发文|印发|生成|公开|公布|信息|录入|提交|留言|来信|回复|答复|办结|受理|创建)?"
+    r"(?:时间|日期)\s*[:：]?\s*[\[【（(]?\s*$"
+)
+# A live clock in the page header: "今天是2024年1月5日 星期五".
+_CLOCK_BEFORE_RE = re.compile(r"(?:今天是|今天|今日|当前时间|现在时间|现在是|北京时间)\s*[:：]?\s*$")
+_CLOCK_AFTER_RE = re.compile(r"^\s{0,3}(?:星期|周|礼拜)[一二三四五六日天]")
+_VERSION_BEFORE_RE = re.compile(r"(?:版本|版本号|[Vv]ersion|[Vv]er\.?|[Vv])\s*[:：]?\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class DateMatch:
+    """One date found in a text; ``year`` is None for year-less forms."""
+
+    start: int
+    end: int
+    year: int | None
+    month: int
+    day: int
+    clock: time | None = None
+    labelled: bool = False
+    decoy: bool = False
+
+    @property
+    def full(self) -> bool:
+        return self.year is not None
+
+    def to_date(self, as_of: date | None = None, anchor: date | None = None) -> date | None:
+        """The calendar date; year-less forms need ``as_of`` (or an explicit anchor)."""
+        if self.year is not None:
+            return date(self.year, self.month, self.day)
+        ref = anchor or as_of
+        if ref is None:
+            return None
+        return resolve_yearless(self.month, self.day, anchor=ref)
+
+    def to_datetime(self, as_of: date | None = None) -> datetime | None:
+        day = self.to_date(as_of)
+        if day is None:
+            return None
+        return datetime.combine(day, self.clock or time())
+
+
+def _han_number(text: str) -> int | None:
+    """Chinese month/day numerals: 五, 十, 十一, 二十, 二十三, 三十一."""
+    if "十" not in text:
+        return _HAN_DIGITS.get(text) if len(text) == 1 else None
+    tens_s, _, ones_s = text.partition("十")
+    if "十" in ones_s or len(tens_s) > 1 or len(ones_s) > 1:
+        return None
+    tens = _HAN_DIGITS.get(tens_s, -1) if tens_s else 1
+    ones = _HAN_DIGITS.get(ones_s, -1) if ones_s else 0
+    if tens <= 0 or ones < 0:
+        return None
+    return tens * 10 + ones
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return False
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def find_dates(text: str) -> list[DateMatch]:
+    """Every date in ``text``, in order, with label/decoy flags; invalid dates are dropped."""
+    if not text:
+        return []
+    norm = text.translate(_NORMALISE)
+    out: list[DateMatch] = []
+    for m in _DATE_RE.finditer(norm):
+        g = m.groupdict()
+        year: int | None
+        if g["y"] is not None:
+            year, month, day = int(g["y"]), int(g["m"]), int(g["d"])
+        elif g["cy"] is not None:
+            year, month, day = int(g["cy"]), int(g["cm"]), int(g["cd"])
+        elif g["hy"] is not None:
+            year = int("".join(str(_HAN_DIGITS[c]) for c in g["hy"]))
+            hm, hd = _han_number(g["hm"]), _han_number(g["hd"])
+            if hm is None or hd is None or not 1970 <= year <= 2099:
+                continue
+            month, day = hm, hd
+        elif g["bm"] is not None:
+            year, month, day = None, int(g["bm"]), int(g["bd"])
+        elif g["um"] is not None:
+            year, month, day = None, int(g["um"]), int(g["ud"])
+        else:
+            year, month, day = None, int(g["jm"]), int(g["jd"])
+        # 2000 is a leap year: a valid Feb 29 without a year must stay possible.
+        if not _valid(year if year is not None else 2000, month, day):
+            continue
+        start, end = m.start(), m.end()
+        before = norm[max(0, start - 12) : start]
+        if _VERSION_BEFORE_RE.search(before):
+            continue
+        clock = None
+        if g["H"] is not None:
+            clock = time(int(g["H"]), int(g["M"]), int(g["S"] or 0))
+        decoy = bool(
+            _CLOCK_BEFORE_RE.search(before) or _CLOCK_AFTER_RE.match(norm, end, end + 6)
+        )
+        out.append(
+            DateMatch(
+                start=start,
+                end=end,
+                year=year,
+                month=month,
+                day=day,
+                clock=clock,
+                labelled=bool(_LABEL_RE.search(before)),
+                decoy=decoy,
+            )
+        )
+    return out
+
+
+def resolve_yearless(month: int, day: int, *, anchor: date) -> date | None:
+    """The latest date with this month and day that is not after ``anchor``."""
+    for year in range(anchor.year, anchor.year - 9, -1):
+        if _valid(year, month, day):
+            candidate = date(year, month, day)
+            if candidate <= anchor:
+                return candidate
+    return None
+
+
+def anchor_for(as_of: date, hints: Iterable[date] = ()) -> date:
+    """The day year-less dates resolve against, given the year-bearing dates next to them.
+
+    When every year-bearing date around is from an earlier year than ``as_of`` (a list that
+    stopped in 2019 and prints ``[12-05]``), the list's own newest year wins over the scan day.
+    """
+    past = [h for h in hints if h <= as_of]
+    if not past:
+        return as_of
+    newest_year = max(past).year
+    if newest_year >= as_of.year:
+        return as_of
+    return date(newest_year, 12, 31)
+
+
+def first_date(text: str, *, as_of: date | None = None, labelled_first: bool = True) -> date | None:
+    """The first real (non-decoy) date in ``text``; a labelled one wins when asked."""
+    matches = [m for m in find_dates(text) if not m.decoy]
+    if labelled_first:
+        matches.sort(key=lambda m: not m.labelled)  # stable: keeps page order otherwise
+    for m in matches:
+        day = m.to_date(as_of)
+        if day is not None:
+            return day
+    return None
+
+
+def parse_date(text: str, *, as_of: date | None = None, fallback: bool = False) -> date | None:
+    """Parse a short date text (a span, a meta value); ``fallback`` allows dateparser."""
+    day = first_date(text, as_of=as_of)
+    if day is None and fallback:
+        day = parse_date_fallback(text, as_of=as_of)
+    return day
+
+
+_RELATIVE_LABEL_RE = re.compile(r"(?:发布|更新)(?:时间|日期)\s*[:：]")
+
+
+def parse_date_fallback(text: str, *, as_of: date | None = None) -> date | None:
+    """dateparser, restricted to zh/en and past dates; relative dates only when labelled.
+
+    Slow (milliseconds a call), hence only for text the grammar found nothing in.
+    """
+    from dateparser.search import search_dates  # lazy: importing dateparser costs ~0.5 s
+
+    text = text.strip()
+    if not text or len(text) > 200:
+        return None
+    parsers = ["timestamp", "custom-formats", "absolute-time"]
+    if _RELATIVE_LABEL_RE.search(text):
+        parsers.insert(1, "relative-time")
+    settings: dict[str, object] = {
+        "PREFER_DATES_FROM": "past",
+        "PARSERS": parsers,
+        "REQUIRE_PARTS": ["day", "month", "year"],
+    }
+    if as_of is not None:
+        settings["RELATIVE_BASE"] = datetime.combine(as_of, time(23, 59))
+    found = search_dates(text, languages=["zh", "en"], settings=settings)  # type: ignore[arg-type]
+    for _, when in found or []:
+        day = when.date()
+        if as_of is None or day <= as_of:
+            return day
+    return None
