@@ -1,0 +1,172 @@
+"""The HTTP layer against real sockets on loopback: host map, TLS, charsets, caps, deadlines."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from scanner.http import FailureKind, FetchFailed, HostLimiter, build_client, decode_html, fetch
+from scanner.http.limits import retry_after_seconds
+from scanner.settings import load_settings, parse_host_map
+from tests.http.conftest import GBK_PAGE, LoopbackServer
+
+
+def _client(server: LoopbackServer, **overrides: object) -> httpx.AsyncClient:
+    host_map = (
+        f"www.example-county.gov.cn=127.0.0.1:{server.port},"
+        f"*.example-city.gov.cn=127.0.0.1:{server.port},"
+        f"www.tls-ok.gov.cn=127.0.0.1:{server.tls_port},"
+        f"www.tls-wrong.gov.cn=127.0.0.1:{server.tls_port},"
+        f"www.closed.gov.cn=127.0.0.1:{server.closed_port}"
+    )
+    settings = load_settings(host_map=host_map, extra_ca_file=server.ca_pem, **overrides)
+    return build_client(settings)
+
+
+async def test_mapped_host_keeps_its_name_in_url_and_host_header(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        response = await client.get("http://www.example-county.gov.cn/")
+    assert response.status_code == 200
+    assert str(response.url) == "http://www.example-county.gov.cn/"
+    assert server.recorder.hosts == ["www.example-county.gov.cn"]
+    assert "GovCensusBot" in response.request.headers["user-agent"]
+
+
+async def test_suffix_entries_map_every_name_below(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        response = await client.get("http://jyj.example-city.gov.cn/")
+    assert response.status_code == 200
+    assert server.recorder.hosts == ["jyj.example-city.gov.cn"]
+
+
+async def test_hosts_outside_an_exclusive_map_fail_as_dns(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        with pytest.raises(FetchFailed) as info:
+            await fetch(client, "http://www.gov.cn/", deadline=5, max_bytes=1000)
+    assert info.value.failure is FailureKind.DNS
+
+
+async def test_closed_port_is_a_connect_failure(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        with pytest.raises(FetchFailed) as info:
+            await fetch(client, "http://www.closed.gov.cn/", deadline=5, max_bytes=1000)
+    assert info.value.failure is FailureKind.CONNECT
+
+
+async def test_tls_verifies_against_the_real_name_via_sni(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        good = await fetch(client, "https://www.tls-ok.gov.cn/", deadline=5, max_bytes=10_000)
+        assert good.status == 200
+        with pytest.raises(FetchFailed) as info:
+            await fetch(client, "https://www.tls-wrong.gov.cn/", deadline=5, max_bytes=10_000)
+    assert info.value.failure is FailureKind.TLS
+
+
+async def test_a_trickling_body_times_out_at_the_deadline(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed) as info:
+            await fetch(
+                client,
+                "http://www.example-county.gov.cn/trickle",
+                deadline=0.5,
+                max_bytes=1_000_000,
+            )
+    assert info.value.failure is FailureKind.TIMEOUT
+    assert time.monotonic() - started < 3  # the body alone would take 5 s
+
+
+async def test_body_cap_stops_reading(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        got = await fetch(
+            client, "http://www.example-county.gov.cn/big", deadline=5, max_bytes=100_000
+        )
+    assert got.truncated
+    assert len(got.content) == 100_000
+
+
+async def test_redirect_loop_is_classified(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        with pytest.raises(FetchFailed) as info:
+            await fetch(client, "http://www.example-county.gov.cn/loop", deadline=5, max_bytes=1000)
+    assert info.value.failure is FailureKind.REDIRECT_LOOP
+
+
+async def test_gbk_page_decodes_even_when_the_header_lies(server: LoopbackServer) -> None:
+    async with _client(server) as client:
+        for path in ("/gbk", "/lying"):
+            got = await fetch(
+                client, f"http://www.example-county.gov.cn{path}", deadline=5, max_bytes=100_000
+            )
+            text, encoding = got.text()
+            assert "县人民政府" in text and "镕" in text
+            assert encoding == "gb18030"
+
+
+def test_charset_order() -> None:
+    utf8 = "<meta charset='utf-8'>政府".encode()
+    assert decode_html(utf8, None) == ("<meta charset='utf-8'>政府", "utf-8")
+    assert decode_html(GBK_PAGE, "text/html; charset=GB2312")[1] == "gb18030"
+    assert decode_html("政府".encode("gb18030"), None) == ("政府", "gb18030")  # sniffed
+    assert decode_html(b"\xef\xbb\xbf\xe6\x94\xbf", None)[0] == "政"
+
+
+async def test_per_host_connection_cap(server: LoopbackServer) -> None:
+    limiter = HostLimiter(connections_per_host=2, requests_per_second=1000)
+    async with _client(server) as client:
+        await asyncio.gather(
+            *[
+                fetch(
+                    client,
+                    "http://www.example-county.gov.cn/slow",
+                    deadline=5,
+                    max_bytes=100,
+                    limiter=limiter,
+                )
+                for _ in range(8)
+            ]
+        )
+    assert server.recorder.max_in_flight == 2
+
+
+async def test_back_off_holds_a_host_and_never_shortens() -> None:
+    limiter = HostLimiter(connections_per_host=2, requests_per_second=1000)
+    limiter.back_off("a.gov.cn", 0.3)
+    limiter.back_off("a.gov.cn", 0.01)  # a shorter hold must not shorten the longer one
+    started = time.monotonic()
+    async with limiter.slot("a.gov.cn"):
+        pass
+    assert time.monotonic() - started >= 0.29
+    started = time.monotonic()
+    async with limiter.slot("b.gov.cn"):  # other hosts are not held
+        pass
+    assert time.monotonic() - started < 0.1
+
+
+def test_retry_after_forms() -> None:
+    assert retry_after_seconds("120", default=5) == 120
+    assert retry_after_seconds(None, default=5) == 5
+    assert retry_after_seconds("garbage", default=5) == 5
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", default=5) == 0
+
+
+def test_host_map_parsing_errors_name_the_entry() -> None:
+    assert parse_host_map("a.gov.cn=127.0.0.1:80, b.gov.cn=127.0.0.1:81") == {
+        "a.gov.cn": ("127.0.0.1", 80),
+        "b.gov.cn": ("127.0.0.1", 81),
+    }
+    with pytest.raises(ValueError, match="b.gov.cn"):
+        parse_host_map("a.gov.cn=127.0.0.1:80,b.gov.cn")
+
+
+async def test_mock_transport_can_replace_the_network() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, text=f"seen {request.url.host}")
+
+    client = build_client(load_settings(), transport=httpx.MockTransport(handler))
+    async with client:
+        got = await fetch(client, "http://www.example.gov.cn/", deadline=5, max_bytes=100)
+    assert got.content == b"seen www.example.gov.cn"
