@@ -72,7 +72,9 @@ _LABEL_RE = re.compile(
     r"(?:时间|日期)\s*[:：]?\s*[\[【（(]?\s*$"
 )
 # A live clock in the page header: "今天是2024年1月5日 星期五".
-_CLOCK_BEFORE_RE = re.compile(r"(?:今天是|今天|今日|当前时间|现在时间|现在是|北京时间)\s*[:：]?\s*$")
+_CLOCK_BEFORE_RE = re.compile(
+    r"(?:今天是|今天|今日|当前时间|现在时间|现在是|北京时间)\s*[:：]?\s*$"
+)
 _CLOCK_AFTER_RE = re.compile(r"^\s{0,3}(?:星期|周|礼拜)[一二三四五六日天]")
 _VERSION_BEFORE_RE = re.compile(r"(?:版本|版本号|[Vv]ersion|[Vv]er\.?|[Vv])\s*[:：]?\s*$")
 
@@ -169,9 +171,7 @@ def find_dates(text: str) -> list[DateMatch]:
         clock = None
         if g["H"] is not None:
             clock = time(int(g["H"]), int(g["M"]), int(g["S"] or 0))
-        decoy = bool(
-            _CLOCK_BEFORE_RE.search(before) or _CLOCK_AFTER_RE.match(norm, end, end + 6)
-        )
+        decoy = bool(_CLOCK_BEFORE_RE.search(before) or _CLOCK_AFTER_RE.match(norm, end, end + 6))
         out.append(
             DateMatch(
                 start=start,

@@ -158,7 +158,7 @@ def test_host_map_parsing_errors_name_the_entry() -> None:
         "a.gov.cn": ("127.0.0.1", 80),
         "b.gov.cn": ("127.0.0.1", 81),
     }
-    with pytest.raises(ValueError, match="b.gov.cn"):
+    with pytest.raises(ValueError, match=r"b\.gov\.cn"):
         parse_host_map("a.gov.cn=127.0.0.1:80,b.gov.cn")
 
 
