@@ -1,0 +1,470 @@
+"""Finding a page's main list (or a homepage's column blocks) and reading its items.
+
+No per-site code: government CMSs (TRS, 开普云, home-grown ones) all print a column as a
+*container* whose direct children (``li``, ``tr``, ``dd``, ``div`` cards, bare ``a``) each hold
+one title link and usually a date. The reader starts from the links (one C-level CSS query),
+climbs a few levels from each, and groups the climbs by container; a group is a candidate list.
+Candidates are scored by how many entries they have, how long their titles are (navigation and
+footer links are 2–6 characters, titles 10–40) and how many entries carry a date; containers
+inside navigation, header, footer, breadcrumb, pagination or "related" regions (by tag or by
+id/class token) are heavily penalised. The best candidate, merged with same-shaped siblings
+(TRS splits long lists into several ``<ul>`` of five), is the page's main list.
+
+An entry's date is a date that stands alone in one of the entry's text nodes (``<span>``,
+``<td>``) or ends one; a date in the middle of a title is the subject of the news, not its
+publication date, and is ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from urllib.parse import urljoin
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from probes.dates import DateMatch, anchor_for, find_dates
+
+__all__ = [
+    "Item",
+    "ListBlock",
+    "find_lists",
+    "homepage_blocks",
+    "main_list",
+    "page_base",
+    "parse_html",
+    "read_homepage",
+    "read_list",
+    "skip_href",
+]
+
+_MAX_UP = 5  # how far above a link its entry's container may be
+_MAX_LINKS_PER_ENTRY = 3  # title + column tag + attachment; more is a block, not an entry
+_LIST_TAGS = frozenset({"ul", "ol", "tbody", "table", "dl"})
+_STOP_TAGS = frozenset({"body", "html", "-document"})
+_PENALTY_TAGS = frozenset({"nav", "header", "footer", "aside"})
+_PENALTY_TOKENS = frozenset(
+    [
+        "nav",
+        "navbar",
+        "navigation",
+        "menu",
+        "mainnav",
+        "topnav",
+        "subnav",
+        "footer",
+        "foot",
+        "bottom",
+        "copyright",
+        "banquan",
+        "header",
+        "head",
+        "top",
+        "topbar",
+        "banner",
+        "logo",
+        "breadcrumb",
+        "crumb",
+        "crumbs",
+        "position",
+        "location",
+        "weizhi",
+        "dqwz",
+        "side",
+        "sidebar",
+        "aside",
+        "related",
+        "relate",
+        "xglj",
+        "xgwz",
+        "xgxx",
+        "xgwj",
+        "yqlj",
+        "friendlink",
+        "friendlinks",
+        "links",
+        "share",
+        "fenxiang",
+        "page",
+        "pager",
+        "paging",
+        "pagination",
+        "fenye",
+        "pagebar",
+        "search",
+        "login",
+        "tool",
+        "tools",
+    ]
+)
+_PENALTY_PREFIXES = (
+    "nav", "menu", "foot", "copyright", "breadcrumb", "sidebar", "related", "friend", "pagin",
+)  # fmt: skip
+_PENALTY_SUFFIXES = ("nav", "menu", "footer", "crumb", "sidebar")
+_TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
+_WS_RE = re.compile(r"\s+")
+_SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
+# What is left of a text node once its date is taken out, for a "date-only" node.
+_DATE_NOISE_RE = re.compile(
+    r"[\s\[\]【】()（）〔〕<>《》:：|｜/\-—·.,，]|发布|更新|成文|时间|日期|发文|来源|浏览|次数"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a list: what the census counts as an update when it has a date."""
+
+    title: str
+    url: str
+    date: date | None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "title": self.title,
+            "url": self.url,
+            "date": self.date.isoformat() if self.date else None,
+        }
+
+
+@dataclass(slots=True)
+class _Entry:
+    node: LexborNode
+    links: list[LexborNode]
+    order: int  # document index of its first link
+
+
+@dataclass(slots=True)
+class ListBlock:
+    """A candidate list: a container and its entries, scored."""
+
+    container: LexborNode
+    parent_id: int
+    signature: tuple[str, str, str]
+    order: int
+    items: list[Item]
+    link_ids: frozenset[int]
+    penalised: bool
+    score: float = 0.0
+    dated: int = 0
+    avg_title: float = 0.0
+    extra: list[ListBlock] = field(default_factory=list)
+
+
+def parse_html(content: str | bytes) -> LexborHTMLParser:
+    """Parse with lexbor (the modest backend is gone from selectolax ≥ 1.0)."""
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", errors="replace")
+    return LexborHTMLParser(content)
+
+
+def page_base(tree: LexborHTMLParser, url: str) -> str:
+    """The URL relative links resolve against: ``<base href>`` when present, else the page's."""
+    base = tree.css_first("base[href]")
+    if base is not None:
+        href = (base.attrs.get("href") or "").strip()
+        if href:
+            return urljoin(url, href)
+    return url
+
+
+def skip_href(href: str) -> bool:
+    """Links that lead nowhere fetchable: scripts, mail, phone, a bare '#'."""
+    if not href or href == "#":
+        return True
+    return href[:11].lower().startswith(_SKIP_SCHEMES)
+
+
+def _collapse(text: str | None) -> str:
+    return _WS_RE.sub(" ", text).strip() if text else ""
+
+
+class _Regions:
+    """Memoised "is this node inside navigation/header/footer/sidebar?" by ancestor walk."""
+
+    def __init__(self) -> None:
+        self._memo: dict[int, bool] = {}
+
+    @staticmethod
+    def _own(node: LexborNode) -> bool:
+        if node.tag in _PENALTY_TAGS:
+            return True
+        attrs = node.attrs
+        raw = " ".join(v for v in (attrs.get("id"), attrs.get("class")) if v)
+        if not raw:
+            return False
+        for token in _TOKEN_SPLIT_RE.split(raw.lower()):
+            if not token:
+                continue
+            if token in _PENALTY_TOKENS:
+                return True
+            if token.startswith(_PENALTY_PREFIXES) or token.endswith(_PENALTY_SUFFIXES):
+                return True
+        return False
+
+    def penalised(self, node: LexborNode | None) -> bool:
+        chain: list[int] = []
+        result = False
+        while node is not None and node.tag not in _STOP_TAGS:
+            key = node.mem_id
+            if key in self._memo:
+                result = self._memo[key]
+                break
+            chain.append(key)
+            if self._own(node):
+                result = True
+                break
+            node = node.parent
+        for key in chain:
+            self._memo[key] = result
+        return result
+
+
+def _link_title(a: LexborNode) -> str:
+    """Visible link text without date-only pieces; the title attribute when it is fuller."""
+    parts = [p for p in a.text(separator="\n", strip=True).split("\n") if p]
+    if len(parts) > 1:
+        parts = [p for p in parts if not _date_only(p)]
+    text = _collapse("".join(parts))
+    attr = _collapse(a.attrs.get("title"))
+    if attr and (len(attr) >= len(text) or text.endswith(("...", "…", ".."))):
+        return attr
+    if not text:
+        img = a.css_first("img")
+        if img is not None:
+            return _collapse(img.attrs.get("alt") or img.attrs.get("title"))
+    return text
+
+
+def _date_only(segment: str) -> bool:
+    matches = find_dates(segment)
+    if len(matches) != 1:
+        return False
+    m = matches[0]
+    rest = segment[: m.start] + segment[m.end :]
+    return len(_DATE_NOISE_RE.sub("", rest)) <= 2
+
+
+def _entry_date(text: str) -> DateMatch | None:
+    """The entry's own date: alone in a text node first, else ending one; never mid-title."""
+    trailing: DateMatch | None = None
+    for segment in text.split("\n"):
+        if segment:
+            for m in find_dates(segment):
+                if m.decoy:
+                    continue
+                rest = segment[: m.start] + segment[m.end :]
+                if len(_DATE_NOISE_RE.sub("", rest)) <= 2 or m.labelled:
+                    return m
+                tail = _DATE_NOISE_RE.sub("", segment[m.end :])
+                if trailing is None and not tail:
+                    trailing = m
+    return trailing
+
+
+def _entry_text(entry: LexborNode) -> str:
+    if entry.tag != "a":
+        return entry.text(separator="\n", strip=True)
+    # A bare <a> entry: its date sits in the following siblings, up to the next link.
+    parts = [entry.text(separator="\n", strip=True)]
+    node = entry.next
+    for _ in range(6):
+        if node is None or node.tag in ("a", "br", "li", "p", "div"):
+            break
+        parts.append(node.text(separator="\n", strip=True))
+        node = node.next
+    return "\n".join(p for p in parts if p)
+
+
+def _build_block(
+    container: LexborNode,
+    entries: list[_Entry],
+    base: str,
+    as_of: date,
+    regions: _Regions,
+) -> ListBlock | None:
+    entries = [e for e in entries if len(e.links) <= _MAX_LINKS_PER_ENTRY]
+    if not entries:
+        return None
+    tags = Counter(e.node.tag for e in entries)
+    entry_tag = tags.most_common(1)[0][0]
+    entries = [e for e in entries if e.node.tag == entry_tag]
+    if len(entries) < 2 and container.tag not in _LIST_TAGS:
+        return None
+    raw: list[tuple[str, str, DateMatch | None]] = []
+    link_ids: set[int] = set()
+    for e in entries:
+        best_title, best_link = "", None
+        for a in e.links:
+            title = _link_title(a)
+            if len(title) > len(best_title):
+                best_title, best_link = title, a
+        if best_link is None:
+            continue
+        href = (best_link.attrs.get("href") or "").strip()
+        link_ids.update(a.mem_id for a in e.links)
+        raw.append((best_title, urljoin(base, href), _entry_date(_entry_text(e.node))))
+    if not raw:
+        return None
+    hints = [m.to_date() for _, _, m in raw if m is not None and m.full]
+    anchor = anchor_for(as_of, [h for h in hints if h is not None])
+    items = [Item(t, u, m.to_date(as_of, anchor) if m else None) for t, u, m in raw]
+    n = len(items)
+    dated = sum(1 for it in items if it.date is not None)
+    avg = sum(len(it.title) for it in items) / n
+    penalised = regions.penalised(container)
+    score = n * (min(avg, 20.0) / 20.0) * (0.25 + dated / n)
+    if penalised:
+        score *= 0.05
+    parent = container.parent
+    cls = container.attrs.get("class") or ""
+    return ListBlock(
+        container=container,
+        parent_id=parent.mem_id if parent is not None else 0,
+        signature=(container.tag or "", cls, entry_tag or ""),
+        order=entries[0].order,
+        items=items,
+        link_ids=frozenset(link_ids),
+        penalised=penalised,
+        score=score,
+        dated=dated,
+        avg_title=avg,
+    )
+
+
+def find_lists(
+    tree: LexborHTMLParser | LexborNode,
+    base: str,
+    *,
+    as_of: date,
+) -> list[ListBlock]:
+    """Every candidate list under ``tree``, in page order, each scored."""
+    stop = None if isinstance(tree, LexborHTMLParser) else tree.mem_id
+    links = tree.css("a[href]")
+    groups: dict[int, tuple[LexborNode, dict[int, _Entry]]] = {}
+    for index, a in enumerate(links):
+        if skip_href((a.attrs.get("href") or "").strip()):
+            continue
+        entry = a
+        for _ in range(_MAX_UP):
+            if entry.mem_id == stop:
+                break
+            container = entry.parent
+            if container is None or container.tag in _STOP_TAGS:
+                break
+            cid = container.mem_id
+            group = groups.get(cid)
+            if group is None:
+                group = groups[cid] = (container, {})
+            eid = entry.mem_id
+            found = group[1].get(eid)
+            if found is None:
+                group[1][eid] = _Entry(entry, [a], index)
+            else:
+                found.links.append(a)
+            entry = container
+    regions = _Regions()
+    blocks = []
+    for container, entries in groups.values():
+        block = _build_block(container, list(entries.values()), base, as_of, regions)
+        if block is not None:
+            blocks.append(block)
+    blocks.sort(key=lambda b: b.order)
+    return blocks
+
+
+def main_list(
+    tree: LexborHTMLParser,
+    base: str,
+    *,
+    as_of: date,
+    selector: str | None = None,
+    blocks: list[ListBlock] | None = None,
+) -> list[Item]:
+    """The page's main list: a configured selector when it matches, else the heuristic."""
+    if selector:
+        chosen = tree.css(selector)
+        if len(chosen) == 1:
+            inner = find_lists(chosen[0], base, as_of=as_of)
+            return _best(inner) if inner else []
+        if len(chosen) > 1:
+            return _from_entries(chosen, base, as_of)
+    if blocks is None:
+        blocks = find_lists(tree, base, as_of=as_of)
+    return _best(blocks)
+
+
+def _best(blocks: list[ListBlock]) -> list[Item]:
+    candidates = [b for b in blocks if b.avg_title >= 4]
+    if not candidates:
+        return []
+    best = max(candidates, key=lambda b: b.score)
+    if best.score <= 0.3:
+        return []
+    siblings = [
+        b for b in blocks if b.parent_id == best.parent_id and b.signature == best.signature
+    ]
+    items: list[Item] = []
+    for b in siblings:
+        items.extend(b.items)
+    return items
+
+
+def _from_entries(nodes: list[LexborNode], base: str, as_of: date) -> list[Item]:
+    """Items from entries a site's config pointed at; no scoring, just reading."""
+    raw: list[tuple[str, str, DateMatch | None]] = []
+    for node in nodes:
+        links = [a for a in node.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
+        if node.tag == "a" and not skip_href(node.attrs.get("href") or ""):
+            links.insert(0, node)
+        if not links:
+            continue
+        a = max(links, key=lambda x: len(_link_title(x)))
+        href = (a.attrs.get("href") or "").strip()
+        raw.append((_link_title(a), urljoin(base, href), _entry_date(_entry_text(node))))
+    hints = [d for d in (m.to_date() for _, _, m in raw if m is not None and m.full) if d]
+    anchor = anchor_for(as_of, hints)
+    return [Item(t, u, m.to_date(as_of, anchor) if m else None) for t, u, m in raw]
+
+
+def homepage_blocks(blocks: list[ListBlock]) -> list[ListBlock]:
+    """The column blocks of a homepage: dated, titled, outside navigation and footer."""
+    picked: list[ListBlock] = []
+    claimed: set[int] = set()
+    eligible = [
+        b
+        for b in blocks
+        if not b.penalised and b.dated and b.dated * 2 >= len(b.items) and b.avg_title >= 5
+    ]
+    for b in sorted(eligible, key=lambda b: -b.score):
+        if b.link_ids & claimed:
+            continue
+        claimed |= b.link_ids
+        picked.append(b)
+    picked.sort(key=lambda b: b.order)
+    return picked
+
+
+def read_list(
+    content: str | bytes | LexborHTMLParser,
+    url: str,
+    *,
+    as_of: date,
+    selector: str | None = None,
+) -> list[Item]:
+    """Items of a column list page, in page order; ``date`` is None where none is shown."""
+    tree = content if isinstance(content, LexborHTMLParser) else parse_html(content)
+    return main_list(tree, page_base(tree, url), as_of=as_of, selector=selector)
+
+
+def read_homepage(
+    content: str | bytes | LexborHTMLParser,
+    url: str,
+    *,
+    as_of: date,
+) -> list[Item]:
+    """The dated entries of a homepage's column blocks, in page order."""
+    tree = content if isinstance(content, LexborHTMLParser) else parse_html(content)
+    blocks = homepage_blocks(find_lists(tree, page_base(tree, url), as_of=as_of))
+    return [it for b in blocks for it in b.items if it.date is not None]
