@@ -45,59 +45,13 @@ _MAX_LINKS_PER_ENTRY = 3  # title + column tag + attachment; more is a block, no
 _LIST_TAGS = frozenset({"ul", "ol", "tbody", "table", "dl"})
 _STOP_TAGS = frozenset({"body", "html", "-document"})
 _PENALTY_TAGS = frozenset({"nav", "header", "footer", "aside"})
+# id/class tokens of regions whose links are not column entries ("page" alone is too common
+# in main-list class names such as "page-list" to count).
 _PENALTY_TOKENS = frozenset(
-    [
-        "nav",
-        "navbar",
-        "navigation",
-        "menu",
-        "mainnav",
-        "topnav",
-        "subnav",
-        "footer",
-        "foot",
-        "bottom",
-        "copyright",
-        "banquan",
-        "header",
-        "head",
-        "top",
-        "topbar",
-        "banner",
-        "logo",
-        "breadcrumb",
-        "crumb",
-        "crumbs",
-        "position",
-        "location",
-        "weizhi",
-        "dqwz",
-        "side",
-        "sidebar",
-        "aside",
-        "related",
-        "relate",
-        "xglj",
-        "xgwz",
-        "xgxx",
-        "xgwj",
-        "yqlj",
-        "friendlink",
-        "friendlinks",
-        "links",
-        "share",
-        "fenxiang",
-        "page",
-        "pager",
-        "paging",
-        "pagination",
-        "fenye",
-        "pagebar",
-        "search",
-        "login",
-        "tool",
-        "tools",
-    ]
+    """nav navbar navigation menu mainnav topnav subnav footer foot bottom copyright banquan
+    header head top topbar banner logo breadcrumb crumb crumbs position location weizhi dqwz
+    side sidebar aside related relate xglj xgwz xgxx xgwj yqlj friendlink friendlinks links
+    share fenxiang pager paging pagination fenye pagebar search login tool tools""".split()  # noqa: SIM905
 )
 _PENALTY_PREFIXES = (
     "nav", "menu", "foot", "copyright", "breadcrumb", "sidebar", "related", "friend", "pagin",
@@ -180,7 +134,7 @@ def _collapse(text: str | None) -> str:
     return _WS_RE.sub(" ", text).strip() if text else ""
 
 
-class _Regions:
+class Regions:
     """Memoised "is this node inside navigation/header/footer/sidebar?" by ancestor walk."""
 
     def __init__(self) -> None:
@@ -282,7 +236,7 @@ def _build_block(
     entries: list[_Entry],
     base: str,
     as_of: date,
-    regions: _Regions,
+    regions: Regions,
 ) -> ListBlock | None:
     entries = [e for e in entries if len(e.links) <= _MAX_LINKS_PER_ENTRY]
     if not entries:
@@ -364,7 +318,7 @@ def find_lists(
             else:
                 found.links.append(a)
             entry = container
-    regions = _Regions()
+    regions = Regions()
     blocks = []
     for container, entries in groups.values():
         block = _build_block(container, list(entries.values()), base, as_of, regions)
@@ -399,7 +353,8 @@ def _best(blocks: list[ListBlock]) -> list[Item]:
     candidates = [b for b in blocks if b.avg_title >= 4]
     if not candidates:
         return []
-    best = max(candidates, key=lambda b: b.score)
+    # A list inside a navigation/sidebar region only wins when nothing else qualifies.
+    best = max(candidates, key=lambda b: (not b.penalised and b.score > 0.3, b.score))
     if best.score <= 0.3:
         return []
     siblings = [

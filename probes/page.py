@@ -1,0 +1,345 @@
+"""One fetched page turned into the ``census inspect`` object (everything but the fetching).
+
+`inspect_page` keeps the parsed facts (including the page's visible text, which the blank /
+exempt helpers need); `summarize_page` is its JSON form with the contract's keys in order.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+from urllib.parse import urljoin, urlsplit
+
+from selectolax.lexbor import LexborHTMLParser
+
+from probes.dates import DateMatch, find_dates, parse_date
+from probes.listpage import (
+    Item,
+    Regions,
+    find_lists,
+    homepage_blocks,
+    main_list,
+    page_base,
+    skip_href,
+)
+
+__all__ = ["META_KEYS", "Link", "PageKind", "PageSummary", "decode_html", "inspect_page",
+           "summarize_page"]  # fmt: skip
+
+PageKind = Literal["homepage", "list", "article", "guide", "messages", "other"]
+META_KEYS = ("SiteName", "SiteIDCode", "ColumnName", "ColumnType", "PubDate")
+
+_LINK_SELECTOR = (
+    "a[href], area[href], link[href], img[src], script[src], iframe[src], frame[src], "
+    "embed[src], object[data]"
+)
+_LINK_ATTR = {"a": "href", "area": "href", "link": "href", "object": "data"}
+_META_CHARSET_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
+_WESTERN_DEFAULTS = {"iso8859-1", "latin-1", "ascii", "cp1252", "windows-1252", "iso-8859-1"}
+_CHINESE = {"gbk", "gb2312", "gb_2312-80", "x-gbk", "cp936", "936", "euc-cn", "hz-gb-2312"}
+_WS_RE = re.compile(r"\s+")
+_HOMEPAGE_PATH_RE = re.compile(
+    r"^/?(?:(?:index|default|home|main|portal)\.(?:s?html?|jsp|php|aspx?|do))?$", re.I
+)
+_ARTICLE_URL_RE = re.compile(
+    r"/t\d{8}_\d+\.s?html?$|content_\d+\.s?html?$|/art_\d+_\d+\.html$|/art/\d{4}/"
+    r"|/(?:detail|show|view|article|content|info)(?:[/_\-.]|$)|[?&](?:article|content|info)?id=\d",
+    re.I,
+)
+_GUIDE_LABELS = (
+    "事项名称", "设定依据", "办理依据", "申请条件", "受理条件", "办理材料", "申请材料",
+    "办理地点", "办理时间", "联系电话", "咨询电话", "办理流程", "办理程序", "收费标准", "法定期限",
+    "承诺时限", "承诺期限",
+)  # fmt: skip
+_MESSAGE_STATUS_RE = re.compile(
+    r"已回复|未回复|已答复|未答复|待回复|待答复|已办结|未办结|办理中|处理中|待处理|已处理|已受理|"
+    r"办理状态|回复状态|处理状态"
+)
+_MESSAGE_WORD_RE = re.compile(r"留言|信件|来信|信箱|咨询|投诉|诉求")
+_MESSAGE_DETAIL_RE = (
+    re.compile(r"(?:留言|来信|信件|咨询|诉求)(?:内容|时间|主题|标题|日期)"),
+    re.compile(r"(?:回复|答复|办理|处理)(?:内容|时间|单位|部门|意见|结果|日期)"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    url: str
+    text: str
+    tag: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"url": self.url, "text": self.text, "tag": self.tag}
+
+
+@dataclass(slots=True)
+class PageSummary:
+    """The facts `census inspect` prints, plus the visible text the column helpers read."""
+
+    url: str
+    final_url: str
+    status: int | None
+    encoding: str | None
+    title: str
+    kind: PageKind
+    meta: dict[str, str | None]
+    links: list[Link]
+    items: list[Item]
+    newest_date: date | None
+    published: date | None
+    text: str  # visible text outside navigation/header/footer regions
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's object, keys in the contract's order."""
+        return {
+            "url": self.url,
+            "final_url": self.final_url,
+            "status": self.status,
+            "encoding": self.encoding,
+            "title": self.title,
+            "kind": self.kind,
+            "meta": dict(self.meta),
+            "links": [link.as_json() for link in self.links],
+            "items": [item.as_json() for item in self.items],
+            "newest_date": self.newest_date.isoformat() if self.newest_date else None,
+            "published": self.published.isoformat() if self.published else None,
+        }
+
+
+def _codec(name: str | None) -> str | None:
+    """A Python codec name; GBK and GB2312 read as GB18030, their superset."""
+    if not name:
+        return None
+    name = name.strip().strip("\"'").lower()
+    if name in _CHINESE or name.startswith("gb"):
+        return "gb18030"
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Decode page bytes: BOM, then the HTTP charset, then ``<meta charset>``, then sniffing.
+
+    A Western default from the server (ISO-8859-1) loses to a ``<meta>`` that names a real
+    charset: Chinese sites rarely configure their servers, but their templates say GBK.
+    """
+    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
+                     (codecs.BOM_UTF16_BE, "utf-16-be")):  # fmt: skip
+        if content.startswith(bom):
+            return content[len(bom) :].decode(enc, errors="replace"), enc
+    header = _codec(declared)
+    found = _META_CHARSET_RE.search(content[:4096])
+    meta = _codec(found.group(1).decode("ascii", "ignore")) if found else None
+    order: list[str] = []
+    if header and not (header in _WESTERN_DEFAULTS and meta):
+        order.append(header)
+    for enc in (meta, "utf-8", "gb18030"):
+        if enc and enc not in order:
+            order.append(enc)
+    for enc in order:
+        try:
+            return content.decode(enc), enc
+        except UnicodeDecodeError:
+            continue
+    return content.decode(order[0], errors="replace"), order[0]
+
+
+def _collapse(text: str | None) -> str:
+    return _WS_RE.sub(" ", text).strip() if text else ""
+
+
+def _meta(tree: LexborHTMLParser) -> tuple[dict[str, str | None], dict[str, str]]:
+    """The contract's five meta names (case-insensitive) and every named meta, lower-cased."""
+    every: dict[str, str] = {}
+    for node in tree.css("meta[name]"):
+        name = (node.attrs.get("name") or "").strip().lower()
+        if name and name not in every:
+            every[name] = _collapse(node.attrs.get("content"))
+    return {key: every.get(key.lower()) or None for key in META_KEYS}, every
+
+
+def _links(tree: LexborHTMLParser, base: str) -> list[Link]:
+    """Every fetchable reference in page order, one per (tag, url)."""
+    seen: set[tuple[str, str]] = set()
+    out: list[Link] = []
+    for node in tree.css(_LINK_SELECTOR):
+        tag = node.tag or ""
+        raw = (node.attrs.get(_LINK_ATTR.get(tag, "src")) or "").strip()
+        if skip_href(raw):
+            continue
+        url = urljoin(base, raw)
+        if (tag, url) in seen:
+            continue
+        seen.add((tag, url))
+        if tag == "a":
+            text = _collapse(node.text()) or _collapse(node.attrs.get("title"))
+        elif tag in ("img", "area"):
+            text = _collapse(node.attrs.get("alt") or node.attrs.get("title"))
+        else:
+            text = ""
+        out.append(Link(url=url, text=text, tag=tag))
+    return out
+
+
+def _visible_text(tree: LexborHTMLParser) -> str:
+    """Text outside scripts and outside navigation/header/footer regions, one node a line."""
+    tree.strip_tags(["script", "style", "noscript", "template"])
+    body = tree.body
+    if body is None:
+        return ""
+    regions = Regions()
+    parts: list[str] = []
+    for node in body.traverse(include_text=True):
+        if node.tag != "-text":
+            continue
+        text = node.text(deep=False, strip=True)
+        if text and not regions.penalised(node.parent):
+            parts.append(text)
+    return "\n".join(parts)
+
+
+def _heading_offset(tree: LexborHTMLParser, text: str, title: str) -> int | None:
+    """Where the article's heading sits in the visible text (its date line follows it)."""
+    for selector in ("h1", "h2", "h3", ".title", "#title"):
+        for node in tree.css(selector):
+            heading = _collapse(node.text())
+            if len(heading) >= 4:
+                at = text.find(heading[:20])
+                if at >= 0 and (selector == "h1" or heading[:10] in title):
+                    return at + len(heading)
+    return None
+
+
+def _published(
+    tree: LexborHTMLParser, text: str, matches: list[DateMatch], meta: dict[str, str], title: str
+) -> date | None:
+    """Visible labelled date, then the date line under the heading, then the PubDate meta."""
+    real = [m for m in matches if m.full and not m.decoy]
+    for m in real:
+        if m.labelled:
+            return m.to_date()
+    heading_end = _heading_offset(tree, text, title)
+    if heading_end is not None:
+        for m in real:
+            if heading_end <= m.start <= heading_end + 300:
+                return m.to_date()
+    pub = meta.get("pubdate")
+    return parse_date(pub) if pub else None
+
+
+def _classify(
+    url: str,
+    title: str,
+    text: str,
+    every_meta: dict[str, str],
+    main: list[Item],
+    labelled_date: bool,
+    tree: LexborHTMLParser,
+) -> PageKind:
+    path = urlsplit(url).path
+    if _HOMEPAGE_PATH_RE.match(path):
+        return "homepage"
+    labels = sum(1 for label in _GUIDE_LABELS if label in text)
+    if labels >= 4 or (labels >= 2 and "办事指南" in title + text[:500]):
+        return "guide"
+    statuses = len(_MESSAGE_STATUS_RE.findall(text))
+    if statuses >= 2 and _MESSAGE_WORD_RE.search(title + text):
+        return "messages"
+    if all(rx.search(text) for rx in _MESSAGE_DETAIL_RE) and not main:
+        return "messages"
+    dated = sum(1 for it in main if it.date is not None)
+    strong_list = dated >= 3 or len(main) >= 5
+    if every_meta.get("articletitle") or every_meta.get("contentid"):
+        return "article"
+    if _ARTICLE_URL_RE.search(url) and not strong_list:
+        return "article"
+    if strong_list:
+        return "list"
+    paragraphs = sum(len(_collapse(p.text())) for p in tree.css("p"))
+    if labelled_date and paragraphs >= 120:
+        return "article"
+    if main or every_meta.get("columnname") or path.endswith("/") or "list" in path.lower():
+        return "list"
+    return "other"
+
+
+def inspect_page(
+    content: bytes | str,
+    url: str,
+    *,
+    final_url: str | None = None,
+    status: int | None = None,
+    encoding: str | None = None,
+    as_of: date,
+    selector: str | None = None,
+) -> PageSummary:
+    """Parse one page into its facts; ``selector`` (site config) overrides list heuristics."""
+    if isinstance(content, bytes):
+        html, used = decode_html(content, encoding)
+    else:
+        html, used = content, (_codec(encoding) if encoding else None)
+    page_url = final_url or url
+    tree = LexborHTMLParser(html)
+    base = page_base(tree, page_url)
+    title_node = tree.css_first("title")
+    title = _collapse(title_node.text()) if title_node is not None else ""
+    meta, every_meta = _meta(tree)
+    links = _links(tree, base)
+    blocks = find_lists(tree, base, as_of=as_of)
+    main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
+    home_items = [it for b in homepage_blocks(blocks) for it in b.items if it.date is not None]
+    text = _visible_text(tree)
+    matches = find_dates(text)
+    labelled = any(m.labelled and m.full and not m.decoy for m in matches)
+    kind = _classify(page_url, title, text, every_meta, main, labelled, tree)
+    items: list[Item]
+    if kind == "homepage":
+        items = home_items
+    elif kind in ("list", "messages"):
+        items = main
+    else:
+        items = []
+    published = _published(tree, text, matches, every_meta, title) if kind == "article" else None
+    dates = [it.date for it in items if it.date is not None and it.date <= as_of]
+    newest = max(dates) if dates else published
+    return PageSummary(
+        url=url,
+        final_url=page_url,
+        status=status,
+        encoding=used,
+        title=title,
+        kind=kind,
+        meta=meta,
+        links=links,
+        items=items,
+        newest_date=newest,
+        published=published,
+        text=text,
+    )
+
+
+def summarize_page(
+    content: bytes | str,
+    url: str,
+    *,
+    final_url: str | None = None,
+    status: int | None = None,
+    encoding: str | None = None,
+    as_of: date,
+    selector: str | None = None,
+) -> dict[str, Any]:
+    """The ``census inspect --json`` object for one page."""
+    return inspect_page(
+        content,
+        url,
+        final_url=final_url,
+        status=status,
+        encoding=encoding,
+        as_of=as_of,
+        selector=selector,
+    ).to_json()
