@@ -1,0 +1,85 @@
+"""Scoring: facts about a site + a ruleset + a monitoring point → a scorecard.
+
+Pure by design (no I/O inside rules, no clock): the scanner loads facts from its database and
+calls ``score``; the same inputs always give the same scorecard. Public surface::
+
+    load_ruleset(path) -> Ruleset          parse_ruleset(text, source) -> Ruleset
+    default_ruleset_path() -> Path         score(facts, ruleset, at) -> Scorecard
+    Scorecard.to_dict() -> dict            RulesetError(ValueError).problems
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scoring.engine import score
+from scoring.errors import RulesetError, RulesetProblem
+from scoring.facts import (
+    Attachment,
+    BrokenLink,
+    Category,
+    Channel,
+    Column,
+    DatedItem,
+    FailureKind,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Guide,
+    Homepage,
+    Message,
+    OnlineSystem,
+    PageItems,
+    Period,
+    Probe,
+    SiteFacts,
+    SiteType,
+)
+from scoring.registry import RULE_IDS
+from scoring.results import Evidence, RuleOutcome, RuleResult, Scorecard
+from scoring.ruleset import RuleConfig, Ruleset, load_ruleset, parse_ruleset
+
+__all__ = [
+    "RULE_IDS",
+    "Attachment",
+    "BrokenLink",
+    "Category",
+    "Channel",
+    "Column",
+    "DatedItem",
+    "Evidence",
+    "FailureKind",
+    "Finding",
+    "FindingKind",
+    "FindingStatus",
+    "Guide",
+    "Homepage",
+    "Message",
+    "OnlineSystem",
+    "PageItems",
+    "Period",
+    "Probe",
+    "RuleConfig",
+    "RuleOutcome",
+    "RuleResult",
+    "Ruleset",
+    "RulesetError",
+    "RulesetProblem",
+    "Scorecard",
+    "SiteFacts",
+    "SiteType",
+    "default_ruleset_path",
+    "load_ruleset",
+    "parse_ruleset",
+    "score",
+]
+
+
+def default_ruleset_path(name: str = "census-2015") -> Path:
+    """The shipped ruleset: ``config/rulesets/<name>.yaml`` in a checkout or installed package."""
+    here = Path(__file__).resolve().parent.parent / "config" / "rulesets" / f"{name}.yaml"
+    if here.exists():
+        return here
+    import census_config  # installed layout: config/ is shipped as the census_config package
+
+    return Path(census_config.__file__).resolve().parent / "rulesets" / f"{name}.yaml"

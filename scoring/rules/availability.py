@@ -1,0 +1,119 @@
+"""网站可用性: 首页可用性 and 链接可用性."""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+from scoring.context import Context
+from scoring.facts import BrokenLink
+from scoring.params import Model, Points, Rounding
+from scoring.results import Evidence, RuleResult
+from scoring.rules.probes import probe_evidence, probe_figure, probe_reasons
+from scoring.text import percent, pts
+
+# ------------------------------------------------------------------ availability.homepage
+
+
+class HomepageParams(Model):
+    points_per_percent: Points
+    rounding: Rounding
+
+
+def whole_percent(ratio: Fraction, rounding: str) -> int:
+    """ "每1%扣5分": how many whole 1 % steps; floor by default (4.99 % is 4 steps)."""
+    if rounding == "floor":
+        return math.floor(ratio)
+    if rounding == "ceil":
+        return math.ceil(ratio)
+    return math.floor(ratio + Fraction(1, 2))
+
+
+def homepage(ctx: Context, p: HomepageParams) -> RuleResult:
+    week = ctx.probe_week()
+    ratio = percent(len(week.failures), week.valid)
+    steps = whole_percent(ratio, p.rounding)
+    points = p.points_per_percent * steps
+    figure = f"{probe_figure(week)}，按 {steps} 个 1% 计，扣 {pts(points)} 分"
+    return RuleResult(
+        holds=points > 0,
+        points=points,
+        figure=figure,
+        evidence=probe_evidence(week),
+        provisional=probe_reasons(week),
+    )
+
+
+# ------------------------------------------------------------------ availability.links
+
+
+class LinksParams(Model):
+    homepage_points: Points
+    other_points: Points
+    count: Literal["distinct_target", "occurrence"]
+
+
+def links(ctx: Context, p: LinksParams) -> RuleResult:
+    nav_only = ctx.facts.homepage.navigation_only
+    merged: dict[str, list[BrokenLink]] = {}
+    pending: list[Evidence] = []
+    for link in ctx.facts.broken_links:
+        if link.confirmed:
+            merged.setdefault(link.target, []).append(link)
+        else:
+            pending.append(_link(link, False, "(unconfirmed)", None, "待复查，不计分"))
+    evidence: list[Evidence] = []
+    home = other = 0
+    points = Decimal(0)
+    for target, group in merged.items():
+        pages = sorted({page for link in group for page in link.pages})
+        on_home = any(link.on_homepage or (nav_only and link.on_second_level) for link in group)
+        first = group[0]
+        if on_home:
+            home += 1
+            each = p.homepage_points
+            evidence.append(_link(first, True, "1", each, "", target=target, pages=pages))
+        else:
+            n = max(len(pages), 1) if p.count == "occurrence" else 1
+            other += n
+            each = p.other_points * n
+            evidence.append(_link(first, True, "2", each, "", target=target, pages=pages))
+        points += each
+    scope = "首页（导航页：含二级页面）" if nav_only else "首页"
+    figure = (
+        f"{scope}打不开或错误的链接 {home} 个，扣 {pts(p.homepage_points * home)} 分；"
+        f"其他页面 {other} 个，扣 {pts(p.other_points * other)} 分"
+    )
+    if pending:
+        figure += f"（另有 {len(pending)} 个待复查，不计分）"
+    return RuleResult(
+        holds=points > 0, points=points, figure=figure, evidence=(*evidence, *pending)
+    )
+
+
+def _link(
+    link: BrokenLink,
+    counted: bool,
+    item: str,
+    points: Decimal | None,
+    note: str,
+    *,
+    target: str | None = None,
+    pages: list[str] | None = None,
+) -> Evidence:
+    return Evidence(
+        "broken_link",
+        {
+            "target": target or link.target,
+            "on_homepage": link.on_homepage,
+            "pages": pages if pages is not None else list(link.pages),
+            "status_code": link.status_code,
+            "failure": link.kind,
+        },
+        counted=counted,
+        points=points,
+        item=item if item in ("1", "2") else "",
+        note=note,
+    )
