@@ -1,0 +1,563 @@
+"""Page rendering by plain string building, recording every link and dated item as it is written.
+
+The recorded links and items are what ``farm.truth`` reports, so the truth never parses HTML
+and can never disagree with what the server sends. Five templates mimic real CMS families:
+``ul`` (li + span dates), ``table`` (td dates), ``cards`` (div cards), ``trs`` (TRS WCM: relative
+``./`` links, ``[01-05]``-style dates first) and ``kaipu`` (开普云: absolute links, dl/dd dates).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from html import escape
+from urllib.parse import quote
+
+from farm.scenario import (
+    CST,
+    GUIDE_SYNONYMS,
+    AttachmentSpec,
+    ColumnSpec,
+    GuideSpec,
+    ItemSpec,
+    LinkSpec,
+)
+from farm.site import OTHER_PAGES, Site, Target, file_path, item_path, list_path
+
+WEEKDAYS = "一二三四五六日"
+COLUMN_TYPES = {
+    "news": "动态要闻", "notice": "通知公告", "policy": "政策文件", "personnel": "人事信息",
+    "planning": "规划计划", "other_info": "概况信息", "consult": "政务咨询",
+    "report": "举报投诉", "survey": "调查征集", "interview": "在线访谈", "guide": "办事指南",
+    "online_system": "在线办事",
+}  # fmt: skip
+SEARCH_WORD = "政府信息公开"
+NOT_FOUND_TEXT = "对不起，您访问的页面不存在或已被删除！"
+GUIDE_TEXT = {
+    "事项名称": "{title}",
+    "设定依据": "《中华人民共和国行政许可法》第十二条；《国务院对确需保留的行政审批项目设定行政许可的决定》",
+    "申请条件": "申请人应为本辖区内依法登记的单位或具有完全民事行为能力的公民。",
+    "办理材料": "1.申请表原件1份；2.申请人身份证明复印件1份；3.其他相关证明材料。",
+    "办理地点": "县政务服务中心一楼综合窗口（人民路88号）",
+    "办理时间": "工作日上午9:00-12:00，下午13:30-17:30（法定节假日除外）",
+    "联系电话": "0371-12345678",
+    "办理流程": "申请→受理→审查→决定→送达",
+}  # fmt: skip
+
+
+@dataclass(slots=True)
+class Link:
+    url: str  # absolute, percent-encoded
+    text: str
+    tag: str = "a"
+
+
+@dataclass(slots=True)
+class Shown:
+    """A dated entry as the page shows it; ``date`` is None when the page shows no date."""
+
+    title: str
+    url: str
+    date: date | None
+
+
+@dataclass(slots=True)
+class Rendered:
+    kind: str
+    title: str
+    html: str
+    links: list[Link] = field(default_factory=list)
+    items: list[Shown] = field(default_factory=list)
+    published: date | None = None
+
+
+def format_date(d: date, fmt: str, salt: str = "") -> str:
+    """The text a real site would show for ``d`` in format ``fmt``."""
+    if fmt == "iso":
+        return f"{d:%Y-%m-%d}"
+    if fmt == "slash":
+        return f"{d:%Y/%m/%d}"
+    if fmt == "dot":
+        return f"{d:%Y.%m.%d}"
+    if fmt == "cn":
+        return f"{d.year}年{d.month}月{d.day}日"
+    if fmt == "md":
+        return f"[{d:%m-%d}]"
+    if fmt == "pubtime":
+        return f"发布时间：{d:%Y-%m-%d} {clock_of(salt)}"
+    return ""
+
+
+def clock_of(salt: str) -> str:
+    """A stable office-hours time for a page, so 10:30-style stamps look real but stay fixed."""
+    h = hashlib.blake2s(salt.encode(), digest_size=2).digest()
+    return f"{8 + h[0] % 10:02d}:{h[1] % 60:02d}"
+
+
+def attachment_bytes(att: AttachmentSpec) -> tuple[str, bytes]:
+    """Deterministic file bytes whose magic number matches the extension."""
+    ext = att.filename.rsplit(".", 1)[-1].lower()
+    magic, ctype = {
+        "pdf": (b"%PDF-1.4\n", "application/pdf"),
+        "doc": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/msword"),
+        "xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "application/vnd.ms-excel"),
+        "docx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument"),
+        "xlsx": (b"PK\x03\x04", "application/vnd.openxmlformats-officedocument"),
+        "zip": (b"PK\x03\x04", "application/zip"),
+    }.get(ext, (b"", "application/octet-stream"))
+    return ctype, magic + b"\x00" * max(0, att.size - len(magic))
+
+
+class PageBuilder:
+    """Renders one site's pages as of a moment (the header clock shows that moment)."""
+
+    def __init__(self, site: Site, now: datetime) -> None:
+        self.site = site
+        self.spec = site.spec
+        self.now = now.astimezone(CST)
+
+    # -- small pieces ----------------------------------------------------------------------
+    def _abs(self, target: str) -> str:
+        return target if "://" in target else self.site.url(target)
+
+    def _a(self, r: Rendered, target: str, text: str, href: str | None = None, **attrs: str) -> str:
+        r.links.append(Link(self._abs(target), text))
+        extra = "".join(f' {k}="{escape(v)}"' for k, v in attrs.items())
+        return f'<a href="{escape(href or target)}"{extra}>{escape(text)}</a>'
+
+    def _tagged(self, r: Rendered, link: LinkSpec) -> str:
+        r.links.append(Link(self._abs(link.target), link.text, link.tag))
+        t, x = escape(link.target), escape(link.text)
+        return {
+            "a": f'<a href="{t}" target="_blank">{x}</a>',
+            "img": f'<img src="{t}" alt="{x}">',
+            "script": f'<script src="{t}"></script>',
+            "link": f'<link rel="stylesheet" href="{t}">',
+            "iframe": f'<iframe src="{t}" title="{x}"></iframe>',
+        }[link.tag]
+
+    def _extra(self, r: Rendered, where: str) -> str:
+        links = [lk for lk in self.spec.links if lk.on == where]
+        if not links:
+            return ""
+        body = " ".join(self._tagged(r, lk) for lk in links)
+        return f'<div class="links"><h3>相关链接</h3>{body}</div>'
+
+    def _head(self, r: Rendered, col: ColumnSpec | None, meta: str = "") -> str:
+        s = self.spec
+        charset = "gb2312" if s.encoding != "utf-8" else "utf-8"
+        colmeta = ""
+        if col is not None:
+            colmeta = (
+                f'<meta name="ColumnName" content="{escape(col.name)}">'
+                f'<meta name="ColumnType" content="{COLUMN_TYPES[col.category]}">'
+            )
+        r.links.append(Link(self.site.url("/css/style.css"), "", "link"))
+        r.links.append(Link(self.site.url("/js/common.js"), "", "script"))
+        r.links.append(Link(self.site.url("/images/logo.png"), s.name, "img"))
+        wd = WEEKDAYS[self.now.weekday()]
+        clock = f"{self.now.year}年{self.now.month}月{self.now.day}日 星期{wd}"
+        nav = self._a(r, "/", "首页") + "".join(self._a(r, c.url_path, c.name) for c in s.columns)
+        return (
+            f'<!DOCTYPE html><html lang="zh-CN"><head>'
+            f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+            f"<title>{escape(r.title)}_{escape(s.name)}</title>"
+            f'<meta name="SiteName" content="{escape(s.name)}">'
+            f'<meta name="SiteDomain" content="{s.host}">'
+            f'<meta name="SiteIDCode" content="{s.code}">{colmeta}{meta}'
+            f'<link rel="stylesheet" href="/css/style.css">'
+            f'<script src="/js/common.js"></script></head><body>'
+            f'<div class="top"><span class="today">{clock}</span>'
+            f'<a href="javascript:setHome()">设为首页</a> <a href="javascript:;">加入收藏</a></div>'
+            f'<div class="header"><img src="/images/logo.png" alt="{escape(s.name)}"></div>'
+            f'<div class="nav">{nav}</div><div class="main">'
+        )
+
+    def _foot(self, r: Rendered) -> str:
+        s = self.spec
+        extra = self._extra(r, "all")
+        links = " | ".join(self._a(r, p, t) for p, t in OTHER_PAGES.items())
+        return (
+            f'</div>{extra}<div class="footer"><p>{links}</p>'
+            f"<p>主办单位：{escape(s.host_org or s.name)}　网站标识码：{s.code}</p>"
+            f"<p>{s.icp}　{s.police}</p>"
+            f"<p>联系电话：{s.phone}　Copyright © {s.since}-{self.now.year} All Rights Reserved</p>"
+            f"</div></body></html>"
+        )
+
+    def _href(self, path: str, here: str) -> str:
+        """How the template writes a same-site link: TRS relative, 开普云 absolute, else rooted."""
+        if self.spec.template == "trs":
+            here_dir = here.rsplit("/", 1)[0] + "/"
+            if path.startswith(here_dir) and path != here_dir:
+                return "./" + path[len(here_dir) :]
+        if self.spec.template == "kaipu":
+            return self.site.url(path)
+        return path
+
+    def _entries(
+        self,
+        r: Rendered,
+        entries: list[tuple[str, str, date | None, str]],
+        here: str,
+        record: bool = True,
+    ) -> str:
+        """A dated list in the site's template; entries are (path, title, day, format)."""
+        tpl = self.spec.template
+        rows = []
+        for path, title, day, fmt in entries:
+            shown = format_date(day, fmt, path) if day is not None else ""
+            r.links.append(Link(self.site.url(path), title))
+            if record:
+                r.items.append(Shown(title, self.site.url(path), day if shown else None))
+            href, t = escape(self._href(path, here)), escape(title)
+            if tpl == "table":
+                rows.append(
+                    f'<tr><td class="title"><a href="{href}" target="_blank">{t}</a></td>'
+                    f'<td class="date" align="right">{shown}</td></tr>'
+                )
+            elif tpl == "cards":
+                rows.append(
+                    f'<div class="card"><h4><a href="{href}">{t}</a></h4>'
+                    f'<p class="summary">{t}……</p><div class="info">{shown}</div></div>'
+                )
+            elif tpl == "trs":
+                rows.append(
+                    f'<li><span class="fr">{shown}</span>'
+                    f'<a href="{href}" target="_blank" title="{t}">{t}</a></li>'
+                )
+            elif tpl == "kaipu":
+                rows.append(
+                    f'<dl><dt><a href="{href}" target="_blank">{t}</a></dt>'
+                    f'<dd class="time">{shown}</dd></dl>'
+                )
+            else:
+                rows.append(
+                    f'<li><a href="{href}" target="_blank" title="{t}">{t}</a>'
+                    f'<span class="date">{shown}</span></li>'
+                )
+        body = "".join(rows)
+        if tpl == "table":
+            return f'<table class="list-table" width="100%">{body}</table>'
+        if tpl in ("cards", "kaipu"):
+            return f'<div class="news-list">{body}</div>'
+        return f'<ul class="list">{body}</ul>'
+
+    def _item_entries(
+        self, col: ColumnSpec, lo: int, hi: int
+    ) -> list[tuple[str, str, date | None, str]]:
+        out = []
+        for i in range(lo, min(hi, len(col.items))):
+            item = col.items[i]
+            day = self.site.item_day(item)
+            out.append((item_path(col, i, day), item.title, day, item.fmt or col.fmt))
+        return out
+
+    # -- pages -------------------------------------------------------------------------------
+    def render(self, target: Target, path: str, query: str = "") -> Rendered:
+        kind = target.kind
+        if kind == "homepage":
+            return self.homepage()
+        if kind == "list":
+            assert target.column is not None
+            return self.column_page(target.column, target.index, path, query)
+        if kind == "article":
+            assert target.column is not None
+            return self.article(target.column, target.index, path)
+        if kind == "guide":
+            assert target.column is not None
+            return self.guide(target.column, target.index)
+        if kind == "message":
+            assert target.column is not None
+            return self.message(target.column, target.index)
+        if kind == "system":
+            assert target.column is not None
+            return self.system(target.column)
+        if kind == "other":
+            return self.other(path)
+        if kind == "search":
+            return self.search(query)
+        if kind == "calendar":
+            return self.calendar(query)
+        return self.not_found()
+
+    def homepage(self) -> Rendered:
+        s = self.spec
+        r = Rendered("homepage", "首页", "")
+        head = self._head(r, None)
+        parts = []
+        if s.navigation_only:
+            for col in s.columns:
+                parts.append(
+                    f'<div class="entry"><img src="/images/logo.png" alt="">'
+                    f"{self._a(r, col.url_path, col.name)}</div>"
+                )
+            body = f'<div class="nav-grid">{"".join(parts)}</div>'
+        else:
+            for col in s.columns:
+                if not col.shown_on_homepage:
+                    continue
+                entries = self._item_entries(col, 0, col.homepage_count)
+                parts.append(
+                    f'<div class="lmbox"><div class="lmtit">{self._a(r, col.url_path, col.name)}'
+                    f"{self._a(r, col.url_path, '更多>>', cls='more')}</div>"
+                    f"{self._entries(r, entries, '/')}</div>"
+                )
+            services = [c for c in s.columns if not c.shown_on_homepage]
+            if services:
+                links = "".join(f"<li>{self._a(r, c.url_path, c.name)}</li>" for c in services)
+                parts.append(f'<div class="lmbox service"><h3>政务服务</h3><ul>{links}</ul></div>')
+            body = "".join(parts)
+        body += self._search_box(r) + self._traps(r, "/", "") + self._extra(r, "homepage")
+        r.html = head + body + self._foot(r)
+        return r
+
+    def _search_box(self, r: Rendered) -> str:
+        if not self.spec.search:
+            return ""
+        encoding = "gbk" if self.spec.encoding != "utf-8" else "utf-8"
+        encoded = quote(SEARCH_WORD.encode(encoding))
+        href = f"/search/?q={SEARCH_WORD}" if encoding == "utf-8" else f"/search/?q={encoded}"
+        r.links.append(Link(self.site.url(f"/search/?q={encoded}"), "热点搜索"))
+        return f'<div class="search">热点搜索：<a href="{escape(href)}">{SEARCH_WORD}</a></div>'
+
+    def _traps(self, r: Rendered, path: str, query: str) -> str:
+        out = ""
+        if "calendar" in self.spec.traps and path == "/":
+            month = f"{self.site.today:%Y-%m}"
+            out += f'<div class="cal">{self._a(r, f"/calendar/?month={month}", "活动日历")}</div>'
+        if "session" in self.spec.traps:
+            sid = hashlib.blake2s(f"{path}?{query}".encode(), digest_size=8).hexdigest().upper()
+            target = f"{path}?sid={sid}"
+            out += f'<div class="sess">{self._a(r, target, "刷新")}</div>'
+        return out
+
+    def column_page(self, col: ColumnSpec, page: int, path: str, query: str) -> Rendered:
+        r = Rendered("list", col.name, "")
+        head = self._head(r, col)
+        lo, hi = page * col.page_size, (page + 1) * col.page_size
+        if col.messages:
+            body = self._message_table(r, col, lo, hi)
+        elif col.guides:
+            entries = [
+                (f"{col.url_path}guide_{i}.html", g.title, self.site.day(g.date), col.fmt)
+                for i, g in enumerate(col.guides[lo:hi], start=lo)
+            ]
+            body = self._entries(r, entries, path)
+        elif col.items:
+            body = self._entries(r, self._item_entries(col, lo, hi), path)
+        elif col.exempt_note:
+            body = f'<div class="empty-note">{escape(col.exempt_note)}</div>'
+        else:
+            body = '<div class="list-empty"></div>'
+        pages = self.site.n_list_pages(col)
+        nav = []
+        if page > 0:
+            nav.append(self._a(r, list_path(col, page - 1), "上一页"))
+        if page + 1 < pages:
+            nav.append(self._a(r, list_path(col, page + 1), "下一页"))
+            nav.append(self._a(r, list_path(col, pages - 1), "尾页"))
+        pager = f'<div class="page">共{pages}页 {" ".join(nav)}</div>' if pages > 1 else ""
+        crumbs = (
+            f'<div class="crumb">当前位置：{self._a(r, "/", "首页")} &gt; {escape(col.name)}</div>'
+        )
+        r.html = (
+            head + crumbs + f'<div class="column"><h2>{escape(col.name)}</h2>{body}{pager}'
+            f"</div>" + self._traps(r, path, query) + self._extra(r, "lists") + self._foot(r)
+        )
+        return r
+
+    def _message_table(self, r: Rendered, col: ColumnSpec, lo: int, hi: int) -> str:
+        rows = [
+            "<tr><th>序号</th><th>标题</th><th>留言时间</th><th>状态</th><th>回复时间</th></tr>"
+        ]
+        for i in range(lo, min(hi, len(col.messages))):
+            m = col.messages[i]
+            asked, answered = self.site.day(m.asked), self.site.day(m.answered)
+            path = f"{col.url_path}msg_{i}.html"
+            status = "已回复" if answered else "办理中"
+            reply = f"{answered:%Y-%m-%d}" if answered and m.show_reply_date else ""
+            r.items.append(Shown(m.title, self.site.url(path), asked))
+            rows.append(
+                f"<tr><td>{i + 1}</td><td>{self._a(r, path, m.title)}</td>"
+                f"<td>{asked:%Y-%m-%d}</td><td>{status}</td><td>{reply}</td></tr>"
+            )
+        return f'<table class="msg-list">{"".join(rows)}</table>'
+
+    def _attachments(
+        self, r: Rendered, col: ColumnSpec, owner: str, idx: int, atts: tuple[AttachmentSpec, ...]
+    ) -> str:
+        if not atts:
+            return ""
+        lis = []
+        for att in atts:
+            if att.state == "not_offered":
+                lis.append(f"<li>《{escape(att.name)}》（请到窗口领取）</li>")
+            else:
+                target = file_path(col, owner, idx, att)
+                lis.append(f"<li>{self._a(r, target, att.name)}</li>")
+        return f'<div class="attach"><h4>附件下载：</h4><ul>{"".join(lis)}</ul></div>'
+
+    def article(self, col: ColumnSpec, idx: int, path: str) -> Rendered:
+        item: ItemSpec = col.items[idx]
+        day = self.site.item_day(item)
+        fmt = item.fmt or col.fmt
+        visible = day if day is not None and fmt != "none" else None
+        meta_day = self.site.day(item.meta_pubdate) if item.meta_pubdate is not None else day
+        r = Rendered("article", item.title, "", published=visible)
+        meta = f'<meta name="ArticleTitle" content="{escape(item.title)}">'
+        if meta_day is not None:
+            meta += f'<meta name="PubDate" content="{meta_day:%Y-%m-%d} {clock_of(path)}">'
+        meta += (
+            f'<meta name="ContentSource" content="{escape(self.spec.host_org or self.spec.name)}">'
+        )
+        head = self._head(r, col, meta)
+        info = f"发布日期：{visible:%Y-%m-%d}　" if visible else ""
+        year = (day or self.site.today).year
+        text = item.body or (
+            f"{escape(item.title)}。根据{escape(self.spec.host_org or '本单位')}"
+            f"〔{year}〕{idx % 30 + 1}号文件精神，现将有关事项通知如下。"
+        )
+        # related links written relative, the way CMS templates do
+        dir_path = path.rsplit("/", 1)[0] + "/"
+        base = ""
+        others = [c for c in self.spec.columns if c is not col][:2]
+        back = "./" if self.spec.base_href or dir_path == col.url_path else "../"
+        rel = [self._a(r, list_path(col, 0), f"返回{col.name}", href=back)]
+        if self.spec.base_href:
+            base = f'<base href="{self.site.url(col.url_path)}">'
+            rel += [self._a(r, c.url_path, c.name, href=f"..{c.url_path}") for c in others]
+        else:
+            up = "../" * (dir_path.count("/") - 1)
+            rel += [
+                self._a(r, c.url_path, c.name, href=f"{up}{c.url_path.lstrip('/')}") for c in others
+            ]
+        head = head.replace("</head>", f"{base}</head>", 1)
+        atts = self._attachments(r, col, "a", idx, item.attachments)
+        if item.links:
+            atts += '<div class="refs">' + " ".join(self._tagged(r, lk) for lk in item.links)
+            atts += "</div>"
+        r.html = (
+            head + f'<div class="article"><h1>{escape(item.title)}</h1>'
+            f'<div class="info">{info}来源：{escape(self.spec.host_org or self.spec.name)}'
+            f'</div><div class="content"><p>{text}</p>{atts}</div>'
+            f'<div class="related">{" ".join(rel)}</div></div>'
+            + self._extra(r, "articles")
+            + self._foot(r)
+        )
+        return r
+
+    def guide(self, col: ColumnSpec, idx: int) -> Rendered:
+        g: GuideSpec = col.guides[idx]
+        r = Rendered("guide", g.title, "")
+        head = self._head(r, col)
+        parts = []
+        for n, el in enumerate(e for e in GUIDE_TEXT if e in g.elements):
+            label = GUIDE_SYNONYMS.get(el, el) if g.synonyms else el
+            value = escape(GUIDE_TEXT[el].format(title=g.title))
+            if g.layout == "dl":
+                parts.append(f"<dt>{label}</dt><dd>{value}</dd>")
+            elif g.layout == "headings":
+                parts.append(f"<h3>{'一二三四五六七八'[n]}、{label}</h3><p>{value}</p>")
+            else:
+                parts.append(f'<tr><th width="20%">{label}</th><td>{value}</td></tr>')
+        inner = "".join(parts)
+        body = {"dl": f"<dl>{inner}</dl>", "headings": f"<div>{inner}</div>"}.get(
+            g.layout, f'<table class="guide" border="1">{inner}</table>'
+        )
+        atts = self._attachments(r, col, "g", idx, g.attachments)
+        r.html = (
+            head
+            + f'<div class="guide"><h1>{escape(g.title)}办事指南</h1>{body}{atts}</div>'
+            + self._foot(r)
+        )
+        return r
+
+    def message(self, col: ColumnSpec, idx: int) -> Rendered:
+        m = col.messages[idx]
+        asked, answered = self.site.day(m.asked), self.site.day(m.answered)
+        r = Rendered("message", m.title, "")
+        head = self._head(r, col)
+        reply = '<div class="reply"><p>状态：办理中</p></div>'
+        if answered:
+            when = f"回复时间：{answered:%Y-%m-%d}" if m.show_reply_date else ""
+            reply = (
+                f'<div class="reply"><p>状态：已回复</p><p>回复单位：'
+                f"{escape(self.spec.host_org or self.spec.name)}　{when}</p>"
+                f"<p>您好，您反映的问题已转相关部门办理，感谢您的关注。</p></div>"
+            )
+        r.html = (
+            head + f'<div class="message"><h1>{escape(m.title)}</h1>'
+            f"<p>留言人：{escape(m.asker)}　留言时间：{asked:%Y-%m-%d}</p>"
+            f"<p>{escape(m.title)}，请问相关部门如何处理？</p>{reply}</div>" + self._foot(r)
+        )
+        return r
+
+    def system(self, col: ColumnSpec) -> Rendered:
+        r = Rendered("other", col.name, "")
+        r.html = (
+            self._head(r, col) + f'<div class="system"><h2>{escape(col.name)}</h2>'
+            '<form method="post" action="#"><input name="sqr" placeholder="申请人">'
+            '<input name="sfzh" placeholder="身份证号"><button>提交</button></form></div>'
+            + self._foot(r)
+        )
+        return r
+
+    def other(self, path: str) -> Rendered:
+        title = OTHER_PAGES[path]
+        r = Rendered("other", title, "")
+        head = self._head(r, None)
+        if path == "/wzdt.html":
+            body = "".join(f"<li>{self._a(r, c.url_path, c.name)}</li>" for c in self.spec.columns)
+            body = f"<ul>{body}</ul>"
+        else:
+            body = f"<p>地址：人民路88号　邮编：450000　电话：{self.spec.phone}</p>"
+        r.html = head + f"<h2>{title}</h2>{body}" + self._foot(r)
+        return r
+
+    def search(self, query: str) -> Rendered:
+        r = Rendered("other", "搜索结果", "")
+        head = self._head(r, None)
+        r.html = (
+            head
+            + f'<div class="search-result">搜索“{escape(query)}”的结果：共0条</div>'
+            + self._foot(r)
+        )
+        return r
+
+    def calendar(self, query: str) -> Rendered:
+        """An endless month chain: every month links to the next and the previous one."""
+        r = Rendered("other", "活动日历", "")
+        head = self._head(r, None)
+        try:
+            y, m = (int(x) for x in query.split("-")[:2])
+            first = date(y, m, 1)
+        except ValueError:
+            first = self.site.today.replace(day=1)
+        prev = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
+        nxt = date(first.year + (first.month == 12), first.month % 12 + 1, 1)
+        links = (
+            self._a(r, f"/calendar/?month={prev:%Y-%m}", "上个月")
+            + " "
+            + self._a(r, f"/calendar/?month={nxt:%Y-%m}", "下个月")
+        )
+        r.html = head + f"<h2>{first.year}年{first.month}月</h2>{links}" + self._foot(r)
+        return r
+
+    def not_found(self) -> Rendered:
+        r = Rendered("other", "页面不存在", "")
+        r.html = (
+            '<!DOCTYPE html><html><head><meta charset="utf-8"><title>页面不存在</title></head>'
+            f"<body><h1>404</h1><p>{NOT_FOUND_TEXT}</p>"
+            '<p><a href="/">返回首页</a></p></body></html>'
+        )
+        return r
+
+
+def html_error_page() -> str:
+    """What some CMSes send with status 200 where a download should be."""
+    return (
+        '<html><head><meta charset="utf-8"><title>错误提示</title></head><body>'
+        "<p>错误提示：您要下载的文件不存在或已被删除！</p></body></html>"
+    )
