@@ -1,0 +1,61 @@
+"""``census sites import`` as a function: read, validate everything, then write in one go.
+
+Validation needs the organisation codes already in the database, so it runs inside the same
+session as the writes; any problem raises RegistryError before the first write, and the
+session's rollback guarantees that nothing is half-written even if the database refuses.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from scanner.db import Database
+from scanner.errors import Problem, RegistryError
+from scanner.registry.form import RawForm
+from scanner.registry.schema import Registry, validate
+from scanner.registry.store import ImportSummary, known_organisations, write_registry
+from scanner.registry.xlsx_form import read_xlsx
+from scanner.registry.yaml_form import read_yaml
+
+YAML_SUFFIXES = {".yaml", ".yml"}
+XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+
+
+def read_form(file: Path) -> RawForm:
+    """The file as raw data with places; the form is chosen by the file's suffix."""
+    name = str(file)
+    suffix = file.suffix.lower()
+    if not file.is_file():
+        raise RegistryError(Problem(name, "", "", "no such file"))
+    if suffix in YAML_SUFFIXES:
+        return read_yaml(file, name)
+    if suffix in XLSX_SUFFIXES:
+        return read_xlsx(file, name)
+    raise RegistryError(Problem(name, "", "", f"unknown file type '{suffix}'; "
+                                "use .yaml/.yml (the YAML form) or .xlsx (the 2015 forms)"))
+
+
+def check_file(file: Path, known_orgs: dict[str, str | None]) -> Registry:
+    """Validate without a database session (tests, and ``known_orgs`` from elsewhere)."""
+    return validate(read_form(file), known_orgs)
+
+
+class _DryRun(Exception):
+    """Raised inside the session to roll back a dry run."""
+
+
+def import_file(db: Database, file: Path, now: datetime, *, dry_run: bool = False
+                ) -> ImportSummary:
+    """Import a registry file; RegistryError (nothing written) lists every problem found."""
+    form = read_form(file)
+    summary = ImportSummary()
+    try:
+        with db.session() as session:
+            registry = validate(form, known_organisations(session))
+            summary = write_registry(session, registry, now)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return summary
