@@ -31,8 +31,8 @@ __all__ = [
 
 # Full-width digits and punctuation become ASCII one-for-one, so match offsets stay valid.
 _NORMALISE = str.maketrans(
-    "０１２３４５６７８９－／．：［］　",
-    "0123456789-/.:[] ",
+    "０１２３４５６７８９－／．：［］\u3000\xa0",
+    "0123456789-/.:[]  ",
 )
 
 _HAN_DIGITS = {
@@ -63,7 +63,8 @@ _DATE_RE = re.compile(
     r"|(?<![0-9A-Za-z.\-/:])(?P<um>\d\d)[-/](?P<ud>\d\d)(?![0-9]|[.\-/:][0-9])"
     # 1月5日
     r"|(?<![0-9年])(?P<jm>\d{1,2})\s*月\s*(?P<jd>\d{1,2})\s*[日号]"
-    r")" + _TIME
+    r")" + _TIME,
+    re.ASCII,  # \d and \s stay ASCII: other scripts' digits are not dates here
 )
 
 # A label right before a date marks it as the page's or entry's own date.
@@ -75,7 +76,7 @@ _LABEL_RE = re.compile(
 _CLOCK_BEFORE_RE = re.compile(
     r"(?:今天是|今天|今日|当前时间|现在时间|现在是|北京时间)\s*[:：]?\s*$"
 )
-_CLOCK_AFTER_RE = re.compile(r"^\s{0,3}(?:星期|周|礼拜)[一二三四五六日天]")
+_CLOCK_AFTER_RE = re.compile(r"\s{0,3}(?:星期|周|礼拜)[一二三四五六日天]")
 _VERSION_BEFORE_RE = re.compile(r"(?:版本|版本号|[Vv]ersion|[Vv]er\.?|[Vv])\s*[:：]?\s*$")
 
 
