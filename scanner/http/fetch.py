@@ -11,6 +11,7 @@ import asyncio
 import time
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -78,8 +79,13 @@ async def fetch(
     method: str = "GET",
     limiter: HostLimiter | None = None,
     headers: dict[str, str] | None = None,
+    extensions: dict[str, Any] | None = None,
 ) -> Fetched:
-    """Fetch ``url`` completely within ``deadline`` seconds, reading at most ``max_bytes``."""
+    """Fetch ``url`` completely within ``deadline`` seconds, reading at most ``max_bytes``.
+
+    ``extensions`` go to the request as-is (e.g. httpcore's ``trace`` hook, which the
+    availability probe uses for phase times); httpx keeps them across redirects.
+    """
     started = time.perf_counter()
     host = httpx.URL(url).host
     try:
@@ -88,7 +94,7 @@ async def fetch(
                 await stack.enter_async_context(limiter.slot(host))
             async with asyncio.timeout(deadline):
                 response = await stack.enter_async_context(
-                    client.stream(method, url, headers=headers)
+                    client.stream(method, url, headers=headers, extensions=extensions)
                 )
                 chunks: list[bytes] = []
                 size = 0
