@@ -20,11 +20,15 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
+    Unicode,
     UniqueConstraint,
 )
+from sqlalchemy import Column as SAColumn
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from scanner.http.failures import FailureKind
@@ -199,6 +203,10 @@ class ProbeRound(Base):
     canaries_ok: Mapped[bool | None] = mapped_column(Boolean)
     loop_lag_ms: Mapped[float | None] = mapped_column(Float)
     invalid_reason: Mapped[str] = mapped_column(Text, default="")
+    # Which stagger slot of the hour this round serves (None: a one-off round, census probe).
+    slot: Mapped[int | None] = mapped_column(Integer)
+    # What each canary showed: [{"url", "ok", "failure", "total_ms"}], the evidence for INVALID.
+    canary_results: Mapped[list[dict[str, object]]] = mapped_column(JSON, default=list)
 
 
 class ProbeResult(Base):
@@ -227,6 +235,17 @@ class ProbeResult(Base):
     first_byte_ms: Mapped[float | None] = mapped_column(Float)
     body_ms: Mapped[float | None] = mapped_column(Float)
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+# APScheduler's job store lives in the same database; its table is declared here (exactly as
+# APScheduler 3 defines it) so that a migration creates it like every other table.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    SAColumn("id", Unicode(191), primary_key=True),
+    SAColumn("next_run_time", Float(25), index=True),
+    SAColumn("job_state", LargeBinary, nullable=False),
+)
 
 
 # ---------------------------------------------------------------- crawl and link facts
