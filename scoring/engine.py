@@ -58,7 +58,7 @@ def score(facts: SiteFacts, ruleset: Ruleset, at: date) -> Scorecard:
         reasons=reasons,
         notes=notes,
         rules=outcomes,
-        limit_label=f"累计扣分 {ruleset.unqualified_when_total.label()} 分即不合格",
+        limit_label=f"累计扣分{ruleset.unqualified_when_total.label()} 分即不合格",
         _by_id={o.id: o for o in outcomes},
     )
 

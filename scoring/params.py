@@ -87,7 +87,7 @@ class Period(Model):
         return ""  # pragma: no cover - validator forbids
 
 
-_OPS = {"ge": "≥", "gt": ">", "le": "≤", "lt": "<"}
+_OPS = {"ge": "超过（含）", "gt": "超过", "le": "不超过", "lt": "少于"}
 
 
 class Threshold(Model):
@@ -126,7 +126,7 @@ class Threshold(Model):
 
     def label(self) -> str:
         value = getattr(self, self._op)
-        return f"{_OPS[self._op]} {value}"
+        return f"{_OPS[self._op]}{value}"
 
 
 Rounding = Literal["floor", "ceil", "half_up"]

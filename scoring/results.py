@@ -96,6 +96,14 @@ class RuleOutcome:
     def points(self) -> Decimal | None:
         return self.result.points
 
+    @property
+    def figure(self) -> str:
+        return self.result.figure
+
+    @property
+    def evidence(self) -> tuple[Evidence, ...]:
+        return self.result.evidence
+
     def to_dict(self) -> dict[str, Any]:
         r = self.result
         return {

@@ -37,7 +37,7 @@ def homepage_volume(ctx: Context, p: VolumeParams) -> RuleResult:
     points = p.points if deduct else Decimal(0)
     figure = (
         f"{span(start, ctx.at)}（{p.window.label()}）{homepage_scope(ctx.facts.homepage)}"
-        f"新增信息 {len(new)} 条（{p.deduct_when_new_items.label()} 扣 {pts(p.points)} 分）"
+        f"新增信息 {len(new)} 条（{p.deduct_when_new_items.label()} 条扣 {pts(p.points)} 分）"
     )
     if undated:
         figure += f"，另有 {undated} 条未注明发布时间，视为不更新"

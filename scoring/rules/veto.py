@@ -161,9 +161,9 @@ def columns_stale(ctx: Context, p: ColumnsStaleParams) -> RuleResult:
         f"{categories_label(g.categories)}{g.window.label()}内" for g in p.item1.groups
     )
     figure = (
-        f"1. {labels}未更新栏目 {item1} 个（{p.item1.holds_when_count.label()} 即否决）；"
-        f"2. 应更新但超期未更新栏目 {item2} 个（{p.item2.holds_when_count.label()}）；"
-        f"3. 空白栏目 {blank} 个（{p.item3.holds_when_count.label()}）"
+        f"1. {labels}未更新栏目 {item1} 个（{p.item1.holds_when_count.label()} 个即否决）；"
+        f"2. 应更新但超期未更新栏目 {item2} 个（{p.item2.holds_when_count.label()} 个即否决）；"
+        f"3. 空白栏目 {blank} 个（{p.item3.holds_when_count.label()} 个即否决）"
     )
     return RuleResult(
         holds=any(hits), figure=figure, evidence=tuple(evidence), provisional=tuple(reasons)
