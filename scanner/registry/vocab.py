@@ -62,6 +62,13 @@ LEVEL_WORDS: dict[str, OrgLevel] = {
     "区县": OrgLevel.COUNTY,
 }
 
+LEVEL_LABEL: dict[OrgLevel, str] = {
+    OrgLevel.COUNTRY: "国家",
+    OrgLevel.PROVINCE: "省",
+    OrgLevel.CITY: "市",
+    OrgLevel.COUNTY: "县",
+}
+
 # 内容类别 of 附件4 (栏目（系统）基本信息表) → category id of rules-2015.md.
 CATEGORY_WORDS: dict[str, ColumnCategory] = {
     "机构设置及职能": ColumnCategory.OTHER_INFO,

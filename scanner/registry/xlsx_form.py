@@ -24,7 +24,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
-from scanner.db.models import ColumnCategory
+from scanner.db.models import ColumnCategory, OrgLevel, SiteStatus, SiteType
 from scanner.registry import vocab
 from scanner.registry.form import Path, RawForm, dotted
 
@@ -317,6 +317,14 @@ def read_xlsx(file: FilePath, name: str | None = None) -> RawForm:
 # ------------------------------------------------------------------ writing
 
 
+def _label(value: Any, enum: Any, words: dict[str, Any], labels: dict[Any, str]) -> Any:
+    """Chinese words in the workbook, as on the 2015 forms; unknown values are left as they are."""
+    try:
+        return labels[vocab.to_enum(value, enum, words, "value")]
+    except ValueError:
+        return value
+
+
 def _out(value: Any) -> Any:
     if isinstance(value, bool):
         return "是" if value else "否"
@@ -336,6 +344,8 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     orgs.title = ORG_SHEET
     orgs.append([h.label for h in ORG_HEADERS])
     for org in data.get("organisations") or []:
+        org = {**org, "level": _label(org.get("level"), OrgLevel, vocab.LEVEL_WORDS,
+                                      vocab.LEVEL_LABEL)}
         orgs.append([_out(org.get(h.field)) for h in ORG_HEADERS])
     sites = workbook.create_sheet(SITE_SHEET)
     sites.append([h.label for h in SITE_HEADERS])
@@ -343,7 +353,12 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     columns.append([h.label for h in COLUMN_HEADERS])
     order = list(vocab.CATEGORY_LABEL)
     for site in data.get("sites") or []:
-        sites.append([_out(site.get(h.field)) for h in SITE_HEADERS])
+        shown = {**site,
+                 "type": _label(site.get("type"), SiteType, vocab.SITE_TYPE_WORDS,
+                                vocab.SITE_TYPE_LABEL),
+                 "status": _label(site.get("status") or "running", SiteStatus,
+                                  vocab.STATUS_WORDS, vocab.STATUS_LABEL)}
+        sites.append([_out(shown.get(h.field)) for h in SITE_HEADERS])
         groups: dict[ColumnCategory, list[dict[str, Any]]] = {}
         flagged: list[dict[str, Any]] = []
         for column in site.get("columns") or []:
@@ -367,6 +382,10 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
                             _out(bool(column.get("exempt"))), _out(bool(column.get("static"))),
                             column.get("selector")])
     for sheet in (orgs, sites, columns):
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, date | datetime):
+                    cell.number_format = "yyyy-mm-dd"
         for cells in sheet.columns:
             width = max(len(str(c.value or "")) for c in cells)
             sheet.column_dimensions[cells[0].column_letter].width = min(60, 4 + 2 * width)
