@@ -137,8 +137,9 @@ def _collapse(text: str | None) -> str:
 class Regions:
     """Memoised "is this node inside navigation/header/footer/sidebar?" by ancestor walk."""
 
-    def __init__(self) -> None:
+    def __init__(self, stop: int | None = None) -> None:
         self._memo: dict[int, bool] = {}
+        self._stop = stop  # a container the site's config chose: trusted, not looked above
 
     @staticmethod
     def _own(node: LexborNode) -> bool:
@@ -162,6 +163,8 @@ class Regions:
         result = False
         while node is not None and node.tag not in _STOP_TAGS:
             key = node.mem_id
+            if key == self._stop:
+                break
             if key in self._memo:
                 result = self._memo[key]
                 break
@@ -318,7 +321,7 @@ def find_lists(
             else:
                 found.links.append(a)
             entry = container
-    regions = Regions()
+    regions = Regions(stop)
     blocks = []
     for container, entries in groups.values():
         block = _build_block(container, list(entries.values()), base, as_of, regions)
