@@ -199,7 +199,7 @@ def test_columns_stale_item2_nine_vs_ten() -> None:
     old = date(2014, 6, 29)  # one day before T − 1 year
     nine = tuple(column(f"o{i}", "other_info", old) for i in range(9))
     assert not veto(with_(healthy(), columns=healthy().columns + nine), "veto.columns_stale")
-    ten = nine + (column("o9", "personnel", old),)
+    ten = (*nine, column("o9", "personnel", old))
     assert veto(with_(healthy(), columns=healthy().columns + ten), "veto.columns_stale")
 
 
@@ -230,7 +230,7 @@ def test_columns_stale_item3_blank_four_vs_five() -> None:
 
 
 def test_unreadable_column_is_not_counted_but_makes_the_card_provisional() -> None:
-    cols = stale_news(4) + (column("x", "news", None, readable=False, name="要闻"),)
+    cols = (*stale_news(4), column("x", "news", None, readable=False, name="要闻"))
     c = card(with_(healthy(), columns=healthy().columns + cols))
     assert not c.rule("veto.columns_stale").holds
     assert c.provisional
@@ -268,7 +268,7 @@ def test_undated_items_never_update_a_column() -> None:
         items=(DatedItem("http://www.example.gov.cn/u/1.html", "无日期"),),
     )
     assert (
-        card(with_(healthy(), columns=healthy().columns + (col,))).rule("update.basic_info").points
+        card(with_(healthy(), columns=(*healthy().columns, col))).rule("update.basic_info").points
         == 3
     )
 
