@@ -45,10 +45,8 @@ def test_missing_rule(tmp_path: Path) -> None:
     start = SHIPPED.index("  - id: service.online_systems")
     text = SHIPPED[:start]
     (msg,) = problems(text, tmp_path)
-    assert (
-        msg
-        == f"{tmp_path / 'edited.yaml'}:{line_of(text, 'rules:')} [rule service.online_systems] rules: missing rule"
-    )
+    where = f"{tmp_path / 'edited.yaml'}:{line_of(text, 'rules:')}"
+    assert msg == f"{where} [rule service.online_systems] rules: missing rule"
 
 
 def test_unknown_key_names_rule_path_and_line(tmp_path: Path) -> None:
