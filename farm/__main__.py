@@ -12,12 +12,16 @@ from farm.server import Farm
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    spec = (generated_farm(args.sites, args.pages, args.seed) if args.sites
-            else scenario(args.scenario))
-    async with Farm(spec, port=args.port, tls_port=args.tls_port, single=args.single,
-                    bind=args.bind) as farm:
-        print(f"farm {spec.name}: http on {farm.bind}:{farm.port}, https on {farm.tls_port}",
-              file=sys.stderr)
+    spec = (
+        generated_farm(args.sites, args.pages, args.seed) if args.sites else scenario(args.scenario)
+    )
+    async with Farm(
+        spec, port=args.port, tls_port=args.tls_port, single=args.single, bind=args.bind
+    ) as farm:
+        print(
+            f"farm {spec.name}: http on {farm.bind}:{farm.port}, https on {farm.tls_port}",
+            file=sys.stderr,
+        )
         print(f"CENSUS_HOST_MAP={farm.host_map}")
         print(f"CA certificate: {farm.ca_pem}", file=sys.stderr)
         if args.registry:
@@ -37,8 +41,9 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--tls-port", type=int, default=0)
     serve.add_argument("--bind", default="127.0.0.1")
-    serve.add_argument("--single", metavar="HOST",
-                       help="serve this one site whatever the Host header says")
+    serve.add_argument(
+        "--single", metavar="HOST", help="serve this one site whatever the Host header says"
+    )
     serve.add_argument("--registry", metavar="FILE", help="write the site registry YAML here")
     args = parser.parse_args(argv)
     try:

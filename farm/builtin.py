@@ -54,11 +54,13 @@ _NEWS = ["召开常务会议研究部署重点工作", "开展安全生产大检
          "开展节前走访慰问活动", "推进政务服务“一网通办”", "召开农业农村工作会议"]  # fmt: skip
 
 
-def items(prefix: str, ages: list[int | None], fmt: DateFormat | None = None) -> tuple[
-        ItemSpec, ...]:
+def items(
+    prefix: str, ages: list[int | None], fmt: DateFormat | None = None
+) -> tuple[ItemSpec, ...]:
     """Items with titles from a pool, ``ages[k]`` days old (None: undated)."""
-    return tuple(ItemSpec(f"{prefix}{_NEWS[k % len(_NEWS)]}", date=a, fmt=fmt)
-                 for k, a in enumerate(ages))
+    return tuple(
+        ItemSpec(f"{prefix}{_NEWS[k % len(_NEWS)]}", date=a, fmt=fmt) for k, a in enumerate(ages)
+    )
 
 
 def every(days: int, n: int, start: int = 0) -> list[int | None]:
@@ -67,14 +69,26 @@ def every(days: int, n: int, start: int = 0) -> list[int | None]:
 
 def full_guides(prefix: str, n: int = 3) -> tuple[GuideSpec, ...]:
     layouts = ("table", "dl", "headings")
-    return tuple(GuideSpec(f"{prefix}事项{k + 1}", synonyms=k == 1, layout=layouts[k % 3],
-                           attachments=(AttachmentSpec("申请表", f"sqb{k}.doc"),))
-                 for k in range(n))
+    return tuple(
+        GuideSpec(
+            f"{prefix}事项{k + 1}",
+            synonyms=k == 1,
+            layout=layouts[k % 3],
+            attachments=(AttachmentSpec("申请表", f"sqb{k}.doc"),),
+        )
+        for k in range(n)
+    )
 
 
 def answered(n: int, every_days: int = 20, lag: int = 3) -> tuple[MessageSpec, ...]:
-    return tuple(MessageSpec(f"关于{_NEWS[k % 12][2:8]}的咨询", asked=5 + every_days * k,
-                             answered=5 + every_days * k - lag) for k in range(n))
+    return tuple(
+        MessageSpec(
+            f"关于{_NEWS[k % 12][2:8]}的咨询",
+            asked=5 + every_days * k,
+            answered=5 + every_days * k - lag,
+        )
+        for k in range(n)
+    )
 
 
 GOV_LINK = LinkSpec(f"http://{GOV_CN}/", "中国政府网", on="all")
@@ -83,32 +97,53 @@ GOV_LINK = LinkSpec(f"http://{GOV_CN}/", "中国政府网", on="all")
 def qingshan() -> Site:
     """Qualified: fresh columns in many date formats, answered messages, complete guides."""
     cols = (
-        ColumnSpec("工作动态", "news", "gzdt", items(
-            "青山县", [0, 1, 1, 2, 3, 4, 6, 8, 9, 11, 13, 15, 18, 20, 25] + every(3, 20, 27)),
-            fmt="md"),
+        ColumnSpec(
+            "工作动态",
+            "news",
+            "gzdt",
+            items("青山县", [0, 1, 1, 2, 3, 4, 6, 8, 9, 11, 13, 15, 18, 20, 25] + every(3, 20, 27)),
+            fmt="md",
+        ),
         ColumnSpec("乡镇动态", "news", "xzdt", items("青山镇", every(2, 12, 1)), fmt="cn"),
-        ColumnSpec("通知公告", "notice", "tzgg", (
-            ItemSpec("关于做好春节期间值班工作的通知", 3, fmt="pubtime"),
-            ItemSpec("青山县2024年度公开招聘事业单位工作人员公告", 12, fmt="slash"),
-            ItemSpec("关于开展“双随机、一公开”抽查的通知", 40, meta_pubdate=1),
-            ItemSpec("关于征求意见的公告（无日期）", None),
-        )),
-        ColumnSpec("政策文件", "policy", "zcwj", items("青政〔2024〕", every(15, 10, 5)),
-                   fmt="dot"),
+        ColumnSpec(
+            "通知公告",
+            "notice",
+            "tzgg",
+            (
+                ItemSpec("关于做好春节期间值班工作的通知", 3, fmt="pubtime"),
+                ItemSpec("青山县2024年度公开招聘事业单位工作人员公告", 12, fmt="slash"),
+                ItemSpec("关于开展“双随机、一公开”抽查的通知", 40, meta_pubdate=1),
+                ItemSpec("关于征求意见的公告（无日期）", None),
+            ),
+        ),
+        ColumnSpec(
+            "政策文件", "policy", "zcwj", items("青政〔2024〕", every(15, 10, 5)), fmt="dot"
+        ),
         ColumnSpec("人事信息", "personnel", "rsxx", items("人事任免：", [30, 120])),
         ColumnSpec("规划计划", "planning", "ghjh", items("规划：", [60, 300])),
         ColumnSpec("机构职能", "other_info", "jgzn", items("机构职能：", [100])),
-        ColumnSpec("财政预决算", "other_info", "czyjs",
-                   exempt_note="根据三定方案，本单位不产生此类信息"),
+        ColumnSpec(
+            "财政预决算", "other_info", "czyjs", exempt_note="根据三定方案，本单位不产生此类信息"
+        ),
         ColumnSpec("县长信箱", "consult", "xzxx", messages=answered(12)),
         ColumnSpec("意见征集", "survey", "yjzj", items("征集：", every(40, 8, 10))),
         ColumnSpec("在线访谈", "interview", "zxft", items("访谈：", every(60, 5, 20))),
         ColumnSpec("办事指南", "guide", "bszn", guides=full_guides("青山县")),
     )
-    return Site(QINGSHAN, "9101210001", "青山县人民政府", "910121", host_org="青山县人民政府办公室",
-                template="trs", columns=cols, links=(GOV_LINK,), traps=("calendar",),
-                icp="江ICP备12000001号", police="江公网安备91012102000001号",
-                description="qualified: fresh columns, answered messages, complete guides")
+    return Site(
+        QINGSHAN,
+        "9101210001",
+        "青山县人民政府",
+        "910121",
+        host_org="青山县人民政府办公室",
+        template="trs",
+        columns=cols,
+        links=(GOV_LINK,),
+        traps=("calendar",),
+        icp="江ICP备12000001号",
+        police="江公网安备91012102000001号",
+        description="qualified: fresh columns, answered messages, complete guides",
+    )
 
 
 def donghu() -> Site:
@@ -121,13 +156,26 @@ def donghu() -> Site:
         ColumnSpec("网上调查", "survey", "wsdc", items("调查：", every(50, 7))),
         ColumnSpec("办事指南", "guide", "bszn", guides=full_guides("东湖区", 2)),
     )
-    down = (DownPeriod(timedelta(hours=1), timedelta(hours=1, minutes=30),
-                       every=timedelta(days=1)),)
-    links = (GOV_LINK, LinkSpec(f"https://{ZWGK}/", "政务公开"),
-             LinkSpec(f"https://{OLD}/", "旧版网站"))
-    return Site(DONGHU, "9101020001", "东湖区人民政府", "910102", host_org="东湖区人民政府办公室",
-                template="ul", columns=cols, down=down, links=links,
-                description="vetoed: down 1.5 h every day = 6.25 % of the week (resets)")
+    down = (
+        DownPeriod(timedelta(hours=1), timedelta(hours=1, minutes=30), every=timedelta(days=1)),
+    )
+    links = (
+        GOV_LINK,
+        LinkSpec(f"https://{ZWGK}/", "政务公开"),
+        LinkSpec(f"https://{OLD}/", "旧版网站"),
+    )
+    return Site(
+        DONGHU,
+        "9101020001",
+        "东湖区人民政府",
+        "910102",
+        host_org="东湖区人民政府办公室",
+        template="ul",
+        columns=cols,
+        down=down,
+        links=links,
+        description="vetoed: down 1.5 h every day = 6.25 % of the week (resets)",
+    )
 
 
 def linjiang() -> Site:
@@ -142,9 +190,18 @@ def linjiang() -> Site:
         ColumnSpec("民意征集", "survey", "myzj", items("征集：", every(30, 8))),
         ColumnSpec("办事指南", "guide", "bszn", guides=full_guides("临江市")),
     )
-    return Site(LINJIANG, "9101000001", "临江市人民政府", "910100", host_org="临江市人民政府办公厅",
-                template="table", columns=cols, links=(GOV_LINK,), traps=("session",),
-                description="vetoed: 5 stale news/notice/policy columns")
+    return Site(
+        LINJIANG,
+        "9101000001",
+        "临江市人民政府",
+        "910100",
+        host_org="临江市人民政府办公厅",
+        template="table",
+        columns=cols,
+        links=(GOV_LINK,),
+        traps=("session",),
+        description="vetoed: 5 stale news/notice/policy columns",
+    )
 
 
 def fgw() -> Site:
@@ -178,12 +235,16 @@ def fgw() -> Site:
         Fault("/wssb/", "status", status=500),  # online system that cannot be opened
     )
     weak = tuple(
-        GuideSpec(f"企业投资项目备案{k + 1}", elements=tuple(GUIDE_ELEMENTS[: 8 - 3 - k]),
-                  layout="dl", attachments=(
-                      AttachmentSpec("备案申请表", f"ba{k}.doc", state="missing"),
-                      AttachmentSpec("承诺书", f"cns{k}.doc", state="html_error"),
-                      AttachmentSpec("项目信息表", f"xm{k}.xls", state="not_offered"),
-                  ))
+        GuideSpec(
+            f"企业投资项目备案{k + 1}",
+            elements=tuple(GUIDE_ELEMENTS[: 8 - 3 - k]),
+            layout="dl",
+            attachments=(
+                AttachmentSpec("备案申请表", f"ba{k}.doc", state="missing"),
+                AttachmentSpec("承诺书", f"cns{k}.doc", state="html_error"),
+                AttachmentSpec("项目信息表", f"xm{k}.xls", state="not_offered"),
+            ),
+        )
         for k in range(2)
     )
     cols = (
@@ -193,16 +254,32 @@ def fgw() -> Site:
         ColumnSpec("政策文件", "policy", "zcwj", items("临发改〔2024〕", every(20, 8, 2))),
         ColumnSpec("人事信息", "personnel", "rsxx", items("人事：", [500])),  # stale
         ColumnSpec("价格监测", "other_info", "jgjc"),  # blank
-        ColumnSpec("主任信箱", "consult", "zrxx", messages=(  # nothing in the past year
-            MessageSpec("关于项目审批进度的咨询", asked=400, answered=395),)),
+        ColumnSpec(
+            "主任信箱",
+            "consult",
+            "zrxx",
+            messages=(  # nothing in the past year
+                MessageSpec("关于项目审批进度的咨询", asked=400, answered=395),
+            ),
+        ),
         ColumnSpec("办事指南", "guide", "bszn", guides=weak),
         ColumnSpec("网上申报系统", "online_system", "wssb"),
     )
-    return Site(FGW, "9101000002", "临江市发展和改革委员会", "910100", type="department",
-                host_org="临江市发展和改革委员会", template="cards", columns=cols, links=links,
-                faults=faults, soft404_unknown=False,
-                description="unqualified by deductions: broken links, missing guide elements, "
-                "stale columns, no survey column")
+    return Site(
+        FGW,
+        "9101000002",
+        "临江市发展和改革委员会",
+        "910100",
+        type="department",
+        host_org="临江市发展和改革委员会",
+        template="cards",
+        columns=cols,
+        links=links,
+        faults=faults,
+        soft404_unknown=False,
+        description="unqualified by deductions: broken links, missing guide elements, "
+        "stale columns, no survey column",
+    )
 
 
 def zwfw() -> Site:
@@ -212,13 +289,23 @@ def zwfw() -> Site:
         ColumnSpec("通知公告", "notice", "tzgg", items("通知：", every(10, 6))),
         ColumnSpec("办事指南", "guide", "bszn", guides=full_guides("政务服务")),
         ColumnSpec("咨询投诉", "consult", "zxts", messages=answered(6)),
-        ColumnSpec("举报投诉", "report", "jbts",
-                   messages=(MessageSpec("举报某单位违规收费", asked=200),)),
+        ColumnSpec(
+            "举报投诉", "report", "jbts", messages=(MessageSpec("举报某单位违规收费", asked=200),)
+        ),
     )
-    return Site(ZWFW, "9101000003", "临江市政务服务网", "910100", type="special",
-                host_org="临江市政务服务管理办公室", navigation_only=True, template="kaipu",
-                columns=cols, links=(GOV_LINK,),
-                description="navigation-only homepage")
+    return Site(
+        ZWFW,
+        "9101000003",
+        "临江市政务服务网",
+        "910100",
+        type="special",
+        host_org="临江市政务服务管理办公室",
+        navigation_only=True,
+        template="kaipu",
+        columns=cols,
+        links=(GOV_LINK,),
+        description="navigation-only homepage",
+    )
 
 
 def jyj() -> Site:
@@ -238,9 +325,19 @@ def jyj() -> Site:
         ColumnSpec("调查征集", "survey", "dczj", items("问卷：", every(50, 4))),
         ColumnSpec("办事指南", "guide", "bszn", guides=full_guides("教育")),
     )
-    return Site(JYJ, "9101210002", "青山县教育局", "910121", type="department",
-                host_org="青山县教育局", encoding="gbk", template="ul", columns=cols,
-                links=(GOV_LINK,), description="GBK pages; unanswered message veto")
+    return Site(
+        JYJ,
+        "9101210002",
+        "青山县教育局",
+        "910121",
+        type="department",
+        host_org="青山县教育局",
+        encoding="gbk",
+        template="ul",
+        columns=cols,
+        links=(GOV_LINK,),
+        description="GBK pages; unanswered message veto",
+    )
 
 
 def zwgk() -> Site:
@@ -250,24 +347,53 @@ def zwgk() -> Site:
         ColumnSpec("通知公告", "notice", "tzgg", items("通知：", every(7, 10)), fmt="iso"),
         ColumnSpec("政策解读", "policy", "zcjd", items("解读：", every(14, 10))),
     )
-    return Site(ZWGK, "9101020002", "东湖区政务公开网", "910102", type="special",
-                template="kaipu", columns=cols, tls=True, base_href=True,
-                links=(LinkSpec(f"http://{GOV_CN}/", "中国政府网", on="all"),),
-                description="HTTPS with the farm CA; <base href> and ../ links")
+    return Site(
+        ZWGK,
+        "9101020002",
+        "东湖区政务公开网",
+        "910102",
+        type="special",
+        template="kaipu",
+        columns=cols,
+        tls=True,
+        base_href=True,
+        links=(LinkSpec(f"http://{GOV_CN}/", "中国政府网", on="all"),),
+        description="HTTPS with the farm CA; <base href> and ../ links",
+    )
 
 
 def old_donghu() -> Site:
     cols = (ColumnSpec("旧版动态", "news", "jbdt", items("旧版", [400])),)
-    return Site(OLD, "9101020003", "东湖区人民政府（旧版）", "910102", type="special",
-                columns=cols, tls=True, cert_mismatch=True,
-                description="HTTPS with a certificate for another name")
+    return Site(
+        OLD,
+        "9101020003",
+        "东湖区人民政府（旧版）",
+        "910102",
+        type="special",
+        columns=cols,
+        tls=True,
+        cert_mismatch=True,
+        description="HTTPS with a certificate for another name",
+    )
 
 
 def demo() -> FarmSpec:
     return FarmSpec(
-        sites=(qingshan(), donghu(), linjiang(), fgw(), zwfw(), jyj(), zwgk(), old_donghu(),
-               canary_site(), gov_cn_site()),
-        organisations=ORGS, closed_hosts=(CLOSED,), name="demo",
+        sites=(
+            qingshan(),
+            donghu(),
+            linjiang(),
+            fgw(),
+            zwfw(),
+            jyj(),
+            zwgk(),
+            old_donghu(),
+            canary_site(),
+            gov_cn_site(),
+        ),
+        organisations=ORGS,
+        closed_hosts=(CLOSED,),
+        name="demo",
     )
 
 

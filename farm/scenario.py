@@ -354,6 +354,8 @@ def _convert(tp: Any, value: Any) -> Any:
 
 def from_dict(cls: type[_T], data: dict[str, Any]) -> _T:
     """Build a spec dataclass from plain data (as loaded from YAML), checking field names."""
+    # YAML 1.1 reads a bare `on:` key as True
+    data = {("on" if k is True else k): v for k, v in data.items()}
     hints = typing.get_type_hints(cls)
     names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
     unknown = set(data) - names

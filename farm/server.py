@@ -249,6 +249,8 @@ class Farm:
             raise ConnectionResetError("farm fault: reset")
         if kind == "slow":
             await asyncio.sleep(fault.delay)
+            if site.locate(request.path, faults=False).kind == "not_found":
+                return self._html(site, PageBuilder(site, now).homepage().html)
             return self._page(request, site, now, faults=False)
         if kind == "status":
             headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after else {}
