@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 
 from farm.builtin import scenario
@@ -46,10 +47,8 @@ def main(argv: list[str] | None = None) -> None:
     )
     serve.add_argument("--registry", metavar="FILE", help="write the site registry YAML here")
     args = parser.parse_args(argv)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_serve(args))
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

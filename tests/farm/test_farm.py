@@ -223,7 +223,7 @@ def test_down_periods_follow_injected_clock(farm: FarmThread, clock: Clock) -> N
 def test_tls(farm: FarmThread) -> None:
     r = get(farm, farm.url(ZWGK, "/gkdt/"))
     assert r.status_code == 200 and r.url.scheme == "https"
-    with pytest.raises(httpx.ConnectError, match="CERTIFICATE_VERIFY_FAILED|match"):
+    with pytest.raises(httpx.ConnectError, match=r"CERTIFICATE_VERIFY_FAILED|match"):
         get(farm, "https://old.donghu.example.gov.cn/")
     assert farm.truth.outcome("https://old.donghu.example.gov.cn/") == ("broken", "tls")
 
