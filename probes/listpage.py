@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
 
@@ -91,19 +91,27 @@ class _Entry:
 
 @dataclass(slots=True)
 class ListBlock:
-    """A candidate list: a container and its entries, scored."""
+    """A candidate list: a container and its entries, scored.
+
+    Entry URLs stay as written until `items` is read: resolving every candidate's links
+    (navigation included) costs a quarter of the reader's time.
+    """
 
     container: LexborNode
     parent_id: int
     signature: tuple[str, str, str]
     order: int
-    items: list[Item]
+    raw_items: list[Item]  # url as written in href
+    base: str
     link_ids: frozenset[int]
     penalised: bool
     score: float = 0.0
     dated: int = 0
     avg_title: float = 0.0
-    extra: list[ListBlock] = field(default_factory=list)
+
+    @property
+    def items(self) -> list[Item]:
+        return [Item(it.title, urljoin(self.base, it.url), it.date) for it in self.raw_items]
 
 
 def parse_html(content: str | bytes) -> LexborHTMLParser:
@@ -261,7 +269,7 @@ def _build_block(
             continue
         href = (best_link.attrs.get("href") or "").strip()
         link_ids.update(a.mem_id for a in e.links)
-        raw.append((best_title, urljoin(base, href), _entry_date(_entry_text(e.node))))
+        raw.append((best_title, href, _entry_date(_entry_text(e.node))))
     if not raw:
         return None
     hints = [m.to_date() for _, _, m in raw if m is not None and m.full]
@@ -281,7 +289,8 @@ def _build_block(
         parent_id=parent.mem_id if parent is not None else 0,
         signature=(container.tag or "", cls, entry_tag or ""),
         order=entries[0].order,
-        items=items,
+        raw_items=items,
+        base=base,
         link_ids=frozenset(link_ids),
         penalised=penalised,
         score=score,
@@ -393,7 +402,7 @@ def homepage_blocks(blocks: list[ListBlock]) -> list[ListBlock]:
     eligible = [
         b
         for b in blocks
-        if not b.penalised and b.dated and b.dated * 2 >= len(b.items) and b.avg_title >= 5
+        if not b.penalised and b.dated and b.dated * 2 >= len(b.raw_items) and b.avg_title >= 5
     ]
     for b in sorted(eligible, key=lambda b: -b.score):
         if b.link_ids & claimed:
