@@ -1,4 +1,4 @@
-"""Every kind of registry error names file, line (or sheet and row) and field; nothing is written."""
+"""Every kind of registry error names file, line and field; and nothing is written."""
 
 from __future__ import annotations
 
