@@ -110,6 +110,9 @@ async def probe_homepage(
             deadline=timeout,
             max_bytes=max_bytes,
             limiter=limiter,
+            # Every probe measures a whole visit, connect and TLS included, and leaves no idle
+            # connection on a small government server: one connection per visit, then closed.
+            headers={"Connection": "close"},
             extensions={"trace": timer},
         )
     except FetchFailed as exc:
