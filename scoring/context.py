@@ -8,7 +8,7 @@ each once per scorecard (plain dict memo, no copies of the facts). It is created
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 
 from scoring.facts import Column, DatedItem, FailureKind, Probe, SiteFacts
 from scoring.params import Period
@@ -93,24 +93,35 @@ def local_time(moment: datetime, tz: timezone) -> datetime:
 
 
 def _probe_week(probes: tuple[Probe, ...], at: date, m: Monitoring) -> ProbeWeek:
+    """One pass over the probes; a probe's day is found by arithmetic, not by conversion."""
     start = at - timedelta(days=m.probe_days - 1)
-    counts = {start + timedelta(days=i): [0, 0, 0] for i in range(m.probe_days)}
+    aware_start = datetime.combine(start, time(), tzinfo=m.tz).timestamp()
+    naive_start = datetime.combine(start, time())
+    counts = [[0, 0, 0] for _ in range(m.probe_days)]
     failures: list[tuple[Probe, str, datetime]] = []
+    timeout = m.timeout_ms
+    n_days = m.probe_days
     for probe in probes:
-        when = local_time(probe.started_at, m.tz)
-        slot = counts.get(when.date())
-        if slot is None:
+        moment = probe.started_at
+        if moment.tzinfo is None:
+            index = (moment - naive_start).days
+        else:
+            index = int((moment.timestamp() - aware_start) // 86400)
+        if not 0 <= index < n_days:
             continue
+        slot = counts[index]
         if not probe.valid:
             slot[1] += 1
             continue
         slot[0] += 1
-        kind = _failure_kind(probe, m.timeout_ms)
-        if kind:
-            slot[2] += 1
-            failures.append((probe, kind, when))
+        if probe.ok and (probe.total_ms is None or probe.total_ms < timeout):
+            continue
+        slot[2] += 1
+        failures.append((probe, _failure_kind(probe, timeout), local_time(moment, m.tz)))
     failures.sort(key=lambda f: f[2])
-    days = tuple(ProbeDay(d, v, i, f) for d, (v, i, f) in counts.items())
+    days = tuple(
+        ProbeDay(start + timedelta(days=i), v, inv, f) for i, (v, inv, f) in enumerate(counts)
+    )
     return ProbeWeek(
         start=start,
         end=at,

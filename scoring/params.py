@@ -7,13 +7,14 @@ add up exactly: 40 vs 40.1) and comparisons with ratios go through ``Fraction`` 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from dateutil.relativedelta import relativedelta
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 
 def _to_decimal(value: Any) -> Decimal:
@@ -53,17 +54,20 @@ class Period(Model):
     weeks: Count = 0
     months: Count = 0
     years: Count = 0
-    _delta: relativedelta = PrivateAttr(default_factory=relativedelta)
 
     @model_validator(mode="after")
     def _one_unit(self) -> Period:
         units = [n for n in (self.days, self.weeks, self.months, self.years) if n]
         if len(units) != 1:
             raise ValueError("give exactly one of days, weeks, months, years (non-zero)")
-        self._delta = relativedelta(
-            days=self.days, weeks=self.weeks, months=self.months, years=self.years
-        )
         return self
+
+    @cached_property
+    def _delta(self) -> relativedelta | timedelta:
+        # Plain timedelta where the calendar plays no part: much cheaper than relativedelta.
+        if self.months or self.years:
+            return relativedelta(months=self.months, years=self.years)
+        return timedelta(days=self.days, weeks=self.weeks)
 
     def start(self, at: date) -> date:
         """First day of the closed window [at − period, at] (3月1日 − 2个月 = 1月1日)."""
@@ -97,32 +101,32 @@ class Threshold(Model):
     gt: Num | None = None
     le: Num | None = None
     lt: Num | None = None
-    _op: str = PrivateAttr(default="")
-    _value: Fraction = PrivateAttr(default=Fraction(0))
 
     @model_validator(mode="after")
     def _one_op(self) -> Threshold:
-        given = [(k, getattr(self, k)) for k in _OPS if getattr(self, k) is not None]
-        if len(given) != 1:
+        if sum(getattr(self, k) is not None for k in _OPS) != 1:
             raise ValueError("give exactly one of ge, gt, le, lt")
-        self._op, value = given[0]
-        self._value = Fraction(value)
         return self
 
-    @property
+    @cached_property
+    def _op(self) -> str:
+        return next(k for k in _OPS if getattr(self, k) is not None)
+
+    @cached_property
     def value(self) -> Fraction:
-        return self._value
+        return Fraction(getattr(self, self._op))
 
     def holds(self, x: int | Fraction | Decimal) -> bool:
+        """Exact: Decimal points and Fraction ratios are compared without floats."""
         v = x if isinstance(x, int | Fraction) else Fraction(x)
         op = self._op
         if op == "ge":
-            return v >= self._value
+            return v >= self.value
         if op == "gt":
-            return v > self._value
+            return v > self.value
         if op == "le":
-            return v <= self._value
-        return v < self._value
+            return v <= self.value
+        return v < self.value
 
     def label(self) -> str:
         value = getattr(self, self._op)
