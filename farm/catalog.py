@@ -21,7 +21,7 @@ class Catalog:
         self.today = today
         self._static = {s.host.lower(): Site(s, today) for s in spec.sites}
         self._closed = {h.lower() for h in spec.closed_hosts}
-        self._generated = lru_cache(maxsize=256)(self._build_generated)
+        self._generated = lru_cache(maxsize=1024)(self._build_generated)
 
     def _build_generated(self, host: str) -> Site | None:
         assert self.spec.generated is not None
