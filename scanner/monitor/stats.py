@@ -94,9 +94,10 @@ class SiteNotFound(CensusError):
 
 
 def find_site(session: Session, key: str) -> Site:
-    """A site by 网站标识码 or homepage URL (with or without the trailing slash)."""
+    """A site by 网站标识码 or homepage URL (with or without scheme and trailing slash)."""
     key = key.strip()
-    candidates = {key, key.rstrip("/"), key.rstrip("/") + "/"}
+    bases = [key] if "://" in key else [key, f"http://{key}", f"https://{key}"]
+    candidates = {v for b in bases for v in (b, b.rstrip("/"), b.rstrip("/") + "/")}
     site = session.scalar(
         select(Site).where(or_(Site.code == key, Site.url.in_(candidates))).limit(1)
     )
