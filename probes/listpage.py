@@ -147,7 +147,16 @@ class Regions:
 
     def __init__(self, stop: int | None = None) -> None:
         self._memo: dict[int, bool] = {}
+        self._own_memo: dict[int, bool] = {}
         self._stop = stop  # a container the site's config chose: trusted, not looked above
+
+    def own(self, node: LexborNode) -> bool:
+        """The node itself (not its ancestors) marks a non-content region."""
+        key = node.mem_id
+        found = self._own_memo.get(key)
+        if found is None:
+            found = self._own_memo[key] = self._own(node)
+        return found
 
     @staticmethod
     def _own(node: LexborNode) -> bool:
@@ -177,7 +186,7 @@ class Regions:
                 result = self._memo[key]
                 break
             chain.append(key)
-            if self._own(node):
+            if self.own(node):
                 result = True
                 break
             node = node.parent
@@ -255,8 +264,12 @@ def _build_block(
     tags = Counter(e.node.tag for e in entries)
     entry_tag = tags.most_common(1)[0][0]
     entries = [e for e in entries if e.node.tag == entry_tag]
-    if len(entries) < 2 and container.tag not in _LIST_TAGS:
-        return None
+    if len(entries) > 1:
+        # A breadcrumb or "related links" box next to the list is not one of its entries.
+        entries = [e for e in entries if not regions.own(e.node)]
+        if not entries:
+            return None
+    single = len(entries) == 1 and container.tag not in _LIST_TAGS
     raw: list[tuple[str, str, DateMatch | None]] = []
     link_ids: set[int] = set()
     for e in entries:
@@ -277,6 +290,8 @@ def _build_block(
     items = [Item(t, u, m.to_date(as_of, anchor) if m else None) for t, u, m in raw]
     n = len(items)
     dated = sum(1 for it in items if it.date is not None)
+    if single and not dated:
+        return None  # one undated link in a div is a link, not a list
     avg = sum(len(it.title) for it in items) / n
     penalised = regions.penalised(container)
     score = n * (min(avg, 20.0) / 20.0) * (0.25 + dated / n)
@@ -365,7 +380,11 @@ def _best(blocks: list[ListBlock]) -> list[Item]:
     candidates = [b for b in blocks if b.avg_title >= 4]
     if not candidates:
         return []
-    # A list inside a navigation/sidebar region only wins when nothing else qualifies.
+    # A list inside a navigation/sidebar region only wins when nothing else qualifies, and only
+    # when it is dated (menus never are).
+    candidates = [b for b in candidates if not b.penalised or b.dated * 2 >= len(b.raw_items)]
+    if not candidates:
+        return []
     best = max(candidates, key=lambda b: (not b.penalised and b.score > 0.3, b.score))
     if best.score <= 0.3:
         return []

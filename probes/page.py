@@ -250,10 +250,11 @@ def _classify(
     statuses = len(_MESSAGE_STATUS_RE.findall(text))
     if statuses >= 2 and _MESSAGE_WORD_RE.search(title + text):
         return "messages"
-    if all(rx.search(text) for rx in _MESSAGE_DETAIL_RE) and not main:
-        return "messages"
+    asked, answered = _MESSAGE_DETAIL_RE
+    if asked.search(text) and (answered.search(text) or statuses) and len(main) < 3:
+        return "messages"  # one message with its reply or status
     dated = sum(1 for it in main if it.date is not None)
-    strong_list = dated >= 3 or len(main) >= 5
+    strong_list = dated >= 3 or (len(main) >= 5 and dated > 0)
     if every_meta.get("articletitle") or every_meta.get("contentid"):
         return "article"
     if _ARTICLE_URL_RE.search(url) and not strong_list:
@@ -263,9 +264,12 @@ def _classify(
     paragraphs = sum(len(_collapse(p.text())) for p in tree.css("p"))
     if labelled_date and paragraphs >= 120:
         return "article"
-    if main or every_meta.get("columnname") or path.endswith("/") or "list" in path.lower():
+    if not main and len(tree.css("form input, form textarea, form select")) >= 2:
+        return "other"  # an online application or query system, not a column of entries
+    last = path.rsplit("/", 1)[-1].lower()
+    if dated or every_meta.get("columnname") or not last or last.startswith(("index", "list")):
         return "list"
-    return "other"
+    return "other"  # a site map or an undated link page is not a column
 
 
 def inspect_page(
