@@ -65,6 +65,7 @@ class FindingStatus(enum.StrEnum):
 
 
 ColumnKey = int | str
+Day = date  # alias: DatedItem has a field named ``date``
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +86,8 @@ class DatedItem:
 
     url: str
     title: str = ""
-    date: date | None = None
-    first_seen: date | None = None
+    date: Day | None = None
+    first_seen: Day | None = None
 
 
 @dataclass(frozen=True, slots=True)

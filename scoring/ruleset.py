@@ -162,7 +162,8 @@ def _rules(
         if not isinstance(data, dict):
             problems.append(_problem(loaded, source, where, "expected a mapping (one rule)"))
             continue
-        rule_id = data.get("id") if isinstance(data.get("id"), str) else ""
+        raw_id = data.get("id")
+        rule_id = raw_id if isinstance(raw_id, str) else ""
         entry = _validate(RuleEntry, data, where, loaded, source, problems, rule_id)
         spec = REGISTRY.get(rule_id)
         if rule_id and spec is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal
 
 from scoring.facts import Category, Column, FindingStatus, SiteFacts
@@ -41,7 +42,7 @@ CATEGORY_LABELS: dict[str, str] = {
 }
 
 
-def categories_label(categories: tuple[str, ...] | list[str]) -> str:
+def categories_label(categories: Sequence[str]) -> str:
     return "、".join(CATEGORY_LABELS.get(c, c) for c in categories)
 
 

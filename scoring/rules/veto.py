@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from pydantic import Field
 
@@ -170,7 +172,7 @@ def columns_stale(ctx: Context, p: ColumnsStaleParams) -> RuleResult:
     )
 
 
-def _should_update_window(column: Column, windows: dict[str, Period]) -> Period | None:
+def _should_update_window(column: Column, windows: Mapping[Any, Period]) -> Period | None:
     window = windows.get(column.category)
     if window is None or column.static:
         return None
