@@ -9,6 +9,8 @@ import typer
 from scanner.cli import db as db_cmd
 from scanner.cli import demo as demo_cmd
 from scanner.cli import later as later_cmd
+from scanner.cli import monitor as monitor_cmd
+from scanner.cli import probe as probe_cmd
 from scanner.cli import sites as sites_cmd
 from scanner.cli.output import console_err
 from scanner.errors import CensusError, NotYetAvailable
@@ -30,6 +32,8 @@ app = typer.Typer(
 app.add_typer(db_cmd.app, name="db", rich_help_panel="Operators: setup")
 app.add_typer(sites_cmd.app, name="sites", rich_help_panel="Operators: setup")
 # Measuring: what the scanner does to sites.
+app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
+app.command("monitor", rich_help_panel="Measuring")(monitor_cmd.monitor)
 later_cmd.register(app)
 app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 

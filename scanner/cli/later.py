@@ -12,16 +12,6 @@ from scanner.errors import NotYetAvailable
 
 PENDING: dict[str, tuple[str, str, str]] = {
     # name: (help, panel, which piece of work brings it)
-    "probe": (
-        "(not yet) Probe homepages now (one round) and show a site's probe week.",
-        "Measuring",
-        "availability monitoring (issue 3)",
-    ),
-    "monitor": (
-        "(not yet) Run the scheduler: ≥20 homepage probe rounds a day, nightly scans and scoring.",
-        "Measuring",
-        "availability monitoring (issue 3) and the whole schedule (issue 7)",
-    ),
     "scan": (
         "(not yet) Crawl a site (or all) and check every link, column and guide.",
         "Measuring",

@@ -38,6 +38,7 @@ class Target:
     site_id: int | None
     code: str
     url: str
+    name: str = ""
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,11 @@ def load_targets(db: Database, *, slot: int | None = None, slots: int = 1) -> li
     """Running sites (all, or those of one slot), in a stable order."""
     with db.session() as session:
         rows = session.execute(
-            select(Site.id, Site.code, Site.url)
+            select(Site.id, Site.code, Site.url, Site.name)
             .where(Site.status == SiteStatus.RUNNING)
             .order_by(Site.code)
         ).all()
-    targets = [Target(r.id, r.code, r.url) for r in rows]
+    targets = [Target(r.id, r.code, r.url, r.name) for r in rows]
     if slot is None:
         return targets
     return [t for t in targets if slot_of(t.code, slots) == slot]

@@ -1,0 +1,238 @@
+"""``census monitor``: APScheduler 3 in one process, its jobs kept in the project's database.
+
+Shape: the hour is cut into ``slots`` (60 by default, one a minute); every site belongs to one
+slot by a stable hash of its 网站标识码, and one interval job per slot probes that slot's sites
+(plus the canaries) every ``every`` seconds. Each site is thus visited at the same offset in
+every hour (24 visits a day at the default 60 minutes, ≥ 20 as the table wants), and the load
+is spread evenly over the hour instead of a burst at minute 0. A slot round is the unit of
+work a Celery worker would take in the scale-out mode.
+
+Durability: a round and its results are committed together, keyed by its grid time
+(``scheduled_for`` is unique), so a restart can neither lose a stored probe nor duplicate a
+round. Rounds that fell due while the monitor was down are written as ``missed`` — from the
+grid, not from APScheduler's misfire events, because coalescing hides all but one of them.
+
+``coalesce=True``: after a stop, a slot's backlog is never replayed as a burst of probes at one
+instant — those would not measure the hours they stand for. ``misfire_grace_time`` (default
+120 s, always under half the step between grid times): a round may start a little late (slow
+start-up, a long previous round) and still be the round of its grid time; later than that it is
+recorded as missed and the slot waits for its next time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from apscheduler.job import Job
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import func, insert, select
+
+from scanner.clock import Clock, RealClock
+from scanner.db import Database
+from scanner.db.models import ProbeRound, RoundStatus
+from scanner.errors import ConfigError
+from scanner.monitor.rounds import (
+    RoundOptions,
+    load_targets,
+    probe_and_store,
+    round_client,
+    utc,
+)
+from scanner.settings import Settings
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "probe-slot-"
+ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)  # the grid's origin: every slot time is on it
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When each slot's rounds fall: ``ANCHOR + slot·step + n·every``."""
+
+    every: float = 3600.0
+    slots: int = 60
+    misfire_grace: int = 120
+
+    def __post_init__(self) -> None:
+        if self.every <= 0 or self.slots < 1:
+            raise ConfigError("monitor interval must be > 0 and slots ≥ 1")
+        if self.misfire_grace < 1 or self.misfire_grace * 2 >= self.every:
+            raise ConfigError(
+                "misfire grace must be ≥ 1 s and under half the interval "
+                f"(got {self.misfire_grace} s for an interval of {self.every} s)"
+            )
+
+    @property
+    def step(self) -> float:
+        return self.every / self.slots
+
+    def first(self, slot: int) -> datetime:
+        return ANCHOR + timedelta(seconds=slot * self.step)
+
+    def due(self, slot: int, now: datetime) -> datetime:
+        """The latest grid time of ``slot`` at or before ``now``."""
+        n = int((utc(now) - self.first(slot)).total_seconds() // self.every)
+        return self.first(slot) + timedelta(seconds=n * self.every)
+
+    def between(self, slot: int, after: datetime, until: datetime) -> list[datetime]:
+        """Grid times of ``slot`` in (after, until]."""
+        times = []
+        when = self.due(slot, after) + timedelta(seconds=self.every)
+        while when <= utc(until):
+            times.append(when)
+            when += timedelta(seconds=self.every)
+        return times
+
+    def trigger(self, slot: int) -> IntervalTrigger:
+        return IntervalTrigger(seconds=self.every, start_date=self.first(slot), timezone=UTC)
+
+
+@dataclass
+class Monitor:
+    """The running monitor: what slot jobs need, found by them through ``_ACTIVE``."""
+
+    db: Database
+    settings: Settings
+    schedule: Schedule = field(default_factory=Schedule)
+    canaries: Sequence[str] = ()
+    options: RoundOptions = field(default_factory=RoundOptions)
+    clock: Clock = field(default_factory=RealClock)
+    client: httpx.AsyncClient | None = None
+    rounds_run: int = 0
+
+    def fill_missed(self, slot: int, until: datetime) -> int:
+        """Record as missed every grid time of ``slot`` after its last stored round and up to
+        ``until`` that has no round: the monitor was not there to probe it."""
+        with self.db.session() as session:
+            last = session.scalar(
+                select(func.max(ProbeRound.scheduled_for)).where(ProbeRound.slot == slot)
+            )
+            if last is None:
+                return 0
+            times = self.schedule.between(slot, utc(last), until)
+            if not times:
+                return 0
+            have = set(
+                utc(t)
+                for t in session.scalars(
+                    select(ProbeRound.scheduled_for).where(ProbeRound.scheduled_for.in_(times))
+                )
+            )
+            rows = [
+                {
+                    "scheduled_for": t,
+                    "status": RoundStatus.MISSED,
+                    "slot": slot,
+                    "invalid_reason": "monitor not running when the round was due",
+                    "canary_results": [],
+                }
+                for t in times
+                if t not in have
+            ]
+            if rows:
+                session.execute(insert(ProbeRound), rows)
+            return len(rows)
+
+    async def run_slot(self, slot: int) -> None:
+        due = self.schedule.due(slot, self.clock.now())
+        targets = await asyncio.to_thread(
+            load_targets, self.db, slot=slot, slots=self.schedule.slots
+        )
+        if not targets:
+            return
+        await asyncio.to_thread(self.fill_missed, slot, due - timedelta(seconds=1))
+        outcome, round_id = await probe_and_store(
+            self.db,
+            self.settings,
+            clock=self.clock,
+            scheduled_for=due,
+            canaries=self.canaries,
+            options=self.options,
+            slot=slot,
+            slots=self.schedule.slots,
+            targets=targets,
+            client=self.client,
+        )
+        self.rounds_run += 1
+        log.info(
+            "slot %d round %s: %d sites, %s%s",
+            slot,
+            due.isoformat(),
+            len(outcome.results),
+            outcome.status.value,
+            "" if round_id else " (already stored)",
+        )
+
+    def _install_jobs(self, scheduler: AsyncIOScheduler) -> None:
+        """Keep jobs whose trigger is unchanged (their stored next run time is the resumed
+        schedule); replace changed ones; drop slots that no longer exist."""
+        wanted = {f"{JOB_PREFIX}{k}": k for k in range(self.schedule.slots)}
+        for job in scheduler.get_jobs():
+            if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                job.remove()
+        for job_id, slot in wanted.items():
+            trigger = self.schedule.trigger(slot)
+            existing: Job | None = scheduler.get_job(job_id)
+            if existing is not None and _same_trigger(existing.trigger, trigger):
+                continue
+            scheduler.add_job(
+                run_slot,
+                trigger,
+                args=[slot],
+                id=job_id,
+                name=f"homepage probes, slot {slot}",
+                replace_existing=True,
+            )
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set."""
+        global _ACTIVE
+        scheduler = AsyncIOScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.db.engine)},
+            job_defaults={
+                "coalesce": True,
+                "misfire_grace_time": self.schedule.misfire_grace,
+                "max_instances": 1,
+            },
+            timezone=UTC,
+        )
+        _ACTIVE = self
+        async with round_client(self.settings, self.options) as client:
+            self.client = client
+            scheduler.start(paused=True)
+            try:
+                self._install_jobs(scheduler)
+                horizon = self.clock.now() - timedelta(seconds=self.schedule.misfire_grace)
+                for slot in range(self.schedule.slots):
+                    await asyncio.to_thread(self.fill_missed, slot, horizon)
+                scheduler.resume()
+                await stop.wait()
+            finally:
+                scheduler.shutdown(wait=False)
+                _ACTIVE = None
+                self.client = None
+
+
+def _same_trigger(old: object, new: IntervalTrigger) -> bool:
+    return (
+        isinstance(old, IntervalTrigger)
+        and old.interval == new.interval
+        and utc(old.start_date) == utc(new.start_date)
+    )
+
+
+_ACTIVE: Monitor | None = None
+
+
+async def run_slot(slot: int) -> None:
+    """The job APScheduler stores (by reference): run ``slot``'s round in this process."""
+    if _ACTIVE is not None:
+        await _ACTIVE.run_slot(slot)
