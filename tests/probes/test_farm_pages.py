@@ -1,0 +1,72 @@
+"""Cross-check against the simulated farm's ground truth (rendered in-process, no sockets).
+
+The farm records every dated item and publication date as it writes a page, so any difference
+is the reader's mistake (or a contract difference, noted below).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import pytest
+
+from probes.page import summarize_page
+
+farm_builtin = pytest.importorskip("farm.builtin")
+farm_catalog = pytest.importorskip("farm.catalog")
+farm_render = pytest.importorskip("farm.render")
+farm_scenario = pytest.importorskip("farm.scenario")
+
+TODAY = date(2024, 3, 15)
+PAGE_KINDS = {"homepage", "list", "article", "guide", "message", "system", "other"}
+# The farm's kind → the inspect contract's kind. A consult column's list is "messages" in the
+# contract (留言/信件 lists with 回复/办理状态), a plain "list" in the farm.
+EQUIVALENT = {("message", "messages"), ("system", "other"), ("list", "messages")}
+
+
+def farm_pages() -> list[tuple[str, Any]]:
+    catalog = farm_catalog.Catalog(farm_builtin.demo(), TODAY)
+    now = datetime.combine(TODAY, time(12), tzinfo=farm_scenario.CST)
+    pages = []
+    for host in catalog.hosts():
+        site = catalog.get(host)
+        if site is None:
+            continue
+        for n, path in enumerate(site.page_paths()):
+            target = site.locate(path, faults=False)
+            if target.kind not in PAGE_KINDS:
+                continue
+            if target.kind == "article" and n % 7:
+                continue  # a sample of articles keeps the test fast
+            rendered = farm_render.PageBuilder(site, now).render(target, path)
+            pages.append((site.url(path), rendered))
+    return pages
+
+
+@pytest.fixture(scope="module")
+def pages() -> list[tuple[str, Any]]:
+    try:
+        return farm_pages()
+    except (AttributeError, TypeError) as exc:  # the farm's internals moved on
+        pytest.skip(f"farm API changed: {exc}")
+
+
+def test_items_kinds_and_published_match_the_farm(pages: list[tuple[str, Any]]) -> None:
+    problems = []
+    for url, r in pages:
+        s = summarize_page(r.html, url, as_of=TODAY)
+        if s["kind"] != r.kind and (r.kind, s["kind"]) not in EQUIVALENT:
+            problems.append(f"{url}: kind {s['kind']} != {r.kind}")
+        got = [(i["title"], i["url"], i["date"]) for i in s["items"]]
+        shown = [(i.title, i.url, i.date.isoformat() if i.date else None) for i in r.items]
+        if r.kind == "homepage":
+            shown = [row for row in shown if row[2]]  # the contract: a homepage's dated entries
+        if r.kind in ("list", "homepage") and got != shown:
+            problems.append(f"{url}: items differ")
+        if r.kind == "article":
+            want = r.published.isoformat() if r.published else None
+            if s["published"] != want:
+                problems.append(f"{url}: published {s['published']} != {want}")
+    assert not problems, "\n".join(problems[:20])
+    assert len(pages) > 100
