@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
-from scoring_builders import ELEMENTS, T, census, column, healthy, item, probes, with_
-
 from scoring import (
     Attachment,
     BrokenLink,
@@ -20,6 +18,7 @@ from scoring import (
     SiteFacts,
     score,
 )
+from tests.scoring.scoring_builders import ELEMENTS, T, census, column, healthy, item, probes, with_
 
 
 def points(facts: SiteFacts, rule_id: str, at: date = T) -> Decimal | None:

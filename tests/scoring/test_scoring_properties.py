@@ -8,11 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scoring_builders import T, census, healthy, with_
 
 from scoring import BrokenLink, Probe, SiteFacts, score
 from scoring.context import Context
 from scoring.rules import availability
+from tests.scoring.scoring_builders import T, census, healthy, with_
 
 WEEK_START = datetime(2015, 6, 23, 16, 0, tzinfo=UTC)  # 06-24 00:00 Beijing
 

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
-from scoring_builders import T, healthy, with_
 
 from scoring import RULE_IDS, RulesetError, default_ruleset_path, load_ruleset, parse_ruleset, score
+from tests.scoring.scoring_builders import T, healthy, with_
 
 SHIPPED = default_ruleset_path().read_text(encoding="utf-8")
 

@@ -6,8 +6,6 @@ import json
 from datetime import date, timedelta
 from decimal import Decimal
 
-from scoring_builders import ELEMENTS, T, census, column, healthy, item, probes, with_
-
 from scoring import (
     RULE_IDS,
     Attachment,
@@ -22,6 +20,7 @@ from scoring import (
     SiteFacts,
     score,
 )
+from tests.scoring.scoring_builders import ELEMENTS, T, census, column, healthy, item, probes, with_
 
 
 def neglected_department() -> SiteFacts:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
-from scoring_builders import T, census, column, healthy, item, probes, with_
-
 from scoring import (
     Column,
     DatedItem,
@@ -18,6 +16,7 @@ from scoring import (
     SiteFacts,
     score,
 )
+from tests.scoring.scoring_builders import T, census, column, healthy, item, probes, with_
 
 
 def card(facts: SiteFacts, at: date = T):  # type: ignore[no-untyped-def]
