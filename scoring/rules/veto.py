@@ -248,8 +248,12 @@ def unanswered(ctx: Context, p: UnansweredParams) -> RuleResult:
     overdue: list[Evidence] = []
     uncertain: list[Evidence] = []
     unknown_column = 0
+    undated = 0
     for m in ctx.facts.messages:
-        if m.asked_on is None or not start <= m.asked_on <= ctx.at:
+        if m.asked_on is None:
+            undated += 1
+            continue
+        if not start <= m.asked_on <= ctx.at:
             continue
         category = categories.get(m.column_id)
         if category is None:
@@ -282,6 +286,8 @@ def unanswered(ctx: Context, p: UnansweredParams) -> RuleResult:
         )
     if unknown_column:
         notes += (f"{unknown_column} 条留言所属栏目未登记，未计入",)
+    if undated:
+        notes += (f"{undated} 条留言未注明提问日期，无法判定是否超期，未计入",)
     return RuleResult(
         holds=bool(overdue), figure=figure, evidence=tuple(overdue + uncertain), notes=notes
     )
