@@ -107,7 +107,7 @@ def _link(
         "broken_link",
         {
             "target": target or link.target,
-            "on_homepage": item == "1",  # counted under (1): homepage (or its 二级页面)
+            "on_homepage": link.on_homepage or item == "1",  # (1): homepage or its 二级页面
             "pages": pages if pages is not None else list(link.pages),
             "status_code": link.status_code,
             "failure": link.kind,
