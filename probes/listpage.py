@@ -43,6 +43,9 @@ __all__ = [
 _MAX_UP = 5  # how far above a link its entry's container may be
 _MAX_LINKS_PER_ENTRY = 3  # title + column tag + attachment; more is a block, not an entry
 _LIST_TAGS = frozenset({"ul", "ol", "tbody", "table", "dl"})
+_INLINE_TAGS = frozenset(
+    {"h1", "h2", "h3", "h4", "h5", "h6", "span", "font", "strong", "em", "b", "p", "li", "dt", "dd"}
+)
 _STOP_TAGS = frozenset({"body", "html", "-document"})
 _PENALTY_TAGS = frozenset({"nav", "header", "footer", "aside"})
 # id/class tokens of regions whose links are not column entries ("page" alone is too common
@@ -270,6 +273,14 @@ def _build_block(
         if not entries:
             return None
     single = len(entries) == 1 and container.tag not in _LIST_TAGS
+    if single:
+        # Most single-entry groups are a link's own wrappers (li > a, h3 > a): drop them cheaply;
+        # a lone entry only counts when it shows its own date (a column with one item).
+        entry = entries[0].node
+        if entry.tag == "a" or container.tag in _INLINE_TAGS:
+            return None
+        if _entry_date(_entry_text(entry)) is None:
+            return None
     raw: list[tuple[str, str, DateMatch | None]] = []
     link_ids: set[int] = set()
     for e in entries:
