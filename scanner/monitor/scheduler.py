@@ -14,7 +14,7 @@ grid, not from APScheduler's misfire events, because coalescing hides all but on
 
 ``coalesce=True``: after a stop, a slot's backlog is never replayed as a burst of probes at one
 instant — those would not measure the hours they stand for. ``misfire_grace_time`` (default
-120 s, always under half the step between grid times): a round may start a little late (slow
+120 s, at most half the interval): a round may start a little late (slow
 start-up, a long previous round) and still be the round of its grid time; later than that it is
 recorded as missed and the slot waits for its next time.
 """
@@ -64,9 +64,9 @@ class Schedule:
     def __post_init__(self) -> None:
         if self.every <= 0 or self.slots < 1:
             raise ConfigError("monitor interval must be > 0 and slots ≥ 1")
-        if self.misfire_grace < 1 or self.misfire_grace * 2 >= self.every:
+        if self.misfire_grace < 1 or self.misfire_grace * 2 > self.every:
             raise ConfigError(
-                "misfire grace must be ≥ 1 s and under half the interval "
+                "misfire grace must be ≥ 1 s and at most half the interval "
                 f"(got {self.misfire_grace} s for an interval of {self.every} s)"
             )
 
