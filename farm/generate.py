@@ -301,6 +301,7 @@ def gov_cn_site() -> SiteSpec:
         search=False,
         icp="京ICP备05070218号",
         police="京公网安备11010202000001号",
+        registered=False,  # a shared external target here, not one of the supervised sites
     )
 
 
@@ -314,6 +315,7 @@ def canary_site() -> SiteSpec:
         organisation="100000",
         columns=(col,),
         canary=True,
+        registered=False,
         search=False,
         description="control site: always up",
     )

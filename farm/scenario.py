@@ -213,6 +213,7 @@ class SiteSpec:
     search: bool = True  # a search box link with a Chinese query string
     soft404_unknown: bool = False  # unknown paths answer 200 页面不存在 instead of 404
     canary: bool = False  # the control site: always up, never faulty
+    registered: bool = True  # in the exported registry (False: canary, shared external targets)
     description: str = ""  # what the site is meant to show (docs, demo)
 
     @property

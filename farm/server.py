@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import socket
 import ssl
 import struct
@@ -30,6 +31,19 @@ from farm.render import PageBuilder, attachment_bytes, html_error_page
 from farm.scenario import CST, FarmSpec, Fault
 from farm.site import ASSETS, Site
 from farm.truth import Truth
+
+RESET_MESSAGE = "farm fault: reset"
+
+
+class _QuietResets(logging.Filter):
+    """aiohttp logs every handler exception; a reset we inject on purpose is not an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not (isinstance(exc, ConnectionResetError) and str(exc) == RESET_MESSAGE)
+
+
+logging.getLogger("aiohttp.server").addFilter(_QuietResets())
 
 Now = Callable[[], datetime]
 MISMATCH_NAME = "wrong-name.example.net"
@@ -246,7 +260,7 @@ class Farm:
         kind = fault.kind
         if kind == "reset":
             _reset(request)
-            raise ConnectionResetError("farm fault: reset")
+            raise ConnectionResetError(RESET_MESSAGE)
         if kind == "slow":
             await asyncio.sleep(fault.delay)
             if site.locate(request.path, faults=False).kind == "not_found":

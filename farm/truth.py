@@ -328,6 +328,8 @@ class Truth:
         ]
         sites = []
         for s in self.catalog.static_specs():
+            if not s.registered:
+                continue
             site = self._site(s.host)
             sites.append(
                 {

@@ -39,23 +39,12 @@ app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 
 
 def main() -> None:
+    """Entry point: click handles usage errors; our own errors become one clean line."""
     try:
-        app(standalone_mode=False)
+        app()
     except NotYetAvailable as exc:
         console_err.print(f"[yellow]尚未提供 (not yet available):[/] {exc}")
         sys.exit(3)
     except CensusError as exc:
         console_err.print(f"[red]错误:[/] {exc}")
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        console_err.print("[red]已中止 (aborted)[/]")
-        sys.exit(130)
-    except Exception as exc:  # click's usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 from rich.console import Console
 
-console = Console(highlight=False, soft_wrap=True)
+# Piped output (CI logs, files) gets a wide console so Chinese tables are not squeezed.
+console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 console_err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 

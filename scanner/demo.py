@@ -1,0 +1,141 @@
+"""The demo pipeline: simulated farm → registry import → compressed probe week → column reads.
+
+Everything runs in one process on 127.0.0.1 with a fresh SQLite file, so a newcomer sees the
+whole flow with one command. Later pieces (crawl, scoring) join here as they land.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+import httpx
+
+from farm import FarmThread
+from farm.builtin import scenario
+from probes.page import inspect_page
+from scanner.clock import SimulatedClock
+from scanner.db import Database
+from scanner.db.models import Site
+from scanner.http import FetchFailed, build_client, fetch
+from scanner.monitor.simulate import run_simulated_days
+from scanner.monitor.stats import CST, WeekStats, week_stats
+from scanner.registry.importer import import_file
+from scanner.registry.store import ImportSummary
+from scanner.settings import Settings, load_settings
+
+
+@dataclass
+class ColumnRead:
+    name: str
+    category: str
+    url: str
+    ok: bool
+    items: int = 0
+    newest: date | None = None
+    error: str = ""
+
+
+@dataclass
+class SiteReport:
+    code: str
+    name: str
+    url: str
+    week: WeekStats
+    columns: list[ColumnRead] = field(default_factory=list)
+
+
+@dataclass
+class DemoResult:
+    folder: Path
+    database_url: str
+    at: date
+    imported: ImportSummary
+    rounds: int
+    sites: list[SiteReport]
+
+
+def demo_settings(folder: Path, farm: FarmThread) -> Settings:
+    return load_settings(
+        database_url=f"sqlite:///{folder / 'census.db'}",
+        host_map=farm.host_map,
+        extra_ca_file=str(farm.ca_pem),
+        per_host_rate=50.0,
+    )
+
+
+async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, list[ColumnRead]]:
+    """Open every registered column's list page once and note its items and newest date."""
+    with db.session() as session:
+        sites = session.query(Site).order_by(Site.code).all()
+        wanted = [
+            (s.code, c.name, c.category.value, c.url, c.selector) for s in sites for c in s.columns
+        ]
+    reads: dict[str, list[ColumnRead]] = {}
+    async with build_client(settings) as client:
+
+        async def one(
+            code: str, name: str, category: str, url: str, selector: str | None
+        ) -> tuple[str, ColumnRead]:
+            try:
+                got = await fetch(
+                    client, url, deadline=settings.page_timeout, max_bytes=settings.max_body_bytes
+                )
+            except FetchFailed as exc:
+                return code, ColumnRead(name, category, url, ok=False, error=exc.kind)
+            if got.status >= 400:
+                return code, ColumnRead(name, category, url, ok=False, error=f"HTTP {got.status}")
+            page = inspect_page(
+                got.content,
+                url,
+                final_url=got.final_url,
+                status=got.status,
+                encoding=_declared(got.headers),
+                as_of=at,
+                selector=selector,
+            )
+            return code, ColumnRead(
+                name, category, url, ok=True, items=len(page.items), newest=page.newest_date
+            )
+
+        for code, read in await asyncio.gather(*(one(*w) for w in wanted)):
+            reads.setdefault(code, []).append(read)
+    return reads
+
+
+def _declared(headers: httpx.Headers) -> str | None:
+    content_type = headers.get("content-type", "")
+    return content_type.split("charset=", 1)[1].strip() if "charset=" in content_type else None
+
+
+def run_demo(folder: Path, *, days: int = 7, at: date | None = None) -> DemoResult:
+    """Run the demo pipeline in ``folder`` (which gets census.db and the farm's registry)."""
+    at = at or datetime.now(CST).date()
+    folder.mkdir(parents=True, exist_ok=True)
+    start = datetime.combine(at - timedelta(days=days - 1), time(0), CST).astimezone(UTC)
+    clock = SimulatedClock(start)
+    spec = dataclasses.replace(scenario("demo"), today=at)
+    with FarmThread(spec, now=clock.now) as farm:
+        settings = demo_settings(folder, farm)
+        db = Database(settings.database_url)
+        db.upgrade()
+        registry = folder / "registry.yaml"
+        registry.write_text(farm.truth.registry_yaml(), encoding="utf-8")
+        imported = import_file(db, registry, datetime.now(UTC))
+        canary = [farm.url(h) for h in _canaries(spec)]
+        outcomes = asyncio.run(run_simulated_days(db, settings, clock, days=days, canaries=canary))
+        columns = asyncio.run(read_columns(settings, db, at))
+    with db.session() as session:
+        reports = [
+            SiteReport(s.code, s.name, s.url, week_stats(session, s, at), columns.get(s.code, []))
+            for s in session.query(Site).order_by(Site.code)
+        ]
+    db.dispose()
+    return DemoResult(folder, settings.database_url, at, imported, len(outcomes), reports)
+
+
+def _canaries(spec: object) -> list[str]:
+    return [s.host for s in getattr(spec, "sites", []) if getattr(s, "canary", False)]

@@ -1,0 +1,33 @@
+"""Docs that cannot fall behind: every command, setting and rule id is documented."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import typer
+
+from scanner.cli.app import app
+from scanner.settings import Settings
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+
+
+def _command_paths(command: click.Command, prefix: str = "census") -> list[str]:
+    paths = [prefix]
+    if isinstance(command, click.Group):
+        for name, sub in command.commands.items():
+            paths += _command_paths(sub, f"{prefix} {name}")
+    return paths
+
+
+def test_every_command_is_in_the_cli_docs() -> None:
+    text = (DOCS / "cli.md").read_text(encoding="utf-8")
+    missing = [p for p in _command_paths(typer.main.get_command(app)) if f"`{p}" not in text]
+    assert missing == [], f"commands missing from docs/cli.md: {missing}"
+
+
+def test_every_setting_is_in_the_settings_docs() -> None:
+    text = (DOCS / "settings.md").read_text(encoding="utf-8")
+    missing = [n for n in Settings.model_fields if f"CENSUS_{n.upper()}" not in text]
+    assert missing == [], f"settings missing from docs/settings.md: {missing}"
