@@ -138,9 +138,9 @@ def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str]:
     order: list[str] = []
     if header and not (header in _WESTERN_DEFAULTS and meta):
         order.append(header)
-    for enc in (meta, "utf-8", "gb18030"):
-        if enc and enc not in order:
-            order.append(enc)
+    for candidate in (meta, "utf-8", "gb18030"):
+        if candidate and candidate not in order:
+            order.append(candidate)
     for enc in order:
         try:
             return content.decode(enc), enc
@@ -283,6 +283,7 @@ def inspect_page(
     selector: str | None = None,
 ) -> PageSummary:
     """Parse one page into its facts; ``selector`` (site config) overrides list heuristics."""
+    used: str | None
     if isinstance(content, bytes):
         html, used = decode_html(content, encoding)
     else:
