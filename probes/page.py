@@ -6,7 +6,6 @@ exempt helpers need); `summarize_page` is its JSON form with the contract's keys
 
 from __future__ import annotations
 
-import codecs
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -25,6 +24,7 @@ from probes.listpage import (
     page_base,
     skip_href,
 )
+from scanner.http.charset import codec_name, decode_html
 
 __all__ = ["META_KEYS", "Link", "PageKind", "PageSummary", "decode_html", "inspect_page",
            "summarize_page"]  # fmt: skip
@@ -37,9 +37,6 @@ _LINK_SELECTOR = (
     "embed[src], object[data]"
 )
 _LINK_ATTR = {"a": "href", "area": "href", "link": "href", "object": "data"}
-_META_CHARSET_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
-_WESTERN_DEFAULTS = {"iso8859-1", "latin-1", "ascii", "cp1252", "windows-1252", "iso-8859-1"}
-_CHINESE = {"gbk", "gb2312", "gb_2312-80", "x-gbk", "cp936", "936", "euc-cn", "hz-gb-2312"}
 _WS_RE = re.compile(r"\s+")
 _HOMEPAGE_PATH_RE = re.compile(
     r"^/?(?:(?:index|default|home|main|portal)\.(?:s?html?|jsp|php|aspx?|do))?$", re.I
@@ -107,46 +104,6 @@ class PageSummary:
             "newest_date": self.newest_date.isoformat() if self.newest_date else None,
             "published": self.published.isoformat() if self.published else None,
         }
-
-
-def _codec(name: str | None) -> str | None:
-    """A Python codec name; GBK and GB2312 read as GB18030, their superset."""
-    if not name:
-        return None
-    name = name.strip().strip("\"'").lower()
-    if name in _CHINESE or name.startswith("gb"):
-        return "gb18030"
-    try:
-        return codecs.lookup(name).name
-    except LookupError:
-        return None
-
-
-def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str]:
-    """Decode page bytes: BOM, then the HTTP charset, then ``<meta charset>``, then sniffing.
-
-    A Western default from the server (ISO-8859-1) loses to a ``<meta>`` that names a real
-    charset: Chinese sites rarely configure their servers, but their templates say GBK.
-    """
-    for bom, enc in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
-                     (codecs.BOM_UTF16_BE, "utf-16-be")):  # fmt: skip
-        if content.startswith(bom):
-            return content[len(bom) :].decode(enc, errors="replace"), enc
-    header = _codec(declared)
-    found = _META_CHARSET_RE.search(content[:4096])
-    meta = _codec(found.group(1).decode("ascii", "ignore")) if found else None
-    order: list[str] = []
-    if header and not (header in _WESTERN_DEFAULTS and meta):
-        order.append(header)
-    for candidate in (meta, "utf-8", "gb18030"):
-        if candidate and candidate not in order:
-            order.append(candidate)
-    for enc in order:
-        try:
-            return content.decode(enc), enc
-        except UnicodeDecodeError:
-            continue
-    return content.decode(order[0], errors="replace"), order[0]
 
 
 def _collapse(text: str | None) -> str:
@@ -287,7 +244,7 @@ def inspect_page(
     if isinstance(content, bytes):
         html, used = decode_html(content, encoding)
     else:
-        html, used = content, (_codec(encoding) if encoding else None)
+        html, used = content, (codec_name(encoding) if encoding else None)
     page_url = final_url or url
     tree = LexborHTMLParser(html)
     base = page_base(tree, page_url)

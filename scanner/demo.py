@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import httpx
-
 from farm import FarmThread
 from farm.builtin import scenario
 from probes.page import inspect_page
@@ -21,6 +19,7 @@ from scanner.clock import SimulatedClock
 from scanner.db import Database
 from scanner.db.models import Site
 from scanner.http import FetchFailed, build_client, fetch
+from scanner.http.charset import charset_of
 from scanner.monitor.simulate import run_simulated_days
 from scanner.monitor.stats import CST, WeekStats, week_stats
 from scanner.registry.importer import import_file
@@ -93,7 +92,7 @@ async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, 
                 url,
                 final_url=got.final_url,
                 status=got.status,
-                encoding=_declared(got.headers),
+                encoding=charset_of(got.content_type),
                 as_of=at,
                 selector=selector,
             )
@@ -104,11 +103,6 @@ async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, 
         for code, read in await asyncio.gather(*(one(*w) for w in wanted)):
             reads.setdefault(code, []).append(read)
     return reads
-
-
-def _declared(headers: httpx.Headers) -> str | None:
-    content_type = headers.get("content-type", "")
-    return content_type.split("charset=", 1)[1].strip() if "charset=" in content_type else None
 
 
 def run_demo(folder: Path, *, days: int = 7, at: date | None = None) -> DemoResult:

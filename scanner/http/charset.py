@@ -1,66 +1,64 @@
-"""Decoding pages the way Chinese government sites need: GBK/GB2312 pages are common, headers
-often lie or say nothing, and GB2312 labels routinely carry GBK/GB18030 characters."""
+"""Decoding pages the way Chinese government sites need: GBK/GB2312 pages are common, servers
+often send a Western default or nothing, and GB2312 labels routinely carry GBK characters."""
 
 from __future__ import annotations
 
+import codecs
 import re
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_\-]+)""", re.I)
-_HEADER_CHARSET = re.compile(r"charset\s*=\s*[\"']?([a-zA-Z0-9_\-]+)", re.I)
-
-# Labels whose real-world content is a superset: decode with the superset so nothing is lost.
-_SUPERSETS = {
-    "gb2312": "gb18030",
-    "gbk": "gb18030",
-    "x-gbk": "gb18030",
-    "gb_2312-80": "gb18030",
-    "cp936": "gb18030",
-    "gb18030": "gb18030",
-    "utf8": "utf-8",
-    "utf-8": "utf-8",
-    "iso-8859-1": "cp1252",
-    "latin1": "cp1252",
-    "us-ascii": "utf-8",
-    "ascii": "utf-8",
-}
+_META_CHARSET_RE = re.compile(rb"<meta[^>]{0,200}?charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-:.]+)", re.I)
+_HEADER_CHARSET_RE = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.I)
+_WESTERN_DEFAULTS = {"iso8859-1", "latin-1", "ascii", "cp1252", "windows-1252", "iso-8859-1"}
+_CHINESE = {"gbk", "gb2312", "gb_2312-80", "x-gbk", "cp936", "936", "euc-cn", "hz-gb-2312"}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
 
 
-def _normalise(label: str | None) -> str | None:
-    if not label:
+def charset_of(content_type: str | None) -> str | None:
+    """The charset a Content-Type header declares, if any."""
+    found = _HEADER_CHARSET_RE.search(content_type or "")
+    return found.group(1) if found else None
+
+
+def codec_name(name: str | None) -> str | None:
+    """A Python codec name; GBK and GB2312 read as GB18030, their superset."""
+    if not name:
         return None
-    label = label.strip().lower()
-    label = _SUPERSETS.get(label, label)
+    name = name.strip().strip("\"'").lower()
+    if name in _CHINESE or name.startswith("gb"):
+        return "gb18030"
     try:
-        "".encode(label)
+        return codecs.lookup(name).name
     except LookupError:
         return None
-    return label
 
 
-def declared_charset(content_type: str | None, head: bytes) -> tuple[str | None, str | None]:
-    """The charset the header declares and the one a ``<meta>`` in the first 4 KB declares."""
-    header = None
-    if content_type:
-        match = _HEADER_CHARSET.search(content_type)
-        header = _normalise(match.group(1)) if match else None
-    match = _META_CHARSET.search(head[:4096])
-    meta = _normalise(match.group(1).decode("ascii", "ignore")) if match else None
-    return header, meta
+def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str]:
+    """Text and the encoding used: BOM, then the declared (HTTP) charset, then ``<meta
+    charset>``, then UTF-8 if it decodes strictly, then GB18030.
 
-
-def decode_html(content: bytes, content_type: str | None = None) -> tuple[str, str]:
-    """Text and the encoding used. Order: BOM, header, ``<meta charset>``, UTF-8 if it decodes
-    strictly, else GB18030 (covers GBK/GB2312), else UTF-8 with replacement."""
-    if content.startswith(b"\xef\xbb\xbf"):
-        return content[3:].decode("utf-8", "replace"), "utf-8"
-    header, meta = declared_charset(content_type, content)
-    candidates = [c for c in (header, meta) if c]
-    # A header saying UTF-8 over a page whose meta says GBK is a frequent misconfiguration:
-    # try each declaration strictly before falling back to sniffing.
-    for label in [*candidates, "utf-8", "gb18030"]:
+    A Western default from the server (ISO-8859-1) loses to a ``<meta>`` that names a real
+    charset, and a declaration that does not decode strictly loses to the next candidate:
+    Chinese sites rarely configure their servers, but their templates say GBK.
+    """
+    for bom, encoding in _BOMS:
+        if content.startswith(bom):
+            return content[len(bom) :].decode(encoding, errors="replace"), encoding
+    header = codec_name(declared)
+    found = _META_CHARSET_RE.search(content[:4096])
+    meta = codec_name(found.group(1).decode("ascii", "ignore")) if found else None
+    order: list[str] = []
+    if header and not (header in _WESTERN_DEFAULTS and meta):
+        order.append(header)
+    for candidate in (meta, "utf-8", "gb18030"):
+        if candidate and candidate not in order:
+            order.append(candidate)
+    for encoding in order:
         try:
-            return content.decode(label), label
+            return content.decode(encoding), encoding
         except UnicodeDecodeError:
             continue
-    label = candidates[0] if candidates else "utf-8"
-    return content.decode(label, "replace"), label
+    return content.decode(order[0], errors="replace"), order[0]

@@ -23,7 +23,7 @@ from scanner.errors import (
     ProtocolFailed,
     TLSFailed,
 )
-from scanner.http.charset import decode_html
+from scanner.http.charset import charset_of, decode_html
 from scanner.http.failures import FailureKind, classify_exception
 from scanner.http.limits import HostLimiter
 
@@ -67,7 +67,7 @@ class Fetched:
 
     def text(self) -> tuple[str, str]:
         """Decoded body and the encoding used (header, meta, UTF-8, GB18030)."""
-        return decode_html(self.content, self.content_type)
+        return decode_html(self.content, charset_of(self.content_type))
 
 
 async def fetch(

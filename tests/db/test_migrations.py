@@ -94,11 +94,13 @@ def test_a_failed_unit_of_work_writes_nothing(db: Database) -> None:
         assert session.scalars(select(Site)).all() == []
 
 
-@pytest.mark.postgres
-def test_foreign_keys_are_enforced_on_postgres(postgres_url: str) -> None:
+@pytest.mark.parametrize(
+    "url_fixture", ["sqlite_url", pytest.param("postgres_url", marks=pytest.mark.postgres)]
+)
+def test_foreign_keys_are_enforced(url_fixture: str, request: pytest.FixtureRequest) -> None:
     from sqlalchemy.exc import IntegrityError
 
-    database = Database(postgres_url)
+    database = Database(request.getfixturevalue(url_fixture))
     database.upgrade()
     now = datetime.now(UTC)
     with pytest.raises(IntegrityError), database.session() as session:
@@ -114,21 +116,3 @@ def test_foreign_keys_are_enforced_on_postgres(postgres_url: str) -> None:
             )
         )
     database.dispose()
-
-
-def test_foreign_keys_are_enforced_on_sqlite(db: Database) -> None:
-    from sqlalchemy.exc import IntegrityError
-
-    now = datetime.now(UTC)
-    with pytest.raises(IntegrityError), db.session() as session:
-        session.add(
-            Site(
-                code="1",
-                name="x",
-                url="http://a.gov.cn/",
-                type=SiteType.PORTAL,
-                organisation_id=999,
-                created_at=now,
-                updated_at=now,
-            )
-        )
