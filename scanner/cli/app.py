@@ -8,6 +8,7 @@ import typer
 
 from scanner.cli import db as db_cmd
 from scanner.cli import demo as demo_cmd
+from scanner.cli import inspect as inspect_cmd
 from scanner.cli import later as later_cmd
 from scanner.cli import monitor as monitor_cmd
 from scanner.cli import probe as probe_cmd
@@ -34,6 +35,7 @@ app.add_typer(sites_cmd.app, name="sites", rich_help_panel="Operators: setup")
 # Measuring: what the scanner does to sites.
 app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
 app.command("monitor", rich_help_panel="Measuring")(monitor_cmd.monitor)
+app.command("inspect", rich_help_panel="Measuring")(inspect_cmd.inspect)
 later_cmd.register(app)
 app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 

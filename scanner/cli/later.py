@@ -17,16 +17,6 @@ PENDING: dict[str, tuple[str, str, str]] = {
         "Measuring",
         "site crawl and link checks (issue 6)",
     ),
-    "inspect": (
-        "(not yet) Show what the scanner reads from one page (items, dates, links) as JSON.",
-        "Measuring",
-        "column freshness (issue 4)",
-    ),
-    "columns": (
-        "(not yet) Discover a site's columns from its homepage for an operator to accept.",
-        "Operators: setup",
-        "column freshness (issue 4)",
-    ),
     "review": (
         "(not yet) The 人工复核 queue: list, confirm or dismiss findings a machine cannot decide.",
         "Officials",

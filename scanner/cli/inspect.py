@@ -1,0 +1,173 @@
+"""``census inspect``: what the scanner reads from one page, exactly as the probes see it.
+
+The JSON form is the **contract** of design.md; it is the quickest way for an operator to check
+why a column counts as stale (which entries were found, which date each one shows).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from probes.page import summarize_page
+from scanner.cli.output import console, console_err, print_json
+from scanner.errors import CensusError
+from scanner.http import FailureKind, FetchFailed, build_client, fetch
+from scanner.http.charset import charset_of
+from scanner.monitor.stats import CST
+from scanner.settings import load_settings
+
+EXIT_REFUSED = 2
+
+FAILURE_LABELS: dict[str, str] = {
+    FailureKind.DNS: "域名解析失败",
+    FailureKind.CONNECT: "无法连接",
+    FailureKind.TLS: "证书/TLS错误",
+    FailureKind.TIMEOUT: "超时（15秒内未打开）",
+    FailureKind.HTTP_STATUS: "HTTP错误状态",
+    FailureKind.EMPTY: "空白页面",
+    FailureKind.TOO_LARGE: "页面过大",
+    FailureKind.REDIRECT_LOOP: "循环跳转",
+    FailureKind.PROTOCOL: "协议错误",
+}
+KIND_LABELS: dict[str, str] = {
+    "homepage": "首页",
+    "list": "列表页（栏目）",
+    "article": "文章页",
+    "guide": "办事指南",
+    "messages": "留言/信件",
+    "other": "其他页面",
+}
+
+
+class PageNotOpened(CensusError):
+    """The page could not be read; ``kind`` is a FailureKind value (or 'file')."""
+
+    def __init__(self, kind: str, target: str, detail: str = "") -> None:
+        label = FAILURE_LABELS.get(kind, "无法读取文件" if kind == "file" else kind)
+        text = f"页面无法打开：{label} ({kind}) — {target}"
+        super().__init__(f"{text}：{detail}" if detail else text)
+        self.kind = kind
+
+
+def today_cst() -> date:
+    """Year-less dates are resolved against the scan day in China, not the machine's zone."""
+    return datetime.now(CST).date()
+
+
+def _is_url(target: str) -> bool:
+    return urlsplit(target).scheme.lower() in ("http", "https")
+
+
+def _local_path(target: str) -> Path:
+    parts = urlsplit(target)
+    if parts.scheme.lower() == "file":
+        return Path(url2pathname(parts.path))
+    return Path(target)
+
+
+async def _fetch(url: str) -> tuple[bytes, str, int, str | None]:
+    settings = load_settings()
+    async with build_client(settings) as client:
+        try:
+            got = await fetch(
+                client, url, deadline=settings.page_timeout, max_bytes=settings.max_body_bytes
+            )
+        except FetchFailed as exc:
+            raise PageNotOpened(exc.kind, url, exc.detail) from None
+    if got.status >= 400:
+        raise PageNotOpened(FailureKind.HTTP_STATUS, url, f"HTTP {got.status}")
+    if not got.content.strip():
+        raise PageNotOpened(FailureKind.EMPTY, url)
+    if got.truncated:
+        raise PageNotOpened(FailureKind.TOO_LARGE, url, f"> {settings.max_body_bytes} bytes")
+    return got.content, got.final_url, got.status, charset_of(got.content_type)
+
+
+def inspect_target(target: str, *, base_url: str | None = None, as_of: date) -> dict[str, Any]:
+    """The contract object for a URL (fetched through the one client) or a local HTML file."""
+    if _is_url(target):
+        content, final_url, status, encoding = asyncio.run(_fetch(target))
+        return summarize_page(
+            content, target, final_url=final_url, status=status, encoding=encoding, as_of=as_of
+        )
+    path = _local_path(target)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise PageNotOpened("file", str(path), exc.strerror or type(exc).__name__) from None
+    url = base_url or path.resolve().as_uri()
+    return summarize_page(content, url, final_url=url, status=None, as_of=as_of)
+
+
+def _print_summary(data: dict[str, Any]) -> None:
+    console.print(f"[bold]{data['title'] or '（无标题）'}[/]")
+    console.print(f"地址：{data['final_url']}", markup=False)
+    status = data["status"] if data["status"] is not None else "（本地文件）"
+    console.print(f"页面类型：{KIND_LABELS.get(data['kind'], data['kind'])}　状态：{status}　"
+                  f"编码：{data['encoding'] or '未知'}")  # fmt: skip
+    meta = {k: v for k, v in data["meta"].items() if v}
+    if meta:
+        console.print("元数据：" + "　".join(f"{k}={v}" for k, v in meta.items()), markup=False)
+    items = data["items"]
+    if items:
+        dated = sum(1 for it in items if it["date"])
+        table = Table(title=f"条目 {len(items)} 条（注明日期 {dated} 条）")
+        for header in ("序号", "日期", "标题", "地址"):
+            table.add_column(header, overflow="fold")
+        for n, it in enumerate(items, 1):
+            table.add_row(str(n), it["date"] or "（无日期）", it["title"], it["url"])
+        console.print(table)
+    elif data["kind"] in ("homepage", "list", "messages"):
+        console.print("未找到条目。")
+    console.print(f"最新日期：{data['newest_date'] or '无'}")
+    if data["kind"] == "article":
+        console.print(f"发布日期：{data['published'] or '未注明'}")
+    console.print(f"链接 {len(data['links'])} 个。")
+
+
+def inspect(
+    target: Annotated[str, typer.Argument(help="A page URL (http/https) or a local HTML file.")],
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="For a local file: the URL its relative links resolve against "
+            "(default: the file:// path).",
+        ),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="YYYY-MM-DD: the day year-less dates such as [01-05] are resolved "
+            "against (default: today, China time).",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the contract JSON object.")
+    ] = False,
+) -> None:
+    """Show what the scanner reads from one page: kind, list items with dates, newest date."""
+    try:
+        day = date.fromisoformat(as_of) if as_of else today_cst()
+    except ValueError:
+        console_err.print(f"[red]错误:[/] --as-of 应为 YYYY-MM-DD，而不是 {escape(repr(as_of))}")
+        raise SystemExit(EXIT_REFUSED) from None
+    try:
+        data = inspect_target(target, base_url=base_url, as_of=day)
+    except CensusError as exc:
+        console_err.print(f"[red]错误:[/] {escape(str(exc))}")
+        raise SystemExit(EXIT_REFUSED) from None
+    if as_json:
+        print_json(data)
+    else:
+        _print_summary(data)
