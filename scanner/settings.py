@@ -82,11 +82,70 @@ class Settings(BaseSettings):
         description="A PEM file of extra certificate authorities to trust (the farm's test CA).",
     )
 
+    crawl_max_depth: int = Field(
+        default=8,
+        description="How many links deep a scan follows a site from its homepage (homepage = 0).",
+    )
+    crawl_max_pages: int = Field(
+        default=20_000, description="At most this many pages are fetched per site and scan."
+    )
+    crawl_query_cap: int = Field(
+        default=50,
+        description="At most this many URLs per path and set of query parameter names "
+        "(bounds calendar and search traps such as ?month=2024-01, ?month=2024-02, …).",
+    )
+    crawl_session_params: str = Field(
+        default="sid,jsessionid,phpsessid,sessionid,aspsessionid,sessid,sess_id,session_id,"
+        "cfid,cftoken",
+        description="Query parameters dropped from every URL (session ids), comma-separated.",
+    )
+    crawl_sites_at_once: int = Field(
+        default=20, description="How many sites one scan run crawls at the same time."
+    )
+    link_check_bytes: int = Field(
+        default=16_384,
+        description="A GET made to check a link reads at most this many bytes (enough for the "
+        "title and a soft-404 message), never a whole large file.",
+    )
+    link_checks_at_once: int = Field(
+        default=50,
+        description="Link checks in flight at once over all hosts (each host stays within its "
+        "own connection and rate limits).",
+    )
+    link_recheck_delay: float = Field(
+        default=6 * 3600.0,
+        description="Seconds between a link's first failure and the re-check that confirms it; "
+        "only confirmed broken links are charged.",
+    )
+    link_recheck_wait: float = Field(
+        default=300.0,
+        description="A scan waits in-process for re-checks due within this many seconds; later "
+        "ones are done by the next 'census scan' (or 'census scan --recheck').",
+    )
+    link_cache_ttl: float = Field(
+        default=24 * 3600.0,
+        description="Seconds a check of an external target (e.g. www.gov.cn) is reused by "
+        "other sites' scans.",
+    )
+    link_max_occurrences: int = Field(
+        default=20,
+        description="Pages stored as evidence per link target (all are counted); the homepage "
+        "and second-level pages are always among them.",
+    )
+    retry_after_cap: float = Field(
+        default=600.0,
+        description="Longest Retry-After (seconds) a host is paused for after a 429 or 503.",
+    )
+
     @field_validator("host_map")
     @classmethod
     def _check_host_map(cls, value: str) -> str:
         parse_host_map(value)
         return value
+
+    @property
+    def session_params(self) -> frozenset[str]:
+        return frozenset(p.strip().lower() for p in self.crawl_session_params.split(",") if p)
 
     @property
     def host_map_parsed(self) -> dict[str, tuple[str, int]]:

@@ -262,6 +262,21 @@ class Scan(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(24), default="running")
     error: Mapped[str] = mapped_column(Text, default="")
+    # How often an interrupted scan was picked up again, and the running counts it showed.
+    resumes: Mapped[int] = mapped_column(Integer, default=0)
+    stats: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class CrawlFrontier(Base):
+    """Every URL a scan queued (with its depth): what an interrupted scan resumes from."""
+
+    __tablename__ = "crawl_frontier"
+    __table_args__ = (UniqueConstraint("scan_id", "url", name="uq_crawl_frontier_scan_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    depth: Mapped[int] = mapped_column(Integer)
 
 
 class Page(Base):
@@ -276,6 +291,11 @@ class Page(Base):
     title: Mapped[str] = mapped_column(Text, default="")
     content_hash: Mapped[str | None] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    failure: Mapped[str] = mapped_column(String(40), default="")  # a FailureKind value
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    bytes: Mapped[int | None] = mapped_column(Integer)
+    soft404: Mapped[bool] = mapped_column(Boolean, default=False)  # 200 that says 页面不存在
 
 
 class LinkCheck(Base):
@@ -287,12 +307,20 @@ class LinkCheck(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     scan_id: Mapped[int] = mapped_column(ForeignKey("scans.id", ondelete="CASCADE"))
     target: Mapped[str] = mapped_column(String(2000))
-    verdict: Mapped[LinkVerdict] = mapped_column(_enum(LinkVerdict, "link_verdict"))
+    # None while the target waits for its check (a scan stores targets as it finds them).
+    verdict: Mapped[LinkVerdict | None] = mapped_column(_enum(LinkVerdict, "link_verdict"))
     status_code: Mapped[int | None] = mapped_column(Integer)
     failure: Mapped[str] = mapped_column(String(40), default="")
     on_homepage: Mapped[bool] = mapped_column(Boolean, default=False)
-    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Found on a page the homepage links to (counts as homepage for a navigation-only homepage).
+    on_second_level: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(40), default="")  # soft404, not_found, http_503 …
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    external: Mapped[bool] = mapped_column(Boolean, default=False)
+    occurrences: Mapped[int] = mapped_column(Integer, default=0)  # all of them, stored or not
+    recheck_due: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class LinkOccurrence(Base):
@@ -308,6 +336,21 @@ class LinkOccurrence(Base):
     page_url: Mapped[str] = mapped_column(String(2000))
     tag: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text, default="")
+
+
+class LinkCache(Base):
+    """The last check of a target shared by many sites (www.gov.cn), reused for a set time."""
+
+    __tablename__ = "link_cache"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target: Mapped[str] = mapped_column(String(2000), unique=True)
+    verdict: Mapped[LinkVerdict] = mapped_column(_enum(LinkVerdict, "link_verdict"))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    failure: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(40), default="")
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 # ---------------------------------------------------------------- column facts

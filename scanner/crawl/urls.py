@@ -1,0 +1,145 @@
+"""URL normalisation and crawler-trap guards.
+
+One canonical form per resource, so a target is fetched and counted once: w3lib's
+``canonicalize_url`` (Scrapy's) resolves ``./`` and ``../``, drops the fragment, sorts the query
+and percent-encodes the path as UTF-8 and the query *in the page's encoding* — a GBK page's
+``?q=教育`` is sent as ``%BD%CC%D3%FD`` the way a browser on that page would send it. On top of
+that: lower-case host, default ports dropped, session-id parameters removed.
+
+Traps are bounded, never followed forever: session ids are filtered out of the URL (so every
+``?sid=…`` variant is the page itself), and a path whose query varies endlessly (a calendar's
+``?month=2024-01`` chain) is capped per query pattern.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from functools import lru_cache
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+__all__ = [
+    "DEFAULT_SESSION_PARAMS",
+    "TrapGuard",
+    "join_url",
+    "normalize_url",
+    "url_key",
+]
+
+DEFAULT_SESSION_PARAMS = frozenset(
+    {"sid", "jsessionid", "phpsessid", "sessionid", "aspsessionid", "sessid", "sess_id", "cfid",
+     "cftoken", "session_id"}
+)  # fmt: skip
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_PATH_SESSION_RE = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.I)
+_DIGITS_RE = re.compile(r"\d+")
+
+
+def _strip_params(query: str, params: frozenset[str]) -> str:
+    if not query:
+        return query
+    # Split the encoded query as-is: values stay byte-exact (they may be GBK escapes).
+    pairs = query.split("&")
+    kept = [p for p in pairs if p.partition("=")[0].lower() not in params]
+    return query if len(kept) == len(pairs) else "&".join(kept)
+
+
+@lru_cache(maxsize=65536)
+def _normalize(url: str, encoding: str, params: frozenset[str]) -> str | None:
+    if _PATH_SESSION_RE.search(url):
+        url = _PATH_SESSION_RE.sub("", url)
+    try:
+        canon = canonicalize_url(url, keep_fragments=False, encoding=encoding)
+        parts = urlsplit(canon)
+        port = parts.port
+    except (ValueError, UnicodeError):
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    path = parts.path or "/"
+    query = _strip_params(parts.query, params)
+    return urlunsplit((scheme, netloc, path, query, ""))
+
+
+def normalize_url(
+    url: str, encoding: str = "utf-8", session_params: frozenset[str] = DEFAULT_SESSION_PARAMS
+) -> str | None:
+    """The canonical form of an absolute URL, or None when it is not a fetchable http(s) URL.
+
+    ``encoding`` is the encoding of the page the URL was found on: non-ASCII query text is
+    percent-encoded in it (GBK pages send GBK queries); paths are always UTF-8.
+    """
+    return _normalize(url.strip(), _codec(encoding), session_params)
+
+
+def join_url(
+    base: str,
+    href: str,
+    encoding: str = "utf-8",
+    session_params: frozenset[str] = DEFAULT_SESSION_PARAMS,
+) -> str | None:
+    """Resolve ``href`` against ``base`` (already the ``<base href>`` when the page has one)."""
+    return normalize_url(urljoin(base, href.strip()), encoding, session_params)
+
+
+def _codec(encoding: str | None) -> str:
+    if not encoding:
+        return "utf-8"
+    enc = encoding.lower()
+    if enc.startswith("gb") or enc in ("cp936", "x-gbk"):
+        return "gb18030"
+    return enc
+
+
+def url_key(url: str) -> int:
+    """A stable 8-byte key for a URL: what the seen-set keeps instead of the string."""
+    return int.from_bytes(hashlib.blake2b(url.encode(), digest_size=8).digest(), "big")
+
+
+def path_pattern(url: str) -> str:
+    """Host, path and the sorted names of the query's parameters: what a trap varies within."""
+    parts = urlsplit(url)
+    names = sorted({k for k, _ in parse_qsl(parts.query, keep_blank_values=True)})
+    return f"{parts.netloc}{parts.path}?{'&'.join(names)}"
+
+
+class TrapGuard:
+    """Says whether a URL may still be crawled: caps per query pattern and per path shape.
+
+    A list's pagination (``index_1.html`` … ``index_99.html``) and articles differ in their
+    path, so they are not capped by the query cap; a calendar or a search keeps the path and
+    varies the query, and is. Deep or self-repeating paths (``/a/b/a/b/a/b/``) are refused.
+    """
+
+    def __init__(self, query_cap: int = 50, max_path_segments: int = 16, max_repeats: int = 3):
+        self.query_cap = query_cap
+        self.max_path_segments = max_path_segments
+        self.max_repeats = max_repeats
+        self._counts: Counter[str] = Counter()
+        self.refused = 0
+
+    def allow(self, url: str) -> bool:
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) > self.max_path_segments or (
+            segments and Counter(segments).most_common(1)[0][1] > self.max_repeats
+        ):
+            self.refused += 1
+            return False
+        if parts.query:
+            pattern = path_pattern(url)
+            if self._counts[pattern] >= self.query_cap:
+                self.refused += 1
+                return False
+            self._counts[pattern] += 1
+        return True
+
+    def shape(self, url: str) -> str:
+        """The URL with digits folded (for reports of what was capped)."""
+        return _DIGITS_RE.sub("N", path_pattern(url))
