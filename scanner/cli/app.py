@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from scanner.cli import columns as columns_cmd
 from scanner.cli import db as db_cmd
 from scanner.cli import demo as demo_cmd
 from scanner.cli import inspect as inspect_cmd
@@ -32,6 +33,7 @@ app = typer.Typer(
 # Operators: set up the database and the register of sites.
 app.add_typer(db_cmd.app, name="db", rich_help_panel="Operators: setup")
 app.add_typer(sites_cmd.app, name="sites", rich_help_panel="Operators: setup")
+app.add_typer(columns_cmd.app, name="columns", rich_help_panel="Operators: setup")
 # Measuring: what the scanner does to sites.
 app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
 app.command("monitor", rich_help_panel="Measuring")(monitor_cmd.monitor)

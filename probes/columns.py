@@ -1,0 +1,350 @@
+"""Finding a site's columns (栏目) from its homepage, and guessing each one's census category.
+
+The census judges freshness per column, with a window that depends on the category (news two
+weeks, notices and policies six months …), so a registry without columns cannot be scored.
+Operators rarely have the list at hand; the homepage navigation and the CMS's own
+``<meta name="ColumnName">``/``ColumnType`` on each column page are where it is written down.
+This module proposes; an operator accepts (``census columns discover --accept``).
+
+Categories are the ids of rules-2015.md, as plain strings: probes do not import storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+
+import httpx
+
+from probes.blank import column_state
+from probes.page import PageSummary, inspect_page
+from scanner.http.charset import charset_of
+from scanner.http.failures import FailureKind
+from scanner.http.fetch import Fetched, FetchFailed, fetch
+from scanner.http.limits import HostLimiter
+
+__all__ = [
+    "CATEGORIES", "Candidate", "Discovery", "Guess", "Proposal", "column_key", "discover",
+    "guess_category", "guess_column", "nav_candidates", "propose",
+]  # fmt: skip
+
+CATEGORIES = (
+    "news", "notice", "policy", "personnel", "planning", "other_info", "consult", "report",
+    "survey", "interview", "guide", "online_system",
+)  # fmt: skip
+
+# First match wins, so the specific patterns come before the broad ones: 领导信箱 is consult
+# before 领导 makes it other_info; 咨询投诉 is consult before 投诉 makes it report; 信息公开指南 is
+# basic information before 指南 makes it a service guide.
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (category, re.compile(pattern))
+    for category, pattern in (
+        ("other_info", r"信息公开(?:指南|目录|年报|年度报告|制度)"),
+        ("online_system", r"(?:在线|网上)(?:申报|办理|办事|申请|预约|查询)"
+         r"|(?:查询|申报|办理|审批|办事|服务|申请|预约|管理)(?:系统|平台)$"),
+        ("guide", r"办事指南|服务指南|办事须知|办事流程|指南"),
+        ("interview", r"访谈|在线直播|直播间|嘉宾"),
+        ("survey", r"征集|调查|征求意见|意见征求|民意|问卷"),
+        ("report", r"举报"),
+        ("consult", r"信箱|咨询|留言|来信|写信|问政|热线|互动交流|政民互动|诉求"),
+        ("report", r"投诉"),
+        ("personnel", r"人事|任免|招聘|招考|录用|任前公示|干部"),
+        ("planning", r"规划|计划"),
+        ("policy", r"政策|文件|法规|规章|解读|政府令|公报"),
+        ("notice", r"通知|公告|公示|通告"),
+        ("other_info", r"机构|职能|职责|领导|负责人|概况|简介|预决算|预算|决算|三公|统计"
+         r"|基本信息|单位信息|部门信息|组织"),
+        ("news", r"动态|要闻|新闻|资讯|快讯|简报|热点|头条|播报"),
+    )
+)  # fmt: skip
+
+# Link texts that name a page which is never a column.
+_NOT_COLUMN = re.compile(
+    r"^(?:首页|网站首页|返回首页|主页|设为首页|加入收藏|收藏本站|网站地图|站点地图|联系我们|关于我们"
+    r"|网站声明|免责声明|隐私(?:声明|政策)?|版权(?:声明|所有)?|无障碍.*|长者模式|关怀版|English|繁體"
+    r"|简体|繁体|登录|注册|用户登录|退出|搜索|高级搜索|站内搜索|刷新|上一页|下一页|尾页|末页|首页"
+    r"|打印|关闭|返回|返回顶部|分享|纠错|我要纠错|帮助|RSS)$",
+    re.I,
+)
+# Link texts that point at a column without naming it.
+_GENERIC = re.compile(r"^(?:更多|more|查看更多|详细|详情|进入|\+|>+|》+|…+)[>》+…\s.]*$", re.I)
+_NAME_STRIP = re.compile(r"^[\s>》·•■□◆▪|｜]+|[\s>》·•■□◆▪|｜]+$")
+_FILE_RE = re.compile(
+    r"\.(?:pdf|docx?|xlsx?|pptx?|wps|et|zip|rar|7z|jpe?g|png|gif|bmp|mp4|mp3|css|js|ico|txt|xml)$",
+    re.I,
+)
+_ARTICLE_RE = re.compile(
+    r"/t\d{8}_\d+\.s?html?$|content_\d+\.s?html?$|/art_\d+(?:_\d+)?\.html$|/art/\d{4}/"
+    r"|/(?:msg|guide)_\d+\.s?html?$",
+    re.I,
+)
+# Query parameters of calendars, searches and session ids: endless pages, never a column.
+_TRAP_PARAMS = frozenset(
+    """sid sessionid jsessionid phpsessid token month year day date ym q query keyword keywords
+    searchword kw wd""".split()  # noqa: SIM905
+)
+_TRAP_PATH = re.compile(r"/(?:search|calendar|login|logout|register)(?:[/._?]|$)", re.I)
+_INDEX_RE = re.compile(r"/(?:index|default)\.(?:s?html?|jsp|php|aspx?)$", re.I)
+MAX_NAME = 16
+
+
+@dataclass(frozen=True, slots=True)
+class Guess:
+    """A category and what it was read from (``name``, ``ColumnName`` or ``ColumnType``)."""
+
+    category: str | None
+    basis: str = ""
+
+
+def guess_category(name: str | None) -> str | None:
+    """The census category a column name says, or None when the name does not say."""
+    if not name:
+        return None
+    text = re.sub(r"\s+", "", name)
+    for category, pattern in _RULES:
+        if pattern.search(text):
+            return category
+    return None
+
+
+def guess_column(
+    name: str | None, column_name: str | None = None, column_type: str | None = None
+) -> Guess:
+    """The shown name first (what the operator reads), then the CMS's ColumnName, ColumnType."""
+    for basis, text in (("name", name), ("ColumnName", column_name), ("ColumnType", column_type)):
+        category = guess_category(text)
+        if category is not None:
+            return Guess(category, basis)
+    return Guess(None)
+
+
+def column_key(url: str) -> str:
+    """The same column however a link writes it: no fragment, no index file, lower-case host."""
+    parts = urlsplit(url.strip())
+    path = _INDEX_RE.sub("/", parts.path) or "/"
+    return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A homepage link that may be a column: its URL and every text it was linked with."""
+
+    url: str
+    texts: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str | None:
+        for text in self.texts:
+            if not _GENERIC.match(text):
+                return text
+        return None
+
+
+def _clean(text: str) -> str:
+    return _NAME_STRIP.sub("", text)
+
+
+def _looks_like_trap(url: str) -> bool:
+    parts = urlsplit(url)
+    if _TRAP_PATH.search(parts.path):
+        return True
+    return any(k.lower() in _TRAP_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True))
+
+
+def nav_candidates(page: PageSummary, hosts: Iterable[str] = ()) -> list[Candidate]:
+    """Same-site links of a homepage that can be columns, in page order, one per column URL.
+
+    Entries of the homepage's lists, articles, files, traps and the site-furniture pages
+    (网站地图, 联系我们 …) are left out; so are links whose text is too long to be a column name.
+    """
+    own = {h.lower() for h in hosts} | {urlsplit(page.final_url).hostname or ""}
+    home = column_key(page.final_url)
+    entries = {column_key(it.url) for it in page.items}
+    found: dict[str, Candidate] = {}
+    for link in page.links:
+        if link.tag not in ("a", "area"):
+            continue
+        parts = urlsplit(link.url)
+        if parts.scheme not in ("http", "https") or (parts.hostname or "") not in own:
+            continue
+        key = column_key(link.url)
+        text = _clean(link.text)
+        if key == home or key in entries or _NOT_COLUMN.match(text) or len(text) > MAX_NAME:
+            continue
+        if _FILE_RE.search(parts.path) or _ARTICLE_RE.search(parts.path) or _looks_like_trap(key):
+            continue
+        candidate = found.setdefault(key, Candidate(link.url))
+        if text and text not in candidate.texts:
+            candidate.texts.append(text)
+    return [c for c in found.values() if c.texts]
+
+
+@dataclass(slots=True)
+class Proposal:
+    """A proposed column, with what its page showed when opened."""
+
+    name: str
+    url: str
+    category: str | None
+    basis: str  # what the category was read from; "" when unknown
+    state: str | None  # ColumnState value, "system" for online systems, None when not opened
+    kind: str | None = None
+    items: int = 0
+    newest: date | None = None
+    column_name: str | None = None  # <meta name="ColumnName">
+    column_type: str | None = None  # <meta name="ColumnType">
+    error: str = ""
+
+    @property
+    def flagged(self) -> bool:
+        """No category could be guessed: an operator must choose one before it can be stored."""
+        return self.category is None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "category": self.category,
+            "basis": self.basis,
+            "flagged": self.flagged,
+            "state": self.state,
+            "kind": self.kind,
+            "items": self.items,
+            "newest_date": self.newest.isoformat() if self.newest else None,
+            "meta": {"ColumnName": self.column_name, "ColumnType": self.column_type},
+            "error": self.error,
+        }
+
+
+@dataclass(slots=True)
+class Discovery:
+    """What a homepage proposes, and the candidates left out with the reason."""
+
+    homepage: str
+    final_url: str
+    navigation_only: bool  # the homepage lists no dated entries of its own
+    proposals: list[Proposal]
+    rejected: list[tuple[str, str, str]]  # (link text, url, reason)
+
+
+def propose(candidate: Candidate, page: PageSummary | None, error: str = "") -> Proposal | None:
+    """Turn an opened candidate into a proposal, or None when its page is not a column.
+
+    A page counts as a column when its CMS says so (ColumnName meta), when it is a list, a
+    message list or a guide, or when the link text names a census category (an online system is
+    a form, not a list). A page that could not be opened is proposed only when its name does.
+    """
+    if page is None:
+        guess = guess_column(candidate.name)
+        if guess.category is None:
+            return None
+        return Proposal(candidate.name or candidate.url, candidate.url, guess.category,
+                        guess.basis, None, error=error)  # fmt: skip
+    meta_name, meta_type = page.meta.get("ColumnName"), page.meta.get("ColumnType")
+    guess = guess_column(candidate.name, meta_name, meta_type)
+    looks = bool(meta_name) or page.kind in ("list", "messages", "guide")
+    if not looks and guess.basis != "name":
+        return None
+    # an online system is a form to fill in: neither blank nor stale
+    state = "system" if guess.category == "online_system" else column_state(page).value
+    return Proposal(
+        name=candidate.name or meta_name or page.title or candidate.url,
+        url=candidate.url,
+        category=guess.category,
+        basis=guess.basis,
+        state=state,
+        kind=page.kind,
+        items=len(page.items),
+        newest=page.newest_date,
+        column_name=meta_name,
+        column_type=meta_type,
+    )
+
+
+async def _open(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    deadline: float,
+    max_bytes: int,
+    limiter: HostLimiter | None,
+) -> Fetched:
+    """Fetch, with a 4xx/5xx status, an empty or a cut-off body as failures like the others."""
+    got = await fetch(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
+    if got.status >= 400:
+        raise FetchFailed(FailureKind.HTTP_STATUS, f"HTTP {got.status}", got.elapsed_ms)
+    if not got.content.strip():
+        raise FetchFailed(FailureKind.EMPTY, "empty body", got.elapsed_ms)
+    if got.truncated:
+        raise FetchFailed(FailureKind.TOO_LARGE, f"more than {max_bytes} bytes", got.elapsed_ms)
+    return got
+
+
+def _summary(got: Fetched, url: str, as_of: date) -> PageSummary:
+    return inspect_page(
+        got.content,
+        url,
+        final_url=got.final_url,
+        status=got.status,
+        encoding=charset_of(got.content_type),
+        as_of=as_of,
+    )
+
+
+async def discover(
+    client: httpx.AsyncClient,
+    homepage: str,
+    *,
+    as_of: date,
+    deadline: float = 15.0,
+    max_bytes: int = 8 * 1024 * 1024,
+    limiter: HostLimiter | None = None,
+    hosts: Iterable[str] = (),
+    max_candidates: int = 100,
+) -> Discovery:
+    """Open the homepage and every candidate column it links; raises FetchFailed for the home.
+
+    ``hosts`` are further host names that belong to the site; ``max_candidates`` bounds the
+    number of pages opened on a site whose homepage links far more than its columns.
+    """
+    limiter = limiter or HostLimiter()
+    got = await _open(client, homepage, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
+    home = _summary(got, homepage, as_of)
+    candidates = nav_candidates(home, hosts)
+    rejected = [(c.name or "", c.url, "超出上限") for c in candidates[max_candidates:]]
+    candidates = candidates[:max_candidates]
+
+    async def one(candidate: Candidate) -> tuple[Candidate, PageSummary | None, str]:
+        try:
+            opened = await _open(
+                client, candidate.url, deadline=deadline, max_bytes=max_bytes, limiter=limiter
+            )
+        except FetchFailed as exc:
+            return candidate, None, exc.kind
+        return candidate, _summary(opened, candidate.url, as_of), ""
+
+    proposals: list[Proposal] = []
+    seen: set[str] = set()
+    for candidate, page, error in await asyncio.gather(*(one(c) for c in candidates)):
+        proposal = propose(candidate, page, error)
+        if proposal is None:
+            rejected.append((candidate.name or "", candidate.url, error or "不是栏目页面"))
+            continue
+        key = column_key(page.final_url) if page is not None else column_key(candidate.url)
+        if key in seen:  # two links that redirect to one column
+            rejected.append((candidate.name or "", candidate.url, "重复"))
+            continue
+        seen.add(key)
+        proposals.append(proposal)
+    return Discovery(
+        homepage=homepage,
+        final_url=home.final_url,
+        navigation_only=home.kind == "homepage" and not home.items,
+        proposals=proposals,
+        rejected=rejected,
+    )

@@ -1,0 +1,236 @@
+"""``census columns``: find a site's columns for an operator to accept into the registry.
+
+Freshness is judged per column and per category, so a site whose registry lists no columns
+cannot be scored; ``discover`` proposes them from the homepage, ``--accept`` stores the ones
+the operator can take as they are (a category was guessed and the page opened).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from probes.columns import Discovery, Proposal, column_key, discover
+from scanner.cli.context import open_database, settings_with
+from scanner.cli.db import DatabaseOpt
+from scanner.cli.inspect import FAILURE_LABELS, today_cst
+from scanner.cli.output import console, console_err, print_json
+from scanner.db.models import Column, ColumnCategory, ColumnSource, Site
+from scanner.errors import CensusError
+from scanner.http import FetchFailed, HostLimiter, build_client
+from scanner.monitor.stats import find_site
+from scanner.settings import Settings
+
+EXIT_REFUSED = 2
+
+app = typer.Typer(
+    help="Find a site's columns (栏目) from its homepage and accept them into the registry.",
+    no_args_is_help=True,
+)
+
+STATE_LABEL = {
+    "ok": "有条目", "blank": "空白栏目", "exempt": "说明无此类信息", "system": "在线系统",
+}  # fmt: skip
+# Short labels for the table (the registry's 附件4 wording, e.g. 机构设置及职能, reads like a
+# column name next to one).
+CATEGORY_LABEL = {
+    "news": "动态要闻", "notice": "通知公告", "policy": "政策文件", "personnel": "人事信息",
+    "planning": "规划计划", "other_info": "其他信息", "consult": "政务咨询", "report": "举报投诉",
+    "survey": "调查征集", "interview": "互动访谈", "guide": "办事指南", "online_system": "在线系统",
+}  # fmt: skip
+SOURCE_LABEL = {ColumnSource.CONFIG: "是（配置）", ColumnSource.DISCOVERED: "是（发现）"}
+
+
+@dataclass(frozen=True, slots=True)
+class Registered:
+    """A registry column as discovery compares it: by URL, and by name for a hint."""
+
+    name: str
+    url: str
+    source: ColumnSource
+
+
+def _registered(site: Site) -> dict[str, Registered]:
+    return {column_key(c.url): Registered(c.name, c.url, c.source) for c in site.columns}
+
+
+def registered_label(proposal: Proposal, registered: dict[str, Registered]) -> str:
+    found = registered.get(column_key(proposal.url))
+    if found is not None:
+        return SOURCE_LABEL[found.source]
+    if any(r.name == proposal.name for r in registered.values()):
+        return "否（同名栏目地址不同）"
+    return "否"
+
+
+def state_label(proposal: Proposal) -> str:
+    if proposal.state is None:
+        kind = FAILURE_LABELS.get(proposal.error, proposal.error)
+        return f"无法打开（{kind}）"
+    label = STATE_LABEL.get(proposal.state, proposal.state)
+    return f"{label} {proposal.items} 条" if proposal.state == "ok" else label
+
+
+def category_label(proposal: Proposal) -> str:
+    if proposal.category is None:
+        return "？需人工确定"
+    label = CATEGORY_LABEL[proposal.category]
+    basis = "" if proposal.basis == "name" else f"（据 {proposal.basis}）"
+    return f"{label} {proposal.category}{basis}"
+
+
+def acceptable(proposal: Proposal, registered: dict[str, Registered]) -> bool:
+    """New, with a category, and opened: what can be stored without an operator's choice."""
+    return (
+        proposal.category is not None
+        and proposal.state is not None
+        and column_key(proposal.url) not in registered
+    )
+
+
+def accept(session: Session, site_id: int, proposals: list[Proposal]) -> list[Proposal]:
+    """Store new proposals as discovered columns; an existing column (any source) is kept as is.
+
+    Runs in the caller's session, so the whole set lands in one transaction or not at all.
+    """
+    site = session.get(Site, site_id)
+    if site is None:  # deleted between discovery and acceptance
+        raise CensusError("网站已不在登记表中 (the site was removed meanwhile)")
+    registered = _registered(site)
+    stored: list[Proposal] = []
+    for proposal in proposals:
+        if proposal.category is None or not acceptable(proposal, registered):
+            continue
+        site.columns.append(
+            Column(
+                name=proposal.name,
+                url=proposal.url,
+                category=ColumnCategory(proposal.category),
+                source=ColumnSource.DISCOVERED,
+            )
+        )
+        registered[column_key(proposal.url)] = Registered(
+            proposal.name, proposal.url, ColumnSource.DISCOVERED
+        )
+        stored.append(proposal)
+    session.flush()
+    return stored
+
+
+async def run_discovery(
+    settings: Settings, homepage: str, hosts: list[str], as_of: date
+) -> Discovery:
+    limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
+    async with build_client(settings) as client:
+        return await discover(
+            client,
+            homepage,
+            as_of=as_of,
+            deadline=settings.page_timeout,
+            max_bytes=settings.max_body_bytes,
+            limiter=limiter,
+            hosts=hosts,
+        )
+
+
+def _fail(message: str) -> NoReturn:
+    console_err.print(f"[red]错误:[/] {escape(message)}")
+    raise SystemExit(EXIT_REFUSED)
+
+
+def _print_table(site: Site, found: Discovery, registered: dict[str, Registered]) -> None:
+    table = Table(title=f"{site.name}（{site.code}）栏目 {len(found.proposals)} 个")
+    for header in ("栏目名称", "地址", "推测类别", "已登记", "状态", "最新日期"):
+        table.add_column(header, overflow="fold")
+    for p in found.proposals:
+        table.add_row(
+            escape(p.name), p.url, category_label(p), registered_label(p, registered),
+            state_label(p), p.newest.isoformat() if p.newest else "",
+        )  # fmt: skip
+    console.print(table)
+    flagged = [p.name for p in found.proposals if p.flagged]
+    if flagged:
+        console.print(f"无法推测类别（需人工确定）：{escape('、'.join(flagged))}")
+    if found.navigation_only:
+        console.print("首页没有注明日期的条目（导航型首页）：按规则以二级页面的更新为准。")
+
+
+@app.command("discover")
+def discover_(
+    site_key: Annotated[
+        str, typer.Argument(metavar="SITE", help="网站标识码 or homepage URL of a registered site.")
+    ],
+    accept_: Annotated[
+        bool,
+        typer.Option(
+            "--accept",
+            help="Store the new columns that have a category and opened "
+            "(source=discovered), in one transaction; registered columns are never changed.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Propose columns from the homepage navigation, with a category guessed from each name."""
+    settings = settings_with(database_url)
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            try:
+                site = find_site(session, site_key)
+            except CensusError as exc:
+                _fail(str(exc))
+            site_id, homepage, hosts = site.id, site.url, list(site.own_hosts or [])
+        try:
+            found = asyncio.run(run_discovery(settings, homepage, hosts, today_cst()))
+        except FetchFailed as exc:
+            label = FAILURE_LABELS.get(exc.kind, exc.kind)
+            _fail(f"首页无法打开：{label} ({exc.kind}) — {homepage}")
+        with db.session() as session:
+            current = session.get(Site, site_id)
+            if current is None:
+                _fail("网站已不在登记表中 (the site was removed meanwhile)")
+            registered = _registered(current)
+            stored = accept(session, site_id, found.proposals) if accept_ else []
+            if as_json:
+                print_json(_as_json(current, found, registered, stored if accept_ else None))
+            else:
+                _print_table(current, found, registered)
+    finally:
+        db.dispose()
+    if accept_ and not as_json:
+        skipped = len(found.proposals) - len(stored)
+        console.print(
+            f"已登记 {len(stored)} 个新栏目（来源：discovered）；"
+            f"未登记 {skipped} 个（已在登记表中、无法推测类别或无法打开）。"
+        )
+
+
+def _as_json(
+    site: Site,
+    found: Discovery,
+    registered: dict[str, Registered],
+    stored: list[Proposal] | None,
+) -> dict[str, Any]:
+    proposals = []
+    for p in found.proposals:
+        row = p.as_json()
+        entry = registered.get(column_key(p.url))
+        row["registered"] = entry.source.value if entry else None
+        proposals.append(row)
+    return {
+        "site": site.code,
+        "homepage": found.homepage,
+        "final_url": found.final_url,
+        "navigation_only": found.navigation_only,
+        "proposals": proposals,
+        "rejected": [{"text": t, "url": u, "reason": r} for t, u, r in found.rejected],
+        "accepted": None if stored is None else [p.url for p in stored],
+    }
