@@ -26,8 +26,8 @@ from probes.listpage import (
 )
 from scanner.http.charset import codec_name, decode_html
 
-__all__ = ["META_KEYS", "Link", "PageKind", "PageSummary", "decode_html", "inspect_page",
-           "summarize_page"]  # fmt: skip
+__all__ = ["META_KEYS", "Link", "PageKind", "PageLinks", "PageSummary", "decode_html",
+           "inspect_page", "page_links", "summarize_page"]  # fmt: skip
 
 PageKind = Literal["homepage", "list", "article", "guide", "messages", "other"]
 META_KEYS = ("SiteName", "SiteIDCode", "ColumnName", "ColumnType", "PubDate")
@@ -120,14 +120,17 @@ def _meta(tree: LexborHTMLParser) -> tuple[dict[str, str | None], dict[str, str]
     return {key: every.get(key.lower()) or None for key in META_KEYS}, every
 
 
-def _links(tree: LexborHTMLParser, base: str) -> list[Link]:
-    """Every fetchable reference in page order, one per (tag, url)."""
+def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) -> list[Link]:
+    """Every fetchable reference in page order, one per (tag, url); ``skipped`` collects the
+    hrefs left out (javascript:, mailto:, tel:, bare '#')."""
     seen: set[tuple[str, str]] = set()
     out: list[Link] = []
     for node in tree.css(_LINK_SELECTOR):
         tag = node.tag or ""
         raw = (node.attrs.get(_LINK_ATTR.get(tag, "src")) or "").strip()
         if skip_href(raw):
+            if skipped is not None and raw:
+                skipped.append(raw)
             continue
         url = urljoin(base, raw)
         if (tag, url) in seen:
@@ -141,6 +144,39 @@ def _links(tree: LexborHTMLParser, base: str) -> list[Link]:
             text = ""
         out.append(Link(url=url, text=text, tag=tag))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PageLinks:
+    """What the crawler needs from a page: its title, its links, and how many were skipped."""
+
+    title: str
+    links: list[Link]
+    skipped: int  # javascript:, mailto:, tel:, bare '#'
+    text: str  # the body's text, only when the page is short (a soft 404 says so there)
+
+
+def page_links(html: str, url: str, *, short_text: int = 2000) -> PageLinks:
+    """Title, links (resolved against ``<base href>``) and skipped hrefs of one page.
+
+    The crawler calls this for every page, so it parses once and skips the list and date
+    heuristics of `inspect_page`.
+    """
+    tree = LexborHTMLParser(html)
+    base = page_base(tree, url)
+    title_node = tree.css_first("title")
+    title = _collapse(title_node.text()) if title_node is not None else ""
+    skipped: list[str] = []
+    links = _links(tree, base, skipped)
+    text = ""
+    body = tree.body
+    if body is not None and len(html) < 64 * 1024:
+        for node in body.css("script, style"):
+            node.decompose()
+        text = _collapse(body.text(separator=" "))
+        if len(text) > short_text:
+            text = ""
+    return PageLinks(title=title, links=links, skipped=len(skipped), text=text)
 
 
 def _visible_text(tree: LexborHTMLParser) -> str:

@@ -1,0 +1,97 @@
+"""Link checks shared by every site of a run: one check per external target, reused.
+
+www.gov.cn is linked from thousands of government sites; its documents are checked once and the
+result reused by every site's scan for ``link_cache_ttl`` (in memory for the run, and in the
+``link_cache`` table across runs). Checks in flight are shared too: two sites asking for the
+same target at once wait for the same request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import httpx
+
+from probes.links import LinkResult, check_link
+from scanner.crawl.store import Result
+from scanner.http import HostLimiter
+from scanner.settings import Settings
+
+__all__ = ["LinkChecker", "as_result"]
+
+
+def as_result(r: LinkResult, at: datetime) -> Result:
+    return (r.verdict.value, r.kind, r.status, r.failure, r.final_url, at)
+
+
+class LinkChecker:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        limiter: HostLimiter,
+        settings: Settings,
+        now: Callable[[], datetime],
+        cache: dict[str, tuple[Result, datetime]] | None = None,
+    ):
+        self.client = client
+        self.limiter = limiter
+        self.settings = settings
+        self.now = now
+        self.cache: dict[str, tuple[Result, datetime]] = cache or {}
+        self.new_cache: dict[str, Result] = {}  # to write to the link_cache table
+        self._sem = asyncio.Semaphore(settings.link_checks_at_once)
+        self._inflight: dict[str, asyncio.Future[Result]] = {}
+        self.cache_hits = 0
+        self.requests = 0
+
+    async def check(
+        self, url: str, *, external: bool, not_before: datetime | None = None
+    ) -> Result:
+        """The result for ``url``; external targets come from the cache when fresh enough
+        (checked within the TTL and, for a re-check, after ``not_before``)."""
+        if external:
+            hit = self.cache.get(url)
+            if hit is not None:
+                result, at = hit
+                fresh = at >= self.now() - timedelta(seconds=self.settings.link_cache_ttl)
+                if fresh and (not_before is None or at >= not_before):
+                    self.cache_hits += 1
+                    return result
+            running = self._inflight.get(url)
+            if running is not None:
+                self.cache_hits += 1
+                return await asyncio.shield(running)
+            future: asyncio.Future[Result] = asyncio.get_running_loop().create_future()
+            self._inflight[url] = future
+            try:
+                result = await self._check(url)
+            except BaseException as exc:
+                future.set_exception(exc)
+                future.exception()  # retrieved: waiters re-raise it, nobody logs it twice
+                raise
+            finally:
+                self._inflight.pop(url, None)
+            future.set_result(result)
+            self.cache[url] = (result, result[5])
+            self.new_cache[url] = result
+            return result
+        return await self._check(url)
+
+    async def _check(self, url: str) -> Result:
+        async with self._sem:
+            self.requests += 1
+            found = await check_link(
+                self.client,
+                url,
+                deadline=self.settings.page_timeout,
+                max_bytes=self.settings.link_check_bytes,
+                limiter=self.limiter,
+                retry_after_cap=self.settings.retry_after_cap,
+            )
+        return as_result(found, self.now())
+
+    def take_new_cache(self) -> dict[str, Result]:
+        out, self.new_cache = self.new_cache, {}
+        return out

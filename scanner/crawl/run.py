@@ -1,0 +1,203 @@
+"""Scanning many sites at once: one client, one per-host limiter, one link checker for the run.
+
+Sites are crawled interleaved (``crawl_sites_at_once`` at a time); every request to a host,
+whichever site's scan makes it, goes through the same `HostLimiter`, so a host shared by many
+sites (www.gov.cn) still sees at most its connection and rate limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+import httpx
+from sqlalchemy import func, select
+
+from scanner.crawl.checker import LinkChecker
+from scanner.crawl.site import ScanProgress, SiteCrawl, SiteRef, recheck_rows
+from scanner.crawl.store import ScanStore
+from scanner.db import Database
+from scanner.db.models import LinkCheck, LinkVerdict, Page, Scan, Site, SiteStatus
+from scanner.http import HostLimiter, build_client
+from scanner.settings import Settings
+
+__all__ = ["ScanSummary", "Scanner", "load_sites", "scan_summary"]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_sites(db: Database, keys: list[str] | None = None) -> list[SiteRef]:
+    """The running sites to scan: all of them, or those named by 网站标识码 or URL."""
+    from scanner.monitor.stats import find_site
+
+    with db.session() as s:
+        if keys:
+            rows = [find_site(s, k) for k in keys]
+        else:
+            rows = list(
+                s.scalars(select(Site).where(Site.status == SiteStatus.RUNNING).order_by(Site.id))
+            )
+        return [SiteRef(r.id, r.code, r.name, r.url, tuple(r.own_hosts or ())) for r in rows]
+
+
+class Scanner:
+    """``async with Scanner(db, settings) as scanner: await scanner.scan(sites)``."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        client: httpx.AsyncClient | None = None,
+        now: Callable[[], datetime] = _utcnow,
+    ):
+        self.db = db
+        self.settings = settings
+        self.now = now
+        self._own_client = client is None
+        self.client = client or build_client(settings, max_connections=400)
+        self.limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
+        self.store = ScanStore(db)
+        self.checker: LinkChecker | None = None
+        self.progress: dict[str, ScanProgress] = {}
+
+    async def __aenter__(self) -> Self:
+        since = self.now() - timedelta(seconds=self.settings.link_cache_ttl)
+        cache = await self.store.run(self.store.load_cache, since)
+        self.checker = LinkChecker(self.client, self.limiter, self.settings, self.now, cache)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._own_client:
+            await self.client.aclose()
+
+    def _crawl(self, site: SiteRef) -> SiteCrawl:
+        assert self.checker is not None, "use 'async with Scanner(...)'"
+        progress = self.progress.setdefault(site.code, ScanProgress(site.code, site.name))
+        return SiteCrawl(
+            site,
+            settings=self.settings,
+            client=self.client,
+            limiter=self.limiter,
+            checker=self.checker,
+            store=self.store,
+            now=self.now,
+            progress=progress,
+        )
+
+    async def scan(self, sites: list[SiteRef], *, restart: bool = False) -> dict[str, int]:
+        """Scan the sites (resuming unfinished scans unless ``restart``); 标识码 → scan id."""
+        for site in sites:
+            self.progress.setdefault(site.code, ScanProgress(site.code, site.name))
+        gate = asyncio.Semaphore(self.settings.crawl_sites_at_once)
+        out: dict[str, int] = {}
+
+        async def one(site: SiteRef) -> None:
+            async with gate:
+                out[site.code] = await self._crawl(site).run(restart=restart)
+
+        await asyncio.gather(*(one(s) for s in sites))
+        return out
+
+    async def recheck_due(self) -> int:
+        """Re-check every broken link (of any scan) whose re-check is due now."""
+        assert self.checker is not None
+        rows = await self.store.run(lambda: self.store.broken_unconfirmed(due_before=self.now()))
+        if not rows:
+            return 0
+        updates = await recheck_rows(self.checker, rows, self.settings.link_recheck_delay, self.now)
+        await self.store.run(self.store.save_results, updates)
+        entries = self.checker.take_new_cache()
+        if entries:
+            await self.store.run(self.store.save_cache, entries)
+        return len(updates)
+
+
+@dataclass(frozen=True)
+class ScanSummary:
+    """What one scan found, as the census counts links (distinct targets)."""
+
+    scan_id: int
+    status: str
+    pages: int
+    page_errors: int
+    links: int
+    broken_home: int  # confirmed, on the homepage
+    broken_second: int  # confirmed, on a second-level page (counts as homepage if nav-only)
+    broken_other: int  # confirmed, elsewhere
+    pending: int  # broken, waiting for the confirming re-check
+    undetermined: int
+    unchecked: int
+    recheck_due: datetime | None
+
+
+def scan_summary(db: Database, scan_id: int) -> ScanSummary:
+    with db.session() as s:
+        scan = s.get(Scan, scan_id)
+        assert scan is not None
+        pages = s.scalar(select(func.count()).where(Page.scan_id == scan_id)) or 0
+        page_errors = (
+            s.scalar(
+                select(func.count()).where(
+                    Page.scan_id == scan_id, (Page.failure != "") | (Page.status >= 400)
+                )
+            )
+            or 0
+        )
+        rows = s.execute(
+            select(
+                LinkCheck.verdict,
+                LinkCheck.confirmed_at.is_not(None),
+                LinkCheck.on_homepage,
+                LinkCheck.on_second_level,
+                func.count(),
+                func.min(LinkCheck.recheck_due),
+            )
+            .where(LinkCheck.scan_id == scan_id)
+            .group_by(
+                LinkCheck.verdict,
+                LinkCheck.confirmed_at.is_not(None),
+                LinkCheck.on_homepage,
+                LinkCheck.on_second_level,
+            )
+        ).all()
+    counts = {"home": 0, "second": 0, "other": 0, "pending": 0, "und": 0, "none": 0, "all": 0}
+    due: datetime | None = None
+    for verdict, confirmed, home, second, n, first_due in rows:
+        counts["all"] += n
+        if verdict is None:
+            counts["none"] += n
+        elif verdict == LinkVerdict.UNDETERMINED:
+            counts["und"] += n
+        elif verdict == LinkVerdict.BROKEN and not confirmed:
+            counts["pending"] += n
+            if first_due is not None:
+                first_due = first_due if first_due.tzinfo else first_due.replace(tzinfo=UTC)
+                due = first_due if due is None else min(due, first_due)
+        elif verdict == LinkVerdict.BROKEN:
+            counts["home" if home else "second" if second else "other"] += n
+    return ScanSummary(
+        scan_id=scan_id,
+        status=scan.status,
+        pages=pages,
+        page_errors=page_errors,
+        links=counts["all"],
+        broken_home=counts["home"],
+        broken_second=counts["second"],
+        broken_other=counts["other"],
+        pending=counts["pending"],
+        undetermined=counts["und"],
+        unchecked=counts["none"],
+        recheck_due=due,
+    )

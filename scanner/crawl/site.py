@@ -1,0 +1,396 @@
+"""One site's scan: crawl breadth-first, then check every distinct link target once, then
+re-check the broken ones after a delay before they count.
+
+A target that the crawl fetched as a page is judged from that fetch (no second request); the
+others get `probes.links.check_link`. The homepage and the pages it links to (second level)
+mark their targets, so scoring can charge a homepage link 1 point and any other 0.1, and apply
+the navigation-only rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from probes.links import (
+    Verdict,
+    honour_retry_after,
+    is_html,
+    judge,
+    judge_failure,
+    looks_like_page,
+)
+from probes.page import PageLinks, page_links
+from scanner.crawl.checker import LinkChecker
+from scanner.crawl.frontier import Frontier, Scope
+from scanner.crawl.store import Batch, CheckRow, Result, ScanStore, TargetState
+from scanner.crawl.urls import TrapGuard, normalize_url, url_key
+from scanner.db.models import LinkVerdict
+from scanner.http import FetchFailed, HostLimiter, fetch
+from scanner.settings import Settings
+
+__all__ = ["ScanProgress", "SiteCrawl", "SiteRef"]
+
+_BATCH_PAGES = 50
+_CHECK_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SiteRef:
+    id: int
+    code: str
+    name: str
+    url: str
+    own_hosts: tuple[str, ...] = ()
+
+
+@dataclass
+class ScanProgress:
+    """Running counts one site's scan shows (the CLI polls them)."""
+
+    code: str
+    name: str
+    phase: str = "排队"
+    pages: int = 0
+    errors: int = 0
+    links: int = 0
+    to_check: int = 0
+    checked: int = 0
+    skipped: int = 0
+    trapped: int = 0
+    resumed: bool = False
+    scan_id: int | None = None
+    started: float = field(default_factory=time.monotonic)
+
+    def as_stats(self) -> dict[str, Any]:
+        return {
+            "pages": self.pages,
+            "errors": self.errors,
+            "links": self.links,
+            "checked": self.checked,
+            "skipped_hrefs": self.skipped,
+            "trapped": self.trapped,
+        }
+
+
+class SiteCrawl:
+    def __init__(
+        self,
+        site: SiteRef,
+        *,
+        settings: Settings,
+        client: httpx.AsyncClient,
+        limiter: HostLimiter,
+        checker: LinkChecker,
+        store: ScanStore,
+        now: Callable[[], datetime],
+        progress: ScanProgress,
+    ):
+        self.site = site
+        self.settings = settings
+        self.client = client
+        self.limiter = limiter
+        self.checker = checker
+        self.store = store
+        self.now = now
+        self.progress = progress
+        self.params = settings.session_params
+        home = normalize_url(site.url, session_params=self.params)
+        if home is None:
+            raise ValueError(f"not an http(s) homepage URL: {site.url!r}")
+        self.home = home
+        self.scope = Scope([urlsplit(home).hostname or "", *site.own_hosts])
+        self.frontier = Frontier(settings.crawl_max_pages, settings.crawl_max_depth)
+        self.guard = TrapGuard(settings.crawl_query_cap)
+        self.targets: dict[int, TargetState] = {}
+        self.page_results: dict[int, Result] = {}  # pages fetched before anything linked them
+        self.batch = Batch()
+        self.scan_id = 0
+        self._active = 0
+        self._wake = asyncio.Event()
+
+    # -- the whole scan ------------------------------------------------------------------------
+    async def run(self, *, restart: bool = False) -> int:
+        p = self.progress
+        self.scan_id, resumed = await self.store.run(
+            lambda: self.store.open_scan(self.site.id, restart=restart, now=self.now())
+        )
+        p.scan_id, p.resumed = self.scan_id, resumed
+        status, error = "interrupted", ""
+        try:
+            await self._restore(resumed)
+            p.phase = "抓取"
+            await self.crawl()
+            p.phase = "检查链接"
+            await self.check_links()
+            p.phase = "等待复查"
+            await self.recheck(wait=True)
+            status = "done"
+            p.phase = "完成"
+        except (asyncio.CancelledError, KeyboardInterrupt):
+            p.phase = "中断"
+            raise
+        except Exception as exc:  # a bug or a storage error: recorded, the scan resumable
+            error = f"{type(exc).__name__}: {exc}"
+            p.phase = "出错"
+            raise
+        finally:
+            stats = p.as_stats()
+            await asyncio.shield(
+                self.store.run(self.store.finish, self.scan_id, status, stats, error)
+            )
+        return self.scan_id
+
+    async def _restore(self, resumed: bool) -> None:
+        if not resumed:
+            await self.store.run(self.store.frontier_seed, self.scan_id, self.home)
+            self.frontier.requeue(self.home, 0)
+            return
+        loaded = await self.store.run(self.store.load, self.scan_id)
+        for url in loaded.queued:
+            self.frontier.mark_seen(url)
+            self.guard.allow(url)  # count what the caps already let through
+        for url in loaded.fetched:
+            self.frontier.mark_seen(url)
+        for url, depth in loaded.pending:
+            self.frontier.requeue(url, depth)
+        self.targets = {url_key(t): s for t, s in loaded.targets.items()}
+        self.progress.pages = len(loaded.fetched)
+        self.progress.links = len(self.targets)
+
+    # -- crawling ------------------------------------------------------------------------------
+    async def crawl(self) -> None:
+        workers = max(2, self.settings.per_host_connections) * max(1, len(self.scope.hosts))
+        await asyncio.gather(*(self._worker() for _ in range(min(workers, 32))))
+        await self._flush()
+
+    async def _worker(self) -> None:
+        while True:
+            item = self.frontier.pop()
+            if item is None:
+                if self._active == 0:
+                    self._wake.set()
+                    return
+                self._wake.clear()
+                await self._wake.wait()
+                continue
+            self._active += 1
+            try:
+                await self._visit(*item)
+            finally:
+                self._active -= 1
+                self._wake.set()
+            if len(self.batch) >= _BATCH_PAGES:
+                await self._flush()
+
+    async def _flush(self) -> None:
+        batch, self.batch = self.batch, Batch()
+        if batch.pages or batch.touched or batch.frontier:
+            await self.store.run(self.store.flush, self.scan_id, batch, self.progress.as_stats())
+
+    async def _visit(self, url: str, depth: int) -> None:
+        p = self.progress
+        at = self.now()
+        page: dict[str, Any] = {"scan_id": self.scan_id, "url": url, "depth": depth}
+        try:
+            response = await fetch(
+                self.client,
+                url,
+                deadline=self.settings.page_timeout,
+                max_bytes=self.settings.max_body_bytes,
+                limiter=self.limiter,
+            )
+        except FetchFailed as exc:
+            p.errors += 1
+            verdict, kind = judge_failure(exc.failure)
+            self._page_result(url, (verdict.value, kind, None, exc.failure.value, None, at))
+            self.batch.pages.append(page | {"fetched_at": at, "failure": exc.failure.value})
+            p.pages += 1
+            return
+        honour_retry_after(self.limiter, url, response, cap=self.settings.retry_after_cap)
+        final = normalize_url(response.final_url, session_params=self.params) or url
+        found: PageLinks | None = None
+        encoding = "utf-8"
+        if response.status < 300 and is_html(response) and response.content:
+            text, encoding = response.text()
+            found = page_links(text, response.final_url)
+        verdict, kind = judge(response, expect_document=False, found=found)
+        if verdict is not Verdict.OK:
+            p.errors += 1
+        result = (
+            verdict.value,
+            kind,
+            response.status,
+            "",
+            final if final != url else None,
+            at,
+        )
+        self._page_result(url, result)
+        if final != url and self.scope.inside(final):
+            self.frontier.mark_seen(final)
+            self._page_result(final, result)
+        elif final != url and depth == 0:
+            self.scope.add(urlsplit(final).hostname or "")  # the homepage moved: follow it
+        self.batch.pages.append(
+            page
+            | {
+                "status": response.status,
+                "title": (found.title if found else "")[:1000],
+                "content_hash": hashlib.sha256(response.content).hexdigest(),
+                "fetched_at": at,
+                "final_url": final if final != url else None,
+                "content_type": response.content_type[:200],
+                "bytes": len(response.content),
+                "soft404": kind in ("soft404", "redirect_soft404"),
+            }
+        )
+        p.pages += 1
+        if found is not None and verdict is Verdict.OK and self.scope.inside(final):
+            self._links(final, depth, found, encoding)
+
+    def _page_result(self, url: str, result: Result) -> None:
+        key = url_key(url)
+        state = self.targets.get(key)
+        if state is None:
+            self.page_results[key] = result
+        else:
+            state.result = result
+            self.batch.touch(state)
+
+    def _links(self, page_url: str, depth: int, found: PageLinks, encoding: str) -> None:
+        p = self.progress
+        p.skipped += found.skipped
+        cap = self.settings.link_max_occurrences
+        seen_here: set[tuple[int, str]] = set()
+        for link in found.links:
+            target = normalize_url(link.url, encoding, self.params)
+            if target is None:
+                p.skipped += 1
+                continue
+            key = url_key(target)
+            if (key, link.tag) in seen_here:
+                continue
+            seen_here.add((key, link.tag))
+            state = self.targets.get(key)
+            inside = self.scope.inside(target)
+            if state is None:
+                state = self.targets[key] = TargetState()
+                row = {
+                    "scan_id": self.scan_id,
+                    "target": target,
+                    "external": not inside,
+                    "on_homepage": False,
+                    "on_second_level": False,
+                    "occurrences": 0,
+                }
+                self.batch.new_targets.append((state, row))
+                p.links += 1
+                known = self.page_results.pop(key, None)
+                if known is not None:
+                    state.result = known
+            state.count += 1
+            state.home |= depth == 0
+            state.second |= depth == 1
+            self.batch.touch(state)
+            if state.stored < cap or depth <= 1:
+                state.stored += 1
+                self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
+            if inside and looks_like_page(target) and not self.frontier.known(target):
+                if self.guard.allow(target):
+                    if self.frontier.add(target, depth + 1):
+                        self.batch.frontier.append(
+                            {"scan_id": self.scan_id, "url": target, "depth": depth + 1}
+                        )
+                else:
+                    p.trapped += 1
+
+    # -- link checks ---------------------------------------------------------------------------
+    async def check_links(self) -> None:
+        p = self.progress
+        after = 0
+        while True:
+            rows = await self.store.run(self.store.unchecked, self.scan_id, after, _CHECK_CHUNK)
+            if not rows:
+                break
+            after = rows[-1].id
+            p.to_check += len(rows)
+            results = await asyncio.gather(*(self._check(row) for row in rows))
+            await self.store.run(self.store.save_results, results)
+            await self._save_cache()
+
+    async def _check(self, row: CheckRow) -> dict[str, Any]:
+        result = await self.checker.check(row.target, external=row.external)
+        self.progress.checked += 1
+        return self._result_row(row.id, result)
+
+    def _result_row(self, link_id: int, result: Result) -> dict[str, Any]:
+        verdict, kind, status, failure, final_url, at = result
+        due = None
+        if verdict == LinkVerdict.BROKEN.value:
+            due = at + timedelta(seconds=self.settings.link_recheck_delay)
+        return {
+            "id": link_id,
+            "verdict": LinkVerdict(verdict),
+            "kind": kind,
+            "status_code": status,
+            "failure": failure,
+            "final_url": final_url,
+            "checked_at": at,
+            "recheck_due": due,
+        }
+
+    async def _save_cache(self) -> None:
+        entries = self.checker.take_new_cache()
+        if entries:
+            await self.store.run(self.store.save_cache, entries)
+
+    async def recheck(self, *, wait: bool) -> int:
+        """Re-check this scan's broken links once their delay has passed; waits for them when
+        the delay is short (``link_recheck_wait``), else leaves them to a later run."""
+        delay = self.settings.link_recheck_delay
+        if wait and delay > self.settings.link_recheck_wait:
+            return 0
+        rows = await self.store.run(lambda: self.store.broken_unconfirmed(scan_id=self.scan_id))
+        if not rows:
+            return 0
+        latest = max(r.checked_at for r in rows if r.checked_at is not None)
+        pause = (latest + timedelta(seconds=delay) - self.now()).total_seconds()
+        if pause > 0:
+            await asyncio.sleep(pause)
+        updates = await recheck_rows(self.checker, rows, delay, self.now)
+        await self.store.run(self.store.save_results, updates)
+        await self._save_cache()
+        return len(updates)
+
+
+async def recheck_rows(
+    checker: LinkChecker, rows: list[CheckRow], delay: float, now: Callable[[], datetime]
+) -> list[dict[str, Any]]:
+    """The confirming re-check: still broken → confirmed; now fine or blocked → not charged."""
+
+    async def one(row: CheckRow) -> dict[str, Any]:
+        not_before = row.checked_at + timedelta(seconds=delay) if row.checked_at else None
+        verdict, kind, status, failure, final_url, at = await checker.check(
+            row.target, external=row.external, not_before=not_before
+        )
+        if verdict == LinkVerdict.BROKEN.value:
+            return {"id": row.id, "confirmed_at": at, "recheck_due": None}
+        return {
+            "id": row.id,
+            "verdict": LinkVerdict(verdict),
+            "kind": f"recovered:{kind}" if verdict == LinkVerdict.OK.value else kind,
+            "status_code": status,
+            "failure": failure,
+            "final_url": final_url,
+            "recheck_due": None,
+        }
+
+    return list(await asyncio.gather(*(one(r) for r in rows)))

@@ -1,0 +1,308 @@
+"""Storage of scans: one writer, batched, each batch all-or-nothing.
+
+A page, the URLs it queued, the link targets it revealed and its evidence rows are written in
+the same transaction, so an interruption loses whole pages only — which the resumed scan fetches
+again from the stored frontier, never counting anything twice. Writes run in a worker thread
+under one lock (no "database is locked", no blocked event loop).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from sqlalchemy import and_, delete, func, insert, select, update
+
+from scanner.db import Database
+from scanner.db.models import (
+    CrawlFrontier,
+    LinkCache,
+    LinkCheck,
+    LinkOccurrence,
+    LinkVerdict,
+    Page,
+    Scan,
+)
+
+__all__ = ["Batch", "CheckRow", "Loaded", "ScanStore", "TargetState", "aware"]
+
+T = TypeVar("T")
+
+# A crawl-time or check-time verdict: (verdict, kind, status, failure, final_url, checked_at).
+Result = tuple[str, str, int | None, str, str | None, datetime]
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class TargetState:
+    """What a scan knows about one distinct link target while it crawls (kept per target)."""
+
+    __slots__ = ("count", "home", "id", "result", "second", "stored")
+
+    def __init__(self, id_: int | None = None, home: bool = False, second: bool = False):
+        self.id = id_
+        self.home = home
+        self.second = second
+        self.count = 0  # occurrences seen, over all pages
+        self.stored = 0  # occurrences kept as evidence
+        self.result: Result | None = None  # set when the target was crawled as a page
+
+
+@dataclass
+class Batch:
+    """Everything found since the last write."""
+
+    pages: list[dict[str, Any]] = field(default_factory=list)
+    frontier: list[dict[str, Any]] = field(default_factory=list)
+    new_targets: list[tuple[TargetState, dict[str, Any]]] = field(default_factory=list)
+    touched: dict[int, TargetState] = field(default_factory=dict)  # id(state) -> state
+    occurrences: list[tuple[TargetState, str, str, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def touch(self, state: TargetState) -> None:
+        self.touched[id(state)] = state
+
+
+@dataclass
+class Loaded:
+    """A scan's stored state, to resume from."""
+
+    pending: list[tuple[str, int]]  # queued but not fetched, in depth order
+    fetched: list[str]
+    queued: list[str]
+    targets: dict[str, TargetState]
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    id: int
+    target: str
+    external: bool
+    checked_at: datetime | None = None
+
+
+class ScanStore:
+    def __init__(self, db: Database):
+        self.db = db
+        self._lock = asyncio.Lock()
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run one storage call in a worker thread, one at a time."""
+        async with self._lock:
+            return await asyncio.to_thread(fn, *args)
+
+    # -- scans ---------------------------------------------------------------------------------
+    def open_scan(self, site_id: int, *, restart: bool, now: datetime) -> tuple[int, bool]:
+        """Resume the site's unfinished scan, or start one (``restart`` abandons the old one)."""
+        with self.db.session() as s:
+            unfinished = s.scalar(
+                select(Scan)
+                .where(Scan.site_id == site_id, Scan.status.in_(("running", "interrupted")))
+                .order_by(Scan.id.desc())
+                .limit(1)
+            )
+            if unfinished is not None and not restart:
+                unfinished.status = "running"
+                unfinished.resumes += 1
+                return unfinished.id, True
+            if unfinished is not None:
+                s.execute(
+                    update(Scan)
+                    .where(Scan.site_id == site_id, Scan.status.in_(("running", "interrupted")))
+                    .values(status="abandoned", finished_at=now)
+                )
+            scan = Scan(site_id=site_id, started_at=now, status="running", stats={})
+            s.add(scan)
+            s.flush()
+            return scan.id, False
+
+    def finish(self, scan_id: int, status: str, stats: dict[str, Any], error: str = "") -> None:
+        with self.db.session() as s:
+            s.execute(
+                update(Scan)
+                .where(Scan.id == scan_id)
+                .values(
+                    status=status, stats=stats, error=error[:2000], finished_at=datetime.now(UTC)
+                )
+            )
+
+    def load(self, scan_id: int) -> Loaded:
+        with self.db.session() as s:
+            fetched = list(s.scalars(select(Page.url).where(Page.scan_id == scan_id)))
+            done = set(fetched)
+            queued: list[str] = []
+            pending: list[tuple[str, int]] = []
+            rows = s.execute(
+                select(CrawlFrontier.url, CrawlFrontier.depth)
+                .where(CrawlFrontier.scan_id == scan_id)
+                .order_by(CrawlFrontier.depth, CrawlFrontier.id)
+            )
+            for url, depth in rows:
+                queued.append(url)
+                if url not in done:
+                    pending.append((url, depth))
+            stored = dict(
+                s.execute(
+                    select(LinkOccurrence.link_id, func.count())
+                    .join(LinkCheck, LinkCheck.id == LinkOccurrence.link_id)
+                    .where(LinkCheck.scan_id == scan_id)
+                    .group_by(LinkOccurrence.link_id)
+                ).all()
+            )
+            targets: dict[str, TargetState] = {}
+            for row in s.execute(
+                select(
+                    LinkCheck.id,
+                    LinkCheck.target,
+                    LinkCheck.on_homepage,
+                    LinkCheck.on_second_level,
+                    LinkCheck.occurrences,
+                    LinkCheck.verdict,
+                    LinkCheck.checked_at,
+                ).where(LinkCheck.scan_id == scan_id)
+            ):
+                state = TargetState(row.id, row.on_homepage, row.on_second_level)
+                state.count = row.occurrences
+                state.stored = stored.get(row.id, 0)
+                if row.verdict is not None:
+                    # Any placeholder works: only "has a result" matters after a resume.
+                    state.result = (row.verdict.value, "", None, "", None, aware(row.checked_at))  # type: ignore[assignment]
+                targets[row.target] = state
+        return Loaded(pending=pending, fetched=fetched, queued=queued, targets=targets)
+
+    def frontier_seed(self, scan_id: int, url: str) -> None:
+        with self.db.session() as s:
+            s.execute(insert(CrawlFrontier), [{"scan_id": scan_id, "url": url, "depth": 0}])
+
+    # -- the crawl's batches -------------------------------------------------------------------
+    def flush(self, scan_id: int, batch: Batch, stats: dict[str, Any]) -> None:
+        with self.db.session() as s:
+            if batch.pages:
+                s.execute(insert(Page), batch.pages)
+            if batch.frontier:
+                s.execute(insert(CrawlFrontier), batch.frontier)
+            if batch.new_targets:
+                ids = s.scalars(
+                    insert(LinkCheck).returning(LinkCheck.id, sort_by_parameter_order=True),
+                    [row for _, row in batch.new_targets],
+                ).all()
+                for (state, _), new_id in zip(batch.new_targets, ids, strict=True):
+                    state.id = new_id
+            plain: list[dict[str, Any]] = []
+            judged: list[dict[str, Any]] = []
+            for state in batch.touched.values():
+                row: dict[str, Any] = {
+                    "id": state.id,
+                    "on_homepage": state.home,
+                    "on_second_level": state.second,
+                    "occurrences": state.count,
+                }
+                if state.result is not None and state.result[1]:
+                    verdict, kind, status, failure, final_url, at = state.result
+                    row |= {
+                        "verdict": LinkVerdict(verdict),
+                        "kind": kind,
+                        "status_code": status,
+                        "failure": failure,
+                        "final_url": final_url,
+                        "checked_at": at,
+                    }
+                    judged.append(row)
+                else:
+                    plain.append(row)
+            for rows in (plain, judged):
+                if rows:
+                    s.execute(update(LinkCheck), rows)
+            if batch.occurrences:
+                s.execute(
+                    insert(LinkOccurrence),
+                    [
+                        {"link_id": st.id, "page_url": page, "tag": tag, "text": text}
+                        for st, page, tag, text in batch.occurrences
+                    ],
+                )
+            s.execute(update(Scan).where(Scan.id == scan_id).values(stats=stats))
+
+    # -- link checks ---------------------------------------------------------------------------
+    def unchecked(self, scan_id: int, after_id: int, limit: int) -> list[CheckRow]:
+        with self.db.session() as s:
+            rows = s.execute(
+                select(LinkCheck.id, LinkCheck.target, LinkCheck.external)
+                .where(
+                    LinkCheck.scan_id == scan_id,
+                    LinkCheck.verdict.is_(None),
+                    LinkCheck.id > after_id,
+                )
+                .order_by(LinkCheck.id)
+                .limit(limit)
+            ).all()
+        return [CheckRow(r.id, r.target, r.external) for r in rows]
+
+    def save_results(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            with self.db.session() as s:
+                s.execute(update(LinkCheck), rows)
+
+    def broken_unconfirmed(
+        self, *, scan_id: int | None = None, due_before: datetime | None = None
+    ) -> list[CheckRow]:
+        """Broken links waiting for their confirming re-check (of one scan, or all due ones)."""
+        conditions = [LinkCheck.verdict == LinkVerdict.BROKEN, LinkCheck.confirmed_at.is_(None)]
+        if scan_id is not None:
+            conditions.append(LinkCheck.scan_id == scan_id)
+        if due_before is not None:
+            conditions.append(LinkCheck.recheck_due <= due_before)
+        with self.db.session() as s:
+            rows = s.execute(
+                select(
+                    LinkCheck.id, LinkCheck.target, LinkCheck.external, LinkCheck.checked_at
+                ).where(and_(*conditions))
+            ).all()
+        return [CheckRow(r.id, r.target, r.external, aware(r.checked_at)) for r in rows]
+
+    # -- the shared cache of external targets ----------------------------------------------
+    def load_cache(self, since: datetime) -> dict[str, tuple[Result, datetime]]:
+        with self.db.session() as s:
+            rows = s.scalars(select(LinkCache).where(LinkCache.checked_at >= since)).all()
+        out: dict[str, tuple[Result, datetime]] = {}
+        for r in rows:
+            at = aware(r.checked_at)
+            assert at is not None
+            result: Result = (r.verdict.value, r.kind, r.status_code, r.failure, r.final_url, at)
+            out[r.target] = (result, at)
+        return out
+
+    def save_cache(self, entries: dict[str, Result]) -> None:
+        if not entries:
+            return
+        with self.db.session() as s:
+            s.execute(delete(LinkCache).where(LinkCache.target.in_(list(entries))))
+            s.execute(
+                insert(LinkCache),
+                [
+                    {
+                        "target": target,
+                        "verdict": LinkVerdict(v),
+                        "kind": kind,
+                        "status_code": status,
+                        "failure": failure,
+                        "final_url": final_url,
+                        "checked_at": at,
+                    }
+                    for target, (v, kind, status, failure, final_url, at) in entries.items()
+                ],
+            )
+
+
+def recheck_due_at(checked_at: datetime, delay: float) -> datetime:
+    return checked_at + timedelta(seconds=delay)
