@@ -21,7 +21,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 
-from probes.blank import column_state
+from probes.blank import ColumnState, column_state, explains_absence
+from probes.listpage import Item
 from probes.page import PageSummary, inspect_page
 from scanner.http.charset import charset_of
 from scanner.http.failures import FailureKind
@@ -29,8 +30,8 @@ from scanner.http.fetch import Fetched, FetchFailed, fetch
 from scanner.http.limits import HostLimiter
 
 __all__ = [
-    "CATEGORIES", "Candidate", "Discovery", "Guess", "Proposal", "column_key", "discover",
-    "guess_category", "guess_column", "nav_candidates", "propose",
+    "CATEGORIES", "Candidate", "Discovery", "Guess", "PageRead", "Proposal", "column_key",
+    "discover", "guess_category", "guess_column", "nav_candidates", "propose", "read_page",
 ]  # fmt: skip
 
 CATEGORIES = (
@@ -347,4 +348,72 @@ async def discover(
         navigation_only=home.kind == "homepage" and not home.items,
         proposals=proposals,
         rejected=rejected,
+    )
+
+
+# ---------------------------------------------------------------- reading a known column
+
+
+@dataclass(slots=True)
+class PageRead:
+    """One read of a column's list page (or of the homepage): the facts a snapshot stores."""
+
+    url: str
+    ok: bool
+    error: str = ""  # a FailureKind value when not ok
+    kind: str | None = None
+    items: list[Item] = field(default_factory=list)
+    newest: date | None = None
+    state: str | None = None  # ColumnState value; None when the page did not open
+    exempt_note: str = ""  # the sentence that explains why the column has no entries
+
+    @property
+    def newest_item(self) -> Item | None:
+        """The first entry showing the newest date (what an official opens to check)."""
+        for item in self.items:
+            if item.date is not None and item.date == self.newest:
+                return item
+        return None
+
+
+def _exempt_note(page: PageSummary) -> str:
+    for text in [*(it.title for it in page.items), *page.text.splitlines()]:
+        if explains_absence(text):
+            return text.strip()[:500]
+    return ""
+
+
+async def read_page(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    as_of: date,
+    deadline: float = 15.0,
+    max_bytes: int = 8 * 1024 * 1024,
+    limiter: HostLimiter | None = None,
+    selector: str | None = None,
+) -> PageRead:
+    """Open a registered column (or homepage) and read its entries; failures are facts too."""
+    try:
+        got = await _open(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
+    except FetchFailed as exc:
+        return PageRead(url, ok=False, error=exc.kind)
+    page = inspect_page(
+        got.content,
+        url,
+        final_url=got.final_url,
+        status=got.status,
+        encoding=charset_of(got.content_type),
+        as_of=as_of,
+        selector=selector,
+    )
+    state = column_state(page)
+    return PageRead(
+        url,
+        ok=True,
+        kind=page.kind,
+        items=list(page.items),
+        newest=page.newest_date,
+        state=state.value,
+        exempt_note=_exempt_note(page) if state == ColumnState.EXEMPT else "",
     )

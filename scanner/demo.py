@@ -1,7 +1,8 @@
 """The demo pipeline: simulated farm → registry import → compressed probe week → column reads.
 
 Everything runs in one process on 127.0.0.1 with a fresh SQLite file, so a newcomer sees the
-whole flow with one command. Later pieces (crawl, scoring) join here as they land.
+whole flow with one command. Column reads are stored as snapshots (``scanner.snapshots``).
+Later pieces (crawl, scoring) join here as they land.
 """
 
 from __future__ import annotations
@@ -14,17 +15,15 @@ from pathlib import Path
 
 from farm import FarmThread
 from farm.builtin import scenario
-from probes.page import inspect_page
 from scanner.clock import SimulatedClock
 from scanner.db import Database
 from scanner.db.models import Site
-from scanner.http import FetchFailed, build_client, fetch
-from scanner.http.charset import charset_of
 from scanner.monitor.simulate import run_simulated_days
 from scanner.monitor.stats import CST, WeekStats, week_stats
 from scanner.registry.importer import import_file
 from scanner.registry.store import ImportSummary
 from scanner.settings import Settings, load_settings
+from scanner.snapshots import read_and_store, wanted_sites
 
 
 @dataclass
@@ -67,42 +66,26 @@ def demo_settings(folder: Path, farm: FarmThread) -> Settings:
 
 
 async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, list[ColumnRead]]:
-    """Open every registered column's list page once and note its items and newest date."""
+    """Read every registered column once, store the snapshots, and note items and newest date."""
     with db.session() as session:
-        sites = session.query(Site).order_by(Site.code).all()
-        wanted = [
-            (s.code, c.name, c.category.value, c.url, c.selector) for s in sites for c in s.columns
+        sites = wanted_sites(session)
+    now = datetime.combine(at, time(12), CST).astimezone(UTC)
+    results = await read_and_store(db, settings, sites, as_of=at, now=lambda: now)
+    return {
+        reads.site.code: [
+            ColumnRead(
+                c.name,
+                c.category,
+                c.url,
+                ok=reads.columns[c.column_id].ok,
+                items=len(reads.columns[c.column_id].items),
+                newest=reads.columns[c.column_id].newest,
+                error=reads.columns[c.column_id].error,
+            )
+            for c in reads.site.columns
         ]
-    reads: dict[str, list[ColumnRead]] = {}
-    async with build_client(settings) as client:
-
-        async def one(
-            code: str, name: str, category: str, url: str, selector: str | None
-        ) -> tuple[str, ColumnRead]:
-            try:
-                got = await fetch(
-                    client, url, deadline=settings.page_timeout, max_bytes=settings.max_body_bytes
-                )
-            except FetchFailed as exc:
-                return code, ColumnRead(name, category, url, ok=False, error=exc.kind)
-            if got.status >= 400:
-                return code, ColumnRead(name, category, url, ok=False, error=f"HTTP {got.status}")
-            page = inspect_page(
-                got.content,
-                url,
-                final_url=got.final_url,
-                status=got.status,
-                encoding=charset_of(got.content_type),
-                as_of=at,
-                selector=selector,
-            )
-            return code, ColumnRead(
-                name, category, url, ok=True, items=len(page.items), newest=page.newest_date
-            )
-
-        for code, read in await asyncio.gather(*(one(*w) for w in wanted)):
-            reads.setdefault(code, []).append(read)
-    return reads
+        for reads, _ in results
+    }
 
 
 def run_demo(folder: Path, *, days: int = 7, at: date | None = None) -> DemoResult:

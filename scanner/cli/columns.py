@@ -1,4 +1,4 @@
-"""``census columns``: find a site's columns for an operator to accept into the registry.
+"""``census columns``: find a site's columns (discover), and read them into snapshots (read).
 
 Freshness is judged per column and per category, so a site whose registry lists no columns
 cannot be scored; ``discover`` proposes them from the homepage, ``--accept`` stores the ones
@@ -17,16 +17,18 @@ from rich.markup import escape
 from rich.table import Table
 from sqlalchemy.orm import Session
 
-from probes.columns import Discovery, Proposal, column_key, discover
+from probes.columns import Discovery, PageRead, Proposal, column_key, discover
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import FAILURE_LABELS, today_cst
 from scanner.cli.output import console, console_err, print_json
+from scanner.clock import RealClock
 from scanner.db.models import Column, ColumnCategory, ColumnSource, Site
 from scanner.errors import CensusError
 from scanner.http import FetchFailed, HostLimiter, build_client
 from scanner.monitor.stats import find_site
 from scanner.settings import Settings
+from scanner.snapshots import SiteReads, Stored, read_and_store, wanted_sites
 
 EXIT_REFUSED = 2
 
@@ -233,4 +235,102 @@ def _as_json(
         "proposals": proposals,
         "rejected": [{"text": t, "url": u, "reason": r} for t, u, r in found.rejected],
         "accepted": None if stored is None else [p.url for p in stored],
+    }
+
+
+@app.command("read")
+def read(
+    site_key: Annotated[
+        str | None,
+        typer.Argument(metavar="[SITE]", help="网站标识码 or homepage URL; or use --all."),
+    ] = None,
+    all_sites: Annotated[
+        bool, typer.Option("--all", help="Every running site in the registry.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Read every registered column (and the homepage) now and store a snapshot of each."""
+    if (site_key is None) == (not all_sites):
+        _fail("请指定一个网站（标识码或首页网址）或 --all，二者选一")
+    settings = settings_with(database_url)
+    db = open_database(database_url)
+    try:
+        with db.session() as session:
+            if site_key is not None:
+                try:
+                    codes: list[str] | None = [find_site(session, site_key).code]
+                except CensusError as exc:
+                    _fail(str(exc))
+            else:
+                codes = None
+            sites = wanted_sites(session, codes)
+        results = asyncio.run(
+            read_and_store(db, settings, sites, as_of=today_cst(), now=RealClock().now)
+        )
+    finally:
+        db.dispose()
+    if as_json:
+        print_json([_read_json(reads, stored) for reads, stored in results])
+        return
+    for reads, stored in results:
+        _print_reads(reads, stored)
+
+
+def _read_state(read: PageRead) -> str:
+    if not read.ok:
+        return f"无法打开（{FAILURE_LABELS.get(read.error, read.error)}）"
+    label = STATE_LABEL.get(read.state or "", read.state or "")
+    return f"{label} {len(read.items)} 条" if read.state == "ok" else label
+
+
+def _print_reads(reads: SiteReads, stored: Stored) -> None:
+    site = reads.site
+    table = Table(title=f"{site.name}（{site.code}）栏目 {len(site.columns)} 个")
+    for header in ("栏目名称", "类别", "状态", "新条目", "最新日期", "最新条目"):
+        table.add_column(header, overflow="fold")
+    for column in site.columns:
+        read = reads.columns[column.column_id]
+        newest = read.newest_item
+        table.add_row(
+            escape(column.name), CATEGORY_LABEL.get(column.category, column.category),
+            _read_state(read), str(stored.new_items.get(column.column_id, 0)),
+            read.newest.isoformat() if read.newest else "", escape(newest.title) if newest else "",
+        )  # fmt: skip
+    console.print(table)
+    home = reads.homepage
+    if not home.ok:
+        console.print(f"首页：{_read_state(home)}")
+    else:
+        dated = sum(1 for it in home.items if it.date is not None)
+        console.print(
+            f"首页：注明日期的条目 {dated} 条，新条目 {stored.new_items.get(None, 0)} 条，"
+            f"最新日期 {home.newest.isoformat() if home.newest else '无'}"
+        )
+
+
+def _page_json(read: PageRead) -> dict[str, Any]:
+    return {
+        "url": read.url,
+        "ok": read.ok,
+        "error": read.error,
+        "kind": read.kind,
+        "state": read.state,
+        "items": len(read.items),
+        "newest_date": read.newest.isoformat() if read.newest else None,
+        "exempt_note": read.exempt_note,
+    }
+
+
+def _read_json(reads: SiteReads, stored: Stored) -> dict[str, Any]:
+    columns = []
+    for column in reads.site.columns:
+        row: dict[str, Any] = {"name": column.name, "category": column.category}
+        row.update(_page_json(reads.columns[column.column_id]))
+        row["new_items"] = stored.new_items.get(column.column_id, 0)
+        columns.append(row)
+    return {
+        "site": reads.site.code,
+        "homepage": {**_page_json(reads.homepage), "new_items": stored.new_items.get(None, 0)},
+        "columns": columns,
     }
