@@ -45,9 +45,12 @@ def _discover_all(farm: FarmThread, hosts: list[str]) -> dict[str, Discovery]:
 def _judge(farm: FarmThread, found: dict[str, Discovery]) -> dict[str, Any]:
     """Category accuracy over the truth's columns, and the blank/exempt verdicts."""
     right, mismatches, missing, state_errors, name_only = 0, [], [], [], 0
-    total = 0
+    total, extras = 0, []
     for host, discovery in found.items():
         by_key = {column_key(p.url): p for p in discovery.proposals}
+        known = {column_key(c.url) for c in farm.truth.columns(host)}
+        extras += [f"{host} {p.name} ({p.state or p.error})" for k, p in by_key.items()
+                   if k not in known]  # fmt: skip
         for column in farm.truth.columns(host):
             total += 1
             name_only += guess_category(column.name) == column.category
@@ -69,17 +72,25 @@ def _judge(farm: FarmThread, found: dict[str, Discovery]) -> dict[str, Any]:
         "accuracy": right / total,
         "name_only": name_only / total,
         "mismatches": mismatches,
+        "extras": extras,
         "missing": missing,
         "state_errors": state_errors,
     }
+
+
+def _report(what: str, result: dict[str, Any]) -> None:
+    print(
+        f"\n{what}: {result['total']} columns, category accuracy {result['accuracy']:.3f} "
+        f"(name only {result['name_only']:.3f}); not found {len(result['missing'])}; "
+        f"proposed beyond the truth {len(result['extras'])}: {result['extras']}"
+    )
 
 
 def test_categories_blank_and_exempt_match_the_demo_truth(farm: FarmThread) -> None:
     hosts = [s.host for s in farm.spec.sites if s.host not in UNREACHABLE]
     found = _discover_all(farm, hosts)
     result = _judge(farm, found)
-    print(f"demo farm: {result['total']} columns, category accuracy {result['accuracy']:.3f}, "
-          f"name only {result['name_only']:.3f}")  # fmt: skip
+    _report("demo farm", result)
     assert result["accuracy"] >= 0.9, result["mismatches"] + result["missing"]
     assert not result["missing"], result["missing"]
     assert not result["state_errors"], result["state_errors"]
@@ -97,6 +108,7 @@ def test_generated_sites_match_their_truth() -> None:
     with FarmThread(spec) as farm:
         hosts = [f"s{i:05d}.{spec.generated.suffix}" for i in range(4)]  # type: ignore[union-attr]
         result = _judge(farm, _discover_all(farm, hosts))
+    _report("generated farm", result)
     assert result["accuracy"] >= 0.9, result["mismatches"] + result["missing"]
     assert not result["state_errors"], result["state_errors"]
 
