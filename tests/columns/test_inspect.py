@@ -105,3 +105,18 @@ def test_missing_file_is_one_line() -> None:
     result = CliRunner().invoke(app, ["inspect", "/no/such/file.html"])
     assert result.exit_code == 2
     assert "无法读取文件" in result.output
+
+
+def test_article_published_is_the_visible_date_not_the_meta(farm_env: FarmThread) -> None:
+    column = farm_env.truth.column(QINGSHAN, "通知公告")
+    checked = 0
+    for item in column.items:
+        if item.date is None:
+            continue
+        data = _inspect(item.url)
+        assert data["kind"] == "article", item.url
+        want = farm_env.truth.article_published(item.url)
+        assert data["published"] == (want.isoformat() if want else None), item.url
+        assert data["items"] == []
+        checked += 1
+    assert checked >= 3
