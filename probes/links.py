@@ -106,13 +106,13 @@ ASSET_EXTENSIONS = frozenset(
 )
 # What error pages say (title, or the text of a short page). "404" alone only in the title.
 _SOFT404_TITLE_RE = re.compile(
-    r"404|页面不存在|找不到|未找到|无法找到|(?:文件|信息|内容|网页|页面)(?:已经)?不存在|不存在或已|"
+    r"(?<!\d)404(?!\d)|页面不存在|找不到|未找到|无法找到|(?:文件|信息|内容|网页|页面)(?:已经)?不存在|不存在或已|"
     r"已被删除|错误提示|出错了|not\s*found",
     re.I,
 )
 _SOFT404_TEXT_RE = re.compile(
     r"页面不存在|页面未找到|找不到(?:该|您|你|此|相关)?(?:页面|网页|文件|信息|内容)|"
-    r"(?:文件|页面|信息|内容|网页)(?:已经)?不存在|不存在或已被?删除|已被删除|\b404\b|not\s+found",
+    r"(?:文件|页面|信息|内容|网页)(?:已经)?不存在|不存在或已被?删除|已被删除|(?<!\d)404(?!\d)|not\s+found",
     re.I,
 )
 # WAF / bot walls seen on Chinese government sites (安全狗, 云锁, 知道创宇, 加速乐, 瑞数 …).

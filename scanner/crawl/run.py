@@ -8,6 +8,8 @@ sites (www.gov.cn) still sees at most its connection and rate limits.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -26,6 +28,14 @@ from scanner.http import HostLimiter, build_client
 from scanner.settings import Settings
 
 __all__ = ["ScanSummary", "Scanner", "load_sites", "scan_summary"]
+
+
+def _fast_async_library_probe() -> None:
+    """httpcore asks ``import sniffio`` on every lock it makes; without sniffio installed each
+    failed import searches sys.path (~150 µs, a fifth of the crawl's CPU in bench_crawl). A
+    ``None`` entry makes the import fail at once, exactly as before, only fast."""
+    if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+        sys.modules["sniffio"] = None  # type: ignore[assignment]
 
 
 def _utcnow() -> datetime:
@@ -57,6 +67,7 @@ class Scanner:
         client: httpx.AsyncClient | None = None,
         now: Callable[[], datetime] = _utcnow,
     ):
+        _fast_async_library_probe()
         self.db = db
         self.settings = settings
         self.now = now
@@ -82,7 +93,8 @@ class Scanner:
         if self._own_client:
             await self.client.aclose()
 
-    def _crawl(self, site: SiteRef) -> SiteCrawl:
+    def crawl_for(self, site: SiteRef) -> SiteCrawl:
+        """One site's scan, sharing the run's client, limiter and link checker."""
         assert self.checker is not None, "use 'async with Scanner(...)'"
         progress = self.progress.setdefault(site.code, ScanProgress(site.code, site.name))
         return SiteCrawl(
@@ -105,7 +117,7 @@ class Scanner:
 
         async def one(site: SiteRef) -> None:
             async with gate:
-                out[site.code] = await self._crawl(site).run(restart=restart)
+                out[site.code] = await self.crawl_for(site).run(restart=restart)
 
         await asyncio.gather(*(one(s) for s in sites))
         return out

@@ -118,7 +118,8 @@ class SiteCrawl:
         self._wake = asyncio.Event()
 
     # -- the whole scan ------------------------------------------------------------------------
-    async def run(self, *, restart: bool = False) -> int:
+    async def run(self, *, restart: bool = False, links: bool = True) -> int:
+        """Crawl, check links (unless ``links`` is false) and re-check; the scan's id."""
         p = self.progress
         self.scan_id, resumed = await self.store.run(
             lambda: self.store.open_scan(self.site.id, restart=restart, now=self.now())
@@ -129,10 +130,11 @@ class SiteCrawl:
             await self._restore(resumed)
             p.phase = "抓取"
             await self.crawl()
-            p.phase = "检查链接"
-            await self.check_links()
-            p.phase = "等待复查"
-            await self.recheck(wait=True)
+            if links:
+                p.phase = "检查链接"
+                await self.check_links()
+                p.phase = "等待复查"
+                await self.recheck(wait=True)
             status = "done"
             p.phase = "完成"
         except (asyncio.CancelledError, KeyboardInterrupt):
