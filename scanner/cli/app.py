@@ -13,6 +13,7 @@ from scanner.cli import inspect as inspect_cmd
 from scanner.cli import later as later_cmd
 from scanner.cli import monitor as monitor_cmd
 from scanner.cli import probe as probe_cmd
+from scanner.cli import scan as scan_cmd
 from scanner.cli import sites as sites_cmd
 from scanner.cli.output import console_err
 from scanner.errors import CensusError, NotYetAvailable
@@ -37,6 +38,7 @@ app.add_typer(columns_cmd.app, name="columns", rich_help_panel="Operators: setup
 # Measuring: what the scanner does to sites.
 app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
 app.command("monitor", rich_help_panel="Measuring")(monitor_cmd.monitor)
+app.command("scan", rich_help_panel="Measuring")(scan_cmd.scan)
 app.command("inspect", rich_help_panel="Measuring")(inspect_cmd.inspect)
 later_cmd.register(app)
 app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)

@@ -12,11 +12,6 @@ from scanner.errors import NotYetAvailable
 
 PENDING: dict[str, tuple[str, str, str]] = {
     # name: (help, panel, which piece of work brings it)
-    "scan": (
-        "(not yet) Crawl a site (or all) and check every link, column and guide.",
-        "Measuring",
-        "site crawl and link checks (issue 6)",
-    ),
     "review": (
         "(not yet) The 人工复核 queue: list, confirm or dismiss findings a machine cannot decide.",
         "Officials",

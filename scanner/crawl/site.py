@@ -69,6 +69,11 @@ class ScanProgress:
     resumed: bool = False
     scan_id: int | None = None
     started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+
+    def rate(self) -> float:
+        """Pages per second so far (or over the whole scan once it ended)."""
+        return self.pages / max((self.finished or time.monotonic()) - self.started, 1e-3)
 
     def as_stats(self) -> dict[str, Any]:
         return {
@@ -145,6 +150,7 @@ class SiteCrawl:
             p.phase = "出错"
             raise
         finally:
+            p.finished = time.monotonic()
             stats = p.as_stats()
             await asyncio.shield(
                 self.store.run(self.store.finish, self.scan_id, status, stats, error)

@@ -1,0 +1,190 @@
+"""``census scan``: crawl sites and check every link (链接可用性), with live progress."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import datetime
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scanner.cli.output import console
+from scanner.crawl import Scanner, ScanProgress, load_sites, scan_summary
+from scanner.db import Database
+from scanner.errors import ConfigError
+from scanner.monitor.stats import CST
+from scanner.settings import Settings, load_settings
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone(CST).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def scan(
+    sites: Annotated[
+        list[str] | None,
+        typer.Argument(help="网站标识码 or homepage URL of the sites to scan (several allowed)."),
+    ] = None,
+    all_sites: Annotated[
+        bool, typer.Option("--all", help="Scan every running site of the registry.")
+    ] = False,
+    restart: Annotated[
+        bool,
+        typer.Option(
+            "--restart",
+            help="Abandon a site's unfinished scan and start again (default: resume it).",
+        ),
+    ] = False,
+    recheck: Annotated[
+        bool,
+        typer.Option(
+            "--recheck",
+            help="Only re-check the broken links whose confirming re-check is due, then stop.",
+        ),
+    ] = False,
+    max_pages: Annotated[
+        int | None, typer.Option("--max-pages", help="Pages per site (CENSUS_CRAWL_MAX_PAGES).")
+    ] = None,
+    max_depth: Annotated[
+        int | None, typer.Option("--max-depth", help="Link depth (CENSUS_CRAWL_MAX_DEPTH).")
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", envvar="CENSUS_DATABASE_URL", help="SQLAlchemy URL."),
+    ] = None,
+) -> None:
+    """Crawl sites and check every link: 链接可用性 (homepage links 1 point, others 0.1).
+
+    Broken links count only once a later re-check confirms them; due re-checks of earlier scans
+    run first. An interrupted scan is resumed by running the same command again.
+    """
+    if not (sites or all_sites or recheck):
+        raise ConfigError("name a site (网站标识码 or URL), or use --all or --recheck")
+    settings = load_settings(
+        database_url=database_url, crawl_max_pages=max_pages, crawl_max_depth=max_depth
+    )
+    db = Database(settings.database_url)
+    db.check_current()
+    targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
+    try:
+        scan_ids, rechecked = asyncio.run(_run(db, settings, targets, restart))
+    except KeyboardInterrupt:
+        console.print(
+            "[yellow]已中断。再次运行同一命令将继续未完成的扫描（--restart 重新开始）。[/]"
+        )
+        raise typer.Exit(130) from None
+    if rechecked:
+        console.print(f"复查到期的失效链接 {rechecked} 个。")
+    if scan_ids:
+        _print_summary(db, targets, scan_ids)
+    db.dispose()
+
+
+async def _run(
+    db: Database, settings: Settings, targets: list, restart: bool
+) -> tuple[dict[str, int], int]:
+    async with Scanner(db, settings) as scanner:
+        rechecked = await scanner.recheck_due()
+        if not targets:
+            return {}, rechecked
+        with _progress() as bar:
+            tasks: dict[str, TaskID] = {
+                s.code: bar.add_task(s.name, total=None, **_fields(None)) for s in targets
+            }
+            job = asyncio.create_task(scanner.scan(targets, restart=restart))
+            while not job.done():
+                _refresh(bar, tasks, scanner.progress)
+                await asyncio.wait({job}, timeout=0.3)
+            _refresh(bar, tasks, scanner.progress)
+            return job.result(), rechecked
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        TextColumn("{task.fields[phase]}"),
+        BarColumn(),
+        TextColumn("页面 {task.fields[pages]}"),
+        TextColumn("链接 {task.fields[links]}"),
+        TextColumn("已检查 {task.fields[checked]}"),
+        TextColumn("错误 {task.fields[errors]}"),
+        TextColumn("{task.fields[rate]} 页/秒"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+
+
+def _fields(p: ScanProgress | None) -> dict[str, object]:
+    if p is None:
+        return {"phase": "排队", "pages": 0, "links": 0, "checked": 0, "errors": 0, "rate": "0"}
+    return {
+        "phase": p.phase + ("（续扫）" if p.resumed else ""),
+        "pages": p.pages,
+        "links": p.links,
+        "checked": p.checked,
+        "errors": p.errors,
+        "rate": f"{p.rate():.1f}",
+    }
+
+
+def _refresh(bar: Progress, tasks: dict[str, TaskID], progress: dict[str, ScanProgress]) -> None:
+    for code, task in tasks.items():
+        p = progress.get(code)
+        if p is None:
+            continue
+        total = p.to_check or None
+        bar.update(task, total=total, completed=p.checked if total else 0, **_fields(p))
+
+
+def _print_summary(db: Database, targets: list, scan_ids: dict[str, int]) -> None:
+    table = Table(title="链接可用性扫描结果")
+    for header, justify in [
+        ("网站标识码", "left"),
+        ("网站名称", "left"),
+        ("页面数", "right"),
+        ("打不开的页面", "right"),
+        ("链接数", "right"),
+        ("首页失效链接", "right"),
+        ("二级页面失效链接", "right"),
+        ("其他页面失效链接", "right"),
+        ("待复查", "right"),
+        ("无法判定", "right"),
+        ("状态", "left"),
+    ]:
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    due: list[datetime] = []
+    for site in targets:
+        scan_id = scan_ids.get(site.code)
+        if scan_id is None:
+            continue
+        s = scan_summary(db, scan_id)
+        if s.recheck_due is not None:
+            due.append(s.recheck_due)
+        table.add_row(
+            site.code,
+            site.name,
+            str(s.pages),
+            str(s.page_errors),
+            str(s.links),
+            str(s.broken_home),
+            str(s.broken_second),
+            str(s.broken_other),
+            str(s.pending),
+            str(s.undetermined),
+            {"done": "完成", "interrupted": "中断", "running": "进行中"}.get(s.status, s.status),
+        )
+    console.print(table)
+    console.print(
+        "失效链接（打不开或错误的链接，含软404）经延时复查确认后才计分：首页每个扣1分，"
+        "其他页面每个扣0.1分；首页仅为导航时，二级页面的失效链接按首页计。"
+        "无法判定（429、403、防火墙拦截）不计分。"
+    )
+    if due:
+        with contextlib.suppress(ValueError):
+            console.print(
+                f"[yellow]待复查的失效链接将于 {_when(min(due))}（北京时间）后可复查："
+                f"届时运行 census scan --recheck。[/]"
+            )
