@@ -17,21 +17,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import httpx
+from selectolax.lexbor import LexborHTMLParser
 
 from probes.blank import ColumnState, column_state, explains_absence
-from probes.listpage import Item
+from probes.listpage import Item, page_base, skip_href
 from probes.page import PageSummary, inspect_page
-from scanner.http.charset import charset_of
+from scanner.http.charset import charset_of, decode_html
 from scanner.http.failures import FailureKind
 from scanner.http.fetch import Fetched, FetchFailed, fetch
 from scanner.http.limits import HostLimiter
 
 __all__ = [
     "CATEGORIES", "Candidate", "Discovery", "Guess", "PageRead", "Proposal", "column_key",
-    "discover", "guess_category", "guess_column", "nav_candidates", "propose", "read_page",
+    "discover", "guess_category", "guess_column", "heading_names", "nav_candidates", "propose",
+    "read_page",
 ]  # fmt: skip
 
 CATEGORIES = (
@@ -157,12 +159,52 @@ def _looks_like_trap(url: str) -> bool:
     return any(k.lower() in _TRAP_PARAMS for k, _ in parse_qsl(parts.query, keep_blank_values=True))
 
 
-def nav_candidates(page: PageSummary, hosts: Iterable[str] = ()) -> list[Candidate]:
+def heading_names(html: str, base_url: str) -> dict[str, str]:
+    """Names for "更多>>" links from the block heading next to them (column key → name).
+
+    Homepages often title a block with plain text (``<h3>政务要闻</h3><a>更多>></a>``): the link
+    alone does not name its column, the heading in the same small container does.
+    """
+    tree = LexborHTMLParser(html)
+    base = page_base(tree, base_url)
+    names: dict[str, str] = {}
+    for a in tree.css("a[href]"):
+        text = _clean(a.text(strip=True))
+        href = (a.attrs.get("href") or "").strip()
+        if not _GENERIC.match(text) or skip_href(href):
+            continue
+        key = column_key(urljoin(base, href))
+        node = a.parent
+        for _ in range(2):  # the link's own container, then the block around it
+            if node is None or key in names:
+                break
+            heading = node.css_first("h1, h2, h3, h4, h5, h6, strong, b, span, em")
+            for candidate in (
+                heading.text(strip=True) if heading is not None else "",
+                (node.text(strip=True) or "").replace(a.text(strip=True), ""),
+            ):
+                name = _clean(candidate)
+                if (
+                    2 <= len(name) <= MAX_NAME
+                    and not _GENERIC.match(name)
+                    and not any(ch.isdigit() for ch in name)
+                ):
+                    names[key] = name
+                    break
+            node = node.parent
+    return names
+
+
+def nav_candidates(
+    page: PageSummary, hosts: Iterable[str] = (), headings: dict[str, str] | None = None
+) -> list[Candidate]:
     """Same-site links of a homepage that can be columns, in page order, one per column URL.
 
     Entries of the homepage's lists, articles, files, traps and the site-furniture pages
     (网站地图, 联系我们 …) are left out; so are links whose text is too long to be a column name.
+    ``headings`` (from `heading_names`) name the links that only say "更多".
     """
+    headings = headings or {}
     own = {h.lower() for h in hosts} | {urlsplit(page.final_url).hostname or ""}
     home = column_key(page.final_url)
     entries = {column_key(it.url) for it in page.items}
@@ -180,6 +222,8 @@ def nav_candidates(page: PageSummary, hosts: Iterable[str] = ()) -> list[Candida
         if _FILE_RE.search(parts.path) or _ARTICLE_RE.search(parts.path) or _looks_like_trap(key):
             continue
         candidate = found.setdefault(key, Candidate(link.url))
+        if _GENERIC.match(text) and key in headings:
+            text = headings[key]
         if text and text not in candidate.texts:
             candidate.texts.append(text)
     return [c for c in found.values() if c.texts]
@@ -297,6 +341,11 @@ def _summary(got: Fetched, url: str, as_of: date) -> PageSummary:
     )
 
 
+def _channel_like(page: PageSummary) -> bool:
+    """No entries and no ColumnName: maybe a channel; a CMS column without entries is blank."""
+    return not page.items and not page.meta.get("ColumnName")
+
+
 async def discover(
     client: httpx.AsyncClient,
     homepage: str,
@@ -307,46 +356,97 @@ async def discover(
     limiter: HostLimiter | None = None,
     hosts: Iterable[str] = (),
     max_candidates: int = 100,
+    depth: int = 2,
 ) -> Discovery:
     """Open the homepage and every candidate column it links; raises FetchFailed for the home.
 
-    ``hosts`` are further host names that belong to the site; ``max_candidates`` bounds the
-    number of pages opened on a site whose homepage links far more than its columns.
+    With ``depth`` 2, a linked page that is not a column itself, whose name says nothing, or
+    that lists no entries and has no ColumnName (a channel such as 政务公开 or 互动交流 holding
+    the real columns) is searched for further candidates the same way; it is dropped as a
+    channel once one of them opens as a column. ``hosts`` are further host names of the site;
+    ``max_candidates`` bounds the pages opened in all, for a site that links far more than its
+    columns.
     """
     limiter = limiter or HostLimiter()
     got = await _open(client, homepage, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
     home = _summary(got, homepage, as_of)
-    candidates = nav_candidates(home, hosts)
-    rejected = [(c.name or "", c.url, "超出上限") for c in candidates[max_candidates:]]
-    candidates = candidates[:max_candidates]
+    html, _ = decode_html(got.content, charset_of(got.content_type))
+    visited = {column_key(homepage), column_key(home.final_url)}
+    rejected: list[tuple[str, str, str]] = []
+    budget = max_candidates
 
-    async def one(candidate: Candidate) -> tuple[Candidate, PageSummary | None, str]:
+    def fresh(candidates: list[Candidate]) -> list[Candidate]:
+        nonlocal budget
+        out = []
+        for c in candidates:
+            key = column_key(c.url)
+            if key in visited:
+                continue
+            visited.add(key)
+            if budget <= 0:
+                rejected.append((c.name or "", c.url, "超出上限"))
+                continue
+            budget -= 1
+            out.append(c)
+        return out
+
+    async def one(candidate: Candidate) -> tuple[Candidate, Fetched | None, str]:
         try:
             opened = await _open(
                 client, candidate.url, deadline=deadline, max_bytes=max_bytes, limiter=limiter
             )
         except FetchFailed as exc:
             return candidate, None, exc.kind
-        return candidate, _summary(opened, candidate.url, as_of), ""
+        return candidate, opened, ""
 
     proposals: list[Proposal] = []
     seen: set[str] = set()
-    for candidate, page, error in await asyncio.gather(*(one(c) for c in candidates)):
-        proposal = propose(candidate, page, error)
-        if proposal is None:
-            rejected.append((candidate.name or "", candidate.url, error or "不是栏目页面"))
-            continue
-        key = column_key(page.final_url) if page is not None else column_key(candidate.url)
-        if key in seen:  # two links that redirect to one column
-            rejected.append((candidate.name or "", candidate.url, "重复"))
-            continue
-        seen.add(key)
-        proposals.append(proposal)
+    # A page without entries whose links lead to columns is a channel (政务公开), not a blank
+    # column: it is dropped once one of its links turns out to be a column.
+    parent_of: dict[str, Proposal] = {}
+    channels: set[int] = set()
+    level = fresh(nav_candidates(home, hosts, heading_names(html, home.final_url)))
+    for round_ in range(1, max(1, depth) + 1):
+        deeper: list[Candidate] = []
+        for candidate, opened, error in await asyncio.gather(*(one(c) for c in level)):
+            page = _summary(opened, candidate.url, as_of) if opened is not None else None
+            proposal = propose(candidate, page, error)
+            if (
+                page is not None
+                and opened is not None
+                and round_ < depth
+                and (proposal is None or proposal.flagged or _channel_like(page))
+            ):
+                text, _ = decode_html(opened.content, charset_of(opened.content_type))
+                below = nav_candidates(page, hosts, heading_names(text, page.final_url))
+                if proposal is not None and _channel_like(page):
+                    for child in below:
+                        if column_key(child.url) not in visited:
+                            parent_of.setdefault(column_key(child.url), proposal)
+                deeper += below
+            if proposal is None:
+                rejected.append((candidate.name or "", candidate.url, error or "不是栏目页面"))
+                continue
+            key = column_key(page.final_url) if page is not None else column_key(candidate.url)
+            if key in seen:  # two links that redirect to one column
+                rejected.append((candidate.name or "", candidate.url, "重复"))
+                continue
+            seen.add(key)
+            proposals.append(proposal)
+            parent = parent_of.get(column_key(candidate.url))
+            if parent is not None and proposal.state is not None:
+                channels.add(id(parent))
+        level = fresh(deeper)
+        if not level:
+            break
+    for p in proposals:
+        if id(p) in channels:
+            rejected.append((p.name, p.url, "栏目频道（下设栏目）"))
     return Discovery(
         homepage=homepage,
         final_url=home.final_url,
         navigation_only=home.kind == "homepage" and not home.items,
-        proposals=proposals,
+        proposals=[p for p in proposals if id(p) not in channels],
         rejected=rejected,
     )
 

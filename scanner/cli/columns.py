@@ -127,7 +127,7 @@ def accept(session: Session, site_id: int, proposals: list[Proposal]) -> list[Pr
 
 
 async def run_discovery(
-    settings: Settings, homepage: str, hosts: list[str], as_of: date
+    settings: Settings, homepage: str, hosts: list[str], as_of: date, depth: int = 2
 ) -> Discovery:
     limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
     async with build_client(settings) as client:
@@ -139,6 +139,7 @@ async def run_discovery(
             max_bytes=settings.max_body_bytes,
             limiter=limiter,
             hosts=hosts,
+            depth=depth,
         )
 
 
@@ -177,6 +178,16 @@ def discover_(
             "(source=discovered), in one transaction; registered columns are never changed.",
         ),
     ] = False,
+    depth: Annotated[
+        int,
+        typer.Option(
+            "--depth",
+            min=1,
+            max=3,
+            help="1: the homepage's links only; 2: also look inside "
+            "linked channels (政务公开, 互动交流 …) that are not columns themselves.",
+        ),
+    ] = 2,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -191,7 +202,7 @@ def discover_(
                 _fail(str(exc))
             site_id, homepage, hosts = site.id, site.url, list(site.own_hosts or [])
         try:
-            found = asyncio.run(run_discovery(settings, homepage, hosts, today_cst()))
+            found = asyncio.run(run_discovery(settings, homepage, hosts, today_cst(), depth))
         except FetchFailed as exc:
             label = FAILURE_LABELS.get(exc.kind, exc.kind)
             _fail(f"首页无法打开：{label} ({exc.kind}) — {homepage}")
