@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,6 +87,17 @@ class ScanProgress:
         }
 
 
+_PAGER_TEXT_RE = re.compile(r"^(?:下一?页|上一?页|尾页|末页|前一页|后一页|\d{1,4}|>|<|>>|<<|»|«)$")
+
+
+def _next_page(page_url: str, target: str, text: str) -> bool:
+    """A list's next page (下一页, 尾页, "3") in the same directory: the same level of the site
+    as the list itself, so a 500-page column does not look 500 links deep."""
+    if not _PAGER_TEXT_RE.match(text.strip()):
+        return False
+    return target.rsplit("/", 1)[0] == page_url.rsplit("/", 1)[0]
+
+
 class SiteCrawl:
     def __init__(
         self,
@@ -117,6 +129,7 @@ class SiteCrawl:
         self.guard = TrapGuard(settings.crawl_query_cap)
         self.targets: dict[int, TargetState] = {}
         self.page_results: dict[int, Result] = {}  # pages fetched before anything linked them
+        self.second_level: set[int] = set()  # the site's pages the homepage links to
         self.batch = Batch()
         self.scan_id = 0
         self._active = 0
@@ -171,6 +184,9 @@ class SiteCrawl:
         for url, depth in loaded.pending:
             self.frontier.requeue(url, depth)
         self.targets = {url_key(t): s for t, s in loaded.targets.items()}
+        self.second_level = {
+            url_key(t) for t, s in loaded.targets.items() if s.home and self.scope.inside(t)
+        }
         self.progress.pages = len(loaded.fetched)
         self.progress.links = len(self.targets)
 
@@ -277,6 +293,8 @@ class SiteCrawl:
         p = self.progress
         p.skipped += found.skipped
         cap = self.settings.link_max_occurrences
+        page_key = url_key(page_url)
+        evidence_always = depth == 0 or page_key in self.second_level
         seen_here: set[tuple[int, str]] = set()
         for link in found.links:
             target = normalize_url(link.url, encoding, self.params)
@@ -305,17 +323,23 @@ class SiteCrawl:
                 if known is not None:
                     state.result = known
             state.count += 1
-            state.home |= depth == 0
-            state.second |= depth == 1
+            if depth == 0:
+                state.home = True
+                if inside:
+                    self.second_level.add(key)
+            elif page_key in self.second_level:
+                state.second = True
             self.batch.touch(state)
-            if state.stored < cap or depth <= 1:
+            if state.stored < cap or evidence_always:
                 state.stored += 1
                 self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
             if inside and looks_like_page(target) and not self.frontier.known(target):
                 if self.guard.allow(target):
-                    if self.frontier.add(target, depth + 1):
+                    same_level = depth > 0 and _next_page(page_url, target, link.text)
+                    child = depth if same_level else depth + 1
+                    if self.frontier.add(target, child):
                         self.batch.frontier.append(
-                            {"scan_id": self.scan_id, "url": target, "depth": depth + 1}
+                            {"scan_id": self.scan_id, "url": target, "depth": child}
                         )
                 else:
                     p.trapped += 1

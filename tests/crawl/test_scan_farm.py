@@ -1,0 +1,217 @@
+"""One scan of every demo site, judged against the farm's ground truth (never the scanner's code).
+
+The demo farm has broken links (404 pages and images, a closed port, a wrong certificate, 503,
+a redirect loop, an empty page, a stalled page), soft 404s (a 200 page saying 页面不存在 and an
+error page where a download should be), undetermined ones (429 and 403), attachments, a
+navigation-only homepage, a calendar trap, session ids, GBK queries and ``<base href>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import quote, urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from farm import FarmThread
+from farm.builtin import FGW, JYJ, LINJIANG, QINGSHAN, ZWFW, ZWGK
+from farm.render import SEARCH_WORD
+from farm.truth import LinkTruth
+from scanner.crawl import Scanner, normalize_url
+from scanner.crawl.store import aware
+from scanner.db import Database
+from scanner.db.models import (
+    LinkCache,
+    LinkCheck,
+    LinkOccurrence,
+    LinkVerdict,
+    Page,
+    Scan,
+    Site,
+)
+from tests.crawl.conftest import fast_settings, registered_db, scan
+
+EXPECTED = {"ok": "ok", "broken": "broken", "soft404": "broken", "undetermined": "undetermined"}
+
+
+@dataclass
+class Scanned:
+    db: Database
+    farm: FarmThread
+    scans: dict[str, int]  # host -> scan id
+    scanner: Scanner
+
+
+@pytest.fixture(scope="module")
+def scanned(farm: FarmThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Scanned]:
+    db = registered_db(farm, tmp_path_factory.mktemp("scan"))
+    settings = fast_settings(farm, db.url)
+    by_code, scanner = scan(db, settings)
+    with db.session() as s:
+        hosts = {
+            code: urlsplit(url).hostname for code, url in s.execute(select(Site.code, Site.url))
+        }
+    yield Scanned(db, farm, {hosts[c]: i for c, i in by_code.items()}, scanner)
+    db.dispose()
+
+
+def _checks(db: Database, scan_id: int) -> dict[str, LinkCheck]:
+    with db.session() as s:
+        return {
+            c.target: c for c in s.scalars(select(LinkCheck).where(LinkCheck.scan_id == scan_id))
+        }
+
+
+def _norm(truth: LinkTruth) -> dict[str, str]:
+    out = {}
+    for url, verdict in truth.verdicts.items():
+        key = normalize_url(url)
+        assert key is not None
+        out[key] = EXPECTED[verdict]
+    return out
+
+
+@pytest.mark.parametrize("host", [FGW, QINGSHAN, LINJIANG, ZWFW, JYJ, ZWGK])
+def test_every_link_verdict_matches_the_truth(scanned: Scanned, host: str) -> None:
+    truth = scanned.farm.truth.links(host)
+    checks = _checks(scanned.db, scanned.scans[host])
+    expected = _norm(truth)
+    missing = set(expected) - set(checks)
+    assert not missing, f"targets the crawl never found: {sorted(missing)[:5]}"
+    wrong = {
+        t: (v, checks[t].verdict, checks[t].kind)
+        for t, v in expected.items()
+        if checks[t].verdict != LinkVerdict(v)
+    }
+    assert not wrong, wrong
+    extra = {t: c.verdict for t, c in checks.items() if t not in expected}
+    # Only the calendar trap's further months, which the truth does not list, may be extra.
+    assert all("/calendar/" in t and v == LinkVerdict.OK for t, v in extra.items()), extra
+
+
+def test_the_troubled_site_has_every_kind_of_failure(scanned: Scanned) -> None:
+    truth = scanned.farm.truth.links(FGW)
+    checks = _checks(scanned.db, scanned.scans[FGW])
+    assert len(truth.broken) >= 15 and truth.soft404 and truth.undetermined
+    kinds = {checks[normalize_url(u) or u].kind for u in truth.broken}
+    assert {"not_found", "soft404", "connect", "http_503", "redirect_loop", "empty"} <= kinds
+    assert "timeout" in kinds  # the stalled page never finishes
+    for url in truth.undetermined:
+        check = checks[normalize_url(url) or url]
+        assert check.verdict == LinkVerdict.UNDETERMINED and check.confirmed_at is None
+
+
+def test_broken_links_count_only_after_a_confirming_recheck(scanned: Scanned) -> None:
+    for host, scan_id in scanned.scans.items():
+        for check in _checks(scanned.db, scan_id).values():
+            if check.verdict != LinkVerdict.BROKEN:
+                assert check.confirmed_at is None, (host, check.target)
+                continue
+            checked, confirmed = aware(check.checked_at), aware(check.confirmed_at)
+            assert checked is not None and confirmed is not None, (host, check.target)
+            assert confirmed - checked >= timedelta(seconds=0.2)  # the re-check delay
+
+
+@pytest.mark.parametrize("host", [FGW, QINGSHAN, ZWFW])
+def test_homepage_and_second_level_links_are_marked(scanned: Scanned, host: str) -> None:
+    truth = scanned.farm.truth.links(host)
+    checks = _checks(scanned.db, scanned.scans[host])
+    home = {normalize_url(u) for u in truth.homepage}
+    site_pages = {normalize_url(p) for pages in truth.pages.values() for p in pages}
+    second_pages = (home & site_pages) - {f"http://{host}/"}  # the homepage is not its own child
+    for url, pages in truth.pages.items():
+        target = normalize_url(url)
+        assert target is not None
+        check = checks[target]
+        assert check.on_homepage == (target in home), target
+        on_second = any(normalize_url(p) in second_pages for p in pages)
+        if host == FGW:
+            # /xxgk/slow.html (linked from the homepage) serves a copy of the homepage after its
+            # delay; the truth lists no links for fault pages, but a browser sees them all.
+            on_second = on_second or target in home
+        assert check.on_second_level == on_second, target
+
+
+def test_navigation_only_homepage_has_second_level_pages(scanned: Scanned) -> None:
+    checks = _checks(scanned.db, scanned.scans[ZWFW])
+    assert any(c.on_second_level and not c.on_homepage for c in checks.values())
+
+
+def test_evidence_names_the_page_the_tag_and_the_text(scanned: Scanned) -> None:
+    scan_id = scanned.scans[FGW]
+    target = f"http://{FGW}/images/ad_banner.jpg"
+    with scanned.db.session() as s:
+        check = s.scalar(
+            select(LinkCheck).where(LinkCheck.scan_id == scan_id, LinkCheck.target == target)
+        )
+        assert check is not None
+        found = s.execute(
+            select(LinkOccurrence.page_url, LinkOccurrence.tag, LinkOccurrence.text).where(
+                LinkOccurrence.link_id == check.id
+            )
+        ).all()
+    assert check.verdict == LinkVerdict.BROKEN and check.status_code == 404
+    assert check.on_homepage and check.occurrences >= 1
+    assert (f"http://{FGW}/", "img", "宣传图片") in found
+
+
+def test_attachments_are_judged_by_what_they_deliver(scanned: Scanned) -> None:
+    checks = _checks(scanned.db, scanned.scans[FGW])
+    atts = [a for a in scanned.farm.truth.attachments(FGW) if a.url is not None]
+    assert {a.state for a in atts} >= {"missing", "html_error"}
+    for att in atts:
+        check = checks[normalize_url(att.url or "") or ""]
+        expected = LinkVerdict.OK if att.state == "ok" else LinkVerdict.BROKEN
+        assert check.verdict == expected, (att, check.kind)
+        if att.state == "html_error":
+            assert check.kind in ("soft404", "html_instead_of_file")
+
+
+def test_crawler_traps_stay_bounded(scanned: Scanned) -> None:
+    with scanned.db.session() as s:
+        calendar = s.scalars(
+            select(Page.url).where(
+                Page.scan_id == scanned.scans[QINGSHAN], Page.url.contains("/calendar/")
+            )
+        ).all()
+        session_ids = s.scalars(
+            select(Page.url).where(
+                Page.scan_id == scanned.scans[LINJIANG], Page.url.contains("sid=")
+            )
+        ).all()
+    assert 0 < len(calendar) <= 5  # the query cap of the test settings
+    assert session_ids == []
+
+
+def test_gbk_query_is_sent_as_the_gbk_page_would_send_it(scanned: Scanned) -> None:
+    checks = _checks(scanned.db, scanned.scans[JYJ])
+    target = f"http://{JYJ}/search/?q={quote(SEARCH_WORD.encode('gbk'))}"
+    assert checks[target].verdict == LinkVerdict.OK
+
+
+def test_base_href_pages_resolve_their_links(scanned: Scanned) -> None:
+    checks = _checks(scanned.db, scanned.scans[ZWGK])
+    assert checks and all(c.verdict == LinkVerdict.OK for c in checks.values())
+
+
+def test_pages_keep_status_depth_title_and_hash(scanned: Scanned) -> None:
+    with scanned.db.session() as s:
+        pages = s.scalars(select(Page).where(Page.scan_id == scanned.scans[QINGSHAN])).all()
+        scan_row = s.get(Scan, scanned.scans[QINGSHAN])
+    home = next(p for p in pages if p.depth == 0)
+    assert home.status == 200 and "青山县" in home.title and len(home.content_hash or "") == 64
+    assert max(p.depth for p in pages) >= 2
+    assert scan_row is not None and scan_row.status == "done"
+
+
+def test_shared_external_target_is_checked_once_for_all_sites(scanned: Scanned) -> None:
+    gov = "http://www.gov.cn/"
+    linking = [h for h, i in scanned.scans.items() if gov in _checks(scanned.db, i)]
+    assert len(linking) >= 4
+    assert scanned.scanner.checker is not None and scanned.scanner.checker.cache_hits >= 3
+    with scanned.db.session() as s:
+        cached = s.scalar(select(LinkCache).where(LinkCache.target == gov))
+    assert cached is not None and cached.verdict == LinkVerdict.OK
