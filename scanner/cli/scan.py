@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scanner.cli.output import console
-from scanner.crawl import Scanner, ScanProgress, load_sites, scan_summary
+from scanner.crawl import Scanner, ScanProgress, SiteRef, load_sites, scan_summary
 from scanner.db import Database
 from scanner.errors import ConfigError
 from scanner.monitor.stats import CST
@@ -84,7 +84,7 @@ def scan(
 
 
 async def _run(
-    db: Database, settings: Settings, targets: list, restart: bool
+    db: Database, settings: Settings, targets: list[SiteRef], restart: bool
 ) -> tuple[dict[str, int], int]:
     async with Scanner(db, settings) as scanner:
         rechecked = await scanner.recheck_due()
@@ -117,7 +117,7 @@ def _progress() -> Progress:
     )
 
 
-def _fields(p: ScanProgress | None) -> dict[str, object]:
+def _fields(p: ScanProgress | None) -> dict[str, Any]:
     if p is None:
         return {"phase": "排队", "pages": 0, "links": 0, "checked": 0, "errors": 0, "rate": "0"}
     return {
@@ -139,7 +139,7 @@ def _refresh(bar: Progress, tasks: dict[str, TaskID], progress: dict[str, ScanPr
         bar.update(task, total=total, completed=p.checked if total else 0, **_fields(p))
 
 
-def _print_summary(db: Database, targets: list, scan_ids: dict[str, int]) -> None:
+def _print_summary(db: Database, targets: list[SiteRef], scan_ids: dict[str, int]) -> None:
     table = Table(title="链接可用性扫描结果")
     for header, justify in [
         ("网站标识码", "left"),

@@ -1,0 +1,121 @@
+"""URL normalisation, trap guards and the frontier: one canonical URL per resource, bounded."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from probes.page import page_links
+from scanner.crawl import Frontier, Scope, TrapGuard, join_url, normalize_url, url_key
+
+
+@pytest.mark.parametrize(
+    ("base", "href", "encoding", "expected"),
+    [
+        ("http://www.a.gov.cn/a/b/c.html", "../x/./y.html#top", "utf-8",
+         "http://www.a.gov.cn/a/x/y.html"),
+        ("HTTP://WWW.A.GOV.CN:80/", "/Index.html", "utf-8", "http://www.a.gov.cn/Index.html"),
+        ("https://a.gov.cn:443/a/", "b.html", "utf-8", "https://a.gov.cn/a/b.html"),
+        ("http://a.gov.cn:8080/a/", "/b.html", "utf-8", "http://a.gov.cn:8080/b.html"),
+        ("http://a.gov.cn/", "/search/?q=教育", "gbk", "http://a.gov.cn/search/?q=%BD%CC%D3%FD"),
+        ("http://a.gov.cn/", "/search/?q=教育", "gb2312", "http://a.gov.cn/search/?q=%BD%CC%D3%FD"),
+        ("http://a.gov.cn/", "/search/?q=教育", "utf-8",
+         "http://a.gov.cn/search/?q=%E6%95%99%E8%82%B2"),
+        ("http://a.gov.cn/", "/search/?q=%BD%CC%D3%FD", "utf-8",
+         "http://a.gov.cn/search/?q=%BD%CC%D3%FD"),  # already escaped: kept byte for byte
+        ("http://a.gov.cn/", "/文件/通知.pdf", "gbk",
+         "http://a.gov.cn/%E6%96%87%E4%BB%B6/%E9%80%9A%E7%9F%A5.pdf"),  # paths are UTF-8
+        ("http://a.gov.cn/", "/?sid=0A1B2C", "utf-8", "http://a.gov.cn/"),
+        ("http://a.gov.cn/", "list.jsp;jsessionid=ABC?id=5&PHPSESSID=x", "utf-8",
+         "http://a.gov.cn/list.jsp?id=5"),
+        ("http://a.gov.cn/", "list.jsp?b=2&a=1", "utf-8", "http://a.gov.cn/list.jsp?a=1&b=2"),
+        ("http://a.gov.cn/x/", "http://A.gov.cn./../../y.html", "utf-8", "http://a.gov.cn/y.html"),
+    ],
+)  # fmt: skip
+def test_normalisation_cases(base: str, href: str, encoding: str, expected: str) -> None:
+    assert join_url(base, href, encoding) == expected
+
+
+@pytest.mark.parametrize(
+    "href", ["javascript:void(0)", "mailto:a@b.cn", "tel:12345", "ftp://a.gov.cn/f", "data:,x"]
+)
+def test_unfetchable_urls_are_refused(href: str) -> None:
+    assert join_url("http://a.gov.cn/", href) is None
+
+
+def test_base_href_and_skipped_hrefs_of_a_page() -> None:
+    html = (
+        '<html><head><title>t</title><base href="http://a.gov.cn/col/"></head><body>'
+        '<a href="../other/">o</a><a href="./t1.html">t1</a><a href="javascript:;">j</a>'
+        '<a href="#">h</a><a href="mailto:x@y.cn">m</a><img src="i.png" alt="图">'
+        '<embed src="v.swf"><object data="f.pdf"></object><area href="/map.html">'
+        "</body></html>"
+    )
+    found = page_links(html, "http://a.gov.cn/col/202401/t1.html")
+    urls = {link.url for link in found.links}
+    assert urls == {
+        "http://a.gov.cn/other/",
+        "http://a.gov.cn/col/t1.html",
+        "http://a.gov.cn/col/i.png",
+        "http://a.gov.cn/col/v.swf",
+        "http://a.gov.cn/col/f.pdf",
+        "http://a.gov.cn/map.html",
+    }
+    assert found.skipped == 3
+
+
+_segment = st.text(alphabet="abc教育./%-_", min_size=0, max_size=6)
+
+
+@given(st.lists(_segment, max_size=5), st.text(alphabet="ab=&教%", max_size=8))
+def test_normalising_twice_changes_nothing(segments: list[str], query: str) -> None:
+    url = "http://a.gov.cn/" + "/".join(quote(s, safe="./%") for s in segments)
+    if query:
+        url += "?" + query
+    once = normalize_url(url, "gbk")
+    if once is not None:
+        assert normalize_url(once, "gbk") == once
+
+
+def test_query_cap_bounds_a_calendar() -> None:
+    guard = TrapGuard(query_cap=12)
+    months = [f"http://a.gov.cn/calendar/?month={y}-{m:02d}" for y in range(2000, 2030)
+              for m in range(1, 13)]  # fmt: skip
+    allowed = [u for u in months if guard.allow(u)]
+    assert len(allowed) == 12 and guard.refused == len(months) - 12
+    assert guard.allow("http://a.gov.cn/xwdt/index_7.html")  # pagination has no query: not capped
+
+
+def test_self_repeating_and_very_deep_paths_are_refused() -> None:
+    guard = TrapGuard()
+    assert not guard.allow("http://a.gov.cn/a/b/a/b/a/b/a/b/x.html")
+    assert not guard.allow("http://a.gov.cn/" + "/".join(f"d{i}" for i in range(30)) + "/")
+    assert guard.allow("http://a.gov.cn/xwdt/202401/t20240105_3.html")
+
+
+def test_frontier_is_breadth_first_unique_and_capped() -> None:
+    frontier = Frontier(max_pages=3, max_depth=2)
+    assert frontier.add("http://a.gov.cn/", 0)
+    assert not frontier.add("http://a.gov.cn/", 1)  # seen
+    assert frontier.add("http://a.gov.cn/b/", 1)
+    assert not frontier.add("http://a.gov.cn/deep/", 3)  # too deep
+    assert frontier.add("http://a.gov.cn/c/", 2)
+    assert not frontier.add("http://a.gov.cn/d/", 1)  # page cap
+    assert [frontier.pop(), frontier.pop(), frontier.pop(), frontier.pop()] == [
+        ("http://a.gov.cn/", 0), ("http://a.gov.cn/b/", 1), ("http://a.gov.cn/c/", 2), None,
+    ]  # fmt: skip
+    assert frontier.refused_depth == 1 and frontier.refused_cap == 1
+
+
+def test_seen_set_keeps_8_byte_keys() -> None:
+    key = url_key("http://a.gov.cn/")
+    assert 0 <= key < 2**64 and key == url_key("http://a.gov.cn/")
+
+
+def test_scope_is_the_site_and_its_own_hosts() -> None:
+    scope = Scope(["www.a.gov.cn", "zwgk.a.gov.cn"])
+    assert scope.inside("https://zwgk.a.gov.cn/x")
+    assert not scope.inside("http://www.gov.cn/")
