@@ -23,6 +23,7 @@ import httpx
 from selectolax.lexbor import LexborHTMLParser
 
 from probes.blank import ColumnState, column_state, explains_absence
+from probes.dates import find_dates, parse_date
 from probes.listpage import Item, page_base, skip_href
 from probes.page import PageSummary, inspect_page
 from scanner.http.charset import charset_of, decode_html
@@ -466,6 +467,7 @@ class PageRead:
     newest: date | None = None
     state: str | None = None  # ColumnState value; None when the page did not open
     exempt_note: str = ""  # the sentence that explains why the column has no entries
+    dated_from_pages: int = 0  # undated entries whose date was read from their own page
 
     @property
     def newest_item(self) -> Item | None:
@@ -483,6 +485,29 @@ def _exempt_note(page: PageSummary) -> str:
     return ""
 
 
+async def _published(
+    client: httpx.AsyncClient,
+    url: str,
+    *,
+    as_of: date,
+    deadline: float,
+    max_bytes: int,
+    limiter: HostLimiter | None,
+) -> date | None:
+    """An entry's own publication date (visible 发布日期 first, then PubDate); None if unknown."""
+    try:
+        got = await _open(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
+    except FetchFailed:
+        return None
+    page = _summary(got, url, as_of)
+    published = page.published  # only set when the page reads as an article
+    if published is None:  # it is an entry of a list: take its labelled date or PubDate anyway
+        labelled = [m for m in find_dates(page.text) if m.labelled and m.full and not m.decoy]
+        pub = page.meta.get("PubDate")
+        published = labelled[0].to_date() if labelled else parse_date(pub) if pub else None
+    return published if published is not None and published <= as_of else None
+
+
 async def read_page(
     client: httpx.AsyncClient,
     url: str,
@@ -492,8 +517,14 @@ async def read_page(
     max_bytes: int = 8 * 1024 * 1024,
     limiter: HostLimiter | None = None,
     selector: str | None = None,
+    open_undated: int = 3,
 ) -> PageRead:
-    """Open a registered column (or homepage) and read its entries; failures are facts too."""
+    """Open a registered column (or homepage) and read its entries; failures are facts too.
+
+    A list that shows no dates at all is not taken as never updated at once: its first
+    ``open_undated`` entries are opened and their own publication dates used (the census
+    counts an entry without any date as no update, not one whose date is on its own page).
+    """
     try:
         got = await _open(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
     except FetchFailed as exc:
@@ -508,12 +539,27 @@ async def read_page(
         selector=selector,
     )
     state = column_state(page)
+    items, newest, opened = list(page.items), page.newest_date, 0
+    if page.kind == "list" and items and open_undated > 0 and all(i.date is None for i in items):
+        first = items[:open_undated]
+        found = await asyncio.gather(
+            *(
+                _published(client, it.url, as_of=as_of, deadline=deadline, max_bytes=max_bytes,
+                           limiter=limiter)
+                for it in first
+            )
+        )  # fmt: skip
+        items = [Item(it.title, it.url, d) for it, d in zip(first, found, strict=True)]
+        items += page.items[open_undated:]
+        opened = sum(1 for d in found if d is not None)
+        newest = max((d for d in found if d is not None), default=None)
     return PageRead(
         url,
         ok=True,
         kind=page.kind,
-        items=list(page.items),
-        newest=page.newest_date,
+        items=items,
+        newest=newest,
         state=state.value,
         exempt_note=_exempt_note(page) if state == ColumnState.EXEMPT else "",
+        dated_from_pages=opened,
     )

@@ -95,6 +95,7 @@ async def read_site(
     *,
     as_of: date,
     limiter: HostLimiter,
+    open_undated: int = 3,
 ) -> SiteReads:
     """Open the homepage and every registered column of one site."""
 
@@ -107,6 +108,7 @@ async def read_site(
             max_bytes=settings.max_body_bytes,
             limiter=limiter,
             selector=selector,
+            open_undated=open_undated,
         )
 
     home, *reads = await asyncio.gather(
@@ -204,6 +206,7 @@ async def read_and_store(
     as_of: date,
     now: Callable[[], datetime],
     on_site: Callable[[SiteReads, Stored], None] | None = None,
+    open_undated: int = 3,
 ) -> list[tuple[SiteReads, Stored]]:
     """Read the sites a few at a time and store each as soon as it is read (one transaction)."""
     limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
@@ -213,7 +216,9 @@ async def read_and_store(
 
         async def one(site: WantedSite) -> None:
             async with gate:
-                reads = await read_site(client, site, settings, as_of=as_of, limiter=limiter)
+                reads = await read_site(
+                    client, site, settings, as_of=as_of, limiter=limiter, open_undated=open_undated
+                )
             with db.session() as session:
                 stored = store_site_reads(session, reads, now())
             out.append((reads, stored))

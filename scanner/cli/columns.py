@@ -258,6 +258,16 @@ def read(
     all_sites: Annotated[
         bool, typer.Option("--all", help="Every running site in the registry.")
     ] = False,
+    open_undated: Annotated[
+        int,
+        typer.Option(
+            "--open-undated",
+            min=0,
+            max=20,
+            help="When a list shows no dates, open this many of "
+            "its newest entries and use their own publication dates.",
+        ),
+    ] = 3,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -277,7 +287,14 @@ def read(
                 codes = None
             sites = wanted_sites(session, codes)
         results = asyncio.run(
-            read_and_store(db, settings, sites, as_of=today_cst(), now=RealClock().now)
+            read_and_store(
+                db,
+                settings,
+                sites,
+                as_of=today_cst(),
+                now=RealClock().now,
+                open_undated=open_undated,
+            )
         )
     finally:
         db.dispose()
@@ -330,6 +347,7 @@ def _page_json(read: PageRead) -> dict[str, Any]:
         "items": len(read.items),
         "newest_date": read.newest.isoformat() if read.newest else None,
         "exempt_note": read.exempt_note,
+        "dated_from_pages": read.dated_from_pages,
     }
 
 
