@@ -1,4 +1,5 @@
-"""``census columns``: find a site's columns (discover), and read them into snapshots (read).
+"""``census columns``: find a site's columns (discover), read them into snapshots (read), and
+show what the latest reads found (list).
 
 Freshness is judged per column and per category, so a site whose registry lists no columns
 cannot be scored; ``discover`` proposes them from the homepage, ``--accept`` stores the ones
@@ -15,6 +16,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from probes.columns import Discovery, PageRead, Proposal, column_key, discover
@@ -23,7 +25,7 @@ from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import FAILURE_LABELS, today_cst
 from scanner.cli.output import console, console_err, print_json
 from scanner.clock import RealClock
-from scanner.db.models import Column, ColumnCategory, ColumnSource, Site
+from scanner.db.models import Column, ColumnCategory, ColumnSnapshot, ColumnSource, Site
 from scanner.errors import CensusError
 from scanner.http import FetchFailed, HostLimiter, build_client
 from scanner.monitor.stats import find_site
@@ -363,3 +365,79 @@ def _read_json(reads: SiteReads, stored: Stored) -> dict[str, Any]:
         "homepage": {**_page_json(reads.homepage), "new_items": stored.new_items.get(None, 0)},
         "columns": columns,
     }
+
+
+def _latest(session: Session, column_id: int) -> ColumnSnapshot | None:
+    return session.scalar(
+        select(ColumnSnapshot)
+        .where(ColumnSnapshot.column_id == column_id)
+        .order_by(ColumnSnapshot.taken_at.desc(), ColumnSnapshot.id.desc())
+        .limit(1)
+    )
+
+
+def _snapshot_state(snap: ColumnSnapshot) -> str:
+    if not snap.readable:
+        return f"无法打开（{FAILURE_LABELS.get(snap.error, snap.error)}）"
+    if snap.exempt_note:
+        return STATE_LABEL["exempt"]
+    if snap.blank:
+        return STATE_LABEL["blank"]
+    return f"{STATE_LABEL['ok']} {snap.item_count} 条"
+
+
+@app.command("list")
+def list_(
+    site_key: Annotated[
+        str, typer.Argument(metavar="SITE", help="网站标识码 or homepage URL of a registered site.")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """List a site's registered columns with what their latest read showed."""
+    db = open_database(database_url)
+    today = today_cst()
+    rows: list[dict[str, Any]] = []
+    try:
+        with db.session() as session:
+            try:
+                site = find_site(session, site_key)
+            except CensusError as exc:
+                _fail(str(exc))
+            title = f"{site.name}（{site.code}）登记栏目 {len(site.columns)} 个"
+            for column in site.columns:
+                snap = _latest(session, column.id)
+                newest = snap.newest_date if snap is not None else None
+                rows.append(
+                    {
+                        "name": column.name,
+                        "url": column.url,
+                        "category": column.category.value,
+                        "source": column.source.value,
+                        "exempt": column.exempt,
+                        "read_at": snap.taken_at.isoformat() if snap is not None else None,
+                        "state": _snapshot_state(snap) if snap is not None else None,
+                        "newest_date": newest.isoformat() if newest else None,
+                        "days_since_newest": (today - newest).days if newest else None,
+                        "newest_title": snap.newest_title if snap is not None else "",
+                    }
+                )
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title=title)
+    for header in ("栏目名称", "类别", "来源", "最近读取", "状态", "最新日期", "距今（天）"):
+        table.add_column(header, overflow="fold")
+    for row in rows:
+        table.add_row(
+            escape(row["name"]), CATEGORY_LABEL[row["category"]],
+            "配置" if row["source"] == "config" else "发现",
+            (row["read_at"] or "未读取")[:16].replace("T", " "), row["state"] or "",
+            row["newest_date"] or "", "" if row["days_since_newest"] is None
+            else str(row["days_since_newest"]),
+        )  # fmt: skip
+    console.print(table)
+    if not any(row["read_at"] for row in rows):
+        console.print("尚未读取：运行 census columns read 获取各栏目的最新状态。")

@@ -145,3 +145,24 @@ def test_new_entries_get_their_own_first_seen(registered: Database) -> None:
         assert rows["b"].first_seen_at.replace(tzinfo=UTC) == t1
         assert rows["b"].last_seen_at.replace(tzinfo=UTC) == t2
         assert rows["c"].first_seen_at.replace(tzinfo=UTC) == t2
+
+
+def test_list_shows_the_latest_read(farm_env: FarmThread, registered: Database) -> None:
+    before = CliRunner().invoke(
+        app, ["columns", "list", "9101000002", "--database-url", registered.url]
+    )
+    assert before.exit_code == 0, before.output
+    assert "尚未读取" in before.output and "价格监测" in before.output
+    assert _read(registered, "9101000002").exit_code == 0
+    result = CliRunner().invoke(
+        app, ["columns", "list", "9101000002", "--json", "--database-url", registered.url]
+    )
+    assert result.exit_code == 0, result.output
+    rows = {r["name"]: r for r in json.loads(result.stdout)}
+    assert rows["价格监测"]["state"] == "空白栏目"
+    assert rows["网上申报系统"]["state"].startswith("无法打开")
+    news = farm_env.truth.column("fgw.linjiang.example.gov.cn", "工作动态")
+    assert rows["工作动态"]["newest_date"] == news.newest.isoformat()  # type: ignore[union-attr]
+    assert rows["工作动态"]["source"] == "config" and rows["工作动态"]["read_at"]
+    missing = CliRunner().invoke(app, ["columns", "list", "nope", "--database-url", registered.url])
+    assert missing.exit_code == 2 and "没有这个网站" in missing.output
