@@ -217,6 +217,7 @@ class SiteCrawl:
 
     async def _flush(self) -> None:
         batch, self.batch = self.batch, Batch()
+        batch.freeze()
         if batch.pages or batch.touched or batch.frontier:
             await self.store.run(self.store.flush, self.scan_id, batch, self.progress.as_stats())
 

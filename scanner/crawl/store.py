@@ -69,8 +69,17 @@ class Batch:
     def __len__(self) -> int:
         return len(self.pages)
 
+    frozen: list[tuple[TargetState, bool, bool, int, Result | None]] = field(default_factory=list)
+
     def touch(self, state: TargetState) -> None:
         self.touched[id(state)] = state
+
+    def freeze(self) -> None:
+        """Copy the touched targets' values now, in the event loop: the write happens in a
+        thread while the crawl goes on, and must not store counts of pages not in this batch."""
+        self.frozen = [
+            (st, st.home, st.second, st.count, st.result) for st in self.touched.values()
+        ]
 
 
 @dataclass
@@ -200,15 +209,17 @@ class ScanStore:
                     state.id = new_id
             plain: list[dict[str, Any]] = []
             judged: list[dict[str, Any]] = []
-            for state in batch.touched.values():
+            if not batch.frozen:
+                batch.freeze()
+            for state, home, second, count, result in batch.frozen:
                 row: dict[str, Any] = {
                     "id": state.id,
-                    "on_homepage": state.home,
-                    "on_second_level": state.second,
-                    "occurrences": state.count,
+                    "on_homepage": home,
+                    "on_second_level": second,
+                    "occurrences": count,
                 }
-                if state.result is not None and state.result[1]:
-                    verdict, kind, status, failure, final_url, at = state.result
+                if result is not None and result[1]:
+                    verdict, kind, status, failure, final_url, at = result
                     row |= {
                         "verdict": LinkVerdict(verdict),
                         "kind": kind,

@@ -1,0 +1,126 @@
+"""Interrupted scans resume without counting anything twice; --restart starts over; a link
+that works again on its re-check is not charged."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from aiohttp import web
+from sqlalchemy import select
+
+from farm import FarmThread
+from farm.builtin import QINGSHAN
+from scanner.crawl import Scanner, load_sites
+from scanner.db import Database
+from scanner.db.models import LinkCheck, LinkVerdict, Page, Scan
+from scanner.settings import Settings, load_settings
+from tests.crawl.conftest import fast_settings, registered_db, scan
+from tests.crawl.test_politeness import _register
+
+CODE = "9101210001"  # 青山县人民政府
+
+
+def _interrupt_after(db: Database, settings: Settings, pages: int) -> int:
+    async def go() -> int:
+        async with Scanner(db, settings) as scanner:
+            job = asyncio.create_task(scanner.scan(load_sites(db, [CODE])))
+            await asyncio.sleep(0)  # let the scan register its progress
+            while scanner.progress[CODE].pages < pages:
+                assert not job.done(), "the scan ended before it could be interrupted"
+                await asyncio.sleep(0.005)
+            job.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+            scan_id = scanner.progress[CODE].scan_id
+            assert scan_id is not None
+            return scan_id
+
+    return asyncio.run(go())
+
+
+def _snapshot(db: Database, scan_id: int) -> tuple[list[str], dict[str, tuple[str, int]]]:
+    with db.session() as s:
+        pages = sorted(s.scalars(select(Page.url).where(Page.scan_id == scan_id)))
+        links = {
+            c.target: (c.verdict.value if c.verdict else "", c.occurrences)
+            for c in s.scalars(select(LinkCheck).where(LinkCheck.scan_id == scan_id))
+        }
+    return pages, links
+
+
+def test_an_interrupted_scan_resumes_to_the_same_result(farm: FarmThread, tmp_path: Path) -> None:
+    db = registered_db(farm, tmp_path)
+    settings = fast_settings(farm, db.url, per_host_rate=300.0)
+    first = _interrupt_after(db, settings, 70)
+    with db.session() as s:
+        interrupted = s.get(Scan, first)
+        assert interrupted is not None and interrupted.status == "interrupted"
+        stored = len(s.scalars(select(Page.id).where(Page.scan_id == first)).all())
+    assert 0 < stored < 126
+
+    resumed, scanner = scan(db, settings, [CODE])
+    assert resumed[CODE] == first and scanner.progress[CODE].resumed
+    pages, links = _snapshot(db, first)
+    assert len(pages) == len(set(pages))
+
+    fresh, _ = scan(db, settings, [CODE])  # the previous scan is done: this one is new
+    assert fresh[CODE] != first
+    fresh_pages, fresh_links = _snapshot(db, fresh[CODE])
+    assert pages == fresh_pages, set(pages) ^ set(fresh_pages)
+    assert links == fresh_links, {k: (links.get(k), fresh_links.get(k)) for k in links.keys() | fresh_links.keys() if links.get(k) != fresh_links.get(k)}
+    truth = farm.truth.links(QINGSHAN)
+    assert len(links) >= len(truth.verdicts)
+    db.dispose()
+
+
+def test_restart_abandons_the_unfinished_scan(farm: FarmThread, tmp_path: Path) -> None:
+    db = registered_db(farm, tmp_path)
+    settings = fast_settings(farm, db.url, per_host_rate=300.0)
+    first = _interrupt_after(db, settings, 20)
+    again, _ = scan(db, settings, [CODE], restart=True)
+    assert again[CODE] != first
+    with db.session() as s:
+        assert s.get(Scan, first).status == "abandoned"  # type: ignore[union-attr]
+        assert s.get(Scan, again[CODE]).status == "done"  # type: ignore[union-attr]
+    db.dispose()
+
+
+async def test_a_link_that_works_on_its_recheck_is_not_charged(db: Database) -> None:
+    calls: dict[str, int] = {}
+
+    async def handle(request: web.BaseRequest) -> web.Response:
+        calls[request.path] = calls.get(request.path, 0) + 1
+        if request.path == "/":
+            body = '<a href="/flaky.html">时好时坏</a><a href="/gone.html">已删除</a>'
+            return web.Response(text=f"<title>首页</title>{body}", content_type="text/html")
+        if request.path == "/flaky.html" and calls[request.path] == 1:
+            return web.Response(status=500)
+        if request.path == "/gone.html":
+            return web.Response(status=404)
+        return web.Response(text="<title>正常</title>正文", content_type="text/html")
+
+    runner = web.ServerRunner(web.Server(handle), access_log=None)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        settings = load_settings(
+            database_url=db.url,
+            host_map=f"www.polite.example.gov.cn=127.0.0.1:{port}",
+            per_host_rate=100.0,
+            link_recheck_delay=0.2,
+        )
+        async with Scanner(db, settings) as scanner:
+            await scanner.scan([_register(db)])
+    finally:
+        await runner.cleanup()
+    with db.session() as s:
+        checks = {c.target.rsplit("/", 1)[-1]: c for c in s.scalars(select(LinkCheck))}
+    flaky, gone = checks["flaky.html"], checks["gone.html"]
+    assert flaky.verdict == LinkVerdict.OK and flaky.kind.startswith("recovered")
+    assert flaky.confirmed_at is None
+    assert gone.verdict == LinkVerdict.BROKEN and gone.confirmed_at is not None
+    assert calls["/flaky.html"] == 2 and calls["/gone.html"] == 2
