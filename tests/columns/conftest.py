@@ -1,17 +1,20 @@
-"""One demo farm for the column tests (fixed day), and the settings that point the CLI at it."""
+"""One demo farm for the column tests (today, China time), and the settings that point the CLI at it."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import date
+from datetime import datetime
 
 import pytest
 
 from farm import FarmThread
 from farm.builtin import scenario
+from scanner.monitor.stats import CST
 
-AT = date(2026, 3, 2)
+# The farm's today is the CLI's today (China time): `census columns read/discover` resolve
+# year-less dates such as [03-02] against the real day, so the truth must be built for it too.
+AT = datetime.now(CST).date()
 
 
 @pytest.fixture(scope="session")

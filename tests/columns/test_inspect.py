@@ -120,3 +120,11 @@ def test_article_published_is_the_visible_date_not_the_meta(farm_env: FarmThread
         assert data["items"] == []
         checked += 1
     assert checked >= 3
+
+
+def test_file_url_target_and_bad_as_of() -> None:
+    path = (FIXTURES / "trs_list.html").resolve()
+    data = _inspect(path.as_uri())
+    assert data["url"] == path.as_uri() and data["kind"] == "list"
+    bad = CliRunner().invoke(app, ["inspect", str(path), "--as-of", "2024-13-01"])
+    assert bad.exit_code == 2 and "YYYY-MM-DD" in bad.output
