@@ -1,4 +1,4 @@
-"""One demo farm for the column tests (today, China time), and the settings that point the CLI at it."""
+"""One demo farm for the column tests (today, China time) and the settings pointing at it."""
 
 from __future__ import annotations
 
