@@ -219,7 +219,13 @@ class SiteCrawl:
         batch, self.batch = self.batch, Batch()
         batch.freeze()
         if batch.pages or batch.touched or batch.frontier:
-            await self.store.run(self.store.flush, self.scan_id, batch, self.progress.as_stats())
+            await self.store.run(
+                self.store.flush,
+                self.scan_id,
+                batch,
+                self.progress.as_stats(),
+                self.settings.link_recheck_delay,
+            )
 
     async def _visit(self, url: str, depth: int) -> None:
         p = self.progress

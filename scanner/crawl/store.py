@@ -194,7 +194,9 @@ class ScanStore:
             s.execute(insert(CrawlFrontier), [{"scan_id": scan_id, "url": url, "depth": 0}])
 
     # -- the crawl's batches -------------------------------------------------------------------
-    def flush(self, scan_id: int, batch: Batch, stats: dict[str, Any]) -> None:
+    def flush(
+        self, scan_id: int, batch: Batch, stats: dict[str, Any], recheck_delay: float
+    ) -> None:
         with self.db.session() as s:
             if batch.pages:
                 s.execute(insert(Page), batch.pages)
@@ -227,6 +229,9 @@ class ScanStore:
                         "failure": failure,
                         "final_url": final_url,
                         "checked_at": at,
+                        "recheck_due": recheck_due_at(at, recheck_delay)
+                        if verdict == LinkVerdict.BROKEN.value
+                        else None,
                     }
                     judged.append(row)
                 else:
