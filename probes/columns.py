@@ -161,10 +161,11 @@ def _looks_like_trap(url: str) -> bool:
 
 
 def heading_names(html: str, base_url: str) -> dict[str, str]:
-    """Names for "更多>>" links from the block heading next to them (column key → name).
+    """Names for links that do not name their column themselves (column key → name).
 
-    Homepages often title a block with plain text (``<h3>政务要闻</h3><a>更多>></a>``): the link
-    alone does not name its column, the heading in the same small container does.
+    Homepages often title a block with plain text (``<h3>政务要闻</h3><a>更多>></a>``): the
+    heading in the same small container names the "更多" link. An image button is named by its
+    ``alt`` (navigation-only portals are often a grid of them).
     """
     tree = LexborHTMLParser(html)
     base = page_base(tree, base_url)
@@ -172,9 +173,15 @@ def heading_names(html: str, base_url: str) -> dict[str, str]:
     for a in tree.css("a[href]"):
         text = _clean(a.text(strip=True))
         href = (a.attrs.get("href") or "").strip()
-        if not _GENERIC.match(text) or skip_href(href):
+        if skip_href(href) or (text and not _GENERIC.match(text)):
             continue
         key = column_key(urljoin(base, href))
+        if not text:  # an image button: its alt text names it
+            img = a.css_first("img")
+            alt = _clean((img.attrs.get("alt") or img.attrs.get("title") or "") if img else "")
+            if 2 <= len(alt) <= MAX_NAME:
+                names.setdefault(key, alt)
+            continue
         node = a.parent
         for _ in range(2):  # the link's own container, then the block around it
             if node is None or key in names:
@@ -223,7 +230,7 @@ def nav_candidates(
         if _FILE_RE.search(parts.path) or _ARTICLE_RE.search(parts.path) or _looks_like_trap(key):
             continue
         candidate = found.setdefault(key, Candidate(link.url))
-        if _GENERIC.match(text) and key in headings:
+        if (not text or _GENERIC.match(text)) and key in headings:
             text = headings[key]
         if text and text not in candidate.texts:
             candidate.texts.append(text)
@@ -372,6 +379,8 @@ async def discover(
     got = await _open(client, homepage, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
     home = _summary(got, homepage, as_of)
     html, _ = decode_html(got.content, charset_of(got.content_type))
+    # the registered host counts as the site's own even when the homepage redirects elsewhere
+    hosts = [*hosts, urlsplit(homepage).hostname or ""]
     visited = {column_key(homepage), column_key(home.final_url)}
     rejected: list[tuple[str, str, str]] = []
     budget = max_candidates

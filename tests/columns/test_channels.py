@@ -18,6 +18,7 @@ NAV = (
     '<div class="nav"><a href="/">首页</a><a href="/zwgk/">政务公开</a>'
     '<a href="/hdjl/">互动交流</a><a href="/wzdt.html">网站地图</a></div>'
 )
+BUTTONS = '<div class="btns"><a href="/zwgk/zcjd/"><img src="/i/zcjd.png" alt="政策解读"></a></div>'
 
 
 def _page(title: str, body: str, column: str | None = None) -> str:
@@ -42,8 +43,12 @@ PAGES = {
     "/": _page(
         "某县人民政府",
         '<div class="block"><div class="block-title"><h3>政务要闻</h3>'
-        '<a class="more" href="/ywdt/">更多&gt;&gt;</a></div>' + _list("/ywdt/", 3) + "</div>",
+        '<a class="more" href="/ywdt/">更多&gt;&gt;</a></div>'
+        + _list("/ywdt/", 3)
+        + "</div>"
+        + BUTTONS,
     ),
+    "/zwgk/zcjd/": _page("政策解读", _list("/zwgk/zcjd/")),
     "/ywdt/": _page("政务要闻", _list("/ywdt/"), "政务要闻"),
     "/zwgk/": _page(
         "政务公开",
@@ -85,6 +90,7 @@ def test_second_level_columns_and_heading_names() -> None:
     assert found["人事信息"].category == "personnel" and found["人事信息"].state == "ok"
     assert found["规划计划"].category == "planning" and found["规划计划"].state == "exempt"
     assert found["领导信箱"].category == "consult"
+    assert found["政策解读"].category == "policy"  # an image button, named by its alt
     assert "网站地图" not in found and "首页" not in found
     # the channels holding those columns are not blank columns of their own
     assert "互动交流" not in found and "政务公开" not in found
