@@ -137,6 +137,40 @@ class Settings(BaseSettings):
         description="Longest Retry-After (seconds) a host is paused for after a 429 or 503.",
     )
 
+    canaries: str = Field(
+        default="",
+        description="Comma-separated URLs known to be up (a control site), probed with every "
+        "round; when one fails, the round's probes are kept but marked invalid.",
+    )
+    probe_interval: float = Field(
+        default=3600.0,
+        description="Seconds between two homepage probes of a site (3600: 24 a day, above the "
+        "table's 20).",
+    )
+    probe_slots: int = Field(
+        default=60,
+        description="Stagger slots per interval; each site keeps its own slot, so load is even.",
+    )
+    probe_misfire_grace: int = Field(
+        default=120,
+        description="Seconds a round may start late and still count; later it is recorded as "
+        "missed, never faked.",
+    )
+    probe_start_rate: float = Field(
+        default=250.0,
+        description="Probe starts per second within a round (spreads the starts so concurrency "
+        "does not distort timings).",
+    )
+    probe_lag_limit_ms: float = Field(
+        default=100.0,
+        description="When the event loop is later than this during a round, the round's probes "
+        "are marked invalid (the scanner's trouble, not the site's).",
+    )
+
+    @property
+    def canary_urls(self) -> list[str]:
+        return [u.strip() for u in self.canaries.split(",") if u.strip()]
+
     @field_validator("host_map")
     @classmethod
     def _check_host_map(cls, value: str) -> str:

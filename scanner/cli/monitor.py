@@ -12,34 +12,58 @@ import typer
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.output import console
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
+from scanner.monitor.rounds import RoundOptions
 from scanner.monitor.scheduler import Monitor, Schedule
 
 
 def monitor(
     every: Annotated[
-        float,
-        typer.Option("--every", help="Seconds between two visits of a site (default 3600)."),
-    ] = 3600.0,
+        float | None,
+        typer.Option(
+            "--every",
+            help="Seconds between two visits of a site (setting "
+            "CENSUS_PROBE_INTERVAL, default 3600).",
+        ),
+    ] = None,
     slots: Annotated[
-        int,
-        typer.Option("--slots", help="Stagger slots per interval; each site keeps its slot."),
-    ] = 60,
+        int | None,
+        typer.Option(
+            "--slots",
+            help="Stagger slots per interval; each site keeps its slot "
+            "(CENSUS_PROBE_SLOTS, default 60).",
+        ),
+    ] = None,
     misfire_grace: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--misfire-grace",
-            help="Seconds a round may start late and still count; later it is recorded missed.",
+            help="Seconds a round may start late and still count; later it is recorded missed "
+            "(CENSUS_PROBE_MISFIRE_GRACE, default 120).",
         ),
-    ] = 120,
+    ] = None,
     canary: CanaryOpt = None,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Run the probe schedule until stopped: every site's homepage ≥ 20 times a day."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    schedule = Schedule(every=every, slots=slots, misfire_grace=misfire_grace)
+    settings = settings_with(database_url)
+    schedule = Schedule(
+        every=every or settings.probe_interval,
+        slots=slots or settings.probe_slots,
+        misfire_grace=misfire_grace or settings.probe_misfire_grace,
+    )
     db = open_database(database_url)
-    mon = Monitor(db, settings_with(database_url), schedule, canaries=canary or [])
-    console.print(f"监测已启动：每 {every:g} 秒探测一次，{slots} 个时段错开；按 Ctrl+C 停止。")
+    mon = Monitor(
+        db,
+        settings,
+        schedule,
+        canaries=canary or settings.canary_urls,
+        options=RoundOptions.from_settings(settings),
+    )
+    console.print(
+        f"监测已启动：每 {schedule.every:g} 秒探测一次，{schedule.slots} 个时段错开；"
+        "按 Ctrl+C 停止。"
+    )
 
     async def main() -> None:
         stop = asyncio.Event()

@@ -38,9 +38,9 @@ CanaryOpt = Annotated[
     list[str] | None,
     typer.Option(
         "--canary",
-        envvar="CENSUS_CANARIES",
         help="A URL known to be up (e.g. the farm's control site), probed with every round; "
-        "when it fails the round is kept but marked invalid. Repeat for several.",
+        "when it fails the round is kept but marked invalid. Repeat for several; default: "
+        "the CENSUS_CANARIES setting.",
     ),
 ]
 
@@ -79,8 +79,8 @@ def probe(
             settings,
             clock=RealClock(),
             scheduled_for=now,
-            canaries=canary or [],
-            options=RoundOptions(),
+            canaries=canary or settings.canary_urls,
+            options=RoundOptions.from_settings(settings),
         )
     )
     table = Table(title=f"首页可用性探测 {now.astimezone(CST):%Y-%m-%d %H:%M:%S}（北京时间）")

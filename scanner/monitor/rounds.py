@@ -50,6 +50,10 @@ class RoundOptions:
     concurrency: int = 1000  # probes in flight at most (stalled sites hold a slot ≤ timeout)
     lag_limit_ms: float = 100.0  # the loop later than this makes the round invalid
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RoundOptions:
+        return cls(start_rate=settings.probe_start_rate, lag_limit_ms=settings.probe_lag_limit_ms)
+
 
 @dataclass
 class RoundOutcome:
