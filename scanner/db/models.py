@@ -409,6 +409,79 @@ class Message(Base):
     answered_on: Mapped[date | None] = mapped_column(Date)
     state: Mapped[str] = mapped_column(String(24), default="unknown")  # answered/open/unknown
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the page showed as the state (已回复, 办理中 …), the evidence behind ``state``.
+    status_text: Mapped[str] = mapped_column(String(40), default="")
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)  # False: test/spam (not 有效信件)
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ColumnCheck(Base):
+    """One check of an interaction or service column: did it open (可用), what it listed."""
+
+    __tablename__ = "column_checks"
+    __table_args__ = (Index("ix_column_checks_column_checked", "column_id", "checked_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"))
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    opens: Mapped[bool] = mapped_column(Boolean)
+    failure: Mapped[str] = mapped_column(String(40), default="")  # a FailureKind value or soft404
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+
+
+class Activity(Base):
+    """A survey (调查征集) or interview (在线访谈) seen in its column's list, once per URL."""
+
+    __tablename__ = "activities"
+    __table_args__ = (UniqueConstraint("column_id", "url", name="uq_activities_column_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    held_on: Mapped[date | None] = mapped_column(Date)  # the list's date; None never counts
+    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GuidePage(Base):
+    """A service guide (办事指南) and which of the element categories its page shows."""
+
+    __tablename__ = "guides"
+    __table_args__ = (UniqueConstraint("column_id", "url", name="uq_guides_column_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    column_id: Mapped[int] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(Text, default="")
+    readable: Mapped[bool] = mapped_column(Boolean, default=True)
+    present: Mapped[list[str]] = mapped_column(JSON, default=list)  # canonical element names
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # canonical → as shown
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    attachments: Mapped[list[GuideAttachment]] = relationship(
+        back_populates="guide", cascade="all, delete-orphan", order_by="GuideAttachment.id"
+    )
+
+
+class GuideAttachment(Base):
+    """A form or attachment a guide mentions: offered for download or not, and if it loads."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guide_id: Mapped[int] = mapped_column(ForeignKey("guides.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(String(2000))  # None: mentioned, no download link
+    offered: Mapped[bool] = mapped_column(Boolean, default=True)
+    downloads_ok: Mapped[bool | None] = mapped_column(Boolean)  # None: not offered / unchecked
+    failure: Mapped[str] = mapped_column(String(40), default="")  # html_error, http_status …
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    guide: Mapped[GuidePage] = relationship(back_populates="attachments")
 
 
 # ---------------------------------------------------------------- review and scoring
@@ -418,6 +491,9 @@ class Finding(Base):
     """Something a human must confirm before it counts (人工复核)."""
 
     __tablename__ = "findings"
+    __table_args__ = (
+        UniqueConstraint("site_id", "fingerprint", name="uq_findings_site_id_fingerprint"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
@@ -429,6 +505,13 @@ class Finding(Base):
     excerpt: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
     found_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # scanner (a probe proposed it) or manual (``census review add``).
+    source: Mapped[str] = mapped_column(String(24), default="scanner")
+    # Same page, same hit: a re-run finds the existing row instead of queueing it twice.
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    reviewer: Mapped[str] = mapped_column(String(100), default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str] = mapped_column(Text, default="")
 
 
 class FindingEvent(Base):
