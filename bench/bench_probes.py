@@ -1,9 +1,10 @@
-"""Benchmark (not a test): one homepage probe round over many loopback sites.
+"""Benchmark (not a test): one homepage probe round over many simulated farm sites.
 
     /work/venv/bin/python bench/bench_probes.py [--sites 10000] [--rate 250] [--rounds 1]
 
-A server process (this file with ``--serve``) answers every ``sNNNNN-dMMM.bench.example.gov.cn``
-after an injected delay of MMM ms (0–200 ms), so the timing error of every probe is known:
+The farm runs in its own process (``python -m farm serve --sites N --homepage-delay-ms 200``):
+each generated site ``sNNNNN.gen.example.gov.cn`` answers its homepage after its own injected
+delay (``farm.generate.homepage_delay_ms``), so the timing error of every probe is known:
 measured total time minus the injected delay. The round runs exactly as ``census probe --once``
 does (paced starts, one connection per host, canary, loop-lag meter, stored in SQLite), and the
 figures printed are: round duration, probes/s, CPU seconds per probe (this process), peak memory,
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import resource
 import statistics
 import subprocess
@@ -24,44 +24,33 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-SUFFIX = "bench.example.gov.cn"
+from farm.generate import CANARY, generated_farm, homepage_delay_ms
+
+MAX_DELAY_MS = 200
+PAGES = 50  # pages per generated site: only homepages are probed here
+
+# The farm's own collector pauses would show up as "timing error" that is not the scanner's:
+# keep the harness out of the figure (the client side is what we measure).
+FARM = (
+    "import gc, sys; gc.disable(); from farm.__main__ import main; "
+    "main(['serve', '--sites', sys.argv[1], '--pages', '{pages}', "
+    "'--homepage-delay-ms', '{delay}'])"
+)
 
 
-def serve(port_file: str) -> None:
-    """The server side, in its own process so it does not share the client's CPU."""
-    from aiohttp import web
-
-    async def handle(request: web.Request) -> web.Response:
-        label = request.host.split(".", 1)[0]
-        delay_ms = int(label.rsplit("-d", 1)[1]) if "-d" in label else 0
-        await asyncio.sleep(delay_ms / 1000)
-        return web.Response(
-            text="<html><title>县人民政府</title><body>" + "通知公告 " * 200 + "</body></html>",
-            content_type="text/html",
-        )
-
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_get("/{tail:.*}", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        Path(port_file).write_text(str(port))
-        await asyncio.Event().wait()
-
-    # The server's own collector pauses would show up as "timing error" that is not the
-    # scanner's: keep the harness out of the figure (the client side is what we measure).
-    gc.disable()
-    asyncio.run(main())
+def start_farm(sites: int) -> tuple[subprocess.Popen[str], str]:
+    code = FARM.format(pages=PAGES, delay=MAX_DELAY_MS)
+    server = subprocess.Popen(
+        [sys.executable, "-c", code, str(sites)], stdout=subprocess.PIPE, text=True
+    )
+    assert server.stdout is not None
+    for line in server.stdout:
+        if line.startswith("CENSUS_HOST_MAP="):
+            return server, line.split("=", 1)[1].strip()
+    raise RuntimeError("the farm did not start")
 
 
-def delay_of(i: int) -> int:
-    return (i % 5) * 50
-
-
-def add_sites(db: object, n: int) -> None:
+def add_sites(db: object, n: int, suffix: str) -> None:
     from sqlalchemy import insert
 
     from scanner.db.models import Organisation, OrgLevel, Site, SiteType
@@ -77,7 +66,7 @@ def add_sites(db: object, n: int) -> None:
                 {
                     "code": f"98{i:08d}",
                     "name": f"基准网站{i}",
-                    "url": f"http://s{i:05d}-d{delay_of(i):03d}.{SUFFIX}/",
+                    "url": f"http://s{i:05d}.{suffix}/",
                     "type": SiteType.PORTAL,
                     "organisation_id": org.id,
                     "created_at": now,
@@ -89,7 +78,7 @@ def add_sites(db: object, n: int) -> None:
         )
 
 
-async def bench(args: argparse.Namespace, port: int, workdir: Path) -> None:
+async def bench(args: argparse.Namespace, host_map: str, workdir: Path) -> None:
     from scanner.clock import RealClock
     from scanner.db import Database
     from scanner.monitor import RoundOptions, probe_and_store
@@ -97,10 +86,12 @@ async def bench(args: argparse.Namespace, port: int, workdir: Path) -> None:
 
     db = Database(f"sqlite:///{workdir / 'bench.db'}")
     db.upgrade()
-    add_sites(db, args.sites)
-    settings = load_settings(host_map=f"*.{SUFFIX}=127.0.0.1:{port}")
+    gen = generated_farm(args.sites, PAGES, homepage_delay_max_ms=MAX_DELAY_MS).generated
+    assert gen is not None
+    add_sites(db, args.sites, gen.suffix)
+    settings = load_settings(host_map=host_map)
     options = RoundOptions(start_rate=args.rate, concurrency=args.concurrency)
-    canary = f"http://canary-d000.{SUFFIX}/"
+    canary = f"http://{CANARY}/"
     for n in range(args.rounds):
         cpu0 = time.process_time()
         wall0 = time.perf_counter()
@@ -120,8 +111,8 @@ async def bench(args: argparse.Namespace, port: int, workdir: Path) -> None:
             if not record.ok:
                 failed += 1
                 continue
-            delay = int(target.url.split("-d", 1)[1][:3])
-            errors.append(record.total_ms - delay)
+            index = int(target.url.split("//s", 1)[1][:5])
+            errors.append(record.total_ms - homepage_delay_ms(gen, index))
         errors.sort()
         q = statistics.quantiles(errors, n=100) if len(errors) > 1 else [0.0] * 99
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -152,19 +143,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=250.0, help="probe starts per second")
     parser.add_argument("--concurrency", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--serve", metavar="PORT_FILE", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.serve:
-        serve(args.serve)
-        return
     with tempfile.TemporaryDirectory() as tmp:
-        workdir = Path(tmp)
-        port_file = workdir / "port"
-        server = subprocess.Popen([sys.executable, __file__, "--serve", str(port_file)])
+        server, host_map = start_farm(args.sites)
         try:
-            while not port_file.exists() or not port_file.read_text():
-                time.sleep(0.05)
-            asyncio.run(bench(args, int(port_file.read_text()), workdir))
+            asyncio.run(bench(args, host_map, Path(tmp)))
         finally:
             server.terminate()
             server.wait()

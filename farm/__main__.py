@@ -14,7 +14,11 @@ from farm.server import Farm
 
 async def _serve(args: argparse.Namespace) -> None:
     spec = (
-        generated_farm(args.sites, args.pages, args.seed) if args.sites else scenario(args.scenario)
+        generated_farm(
+            args.sites, args.pages, args.seed, homepage_delay_max_ms=args.homepage_delay_ms
+        )
+        if args.sites
+        else scenario(args.scenario)
     )
     async with Farm(
         spec, port=args.port, tls_port=args.tls_port, single=args.single, bind=args.bind
@@ -39,6 +43,12 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--sites", type=int, default=0, help="serve N generated sites instead")
     serve.add_argument("--pages", type=int, default=1000, help="pages per generated site")
     serve.add_argument("--seed", type=int, default=0)
+    serve.add_argument(
+        "--homepage-delay-ms",
+        type=int,
+        default=0,
+        help="generated sites' homepages answer after a per-site delay in [0, N] ms",
+    )
     serve.add_argument("--port", type=int, default=0)
     serve.add_argument("--tls-port", type=int, default=0)
     serve.add_argument("--bind", default="127.0.0.1")

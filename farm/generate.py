@@ -20,6 +20,7 @@ from farm.scenario import (
     AttachmentSpec,
     ColumnSpec,
     FarmSpec,
+    Fault,
     GeneratedSpec,
     GuideSpec,
     ItemSpec,
@@ -182,8 +183,17 @@ def _code(i: int) -> str:
     return f"{9900000000 + i:010d}"
 
 
+def homepage_delay_ms(gen: GeneratedSpec, i: int) -> int:
+    """The injected homepage delay of generated site ``i`` (0 unless the spec asks for one)."""
+    if gen.homepage_delay_max_ms <= 0:
+        return 0
+    return _h(gen.seed, i, "delay") % (gen.homepage_delay_max_ms + 1)
+
+
 def _ordinary(gen: GeneratedSpec, i: int) -> SiteSpec:
     h = _h(gen.seed, i, "site")
+    delay = homepage_delay_ms(gen, i)
+    faults = (Fault("/", "slow", delay=delay / 1000),) if delay else ()
     per_col = max(1, (gen.pages_per_site - 40) // len(_COLUMNS))
     stale = h % 10 == 0  # one site in ten lets its news go stale
     cols = []
@@ -234,6 +244,7 @@ def _ordinary(gen: GeneratedSpec, i: int) -> SiteSpec:
         template=_TEMPLATES[h % len(_TEMPLATES)],  # type: ignore[arg-type]
         columns=tuple(cols),
         links=links,
+        faults=faults,
     )
 
 
@@ -330,9 +341,12 @@ def generated_farm(
     huge_site: bool = True,
     today: date | None = None,
     suffix: str = "gen.example.gov.cn",
+    homepage_delay_max_ms: int = 0,
 ) -> FarmSpec:
     """A farm of procedural sites plus www.gov.cn and the canary."""
-    gen = GeneratedSpec(n_sites, pages_per_site, seed, suffix, big_sites, huge_site)
+    gen = GeneratedSpec(
+        n_sites, pages_per_site, seed, suffix, big_sites, huge_site, homepage_delay_max_ms
+    )
     orgs = (
         Organisation("100000", "中华人民共和国", "country"),
         Organisation("410000", "模拟省", "province", "100000"),

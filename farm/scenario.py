@@ -242,6 +242,9 @@ class GeneratedSpec:
     suffix: str = "gen.example.gov.cn"
     big_sites: int = 0  # link-rich crawl-benchmark sites (~2,000 pages, ~7,500 links)
     huge_site: bool = False  # one 100,000-page site
+    # Each ordinary site's homepage answers after its own delay in [0, this] ms (probe timing
+    # benchmarks compare measured times with it; ``homepage_delay_ms(gen, i)`` gives it).
+    homepage_delay_max_ms: int = 0
 
 
 @dataclass(frozen=True)

@@ -339,3 +339,24 @@ def test_big_site_links() -> None:
         for url in sample:
             r = get(f, url)
             assert r.status_code == 404 or "页面不存在" in r.text
+
+
+async def test_generated_homepages_answer_after_their_injected_delay() -> None:
+    from farm.generate import homepage_delay_ms
+
+    spec = generated_farm(40, 20, big_sites=0, huge_site=False, homepage_delay_max_ms=120)
+    gen = spec.generated
+    assert gen is not None
+    delays = [homepage_delay_ms(gen, i) for i in range(40)]
+    assert len(set(delays)) > 10 and max(delays) <= 120  # spread over the range
+    async with Farm(spec) as f, httpx.AsyncClient(base_url=f"http://127.0.0.1:{f.port}") as c:
+        for i in (delays.index(max(delays)), delays.index(min(delays))):
+            started = time.perf_counter()
+            response = await c.get("/", headers={"Host": f"s{i:05d}.{gen.suffix}"})
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            assert response.status_code == 200
+            assert elapsed_ms >= delays[i]  # never faster than the injected delay
+        other = await c.get(
+            "/xwdt/", headers={"Host": f"s{delays.index(max(delays)):05d}.{gen.suffix}"}
+        )
+        assert other.status_code == 200  # only the homepage is delayed
