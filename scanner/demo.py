@@ -1,8 +1,9 @@
-"""The demo pipeline: simulated farm → registry import → compressed probe week → column reads.
+"""The demo pipeline: simulated farm → registry import → compressed probe week → column reads
+→ crawl with link checks → scorecards at T.
 
 Everything runs in one process on 127.0.0.1 with a fresh SQLite file, so a newcomer sees the
-whole flow with one command. Column reads are stored as snapshots (``scanner.snapshots``).
-Later pieces (crawl, scoring) join here as they land.
+whole flow with one command. Column reads are stored as snapshots (``scanner.snapshots``), the
+crawl as a scan (``scanner.crawl``), and every site is scored and stored (``scanner.scorecards``).
 """
 
 from __future__ import annotations
@@ -16,14 +17,18 @@ from pathlib import Path
 from farm import FarmThread
 from farm.builtin import scenario
 from scanner.clock import SimulatedClock
+from scanner.crawl import Scanner, load_sites
 from scanner.db import Database
 from scanner.db.models import Site
 from scanner.monitor.simulate import run_simulated_days
 from scanner.monitor.stats import CST, WeekStats, week_stats
 from scanner.registry.importer import import_file
 from scanner.registry.store import ImportSummary
+from scanner.scorecards import Scored, score_and_store
+from scanner.scorecards.facts import running_site_ids
 from scanner.settings import Settings, load_settings
 from scanner.snapshots import read_and_store, wanted_sites
+from scoring import Ruleset, default_ruleset_path, load_ruleset
 
 
 @dataclass
@@ -54,6 +59,9 @@ class DemoResult:
     imported: ImportSummary
     rounds: int
     sites: list[SiteReport]
+    scans: dict[str, int] = field(default_factory=dict)  # 标识码 → scan id
+    scorecards: list[Scored] = field(default_factory=list)
+    ruleset: Ruleset | None = None
 
 
 def demo_settings(folder: Path, farm: FarmThread) -> Settings:
@@ -62,7 +70,28 @@ def demo_settings(folder: Path, farm: FarmThread) -> Settings:
         host_map=farm.host_map,
         extra_ca_file=str(farm.ca_pem),
         per_host_rate=50.0,
+        # Seconds, not hours: a stalled page gives up fast, a broken link is re-checked (and so
+        # confirmed) within the run, Retry-After is capped.
+        page_timeout=2.0,
+        retry_after_cap=0.3,
+        link_recheck_delay=0.2,
+        link_recheck_wait=5.0,
+        crawl_query_cap=5,
     )
+
+
+async def crawl(settings: Settings, db: Database, at: date) -> dict[str, int]:
+    """Crawl every running site and check its links (the confirming re-check included).
+
+    The scan is dated on T's afternoon (a clock running from there), so scoring at T sees it
+    even when the demo is run for a past monitoring point."""
+    offset = datetime.now(UTC) - datetime.combine(at, time(13), CST).astimezone(UTC)
+
+    def now() -> datetime:
+        return datetime.now(UTC) - offset
+
+    async with Scanner(db, settings, now=now) as scanner:
+        return await scanner.scan(load_sites(db))
 
 
 async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, list[ColumnRead]]:
@@ -88,8 +117,12 @@ async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, 
     }
 
 
-def run_demo(folder: Path, *, days: int = 7, at: date | None = None) -> DemoResult:
-    """Run the demo pipeline in ``folder`` (which gets census.db and the farm's registry)."""
+def run_demo(
+    folder: Path, *, days: int = 7, at: date | None = None, links: bool = True
+) -> DemoResult:
+    """Run the demo pipeline in ``folder`` (which gets census.db and the farm's registry).
+
+    ``links=False`` skips the crawl: its rule is then shown as 未检查, never charged."""
     at = at or datetime.now(CST).date()
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime.combine(at - timedelta(days=days - 1), time(0), CST).astimezone(UTC)
@@ -105,13 +138,20 @@ def run_demo(folder: Path, *, days: int = 7, at: date | None = None) -> DemoResu
         canary = [farm.url(h) for h in _canaries(spec)]
         outcomes = asyncio.run(run_simulated_days(db, settings, clock, days=days, canaries=canary))
         columns = asyncio.run(read_columns(settings, db, at))
+        scans = asyncio.run(crawl(settings, db, at)) if links else {}
+    ruleset = load_ruleset(default_ruleset_path())
+    with db.session() as session:
+        ids = running_site_ids(session)
+    cards = score_and_store(db, ids, ruleset, at, datetime.now(UTC))
     with db.session() as session:
         reports = [
             SiteReport(s.code, s.name, s.url, week_stats(session, s, at), columns.get(s.code, []))
             for s in session.query(Site).order_by(Site.code)
         ]
     db.dispose()
-    return DemoResult(folder, settings.database_url, at, imported, len(outcomes), reports)
+    return DemoResult(
+        folder, settings.database_url, at, imported, len(outcomes), reports, scans, cards, ruleset
+    )
 
 
 def _canaries(spec: object) -> list[str]:

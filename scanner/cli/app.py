@@ -14,6 +14,8 @@ from scanner.cli import later as later_cmd
 from scanner.cli import monitor as monitor_cmd
 from scanner.cli import probe as probe_cmd
 from scanner.cli import scan as scan_cmd
+from scanner.cli import score as score_cmd
+from scanner.cli import scorecard as scorecard_cmd
 from scanner.cli import sites as sites_cmd
 from scanner.cli.output import console_err
 from scanner.errors import CensusError, NotYetAvailable
@@ -40,6 +42,9 @@ app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
 app.command("monitor", rich_help_panel="Measuring")(monitor_cmd.monitor)
 app.command("scan", rich_help_panel="Measuring")(scan_cmd.scan)
 app.command("inspect", rich_help_panel="Measuring")(inspect_cmd.inspect)
+# Officials: verdicts.
+app.command("score", rich_help_panel="Officials")(score_cmd.score)
+app.command("scorecard", rich_help_panel="Officials")(scorecard_cmd.scorecard)
 later_cmd.register(app)
 app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 

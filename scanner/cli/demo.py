@@ -5,13 +5,15 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from scanner.cli.output import console
 from scanner.demo import DemoResult, run_demo
+from scanner.scorecards import Scored
+from scanner.scorecards.render import num, print_card, verdict_text
 
 
 def demo(
@@ -28,7 +30,7 @@ def demo(
         f"数据库 {folder / 'census.db'}"
     )
     started = time.perf_counter()
-    with console.status("模拟监测一周首页可用性并读取栏目…"):
+    with console.status("模拟监测一周首页可用性，读取栏目，抓取并检查链接，评分…"):
         result = run_demo(folder, days=days)
     show(result)
     console.print(f"用时 {time.perf_counter() - started:.1f} 秒。数据保存在 {result.folder}")
@@ -69,3 +71,60 @@ def show(result: DemoResult) -> None:
             newest.isoformat() if newest else "—",
         )
     console.print(table)
+    if result.scans:
+        console.print(
+            f"抓取网站并检查链接：{len(result.scans)} 个网站（失效链接经复查确认后才扣分）"
+        )
+    show_verdicts(result)
+
+
+def top_deductions(body: dict[str, Any], n: int = 3) -> str:
+    """The largest deductions, e.g. "链接可用性 15.5；基本信息 9" (not scored ones in brackets)."""
+    rules = [
+        r for r in body["rules"].values() if r["kind"] == "deduction" and (r["points"] or 0) > 0
+    ]
+    rules.sort(key=lambda r: -r["points"])
+    text = "；".join(f"{r['name']} {num(r['points'])}" for r in rules[:n])
+    if text and body["vetoed"]:
+        return f"（不计分）{text}"
+    return text or "—"
+
+
+def featured(cards: list[Scored]) -> Scored:
+    """The card shown in full: the most deductions of a site not vetoed, else the first."""
+    scored = [c for c in cards if not c.card.vetoed]
+    if scored:
+        return max(scored, key=lambda c: c.card.total_deduction)
+    return cards[0]
+
+
+def show_verdicts(result: DemoResult) -> None:
+    if not result.scorecards:
+        return
+    version = f"{result.ruleset.id} 版本 {result.ruleset.version}" if result.ruleset else ""
+    table = Table(title=f"普查结论 (监测时间点 {result.at.isoformat()}，评分规则 {version})")
+    for header in ("网站标识码", "网站名称", "结论", "单项否决", "扣分", "主要扣分项", "暂定"):
+        table.add_column(header, overflow="fold")
+    for s in result.scorecards:
+        body = s.body
+        vetoes = [r["name"] for r in body["rules"].values() if r["kind"] == "veto" and r["holds"]]
+        verdict = verdict_text(body).split("（")[0]
+        colour = "green" if s.card.qualified else "red"
+        table.add_row(
+            body["site"]["code"],
+            body["site"]["name"],
+            f"[{colour}]{verdict}[/]",
+            "、".join(vetoes) or "—",
+            num(body["total_deduction"]),
+            top_deductions(body),
+            "暂定" if body["provisional"] else "否",
+        )
+    console.print(table)
+    card = featured(result.scorecards)
+    console.print(f"\n[bold]评分表全文[/]：{card.body['site']['name']}")
+    print_card(console, card.body)
+    console.print(
+        "查看其他网站：census scorecard 网站标识码 --at "
+        f"{result.at.isoformat()} --database-url {result.database_url}"
+        "（可加 --json 或 --xlsx 文件）"
+    )

@@ -17,16 +17,6 @@ PENDING: dict[str, tuple[str, str, str]] = {
         "Officials",
         "interaction, services and content checks (issue 5)",
     ),
-    "score": (
-        "(not yet) Compute scorecards for one site or all at a monitoring point.",
-        "Officials",
-        "the scoring engine (issue 7)",
-    ),
-    "scorecard": (
-        "(not yet) Show one site's scorecard (table, JSON or the official xlsx layout).",
-        "Officials",
-        "the scoring engine (issue 7)",
-    ),
     "report": (
         "(not yet) 抽查 sampling and the 政府网站监管年度报表 statistics.",
         "Officials",

@@ -1,0 +1,129 @@
+"""``census score``: compute and store scorecards for one site or all running sites at T."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from scanner.cli.context import open_database
+from scanner.cli.db import DatabaseOpt
+from scanner.cli.inspect import today_cst
+from scanner.cli.output import console, console_err
+from scanner.errors import CensusError, ConfigError, Problem
+from scanner.monitor.stats import find_site
+from scanner.scorecards import Scored, score_and_store
+from scanner.scorecards.facts import running_site_ids
+from scanner.scorecards.render import num
+from scoring import Ruleset, RulesetError, default_ruleset_path, load_ruleset
+
+# SystemExit, not typer.Exit: see scanner.cli.sites (reaches the shell and CliRunner alike).
+EXIT_REFUSED = 2
+
+AtOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--at", help="Monitoring point 监测时间点 YYYY-MM-DD; default today (Beijing time)."
+    ),
+]
+RulesetOpt = Annotated[
+    Path | None,
+    typer.Option("--ruleset", help="A ruleset YAML; default config/rulesets/census-2015.yaml."),
+]
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """Our errors as one clean line on stderr and exit code 2 (also under CliRunner)."""
+    try:
+        yield
+    except CensusError as exc:
+        console_err.print(f"[red]错误:[/] {exc}", markup=True, highlight=False)
+        raise SystemExit(EXIT_REFUSED) from None
+
+
+def parse_at(value: str | None) -> date:
+    if value is None:
+        return today_cst()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(f"--at: 不是日期 YYYY-MM-DD (not a date): {value!r}") from None
+
+
+def ruleset_from(path: Path | None) -> Ruleset:
+    """Load and validate a ruleset; its problems become a ConfigError with file and line."""
+    try:
+        return load_ruleset(path or default_ruleset_path())
+    except RulesetError as exc:
+        raise ConfigError(
+            [
+                Problem(p.file, f"line {p.line}" if p.line else "", p.path, p.message)
+                for p in exc.problems
+            ]
+        ) from None
+
+
+def summary_table(title: str, cards: list[Scored]) -> Table:
+    table = Table(title=title)
+    for header in ("网站标识码", "网站", "结论", "单项否决", "扣分", "是否暂定"):
+        table.add_column(header)
+    for s in cards:
+        body = s.body
+        vetoes = [r["name"] for r in body["rules"].values() if r["kind"] == "veto" and r["holds"]]
+        ok = body["verdict"] == "qualified"
+        points = num(body["total_deduction"])
+        if body.get("deduction_not_scored"):
+            points += f"（不计分 {num(body['deduction_not_scored'])}）"
+        table.add_row(
+            body["site"]["code"],
+            body["site"]["name"],
+            "[green]合格[/]" if ok else "[red]不合格[/]",
+            "、".join(vetoes) or "—",
+            points,
+            "暂定" if body["provisional"] else "否",
+        )
+    return table
+
+
+def score(
+    site: Annotated[
+        str | None, typer.Argument(help="网站标识码 or homepage URL; omit with --all.")
+    ] = None,
+    all_sites: Annotated[bool, typer.Option("--all", help="Every running site.")] = False,
+    at: AtOpt = None,
+    ruleset: RulesetOpt = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Compute and store scorecards (re-scoring the same site, date and ruleset replaces)."""
+    with refusals():
+        if (site is None) == (not all_sites):
+            raise ConfigError("请给出一个网站 (SITE) 或 --all，二者选一 (give SITE or --all)")
+        when = parse_at(at)
+        rules = ruleset_from(ruleset)
+        db = open_database(database_url)
+        try:
+            with db.session() as session:
+                ids = [find_site(session, site).id] if site else running_site_ids(session)
+            started = time.perf_counter()
+            cards = score_and_store(db, ids, rules, when, datetime.now(UTC))
+        finally:
+            db.dispose()
+    elapsed = time.perf_counter() - started
+    show_summary(cards, when, rules, console.print)
+    console.print(f"已计算并保存 {len(cards)} 张评分表，用时 {elapsed:.1f} 秒。")
+
+
+def show_summary(cards: list[Scored], at: date, rules: Ruleset, out: Callable[[Any], None]) -> None:
+    title = f"评分结果 (监测时间点 {at.isoformat()}，评分规则 {rules.id} 版本 {rules.version})"
+    out(summary_table(title, cards))
+    bad = sum(1 for s in cards if not s.card.qualified)
+    provisional = sum(1 for s in cards if s.card.provisional)
+    good = len(cards) - bad
+    out(f"共 {len(cards)} 个网站：合格 {good} 个，不合格 {bad} 个；暂定 {provisional} 个。")

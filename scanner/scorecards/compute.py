@@ -1,0 +1,182 @@
+"""Scoring sites from the database, and the stored scorecards (one per site, T and ruleset).
+
+The engine is pure and knows nothing of which checks ran. A rule whose check has not run for a
+site is swapped for one that judges nothing ("未检查"), adds no points and makes the card
+provisional: an official sees the gap instead of a deduction the site did not earn.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from scanner.db import Database
+from scanner.db.models import Scorecard as StoredCard
+from scanner.db.models import Site
+from scanner.scorecards.facts import CHECKS, SiteInput, Window, iter_site_inputs
+from scoring import Ruleset, score
+from scoring.context import Context
+from scoring.results import RuleResult, Scorecard
+
+NOT_CHECKED = "未检查"
+
+
+def window_for(ruleset: Ruleset, at: date) -> Window:
+    m = ruleset.monitoring
+    return Window.of(at, probe_days=m.probe_days, tz=m.tz)
+
+
+def _not_run_rule(reason: str, veto: bool) -> Callable[[Context, BaseModel], RuleResult]:
+    def judge(ctx: Context, params: BaseModel) -> RuleResult:
+        return RuleResult(
+            holds=False,
+            figure=f"{NOT_CHECKED}：{reason}，本项暂不" + ("判定" if veto else "扣分"),
+            points=None if veto else Decimal(0),
+            provisional=(reason,),
+        )
+
+    return judge
+
+
+_VARIANTS: dict[tuple[int, frozenset[str]], tuple[Ruleset, Ruleset]] = {}
+
+
+def ruleset_without(ruleset: Ruleset, not_run: frozenset[str]) -> Ruleset:
+    """The ruleset with the rules of checks that have not run replaced by "未检查" ones."""
+    if not not_run:
+        return ruleset
+    key = (id(ruleset), not_run)
+    hit = _VARIANTS.get(key)
+    if hit is not None and hit[0] is ruleset:
+        return hit[1]
+    swap: dict[str, str] = {}
+    for check in sorted(not_run):
+        reason, rule_ids = CHECKS[check]
+        for rule_id in rule_ids:
+            swap[rule_id] = reason
+    rules = tuple(
+        dataclasses.replace(rc, func=_not_run_rule(swap[rc.id], rc.kind == "veto"))
+        if rc.id in swap
+        else rc
+        for rc in ruleset.rules
+    )
+    variant = dataclasses.replace(ruleset, rules=rules)
+    if len(_VARIANTS) > 64:
+        _VARIANTS.clear()
+    _VARIANTS[key] = (ruleset, variant)
+    return variant
+
+
+def unchecked_rules(not_run: Iterable[str]) -> set[str]:
+    return {rule_id for check in not_run for rule_id in CHECKS[check][1]}
+
+
+def score_input(inp: SiteInput, ruleset: Ruleset, at: date) -> Scorecard:
+    return score(inp.facts, ruleset_without(ruleset, inp.not_run), at)
+
+
+def card_body(card: Scorecard, not_run: Iterable[str] = ()) -> dict[str, Any]:
+    """The contract JSON, with unjudged rules' status set to 未检查 and the checks listed."""
+    body = card.to_dict()
+    skipped = unchecked_rules(not_run)
+    for rule_id in skipped:
+        if rule_id in body["rules"]:
+            body["rules"][rule_id]["status"] = NOT_CHECKED
+            body["rules"][rule_id]["checked"] = False
+    body["checks_not_run"] = sorted(not_run)
+    return body
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Scored:
+    site_id: int
+    card: Scorecard
+    body: dict[str, Any]
+
+
+def score_sites(
+    session: Session, site_ids: Sequence[int], ruleset: Ruleset, at: date
+) -> Iterator[Scored]:
+    """Read the sites' facts in bulk and score each; lazily, so memory stays one chunk."""
+    for inp in iter_site_inputs(session, site_ids, window_for(ruleset, at)):
+        card = score_input(inp, ruleset, at)
+        yield Scored(inp.site_id, card, card_body(card, inp.not_run))
+
+
+def store(
+    session: Session, scored: Sequence[Scored], ruleset: Ruleset, computed_at: datetime
+) -> None:
+    """Replace the sites' cards for (T, ruleset id) with these ones (re-scoring replaces)."""
+    if not scored:
+        return
+    at = scored[0].card.at
+    session.execute(
+        delete(StoredCard).where(
+            StoredCard.site_id.in_([s.site_id for s in scored]),
+            StoredCard.at == at,
+            StoredCard.ruleset == ruleset.id,
+        )
+    )
+    session.add_all(
+        StoredCard(
+            site_id=s.site_id,
+            at=at,
+            ruleset=ruleset.id,
+            ruleset_version=ruleset.version,
+            qualified=s.card.qualified,
+            provisional=s.card.provisional,
+            total_deduction=float(s.card.total_deduction),
+            body=s.body,
+            computed_at=computed_at,
+        )
+        for s in scored
+    )
+    session.flush()
+
+
+def score_and_store(
+    db: Database,
+    site_ids: Sequence[int],
+    ruleset: Ruleset,
+    at: date,
+    computed_at: datetime,
+    *,
+    batch: int = 500,
+    on_card: Callable[[Scored], None] | None = None,
+) -> list[Scored]:
+    """Score and store, one transaction per batch of sites; the cards in the order given."""
+    out: list[Scored] = []
+    with db.session() as read:
+        pending: list[Scored] = []
+        for s in score_sites(read, site_ids, ruleset, at):
+            pending.append(s)
+            if on_card is not None:
+                on_card(s)
+            if len(pending) >= batch:
+                _flush(db, pending, ruleset, computed_at)
+                out.extend(pending)
+                pending = []
+        _flush(db, pending, ruleset, computed_at)
+        out.extend(pending)
+    return out
+
+
+def _flush(db: Database, scored: list[Scored], ruleset: Ruleset, computed_at: datetime) -> None:
+    if scored:
+        with db.session() as session:
+            store(session, scored, ruleset, computed_at)
+
+
+def stored_card(session: Session, site: Site, at: date, ruleset_id: str) -> StoredCard | None:
+    return session.scalar(
+        select(StoredCard).where(
+            StoredCard.site_id == site.id, StoredCard.at == at, StoredCard.ruleset == ruleset_id
+        )
+    )
