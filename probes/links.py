@@ -46,6 +46,7 @@ __all__ = [
     "judge_failure",
     "judge_status",
     "looks_like_page",
+    "needs_text",
     "waf_challenge",
 ]
 
@@ -159,6 +160,11 @@ def looks_like_page(url: str) -> bool:
     return ext not in DOCUMENT_EXTENSIONS and ext not in ASSET_EXTENSIONS
 
 
+def needs_text(html: str) -> bool:
+    """Whether a page's body text could change its verdict (it names an error or a WAF)."""
+    return bool(_SOFT404_TEXT_RE.search(html) or _WAF_RE.search(html))
+
+
 def is_soft404(title: str, short_text: str) -> bool:
     """A 200 page whose title, or the text of a short page, says it does not exist."""
     if _SOFT404_TITLE_RE.search(title):
@@ -217,7 +223,7 @@ def judge_body(
         return Verdict.OK, "ok"
     if found is None:
         text, _ = decode_html(response.content, response.content_type)
-        found = page_links(text, response.final_url)
+        found = page_links(text, response.final_url, want_text=needs_text)
     if waf_challenge(found.title, found.text, response.headers):
         return Verdict.UNDETERMINED, "waf"
     redirected = bool(response.redirects)

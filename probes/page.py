@@ -7,6 +7,7 @@ exempt helpers need); `summarize_page` is its JSON form with the contract's keys
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -156,11 +157,18 @@ class PageLinks:
     text: str  # the body's text, only when the page is short (a soft 404 says so there)
 
 
-def page_links(html: str, url: str, *, short_text: int = 2000) -> PageLinks:
+def page_links(
+    html: str,
+    url: str,
+    *,
+    short_text: int = 2000,
+    want_text: Callable[[str], bool] | None = None,
+) -> PageLinks:
     """Title, links (resolved against ``<base href>``) and skipped hrefs of one page.
 
     The crawler calls this for every page, so it parses once and skips the list and date
-    heuristics of `inspect_page`.
+    heuristics of `inspect_page`; ``want_text`` (a cheap test of the raw HTML) spares the body
+    text of pages that cannot need it.
     """
     tree = LexborHTMLParser(html)
     base = page_base(tree, url)
@@ -170,7 +178,7 @@ def page_links(html: str, url: str, *, short_text: int = 2000) -> PageLinks:
     links = _links(tree, base, skipped)
     text = ""
     body = tree.body
-    if body is not None and len(html) < 64 * 1024:
+    if body is not None and len(html) < 64 * 1024 and (want_text is None or want_text(html)):
         for node in body.css("script, style"):
             node.decompose()
         text = _collapse(body.text(separator=" "))

@@ -47,7 +47,12 @@ class LinkChecker:
         self.requests = 0
 
     async def check(
-        self, url: str, *, external: bool, not_before: datetime | None = None
+        self,
+        url: str,
+        *,
+        external: bool,
+        not_before: datetime | None = None,
+        client: httpx.AsyncClient | None = None,
     ) -> Result:
         """The result for ``url``; external targets come from the cache when fresh enough
         (checked within the TTL and, for a re-check, after ``not_before``)."""
@@ -77,13 +82,13 @@ class LinkChecker:
             self.cache[url] = (result, result[5])
             self.new_cache[url] = result
             return result
-        return await self._check(url)
+        return await self._check(url, client)
 
-    async def _check(self, url: str) -> Result:
+    async def _check(self, url: str, client: httpx.AsyncClient | None = None) -> Result:
         async with self._sem:
             self.requests += 1
             found = await check_link(
-                self.client,
+                client or self.client,
                 url,
                 deadline=self.settings.page_timeout,
                 max_bytes=self.settings.link_check_bytes,

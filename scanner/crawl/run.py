@@ -106,6 +106,7 @@ class Scanner:
             store=self.store,
             now=self.now,
             progress=progress,
+            own_client=self._own_client,
         )
 
     async def scan(self, sites: list[SiteRef], *, restart: bool = False) -> dict[str, int]:

@@ -28,6 +28,7 @@ from probes.links import (
     judge,
     judge_failure,
     looks_like_page,
+    needs_text,
 )
 from probes.page import PageLinks, page_links
 from scanner.crawl.checker import LinkChecker
@@ -35,7 +36,7 @@ from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.store import Batch, CheckRow, Result, ScanStore, TargetState
 from scanner.crawl.urls import TrapGuard, normalize_url, url_key
 from scanner.db.models import LinkVerdict
-from scanner.http import FetchFailed, HostLimiter, fetch
+from scanner.http import FetchFailed, HostLimiter, build_client, fetch
 from scanner.settings import Settings
 
 __all__ = ["ScanProgress", "SiteCrawl", "SiteRef"]
@@ -110,6 +111,7 @@ class SiteCrawl:
         store: ScanStore,
         now: Callable[[], datetime],
         progress: ScanProgress,
+        own_client: bool = False,
     ):
         self.site = site
         self.settings = settings
@@ -119,6 +121,7 @@ class SiteCrawl:
         self.store = store
         self.now = now
         self.progress = progress
+        self.own_client = own_client  # build a client for this site's hosts (else: ``client``)
         self.params = settings.session_params
         home = normalize_url(site.url, session_params=self.params)
         if home is None:
@@ -145,6 +148,13 @@ class SiteCrawl:
         p.scan_id, p.resumed = self.scan_id, resumed
         status, error = "interrupted", ""
         try:
+            if self.own_client:
+                # The site's own pool: httpcore scans every pooled connection on every request,
+                # so small pools per site cost far less CPU than one big shared pool.
+                self.client = build_client(
+                    self.settings,
+                    max_connections=self.settings.per_host_connections * len(self.scope.hosts) + 2,
+                )
             await self._restore(resumed)
             p.phase = "抓取"
             await self.crawl()
@@ -163,6 +173,8 @@ class SiteCrawl:
             p.phase = "出错"
             raise
         finally:
+            if self.own_client:
+                await self.client.aclose()
             p.finished = time.monotonic()
             stats = p.as_stats()
             await asyncio.shield(
@@ -252,7 +264,7 @@ class SiteCrawl:
         encoding = "utf-8"
         if response.status < 300 and is_html(response) and response.content:
             text, encoding = response.text()
-            found = page_links(text, response.final_url)
+            found = page_links(text, response.final_url, want_text=needs_text)
         verdict, kind = judge(response, expect_document=False, found=found)
         if verdict is not Verdict.OK:
             p.errors += 1
@@ -366,7 +378,8 @@ class SiteCrawl:
             await self._save_cache()
 
     async def _check(self, row: CheckRow) -> dict[str, Any]:
-        result = await self.checker.check(row.target, external=row.external)
+        client = None if row.external else self.client
+        result = await self.checker.check(row.target, external=row.external, client=client)
         self.progress.checked += 1
         return self._result_row(row.id, result)
 
