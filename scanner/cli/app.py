@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from scanner.cli import check as check_cmd
 from scanner.cli import columns as columns_cmd
 from scanner.cli import db as db_cmd
 from scanner.cli import demo as demo_cmd
@@ -13,6 +14,7 @@ from scanner.cli import inspect as inspect_cmd
 from scanner.cli import later as later_cmd
 from scanner.cli import monitor as monitor_cmd
 from scanner.cli import probe as probe_cmd
+from scanner.cli import review as review_cmd
 from scanner.cli import scan as scan_cmd
 from scanner.cli import score as score_cmd
 from scanner.cli import scorecard as scorecard_cmd
@@ -42,6 +44,8 @@ app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
 app.command("monitor", rich_help_panel="Measuring")(monitor_cmd.monitor)
 app.command("scan", rich_help_panel="Measuring")(scan_cmd.scan)
 app.command("inspect", rich_help_panel="Measuring")(inspect_cmd.inspect)
+app.command("check", rich_help_panel="Measuring")(check_cmd.check)
+app.add_typer(review_cmd.app, name="review", rich_help_panel="Officials")
 # Officials: verdicts.
 app.command("score", rich_help_panel="Officials")(score_cmd.score)
 app.command("scorecard", rich_help_panel="Officials")(scorecard_cmd.scorecard)

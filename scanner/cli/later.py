@@ -12,11 +12,6 @@ from scanner.errors import NotYetAvailable
 
 PENDING: dict[str, tuple[str, str, str]] = {
     # name: (help, panel, which piece of work brings it)
-    "review": (
-        "(not yet) The 人工复核 queue: list, confirm or dismiss findings a machine cannot decide.",
-        "Officials",
-        "interaction, services and content checks (issue 5)",
-    ),
     "report": (
         "(not yet) 抽查 sampling and the 政府网站监管年度报表 statistics.",
         "Officials",

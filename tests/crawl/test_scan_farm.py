@@ -51,9 +51,8 @@ def scanned(farm: FarmThread, tmp_path_factory: pytest.TempPathFactory) -> Itera
     settings = fast_settings(farm, db.url)
     by_code, scanner = scan(db, settings)
     with db.session() as s:
-        hosts = {
-            code: urlsplit(url).hostname for code, url in s.execute(select(Site.code, Site.url))
-        }
+        rows = s.execute(select(Site.code, Site.url)).all()
+    hosts = {code: urlsplit(url).hostname or "" for code, url in rows}
     yield Scanned(db, farm, {hosts[c]: i for c, i in by_code.items()}, scanner)
     db.dispose()
 
