@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from farm.generate import CANARY, GOV_CN, canary_site, generated_farm, gov_cn_site
+from farm.interaction import interaction
 from farm.scenario import (
     GUIDE_ELEMENTS,
     AttachmentSpec,
@@ -401,6 +402,7 @@ SCENARIOS: dict[str, Callable[[], FarmSpec]] = {
     "demo": demo,
     "generated": lambda: generated_farm(10_000, 1000),
     "generated-small": lambda: generated_farm(100, 200, huge_site=False),
+    "interaction": interaction,  # farm/interaction.py: edges of the interaction checks
 }
 
 

@@ -236,20 +236,27 @@ class ContentChecker:
                         )
                     )
         if self._words is not None:
-            lowered = text.lower()
-            for end_index, (word, cat) in self._words.iter(lowered):
-                start = end_index - len(word) + 1
+            for start, end, cat in _merged(self._words.iter(text.lower())):
                 hits.append(
                     ContentHit(
-                        FORBIDDEN_WORD,
-                        text[start : end_index + 1],
-                        cat,
-                        _excerpt(text, start, end_index + 1),
-                        start,
+                        FORBIDDEN_WORD, text[start:end], cat, _excerpt(text, start, end), start
                     )
                 )
         hits.sort(key=lambda h: h.start)
         return _dedupe(hits)
+
+
+def _merged(found: Iterable[tuple[int, tuple[str, str]]]) -> list[tuple[int, int, str]]:
+    """Overlapping word hits as one span (真人百家乐 + 百家乐开户 → 真人百家乐开户)."""
+    spans = sorted((end + 1 - len(word), end + 1, cat) for end, (word, cat) in found)
+    out: list[tuple[int, int, str]] = []
+    for start, end, cat in spans:
+        if out and start < out[-1][1]:
+            prev = out[-1]
+            out[-1] = (prev[0], max(prev[1], end), prev[2])
+        else:
+            out.append((start, end, cat))
+    return out
 
 
 def _dedupe(hits: Iterable[ContentHit]) -> list[ContentHit]:
