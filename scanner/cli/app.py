@@ -14,6 +14,7 @@ from scanner.cli import inspect as inspect_cmd
 from scanner.cli import later as later_cmd
 from scanner.cli import monitor as monitor_cmd
 from scanner.cli import probe as probe_cmd
+from scanner.cli import report as report_cmd
 from scanner.cli import review as review_cmd
 from scanner.cli import scan as scan_cmd
 from scanner.cli import score as score_cmd
@@ -49,6 +50,7 @@ app.add_typer(review_cmd.app, name="review", rich_help_panel="Officials")
 # Officials: verdicts.
 app.command("score", rich_help_panel="Officials")(score_cmd.score)
 app.command("scorecard", rich_help_panel="Officials")(scorecard_cmd.scorecard)
+app.add_typer(report_cmd.app, name="report", rich_help_panel="Officials")
 later_cmd.register(app)
 app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 

@@ -12,11 +12,6 @@ from scanner.errors import NotYetAvailable
 
 PENDING: dict[str, tuple[str, str, str]] = {
     # name: (help, panel, which piece of work brings it)
-    "report": (
-        "(not yet) 抽查 sampling and the 政府网站监管年度报表 statistics.",
-        "Officials",
-        "the 抽查 statistics (issue 7)",
-    ),
     "serve": (
         "(not yet) Web pages for looking up and reviewing scorecards.",
         "Officials",
