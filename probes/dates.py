@@ -9,15 +9,19 @@ Year-less dates (``[01-05]``, ``01-05``, ``1月5日``) are resolved by `resolve_
 latest year that puts the date on or before an *anchor* day. The anchor is the scan day
 ``as_of``, unless the other, year-bearing dates of the same list are all from earlier years;
 then it is 31 December of the newest such year (never after ``as_of``). A resolved date is never
-in the future.
+in the future. A whole list is resolved by `resolve_list_dates`, which uses what one date alone
+cannot: lists run newest first (a year-less date later than the one above it is a year older),
+article URLs often carry the full date (``t20241102_5.html``), and pinned (置顶) entries at the
+top are out of order on purpose.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
+from itertools import pairwise
 
 __all__ = [
     "DateMatch",
@@ -26,7 +30,9 @@ __all__ = [
     "first_date",
     "parse_date",
     "parse_date_fallback",
+    "resolve_list_dates",
     "resolve_yearless",
+    "url_date",
 ]
 
 # Full-width digits and punctuation become ASCII one-for-one, so match offsets stay valid.
@@ -211,6 +217,219 @@ def anchor_for(as_of: date, hints: Iterable[date] = ()) -> date:
     if newest_year >= as_of.year:
         return as_of
     return date(newest_year, 12, 31)
+
+
+# -- whole lists -------------------------------------------------------------------------------
+
+#: A year-less date up to this much later than the entry above it is taken as a small ordering
+#: slip (same year), not as a year boundary: a later-by-one-month date means "a year older" only
+#: if the list had a gap of eleven months, which is rarer than a hand-sorted slip.
+INVERSION_SLACK = timedelta(days=31)
+#: Leading entries that may be read as pinned (置顶), marked or by position.
+MAX_PINNED = 3
+#: A leading out-of-order year-less entry is read as pinned (not as "a year newer than the rest")
+#: when the gap that reading would need is longer than this, and this many times the list's own
+#: typical gap between entries.
+PIN_MIN_GAP_DAYS = 60
+PIN_GAP_FACTOR = 4
+#: How far a shown month-day may lie from the date in the entry's URL for the URL to give the year.
+URL_YEAR_WINDOW = timedelta(days=62)
+
+# Dates CMSs write into article URLs: t20241102_5.html, /202411/, /2024/11/02/, /art/2024/1/5/.
+_URL_DATE_RE = re.compile(
+    r"(?<![0-9])(?P<y>19[7-9][0-9]|20[0-9][0-9])"
+    r"(?:(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12][0-9]|3[01])?(?![0-9])"
+    r"|(?<=[/_\-][0-9]{4})[/_\-](?P<m2>0?[1-9]|1[0-2])(?:[/_\-](?P<d2>0?[1-9]|[12][0-9]|3[01]))?"
+    r"(?=[/_\-.]|$))"
+)
+
+
+def url_date(url: str) -> tuple[int, int, int | None] | None:
+    """(year, month, day or None) written in an article URL's path; the most precise one wins."""
+    cut = url.find("://")
+    if cut >= 0:
+        slash = url.find("/", cut + 3)
+        url = url[slash:] if slash >= 0 else ""
+    url = url.split("?", 1)[0].split("#", 1)[0]
+    best: tuple[int, int, int | None] | None = None
+    for m in _URL_DATE_RE.finditer(url):
+        year = int(m["y"])
+        month = int(m["m"] or m["m2"])
+        day_s = m["d"] or m["d2"]
+        day = int(day_s) if day_s else None
+        if day is not None and not _valid(year, month, day):
+            continue
+        if best is None or day is not None or best[2] is None:
+            best = (year, month, day)
+    return best
+
+
+def _year_from_url(month: int, day: int, hint: tuple[int, int, int | None]) -> date | None:
+    """The shown month-day in the year that puts it nearest the URL's date, if near enough."""
+    y, m, d = hint
+    ref = date(y, m, d if d is not None else 15)
+    best: date | None = None
+    for year in (y - 1, y, y + 1):
+        if _valid(year, month, day):
+            cand = date(year, month, day)
+            if best is None or abs(cand - ref) < abs(best - ref):
+                best = cand
+    if best is None or abs(best - ref) > URL_YEAR_WINDOW + timedelta(days=15 if d is None else 0):
+        return None
+    return best
+
+
+def _earliest_from(month: int, day: int, *, low: date, as_of: date) -> date | None:
+    """The earliest date with this month and day on or after ``low``, if not after ``as_of``."""
+    for year in range(low.year, low.year + 2):
+        if _valid(year, month, day):
+            candidate = date(year, month, day)
+            if candidate >= low:
+                return candidate if candidate <= as_of else None
+    return None
+
+
+def _walk(
+    indices: Sequence[int],
+    matches: Sequence[DateMatch | None],
+    fixed: Sequence[date | None],
+    *,
+    as_of: date,
+    out: list[date | None],
+) -> None:
+    """Resolve entries in list order (newest first), each year-less date against its neighbours.
+
+    Year-bearing dates (shown, or from the URL) are checkpoints. Below a checkpoint, or from the
+    scan day when there is none, a year-less date takes the latest year not after the entry
+    above it (plus `INVERSION_SLACK`). Above the first checkpoint it takes the earliest year not
+    before the entry below it (minus the slack): the list itself says where it stands, and a
+    list whose dated entries stop in 2019 keeps the year-less ones above them near 2019 too.
+    """
+    checkpoint = next(
+        (k for k, i in enumerate(indices) if fixed[i] is not None and fixed[i] <= as_of), None
+    )
+    if checkpoint is not None:
+        below = fixed[indices[checkpoint]]
+        assert below is not None
+        for i in reversed(indices[:checkpoint]):
+            if fixed[i] is not None:  # a future date: shown as is, no checkpoint
+                out[i] = fixed[i]
+                continue
+            m = matches[i]
+            assert m is not None
+            day = _earliest_from(m.month, m.day, low=below - INVERSION_SLACK, as_of=as_of)
+            if day is None:  # out of order (newer than the scan day allows): read it alone
+                day = resolve_yearless(m.month, m.day, anchor=as_of)
+            out[i] = day
+            if day is not None:
+                below = day
+        indices = indices[checkpoint:]
+    prev, started = as_of, False
+    for i in indices:
+        day = fixed[i]
+        if day is None:
+            m = matches[i]
+            assert m is not None
+            limit = min(prev + INVERSION_SLACK, as_of) if started else prev
+            day = resolve_yearless(m.month, m.day, anchor=limit)
+        elif day > as_of:
+            out[i] = day  # a future date (an event's) is nobody's checkpoint
+            continue
+        out[i] = day
+        if day is not None:
+            prev, started = day, True
+
+
+def _pinned_by_position(
+    lead: int,
+    rest: Sequence[int],
+    matches: Sequence[DateMatch | None],
+    fixed: Sequence[date | None],
+    *,
+    as_of: date,
+) -> bool:
+    """Is a leading year-less entry older than the list below it (a pinned entry)?
+
+    Reading it as in order would make everything below a year older. That is right for a column
+    that stopped, whose last entries straddle the anniversary; it is wrong for a pinned notice
+    above a fresh list. The gap the in-order reading needs decides: a gap far longer than the
+    list's own rhythm is a pinned entry. When the entry below carries its year, the order is
+    simply known.
+    """
+    m = matches[lead]
+    assert m is not None
+    own = resolve_yearless(m.month, m.day, anchor=as_of)  # the newest it can be
+    if own is None:
+        return False
+    below: list[date | None] = [None] * len(matches)
+    _walk(rest, matches, fixed, as_of=as_of, out=below)
+    dated = [(i, below[i]) for i in rest if below[i] is not None]
+    if not dated:
+        return False
+    first_i, first = dated[0]
+    assert first is not None
+    if first <= own + INVERSION_SLACK:
+        return False  # in order (or a small slip): nothing to explain
+    if fixed[first_i] is not None:
+        return True
+    if len(dated) < 3:
+        return False
+    try:
+        year_back = first.replace(year=first.year - 1)
+    except ValueError:  # 29 February
+        year_back = first - timedelta(days=365)
+    needed = (own - year_back).days
+    days = [d for _, d in dated[:11] if d is not None]
+    gaps = sorted(max(0, (a - b).days) for a, b in pairwise(days))
+    typical = gaps[len(gaps) // 2]
+    return needed > max(PIN_MIN_GAP_DAYS, PIN_GAP_FACTOR * typical)
+
+
+def resolve_list_dates(
+    matches: Sequence[DateMatch | None],
+    *,
+    as_of: date,
+    urls: Sequence[str] | None = None,
+    pinned: Sequence[bool] | None = None,
+) -> list[date | None]:
+    """The dates of one list's entries, in page order (None where an entry shows none).
+
+    Year-bearing dates are kept. A year-less date takes its year, in this order: from the
+    entry's URL (when the URL's date is within two months of the shown one); for a pinned entry
+    (``pinned``: marked 置顶; or a leading entry older than the list below it by far more than
+    the list's rhythm), on its own against `anchor_for`; otherwise from its place in the list
+    (`_walk`).
+    """
+    n = len(matches)
+    fixed: list[date | None] = [None] * n
+    for i, m in enumerate(matches):
+        if m is None:
+            continue
+        if m.year is not None:
+            fixed[i] = date(m.year, m.month, m.day)
+        elif urls is not None:
+            hint = url_date(urls[i])
+            if hint is not None:
+                day = _year_from_url(m.month, m.day, hint)
+                if day is not None and day <= as_of:
+                    fixed[i] = day
+    out: list[date | None] = [None] * n
+    order = [i for i, m in enumerate(matches) if m is not None]
+    marked = set() if pinned is None else {i for i in order if pinned[i]}
+    walk = [i for i in order if i not in marked]
+    alone = list(marked)
+    while len(alone) < MAX_PINNED and len(walk) > 1 and fixed[walk[0]] is None:
+        if not _pinned_by_position(walk[0], walk[1:], matches, fixed, as_of=as_of):
+            break
+        alone.append(walk.pop(0))
+    if alone:
+        anchor = anchor_for(as_of, [d for d in fixed if d is not None])
+        for i in alone:
+            m = matches[i]
+            assert m is not None
+            out[i] = fixed[i] or resolve_yearless(m.month, m.day, anchor=anchor)
+    _walk(walk, matches, fixed, as_of=as_of, out=out)
+    return out
 
 
 def first_date(text: str, *, as_of: date | None = None, labelled_first: bool = True) -> date | None:

@@ -12,7 +12,9 @@ id/class token) are heavily penalised. The best candidate, merged with same-shap
 
 An entry's date is a date that stands alone in one of the entry's text nodes (``<span>``,
 ``<td>``) or ends one; a date in the middle of a title is the subject of the news, not its
-publication date, and is ignored.
+publication date, and is ignored. Year-less dates are resolved once per list (after TRS's split
+``<ul>`` are merged), by `probes.dates.resolve_list_dates`: the list's order, the entries' URLs
+and pinned (置顶) markers give the years a single ``[11-02]`` cannot.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from probes.dates import DateMatch, anchor_for, find_dates
+from probes.dates import DateMatch, find_dates, resolve_list_dates
 
 __all__ = [
     "Item",
     "ListBlock",
+    "RawEntry",
     "find_lists",
     "homepage_blocks",
     "main_list",
@@ -37,6 +40,7 @@ __all__ = [
     "parse_html",
     "read_homepage",
     "read_list",
+    "resolve_entries",
     "skip_href",
 ]
 
@@ -92,29 +96,73 @@ class _Entry:
     order: int  # document index of its first link
 
 
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """An entry as read, before URLs are resolved and year-less dates get their year."""
+
+    title: str
+    href: str  # as written
+    match: DateMatch | None
+    node: LexborNode | None = None  # for the pinned (置顶) marker, looked at only when needed
+
+
 @dataclass(slots=True)
 class ListBlock:
     """A candidate list: a container and its entries, scored.
 
-    Entry URLs stay as written until `items` is read: resolving every candidate's links
-    (navigation included) costs a quarter of the reader's time.
+    Entry URLs and year-less dates stay unresolved until `items` is read: resolving every
+    candidate's links (navigation included) costs a quarter of the reader's time.
     """
 
     container: LexborNode
     parent_id: int
     signature: tuple[str, str, str]
     order: int
-    raw_items: list[Item]  # url as written in href
+    raw: list[RawEntry]
     base: str
     link_ids: frozenset[int]
     penalised: bool
+    as_of: date
     score: float = 0.0
     dated: int = 0
     avg_title: float = 0.0
 
     @property
     def items(self) -> list[Item]:
-        return [Item(it.title, urljoin(self.base, it.url), it.date) for it in self.raw_items]
+        return resolve_entries(self.raw, self.base, as_of=self.as_of)
+
+
+# A pinned entry's marker: 置顶 in its text, or an icon/class named so (top.gif, class="zd").
+_PIN_TOKEN_RE = re.compile(
+    r"置顶|(?:^|[^a-z])(?:top|zd|zhiding|istop|sticky|stick|ding)(?:[^a-z]|$)", re.I
+)
+
+
+def _marked_pinned(node: LexborNode | None) -> bool:
+    if node is None:
+        return False
+    if "置顶" in (node.text(deep=True) or ""):
+        return True
+    for el in node.css("img, [class]"):
+        attrs = el.attrs
+        for key in ("alt", "title", "src", "class"):
+            value = attrs.get(key)
+            if value and _PIN_TOKEN_RE.search(value.rsplit("/", 1)[-1]):
+                return True
+    return False
+
+
+def resolve_entries(raw: list[RawEntry], base: str, *, as_of: date) -> list[Item]:
+    """Items of one list: absolute URLs, and every date resolved with the list as context."""
+    matches = [e.match for e in raw]
+    pinned: list[bool] | None = None
+    if any(m is not None and m.year is None for m in matches):
+        pinned = [e.match is not None and _marked_pinned(e.node) for e in raw[:5]]
+        pinned += [False] * (len(raw) - len(pinned))
+        days = resolve_list_dates(matches, as_of=as_of, urls=[e.href for e in raw], pinned=pinned)
+    else:
+        days = [date(m.year, m.month, m.day) if m and m.year else None for m in matches]
+    return [Item(e.title, urljoin(base, e.href), d) for e, d in zip(raw, days, strict=True)]
 
 
 def parse_html(content: str | bytes) -> LexborHTMLParser:
@@ -281,7 +329,7 @@ def _build_block(
             return None
         if _entry_date(_entry_text(entry)) is None:
             return None
-    raw: list[tuple[str, str, DateMatch | None]] = []
+    raw: list[RawEntry] = []
     link_ids: set[int] = set()
     for e in entries:
         best_title, best_link = "", None
@@ -293,17 +341,14 @@ def _build_block(
             continue
         href = (best_link.attrs.get("href") or "").strip()
         link_ids.update(a.mem_id for a in e.links)
-        raw.append((best_title, href, _entry_date(_entry_text(e.node))))
+        raw.append(RawEntry(best_title, href, _entry_date(_entry_text(e.node)), e.node))
     if not raw:
         return None
-    hints = [m.to_date() for _, _, m in raw if m is not None and m.full]
-    anchor = anchor_for(as_of, [h for h in hints if h is not None])
-    items = [Item(t, u, m.to_date(as_of, anchor) if m else None) for t, u, m in raw]
-    n = len(items)
-    dated = sum(1 for it in items if it.date is not None)
+    n = len(raw)
+    dated = sum(1 for e in raw if e.match is not None)
     if single and not dated:
         return None  # one undated link in a div is a link, not a list
-    avg = sum(len(it.title) for it in items) / n
+    avg = sum(len(e.title) for e in raw) / n
     penalised = regions.penalised(container)
     score = n * (min(avg, 20.0) / 20.0) * (0.25 + dated / n)
     if penalised:
@@ -315,10 +360,11 @@ def _build_block(
         parent_id=parent.mem_id if parent is not None else 0,
         signature=(container.tag or "", cls, entry_tag or ""),
         order=entries[0].order,
-        raw_items=items,
+        raw=raw,
         base=base,
         link_ids=frozenset(link_ids),
         penalised=penalised,
+        as_of=as_of,
         score=score,
         dated=dated,
         avg_title=avg,
@@ -393,7 +439,7 @@ def _best(blocks: list[ListBlock]) -> list[Item]:
         return []
     # A list inside a navigation/sidebar region only wins when nothing else qualifies, and only
     # when it is dated (menus never are).
-    candidates = [b for b in candidates if not b.penalised or b.dated * 2 >= len(b.raw_items)]
+    candidates = [b for b in candidates if not b.penalised or b.dated * 2 >= len(b.raw)]
     if not candidates:
         return []
     best = max(candidates, key=lambda b: (not b.penalised and b.score > 0.3, b.score))
@@ -402,15 +448,15 @@ def _best(blocks: list[ListBlock]) -> list[Item]:
     siblings = [
         b for b in blocks if b.parent_id == best.parent_id and b.signature == best.signature
     ]
-    items: list[Item] = []
+    raw: list[RawEntry] = []
     for b in siblings:
-        items.extend(b.items)
-    return items
+        raw.extend(b.raw)
+    return resolve_entries(raw, best.base, as_of=best.as_of)
 
 
 def _from_entries(nodes: list[LexborNode], base: str, as_of: date) -> list[Item]:
     """Items from entries a site's config pointed at; no scoring, just reading."""
-    raw: list[tuple[str, str, DateMatch | None]] = []
+    raw: list[RawEntry] = []
     for node in nodes:
         links = [a for a in node.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
         if node.tag == "a" and not skip_href(node.attrs.get("href") or ""):
@@ -419,10 +465,8 @@ def _from_entries(nodes: list[LexborNode], base: str, as_of: date) -> list[Item]
             continue
         a = max(links, key=lambda x: len(_link_title(x)))
         href = (a.attrs.get("href") or "").strip()
-        raw.append((_link_title(a), urljoin(base, href), _entry_date(_entry_text(node))))
-    hints = [d for d in (m.to_date() for _, _, m in raw if m is not None and m.full) if d]
-    anchor = anchor_for(as_of, hints)
-    return [Item(t, u, m.to_date(as_of, anchor) if m else None) for t, u, m in raw]
+        raw.append(RawEntry(_link_title(a), href, _entry_date(_entry_text(node)), node))
+    return resolve_entries(raw, base, as_of=as_of)
 
 
 def homepage_blocks(blocks: list[ListBlock]) -> list[ListBlock]:
@@ -432,7 +476,7 @@ def homepage_blocks(blocks: list[ListBlock]) -> list[ListBlock]:
     eligible = [
         b
         for b in blocks
-        if not b.penalised and b.dated and b.dated * 2 >= len(b.raw_items) and b.avg_title >= 5
+        if not b.penalised and b.dated and b.dated * 2 >= len(b.raw) and b.avg_title >= 5
     ]
     for b in sorted(eligible, key=lambda b: -b.score):
         if b.link_ids & claimed:
