@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -208,7 +208,7 @@ def samples_cmd(
             with db.session() as session:
                 root = default_organisation(session, org)
                 found = samplings_in(session, subtree_ids(session, root), year, quarter)
-                data = []
+                data: list[dict[str, Any]] = []
                 for sampling in found:
                     results = sampling_results(session, sampling, ruleset)
                     data.append({
@@ -372,7 +372,7 @@ def accountability_list(
         try:
             with db.session() as session:
                 root = default_organisation(session, org)
-                rows = [{
+                rows: list[dict[str, Any]] = [{
                     "id": a.id, "year": a.year, "quarter": a.quarter,
                     "organisation": a.organisation.code,
                     "organisation_name": a.organisation.name, "target": a.target,

@@ -74,9 +74,9 @@ def build_world(db: Database) -> None:
                                parent=orgs[parent] if parent else None)
             s.add(org)
             orgs[code] = org
-        for code, org, kind, status, opened, closed, merged in SITES:
+        for code, org_code, kind, status, opened, closed, merged in SITES:
             s.add(Site(code=code, name=f"网站{code}", url=f"http://s{code}.gov.cn/",
-                       type=kind, organisation=orgs[org], status=status,
+                       type=kind, organisation=orgs[org_code], status=status,
                        opened_on=_day(opened), closed_on=_day(closed), merged_on=_day(merged),
                        created_at=NOW, updated_at=NOW))
 
