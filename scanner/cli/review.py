@@ -200,9 +200,8 @@ def _decide(
             kind = KIND_LABEL.get(f.kind, f.kind)
     finally:
         db.dispose()
-    console.print(
-        f"发现 {finding_id}（{kind}）已{STATUS_LABEL[new][1:]}：复核人 {escape(reviewer)}"
-    )
+    done = {FindingStatus.CONFIRMED: "确认", FindingStatus.DISMISSED: "排除"}.get(new, "退回待复核")
+    console.print(f"发现 {finding_id}（{kind}）已{done}：复核人 {escape(reviewer)}")
 
 
 @app.command("confirm")
