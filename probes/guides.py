@@ -236,6 +236,14 @@ def _attachments(tree: LexborHTMLParser, base: str, regions: Regions) -> list[At
         for n in body.traverse(include_text=True)
         if n.tag == "-text" and not regions.penalised(n.parent)
     )
+    for li in body.css("li"):
+        # an entry of an 附件/下载 block with no link: mentioned, not offered
+        if li.css_first("a[href]") is not None or regions.penalised(li):
+            continue
+        name = _clean_name(li.text())
+        if 2 <= len(name) <= 40 and name not in offered_names and _in_attach_block(li):
+            out.setdefault(f"mention:{name}", AttachmentRef(name, None))
+            offered_names.add(name)
     for m in _FORM_NAME_RE.finditer(text):
         name = m.group(1).strip()
         if name in offered_names or any(name in o or o in name for o in offered_names):
