@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -23,14 +23,33 @@ from scanner.db.models import Site
 from scanner.scorecards.facts import CHECKS, SiteInput, Window, iter_site_inputs
 from scoring import Ruleset, score
 from scoring.context import Context
+from scoring.params import Period
 from scoring.results import RuleResult, Scorecard
 
 NOT_CHECKED = "未检查"
 
 
 def window_for(ruleset: Ruleset, at: date) -> Window:
+    """What to read for T: the probe week, and dated entries back to the ruleset's widest window."""
     m = ruleset.monitoring
-    return Window.of(at, probe_days=m.probe_days, tz=m.tz)
+    starts = [p.start(at) for rc in ruleset.rules for p in _periods(rc.params)]
+    oldest = min(starts, default=at) - timedelta(days=1)
+    return Window.of(at, probe_days=m.probe_days, tz=m.tz, timeout_ms=m.timeout_ms, oldest=oldest)
+
+
+def _periods(value: Any) -> Iterator[Period]:
+    """Every window (``Period``) anywhere in a rule's parameters."""
+    if isinstance(value, Period):
+        yield value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _periods(getattr(value, name))
+    elif isinstance(value, list | tuple):
+        for v in value:
+            yield from _periods(v)
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _periods(v)
 
 
 def _not_run_rule(reason: str, veto: bool) -> Callable[[Context, BaseModel], RuleResult]:
@@ -94,11 +113,20 @@ def card_body(card: Scorecard, not_run: Iterable[str] = ()) -> dict[str, Any]:
     return body
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(slots=True)
 class Scored:
+    """One site's card; ``body`` (the JSON) is built on first use, as many callers never need it."""
+
     site_id: int
     card: Scorecard
-    body: dict[str, Any]
+    not_run: frozenset[str] = frozenset()
+    _body: dict[str, Any] | None = None
+
+    @property
+    def body(self) -> dict[str, Any]:
+        if self._body is None:
+            self._body = card_body(self.card, self.not_run)
+        return self._body
 
 
 def score_sites(
@@ -107,7 +135,7 @@ def score_sites(
     """Read the sites' facts in bulk and score each; lazily, so memory stays one chunk."""
     for inp in iter_site_inputs(session, site_ids, window_for(ruleset, at)):
         card = score_input(inp, ruleset, at)
-        yield Scored(inp.site_id, card, card_body(card, inp.not_run))
+        yield Scored(inp.site_id, card, inp.not_run)
 
 
 def store(
