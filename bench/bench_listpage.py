@@ -2,6 +2,8 @@
 
 Run: /work/venv/bin/python bench/bench_listpage.py [--pages 500] [--dateparser-pages 50]
 
+`measure` is shared with bench/bench_columns.py, which times the same way on the farm's pages.
+
 Not a test. Pages vary the templates government CMSs produce (ul/li+span, table/td, div cards,
 TRS-like, 开普云/大汉-like) and the date forms; each page also has navigation, a header clock, a
 sidebar and a footer, like real ones. dateparser only reads the page's text (no HTML work), and is
@@ -16,7 +18,8 @@ import re
 import sys
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -136,6 +139,72 @@ def timed(fn: Callable[[], object]) -> float:
     return time.process_time() - start
 
 
+@dataclass(frozen=True, slots=True)
+class Speed:
+    """Reader vs. dateparser on the same pages, per page of CPU time on one core."""
+
+    pages: int
+    reader_s: float  # best run
+    runs: tuple[float, ...]
+    items: int
+    dated: int
+    dp_pages: int
+    dp_s: float
+
+    @property
+    def reader_rate(self) -> float:
+        return self.pages / self.reader_s
+
+    @property
+    def dp_rate(self) -> float:
+        return self.dp_pages / self.dp_s
+
+    @property
+    def ratio(self) -> float:
+        return self.reader_rate / self.dp_rate
+
+    def report(self) -> str:
+        runs = ", ".join(f"{self.pages / r:,.0f}" for r in self.runs)
+        return (
+            f"reader:       {self.pages} pages in {self.reader_s:.3f} CPU s = "
+            f"{self.reader_rate:,.0f} pages/s  ({self.items} items, {self.dated} dated; "
+            f"runs: {runs})\n"
+            f"search_dates: {self.dp_pages} page texts in {self.dp_s:.3f} CPU s = "
+            f"{self.dp_rate:,.1f} pages/s\n"
+            f"ratio:        the reader (HTML parse + list + dates) is {self.ratio:,.0f}x "
+            "faster per page than search_dates on text alone"
+        )
+
+
+def measure(
+    pages: Sequence[tuple[str, str]], as_of: date, *, dateparser_pages: int = 50, repeat: int = 3
+) -> Speed:
+    """Time `read_list` on every (html, url) page and `search_dates` on the first few pages' text.
+
+    CPU time, best of ``repeat`` runs for the reader (other processes only ever slow a run);
+    dateparser runs once on ``dateparser_pages`` pages because it is slow.
+    """
+    read_list(pages[0][0], pages[0][1], as_of=as_of)  # warm-up
+    results: list[list] = []
+    runs = []
+    for _ in range(max(1, repeat)):
+        results.clear()
+        runs.append(timed(lambda: results.extend(read_list(h, u, as_of=as_of) for h, u in pages)))
+    items = sum(len(r) for r in results)
+    dated = sum(1 for r in results for it in r if it.date is not None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from dateparser.search import search_dates
+
+        texts = [page_text(h) for h, _ in pages[:dateparser_pages]]
+        search_dates("2024年1月5日", languages=["zh", "en"])  # warm-up (loads language data)
+        settings = {"PREFER_DATES_FROM": "past"}
+        t_dp = timed(
+            lambda: [search_dates(t, languages=["zh", "en"], settings=settings) for t in texts]
+        )
+    return Speed(len(pages), min(runs), tuple(runs), items, dated, len(texts), t_dp)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=500)
@@ -144,38 +213,10 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3, help="reader runs; the best is reported")
     args = ap.parse_args()
     rng = random.Random(args.seed)
-    pages = [make_page(rng, i % 5) for i in range(args.pages)]
     url = "http://www.example-city.gov.cn/zwgk/tzgg/index.html"
-
-    read_list(pages[0], url, as_of=AS_OF)  # warm-up
-    results: list[list] = []
-    runs = []
-    for _ in range(max(1, args.repeat)):
-        results.clear()
-        runs.append(timed(lambda: results.extend(read_list(p, url, as_of=AS_OF) for p in pages)))
-    t_reader = min(runs)  # other processes on the machine only ever slow a run down
-    items = sum(len(r) for r in results)
-    dated = sum(1 for r in results for it in r if it.date is not None)
-    rate = len(pages) / t_reader
-    print(f"reader:       {len(pages)} pages in {t_reader:.3f} CPU s = {rate:,.0f} pages/s"
-          f"  ({items} items, {dated} dated; runs: "
-          + ", ".join(f"{len(pages) / r:,.0f}" for r in runs) + ")")  # fmt: skip
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from dateparser.search import search_dates
-
-        texts = [page_text(p) for p in pages[: args.dateparser_pages]]
-        search_dates("2024年1月5日", languages=["zh", "en"])  # warm-up (loads language data)
-        settings = {"PREFER_DATES_FROM": "past"}
-        t_dp = timed(
-            lambda: [search_dates(t, languages=["zh", "en"], settings=settings) for t in texts]
-        )
-    per_dp = t_dp / len(texts)
-    per_reader = t_reader / len(pages)
-    print(f"search_dates: {len(texts)} page texts in {t_dp:.3f} CPU s = {1 / per_dp:,.1f} pages/s")
-    print(f"ratio:        the reader (HTML parse + list + dates) is {per_dp / per_reader:,.0f}x "
-          "faster per page than search_dates on text alone")  # fmt: skip
+    pages = [(make_page(rng, i % 5), url) for i in range(args.pages)]
+    speed = measure(pages, AS_OF, dateparser_pages=args.dateparser_pages, repeat=args.repeat)
+    print(speed.report())
 
 
 if __name__ == "__main__":
