@@ -152,7 +152,7 @@ def random_site(i: int, rng: random.Random, checker: ContentChecker) -> tuple[Si
         f"91990{i:05d}",
         f"随机站点{i}",
         "100000",
-        template=TEMPLATES[i % len(TEMPLATES)],
+        template=TEMPLATES[i % len(TEMPLATES)],  # type: ignore[arg-type]
         encoding="gbk" if i % 3 == 0 else "utf-8",
         columns=cols,
     )

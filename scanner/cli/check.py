@@ -199,7 +199,10 @@ def _print(
             console.print(f"    · 无法下载：{escape(a['name'])} {a['url']}（{a['failure']}）")
     if "systems" in wanted:
         down = [x for x in s.systems if x["opens"] is False]
-        console.print(f"  在线系统 {len(s.systems)} 个：不能访问 {len(down)} 个")
+        if s.systems:
+            console.print(f"  在线系统 {len(s.systems)} 个：不能访问 {len(down)} 个")
+        else:
+            console.print("  在线系统：未登记")
         for x in down:
             console.print(f"    · {escape(x['name'])} {x['url']}（{x['failure']}）")
     if "content" in wanted:
