@@ -43,6 +43,7 @@ from scanner.reports.sampling import (
     draw_sampling,
     parse_ratio,
     parse_strata,
+    retime,
     samplings_in,
     stratum_label,
 )
@@ -246,6 +247,33 @@ def samples_cmd(
             table.add_row(site["code"], site["name"], stratum_label(site["stratum"]), outcome,
                           points)
         console.print(table)
+
+
+@app.command("retime")
+def retime_cmd(
+    site: Annotated[str, typer.Argument(help="网站标识码 of a sampled site.")],
+    year: YearOpt,
+    quarter: Annotated[int, typer.Option("--quarter", help="季度 1–4.")],
+    at: Annotated[str, typer.Option(
+        "--at", help="The day in the quarter it was actually checked (YYYY-MM-DD).")],
+    org: OrgOpt = None,
+    database_url: DatabaseOpt = None,
+) -> None:
+    """Move one sampled site's monitoring date: its scorecard of that day becomes its result."""
+    with _refusing():
+        check_quarter(year, quarter)
+        day = _day(at, "--at")
+        assert day is not None
+        db = open_database(database_url)
+        try:
+            with db.session() as session:
+                code = default_organisation(session, org).code
+                sampled, before = retime(session, code, year, quarter, site, day)
+                line = (f"已将 {sampled.site.code} {sampled.site.name} 的监测时间点由 "
+                        f"{before.isoformat()} 改为 {day.isoformat()}")
+        finally:
+            db.dispose()
+    console.print(line, markup=False)
 
 
 @app.command("supervision")

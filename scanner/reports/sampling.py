@@ -278,3 +278,25 @@ def samplings_in(session: Session, org_ids: set[int], year: int,
     if quarter is not None:
         query = query.where(Sampling.quarter == quarter)
     return list(session.scalars(query))
+
+
+def retime(session: Session, org_code: str, year: int, quarter: int, site_code: str,
+           at: date) -> tuple[SampledSite, date]:
+    """Move one sampled site's monitoring date within the quarter (it was checked that day).
+
+    Returns the sampled site and its previous date. The sample itself (which sites) is
+    untouched; only which scorecard counts as the site's 抽查 result changes.
+    """
+    check_quarter(year, quarter)
+    org = require_organisation(session, org_code)
+    sampling = find_sampling(session, org, year, quarter)
+    if sampling is None:
+        raise ReportError(f"{org.name} {year}年第{quarter}季度没有抽查记录")
+    monitoring_date(year, quarter, at, at)  # inside the quarter, or refused
+    for sampled in sampling.sites:
+        if sampled.site.code == site_code:
+            before = sampled.at
+            sampled.at = at
+            session.flush()
+            return sampled, before
+    raise ReportError(f"网站 {site_code} 不在{org.name} {year}年第{quarter}季度的抽查样本中")

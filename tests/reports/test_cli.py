@@ -160,3 +160,34 @@ def test_an_unmigrated_database_is_refused(tmp_path: Path) -> None:
                                       "--database-url", url])
     assert result.exit_code != 0
     assert "census db upgrade" in str(result.exception)
+
+
+def test_retime_moves_one_site_to_the_day_it_was_checked(run: Any, world: Database) -> None:
+    from tests.reports.conftest import add_scorecard
+
+    build_2025(world)
+    add_scorecard(world, "4401040002", "2025-03-20", qualified=True)
+    moved = run("report", "retime", "4401040002", "--year", "2025", "--quarter", "1",
+                "--org", "440000", "--at", "2025-03-20")
+    assert moved.exit_code == 0, moved.output
+    assert "由 2025-03-01 改为 2025-03-20" in moved.stdout
+    q1 = json.loads(run("report", "supervision", "--year", "2025", "--json").stdout)["rows"][0]
+    # the pending site is now 合格: 4 of 5 judged, 网站总数 still at the sample's T (12)
+    assert (q1["total_sites"], q1["pending"], q1["qualified"], q1["pass_rate"]) == (
+        12, 0, 4, "80.00%")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("4401040002", "--quarter", "1", "--at", "2025-04-01"), "不在 2025年第1季度"),
+    (("4402000001", "--quarter", "1", "--at", "2025-03-20"), "不在广东省"),
+    (("4401040002", "--quarter", "3", "--at", "2025-08-01"), "没有抽查记录"),
+    (("4401040002", "--quarter", "5", "--at", "2025-03-20"), "季度应为 1–4"),
+])
+def test_bad_retime(run: Any, world: Database, args: tuple[str, ...], words: str) -> None:
+    build_2025(world)
+    result = run("report", "retime", *args, "--year", "2025", "--org", "440000")
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr
+    samples = json.loads(run("report", "samples", "--year", "2025", "--quarter", "1",
+                             "--json").stdout)
+    assert {s["at"] for s in samples[0]["sites"]} == {"2025-03-01"}
