@@ -24,6 +24,10 @@ def test_demo_command_prints_the_summary(tmp_path: Path) -> None:
     assert "青山县人民政府" in result.output
     assert "单项否决" in result.output  # the down-a-lot site is flagged
     assert (tmp_path / "census.db").exists()
+    # Scoring at T: the list of verdicts, then one scorecard in full.
+    assert "普查结论" in result.output and "主要扣分项" in result.output
+    assert "合格" in result.output and "不合格" in result.output
+    assert "评分表全文" in result.output and "一级指标" in result.output
 
 
 def test_demo_probes_and_columns_match_the_farm_truth(tmp_path: Path) -> None:

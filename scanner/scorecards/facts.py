@@ -369,6 +369,7 @@ def _columns(
             ColumnSnapshot.readable,
             ColumnSnapshot.blank,
             ColumnSnapshot.exempt_note,
+            ColumnSnapshot.item_count,
             type_coerce(ColumnSnapshot.newest_date, String).label("newest_date"),
             ColumnSnapshot.newest_title,
             ColumnSnapshot.newest_url,
@@ -413,7 +414,9 @@ def _column_fact(c: Any, snap: Any, items: Iterable[DatedItem]) -> ColumnFact:
         exempt=bool(c.exempt),
         static=bool(c.static),
         readable=bool(snap.readable),
-        blank=bool(snap.blank),
+        # The reader files a page without entries that explains why as EXEMPT, not blank; for
+        # the table it is a blank column with an explanation (counted nowhere).
+        blank=bool(snap.blank) or (bool(snap.exempt_note) and not snap.item_count),
         exempt_note=snap.exempt_note or "",
         newest_date=_day(snap.newest_date),
         newest_title=snap.newest_title or "",

@@ -126,7 +126,11 @@ def build(db: Database) -> Built:
         )
         snap(c1, cst(2026, 3, 2, 12), readable=False, error="after T")
         snap(
-            c4, cst(2026, 2, 28, 12), readable=True, blank=True, exempt_note="本单位不产生此类信息"
+            c4,
+            cst(2026, 2, 28, 12),
+            readable=True,
+            blank=False,  # as the reader stores an EXEMPT page
+            exempt_note="本单位不产生此类信息",
         )
         snap(c3, cst(2026, 3, 5, 12), readable=True)  # after T: c3 unread at T
         snap(
