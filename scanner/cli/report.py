@@ -54,7 +54,7 @@ from scanner.reports.supervision import (
     sampling_results,
     supervision,
 )
-from scanner.reports.xlsx import write_supervision
+from scanner.reports.xlsx import write_samples, write_supervision
 
 EXIT_REFUSED = 2
 CST = timezone(timedelta(hours=8))
@@ -197,6 +197,9 @@ def samples_cmd(
     org: OrgOpt = None,
     ruleset: Annotated[str | None, typer.Option(
         "--ruleset", help="Read scorecards of this ruleset only (default: the newest).")] = None,
+    xlsx: Annotated[Path | None, typer.Option(
+        "--xlsx", help="Also write the sampled sites and their results to this .xlsx file.")]
+    = None,
     as_json: JsonOpt = False,
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -204,6 +207,8 @@ def samples_cmd(
     with _refusing():
         if quarter is not None:
             check_quarter(year, quarter)
+        if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
+            raise ReportError(f"--xlsx 的文件名应以 .xlsx 结尾：{xlsx}")
         db = open_database(database_url)
         try:
             with db.session() as session:
@@ -221,13 +226,21 @@ def samples_cmd(
                         "monitoring_date": sampling.monitoring_date.isoformat(),
                         "sites": [{
                             "code": r.sampled.site.code, "name": r.sampled.site.name,
+                            "host_org": r.sampled.site.host_org,
+                            "type": r.sampled.site.type.value,
+                            "site_organisation": r.sampled.site.organisation.name,
                             "stratum": r.sampled.stratum, "at": r.sampled.at.isoformat(),
                             "outcome": r.outcome.value, "provisional": r.provisional,
                             "ruleset": r.ruleset, "total_deduction": r.total_deduction,
                         } for r in results],
                     })
+                name = root.name
         finally:
             db.dispose()
+        if xlsx is not None:
+            write_samples(data, xlsx, title=f"{name} {year}年网站抽查情况")
+    if xlsx is not None:
+        console_err.print(f"已写入 {xlsx}")
     if as_json:
         print_json(data)
         return

@@ -272,7 +272,8 @@ def samplings_in(session: Session, org_ids: set[int], year: int,
     """Samplings of a year (or quarter) whose scope lies in ``org_ids``, oldest first."""
     query = (select(Sampling).where(Sampling.year == year,
                                     Sampling.organisation_id.in_(org_ids))
-             .options(selectinload(Sampling.sites).selectinload(SampledSite.site),
+             .options(selectinload(Sampling.sites).selectinload(SampledSite.site)
+                      .selectinload(Site.organisation),
                       selectinload(Sampling.organisation))
              .order_by(Sampling.quarter, Sampling.id))
     if quarter is not None:

@@ -1,5 +1,8 @@
 """The 网站抽查 section laid out like 附件1 政府网站监管年度报表 (one sheet, openpyxl).
 
+Also the list of sampled sites with their results, the annex an 抽查 通报 carries.
+
+
 Rows 第一季度…第四季度 and 全年; columns 网站总数, 抽查比例, 抽查网站数量, 抽查合格率,
 不合格网站数量 and 问责人次 (合计 and the six forms); the form's title, 年度, 填报单位 above and
 its signature lines below. Percentages are numbers formatted 0.00%, so a reader can compute
@@ -11,14 +14,18 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
+from scanner.db.models import SiteType
+from scanner.registry import vocab
 from scanner.reports.accountability import FORM_COLUMNS, FORM_LABEL
-from scanner.reports.common import ReportError
-from scanner.reports.supervision import Period, Supervision
+from scanner.reports.common import QUARTER_LABEL, ReportError
+from scanner.reports.sampling import stratum_label
+from scanner.reports.supervision import OUTCOME_LABEL, Outcome, Period, Supervision
 
 SHEET = "网站抽查"
 MAIN_HEADERS = ("季度", "网站总数", "抽查比例", "抽查网站数量", "抽查合格率", "不合格网站数量")
@@ -131,6 +138,11 @@ def write_supervision(report: Supervision, path: Path, *, filled_on: date,
         ws.column_dimensions[get_column_letter(col)].width = 14
     ws.row_dimensions[1].height = 28
 
+    _save(wb, path)
+
+
+def _save(wb: Workbook, path: Path) -> None:
+    """Write to a temporary name and rename: a failure leaves no half-written workbook."""
     tmp = path.with_name(path.name + ".part")
     try:
         wb.save(tmp)
@@ -138,3 +150,41 @@ def write_supervision(report: Supervision, path: Path, *, filled_on: date,
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise ReportError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+
+
+SAMPLE_HEADERS = ("季度", "抽查单位", "网站标识码", "网站名称", "主办单位", "网站类型", "所属组织",
+                  "分层", "监测时间点", "结果", "暂定", "扣分")
+
+
+def write_samples(samplings: list[dict[str, Any]], path: Path, *, title: str) -> None:
+    """One row per sampled site (the ``census report samples --json`` objects)."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "抽查网站"
+    last = get_column_letter(len(SAMPLE_HEADERS))
+    ws.merge_cells(f"A1:{last}1")
+    ws["A1"] = title
+    ws["A1"].font = Font(size=14, bold=True)
+    ws["A1"].alignment = CENTRE
+    for col, text in enumerate(SAMPLE_HEADERS, start=1):
+        cell = ws.cell(row=2, column=col, value=text)
+        cell.font = Font(bold=True)
+        cell.border = BOX
+        cell.alignment = CENTRE
+    row = 2
+    for sampling in samplings:
+        for site in sampling["sites"]:
+            row += 1
+            values = [
+                QUARTER_LABEL[sampling["quarter"]], sampling["organisation_name"], site["code"],
+                site["name"], site["host_org"], vocab.SITE_TYPE_LABEL[SiteType(site["type"])],
+                site["site_organisation"], stratum_label(site["stratum"]), site["at"],
+                OUTCOME_LABEL[Outcome(site["outcome"])], "是" if site["provisional"] else "",
+                site["total_deduction"],
+            ]
+            for col, value in enumerate(values, start=1):
+                ws.cell(row=row, column=col, value=value).border = BOX
+    for col, width in enumerate((10, 12, 13, 30, 24, 8, 12, 12, 12, 8, 6, 8), start=1):
+        ws.column_dimensions[get_column_letter(col)].width = width
+    ws.freeze_panes = "A3"
+    _save(wb, path)

@@ -79,6 +79,22 @@ def test_samples_show_each_result(run: Any, world: Database) -> None:
     assert "待评分" in table.stdout and "合格（暂定）" in table.stdout
 
 
+def test_samples_xlsx(run: Any, world: Database, tmp_path: Path) -> None:
+    build_2025(world)
+    out = tmp_path / "抽查网站.xlsx"
+    result = run("report", "samples", "--year", "2025", "--org", "440100", "--xlsx", str(out))
+    assert result.exit_code == 0, result.output
+    ws = load_workbook(out)["抽查网站"]
+    assert ws["A1"].value == "广州市 2025年网站抽查情况"
+    assert [c.value for c in ws[2]][:4] == ["季度", "抽查单位", "网站标识码", "网站名称"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    # 广州市's own Q1 draw only: 1001 and 1002, both 合格 at 03-10
+    assert [(r[0], r[1], r[2], r[5], r[6], r[8], r[9]) for r in rows] == [
+        ("第一季度", "广州市", "4401000001", "门户", "广州市", "2025-03-10", "合格"),
+        ("第一季度", "广州市", "4401000002", "部门", "广州市", "2025-03-10", "合格"),
+    ]
+
+
 def test_supervision_table_json_and_xlsx(run: Any, world: Database, tmp_path: Path) -> None:
     build_2025(world)
     out = tmp_path / "报表.xlsx"
