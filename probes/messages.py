@@ -58,8 +58,8 @@ _ASK_WORDS_RE = re.compile(
 _REPLY_BODY_RE = re.compile(r"(?:回复|答复)(?:内容|意见)\s*[:：]\s*\S")
 # Header cells of a message table, by role (the reply time before the generic 时间).
 _HEAD_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("status", re.compile(r"状态|是否")),  # 回复状态 is a state, not a reply date
     ("answered", re.compile(r"回复|答复|办结|反馈")),
-    ("status", re.compile(r"状态|是否")),
     ("title", re.compile(r"标题|主题|事项|内容|信件|留言$")),
     ("asked", re.compile(r"时间|日期")),
 )

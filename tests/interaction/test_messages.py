@@ -122,3 +122,16 @@ def test_message_page_and_status_words() -> None:
     assert message_state("处理状态：办理中")[0] == OPEN
     assert message_state("未回复")[0] == OPEN
     assert message_state("已回复")[0] == ANSWERED
+
+
+def test_table_header_variants() -> None:
+    html = """<table><tr><td>留言标题</td><td>留言时间</td><td>回复状态</td><td>回复时间</td></tr>
+    <tr><td><a href="/m/1.html">问题一</a></td><td>2026/01/02</td><td>已答复</td>
+    <td>2026年1月8日</td></tr>
+    <tr><td><a href="/m/2.html">问题二</a></td><td>2026/01/05</td><td>待处理</td><td></td></tr>
+    </table>"""
+    got = read_message_list(html, "http://x.gov.cn/m/", as_of=date(2026, 2, 1))
+    assert [(m.title, m.asked_on, m.answered_on, m.state, m.status_text) for m in got] == [
+        ("问题一", date(2026, 1, 2), date(2026, 1, 8), ANSWERED, "已答复"),
+        ("问题二", date(2026, 1, 5), None, OPEN, "待处理"),
+    ]
