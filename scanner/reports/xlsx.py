@@ -59,9 +59,9 @@ def _notes(report: Supervision) -> list[str]:
     ]
     for q, period in report.quarters.items():
         if period.monitoring_date is None:
-            notes.append(f"第{q}季度未开展抽查。")
+            notes.append(f"{QUARTER_LABEL[q]}未开展抽查。")
             continue
-        line = f"第{q}季度监测时间点 {period.monitoring_date.isoformat()}"
+        line = f"{QUARTER_LABEL[q]}监测时间点 {period.monitoring_date.isoformat()}"
         if period.pending:
             line += f"，待评分 {period.pending} 个（数据未完成）"
         if period.provisional:

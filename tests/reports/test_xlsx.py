@@ -50,7 +50,7 @@ def test_layout_and_figures(world: Database, tmp_path: Path) -> None:
     texts = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
     assert any("是否纳入政府年度绩效考核" in t and "□是" in t for t in texts)
     assert any("待评分 1 个" in t for t in texts)
-    assert any("第3季度未开展抽查" in t for t in texts)
+    assert any("第三季度未开展抽查" in t for t in texts)
     assert any(t.startswith("单位负责人") for t in texts)
     assert any("填报日期：2026-01-20" in t for t in texts)
     assert not (tmp_path / "监管年度报表.xlsx.part").exists()
