@@ -18,7 +18,8 @@ from scanner.cli.inspect import today_cst
 from scanner.cli.output import console, console_err
 from scanner.errors import CensusError, ConfigError, Problem
 from scanner.monitor.stats import find_site
-from scanner.scorecards import Scored, score_and_store
+from scanner.scorecards import score_and_store
+from scanner.scorecards.compute import Summary, score_in_processes, summary
 from scanner.scorecards.facts import running_site_ids
 from scanner.scorecards.render import num
 from scoring import Ruleset, RulesetError, default_ruleset_path, load_ruleset
@@ -70,24 +71,21 @@ def ruleset_from(path: Path | None) -> Ruleset:
         ) from None
 
 
-def summary_table(title: str, cards: list[Scored]) -> Table:
+def summary_table(title: str, cards: list[Summary]) -> Table:
     table = Table(title=title)
     for header in ("网站标识码", "网站", "结论", "单项否决", "扣分", "是否暂定"):
         table.add_column(header)
     for s in cards:
-        body = s.body
-        vetoes = [r["name"] for r in body["rules"].values() if r["kind"] == "veto" and r["holds"]]
-        ok = body["verdict"] == "qualified"
-        points = num(body["total_deduction"])
-        if body.get("deduction_not_scored"):
-            points += f"（不计分 {num(body['deduction_not_scored'])}）"
+        points = num(s.total)
+        if s.not_scored:
+            points += f"（不计分 {num(s.not_scored)}）"
         table.add_row(
-            body["site"]["code"],
-            body["site"]["name"],
-            "[green]合格[/]" if ok else "[red]不合格[/]",
-            "、".join(vetoes) or "—",
+            s.code,
+            s.name,
+            "[green]合格[/]" if s.verdict == "qualified" else "[red]不合格[/]",
+            "、".join(s.vetoes) or "—",
             points,
-            "暂定" if body["provisional"] else "否",
+            "暂定" if s.provisional else "否",
         )
     return table
 
@@ -99,6 +97,9 @@ def score(
     all_sites: Annotated[bool, typer.Option("--all", help="Every running site.")] = False,
     at: AtOpt = None,
     ruleset: RulesetOpt = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes scoring in parallel (with --all).")
+    ] = 1,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Compute and store scorecards (re-scoring the same site, date and ruleset replaces)."""
@@ -112,7 +113,15 @@ def score(
             with db.session() as session:
                 ids = [find_site(session, site).id] if site else running_site_ids(session)
             started = time.perf_counter()
-            cards = score_and_store(db, ids, rules, when, datetime.now(UTC))
+            if workers > 1 and len(ids) > 1:
+                url = db.url
+                cards = score_in_processes(
+                    url, ids, rules.path, when, workers=workers, computed_at=datetime.now(UTC)
+                )
+            else:
+                cards = [
+                    summary(s) for s in score_and_store(db, ids, rules, when, datetime.now(UTC))
+                ]
         finally:
             db.dispose()
     elapsed = time.perf_counter() - started
@@ -120,10 +129,12 @@ def score(
     console.print(f"已计算并保存 {len(cards)} 张评分表，用时 {elapsed:.1f} 秒。")
 
 
-def show_summary(cards: list[Scored], at: date, rules: Ruleset, out: Callable[[Any], None]) -> None:
+def show_summary(
+    cards: list[Summary], at: date, rules: Ruleset, out: Callable[[Any], None]
+) -> None:
     title = f"评分结果 (监测时间点 {at.isoformat()}，评分规则 {rules.id} 版本 {rules.version})"
     out(summary_table(title, cards))
-    bad = sum(1 for s in cards if not s.card.qualified)
-    provisional = sum(1 for s in cards if s.card.provisional)
+    bad = sum(1 for s in cards if s.verdict != "qualified")
+    provisional = sum(1 for s in cards if s.provisional)
     good = len(cards) - bad
     out(f"共 {len(cards)} 个网站：合格 {good} 个，不合格 {bad} 个；暂定 {provisional} 个。")

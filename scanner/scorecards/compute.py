@@ -21,7 +21,7 @@ from scanner.db import Database
 from scanner.db.models import Scorecard as StoredCard
 from scanner.db.models import Site
 from scanner.scorecards.facts import CHECKS, SiteInput, Window, iter_site_inputs
-from scoring import Ruleset, score
+from scoring import Ruleset, load_ruleset, score
 from scoring.context import Context
 from scoring.params import Period
 from scoring.results import RuleResult, Scorecard
@@ -208,3 +208,73 @@ def stored_card(session: Session, site: Site, at: date, ruleset_id: str) -> Stor
             StoredCard.site_id == site.id, StoredCard.at == at, StoredCard.ruleset == ruleset_id
         )
     )
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Summary:
+    """What a summary table needs of one card (cheap to send back from a worker process)."""
+
+    site_id: int
+    code: str
+    name: str
+    verdict: str
+    vetoes: tuple[str, ...]
+    total: float
+    not_scored: float
+    provisional: bool
+
+
+def summary(s: Scored) -> Summary:
+    c = s.card
+    return Summary(
+        s.site_id,
+        c.site_code,
+        c.site_name,
+        c.verdict,
+        tuple(o.name for o in c.rules if o.kind == "veto" and o.holds),
+        float(c.total_deduction),
+        float(c.deduction_not_scored),
+        c.provisional,
+    )
+
+
+def _worker(
+    url: str, ids: list[int], ruleset_path: str, at: date, computed_at: datetime | None
+) -> list[Summary]:
+    db = Database(url)
+    try:
+        ruleset = load_ruleset(ruleset_path)
+        if computed_at is not None:
+            return [summary(s) for s in score_and_store(db, ids, ruleset, at, computed_at)]
+        with db.session() as session:
+            return [summary(s) for s in score_sites(session, ids, ruleset, at)]
+    finally:
+        db.dispose()
+
+
+def score_in_processes(
+    url: str,
+    site_ids: Sequence[int],
+    ruleset_path: str,
+    at: date,
+    *,
+    workers: int,
+    computed_at: datetime | None = None,
+) -> list[Summary]:
+    """Score (and store, given ``computed_at``) in ``workers`` processes, each a contiguous
+    share of the sites with its own connection; summaries come back in the order given."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    ids = list(site_ids)
+    step = -(-len(ids) // max(1, workers))
+    shares = [ids[i : i + step] for i in range(0, len(ids), step)] if ids else []
+    with ProcessPoolExecutor(max_workers=max(1, len(shares))) as pool:
+        parts = pool.map(
+            _worker,
+            [url] * len(shares),
+            shares,
+            [ruleset_path] * len(shares),
+            [at] * len(shares),
+            [computed_at] * len(shares),
+        )
+        return [s for part in parts for s in part]

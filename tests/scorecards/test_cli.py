@@ -128,3 +128,11 @@ def test_bad_ruleset_exits_2_with_file_and_line(cli: Callable[..., Any], tmp_pat
     assert result.exit_code == 2
     assert "local.yaml" in result.stderr and f"line {line}" in result.stderr
     assert "points_each" in result.stderr
+
+
+def test_score_in_worker_processes(cli: Callable[..., Any], built: Built) -> None:
+    result = cli("score", "--all", "--at", AT, "--workers", "2")
+    assert result.exit_code == 0, result.output
+    assert "共 3 个网站：合格" in result.stdout and "不合格 " in result.stdout
+    with built.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(Scorecard)) == 3
