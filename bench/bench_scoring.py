@@ -28,8 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from scanner.db import Database
-from scanner.scorecards import score_and_store, score_sites
-from scanner.scorecards.compute import score_in_processes
+from scanner.scorecards import score_sites
+from scanner.scorecards.compute import score_and_store_summaries, score_in_processes
 from scanner.scorecards.facts import running_site_ids
 from scoring import default_ruleset_path, load_ruleset
 
@@ -287,9 +287,15 @@ def main() -> None:
     )
     if args.store:
         started = time.perf_counter()
-        cards = score_and_store(db, ids, ruleset, AT, datetime.now(UTC))
+        if args.workers > 1:
+            stored = score_in_processes(
+                db.url, ids, ruleset.path, AT, workers=args.workers, computed_at=datetime.now(UTC)
+            )
+            n = len(stored)
+        else:
+            n = len(score_and_store_summaries(db, ids, ruleset, AT, datetime.now(UTC)))
         elapsed = time.perf_counter() - started
-        print(f"read + scored + stored {len(cards)} scorecards in {elapsed:.1f} s")
+        print(f"read + scored + stored {n} scorecards in {elapsed:.1f} s")
     db.dispose()
 
 

@@ -18,8 +18,7 @@ from scanner.cli.inspect import today_cst
 from scanner.cli.output import console, console_err
 from scanner.errors import CensusError, ConfigError, Problem
 from scanner.monitor.stats import find_site
-from scanner.scorecards import score_and_store
-from scanner.scorecards.compute import Summary, score_in_processes, summary
+from scanner.scorecards.compute import Summary, score_and_store_summaries, score_in_processes
 from scanner.scorecards.facts import running_site_ids
 from scanner.scorecards.render import num
 from scoring import Ruleset, RulesetError, default_ruleset_path, load_ruleset
@@ -119,9 +118,7 @@ def score(
                     url, ids, rules.path, when, workers=workers, computed_at=datetime.now(UTC)
                 )
             else:
-                cards = [
-                    summary(s) for s in score_and_store(db, ids, rules, when, datetime.now(UTC))
-                ]
+                cards = score_and_store_summaries(db, ids, rules, when, datetime.now(UTC))
         finally:
             db.dispose()
     elapsed = time.perf_counter() - started

@@ -177,23 +177,43 @@ def score_and_store(
     computed_at: datetime,
     *,
     batch: int = 500,
-    on_card: Callable[[Scored], None] | None = None,
 ) -> list[Scored]:
     """Score and store, one transaction per batch of sites; the cards in the order given."""
-    out: list[Scored] = []
+    return list(_score_and_store(db, site_ids, ruleset, at, computed_at, batch))
+
+
+def score_and_store_summaries(
+    db: Database,
+    site_ids: Sequence[int],
+    ruleset: Ruleset,
+    at: date,
+    computed_at: datetime,
+    *,
+    batch: int = 500,
+) -> list[Summary]:
+    """As ``score_and_store``, keeping only each card's summary (memory: one batch of cards)."""
+    return [summary(s) for s in _score_and_store(db, site_ids, ruleset, at, computed_at, batch)]
+
+
+def _score_and_store(
+    db: Database,
+    site_ids: Sequence[int],
+    ruleset: Ruleset,
+    at: date,
+    computed_at: datetime,
+    batch: int,
+) -> Iterator[Scored]:
+    """Stored batch by batch; a consumer that drops each card holds one batch at a time."""
     with db.session() as read:
         pending: list[Scored] = []
         for s in score_sites(read, site_ids, ruleset, at):
             pending.append(s)
-            if on_card is not None:
-                on_card(s)
             if len(pending) >= batch:
                 _flush(db, pending, ruleset, computed_at)
-                out.extend(pending)
+                yield from pending
                 pending = []
         _flush(db, pending, ruleset, computed_at)
-        out.extend(pending)
-    return out
+        yield from pending
 
 
 def _flush(db: Database, scored: list[Scored], ruleset: Ruleset, computed_at: datetime) -> None:
@@ -245,7 +265,7 @@ def _worker(
     try:
         ruleset = load_ruleset(ruleset_path)
         if computed_at is not None:
-            return [summary(s) for s in score_and_store(db, ids, ruleset, at, computed_at)]
+            return score_and_store_summaries(db, ids, ruleset, at, computed_at)
         with db.session() as session:
             return [summary(s) for s in score_sites(session, ids, ruleset, at)]
     finally:
