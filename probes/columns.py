@@ -477,6 +477,18 @@ class PageRead:
     state: str | None = None  # ColumnState value; None when the page did not open
     exempt_note: str = ""  # the sentence that explains why the column has no entries
     dated_from_pages: int = 0  # undated entries whose date was read from their own page
+    # A homepage's same-site links that can be second-level pages (`nav_candidates`), in page
+    # order; only filled when asked (``homepage_links``).
+    links: list[str] = field(default_factory=list)
+
+    @property
+    def dated(self) -> int:
+        return sum(1 for item in self.items if item.date is not None)
+
+    @property
+    def navigation_only(self) -> bool | None:
+        """Read as a homepage: no dated entries of its own (None when it did not open)."""
+        return None if not self.ok else self.dated == 0
 
     @property
     def newest_item(self) -> Item | None:
@@ -527,12 +539,17 @@ async def read_page(
     limiter: HostLimiter | None = None,
     selector: str | None = None,
     open_undated: int = 3,
+    homepage_links: bool | None = False,
+    hosts: Iterable[str] = (),
 ) -> PageRead:
     """Open a registered column (or homepage) and read its entries; failures are facts too.
 
     A list that shows no dates at all is not taken as never updated at once: its first
     ``open_undated`` entries are opened and their own publication dates used (the census
     counts an entry without any date as no update, not one whose date is on its own page).
+    ``homepage_links`` (for a homepage): True collects its second-level links (``links``), None
+    only when it shows no dated entries (navigation-only), False never; ``hosts`` are the
+    site's other host names.
     """
     try:
         got = await _open(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
@@ -562,6 +579,13 @@ async def read_page(
         items += page.items[open_undated:]
         opened = sum(1 for d in found if d is not None)
         newest = max((d for d in found if d is not None), default=None)
+    links: list[str] = []
+    no_dates = not any(it.date is not None for it in items)
+    if homepage_links or (homepage_links is None and no_dates):
+        html, _ = decode_html(got.content, charset_of(got.content_type))
+        headings = heading_names(html, page.final_url)
+        links = [c.url for c in nav_candidates(page, [*hosts, urlsplit(url).hostname or ""],
+                                               headings)]  # fmt: skip
     return PageRead(
         url,
         ok=True,
@@ -571,4 +595,5 @@ async def read_page(
         state=state.value,
         exempt_note=_exempt_note(page) if state == ColumnState.EXEMPT else "",
         dated_from_pages=opened,
+        links=links,
     )

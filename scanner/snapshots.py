@@ -7,6 +7,13 @@ keeping when each was first and last seen; the homepage's entries are stored wit
 and ``on_homepage`` set. One site's reads land in one transaction.
 
 ``census columns read`` and ``census demo`` call this; the crawl can pass its ``scan_id``.
+
+Every read also stores a `HomepageSnapshot`: whether the homepage opened, how many dated entries
+it showed, and whether it is navigation-only (no dated entries of its own). For a
+navigation-only homepage (the operator's ``Site.navigation_only``, or detected when that is
+null) the pages it links to on its own site are read too, and their dated entries stored as
+``second_level`` rows: the census counts those instead (首页仅为导航的检查二级页面).
+`new_homepage_items` counts the new dated entries of any window from these rows.
 """
 
 from __future__ import annotations
@@ -14,20 +21,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from probes.columns import PageRead, read_page
+from probes.columns import PageRead, column_key, read_page
 from probes.listpage import Item
 from scanner.db import Database
-from scanner.db.models import ColumnItem, ColumnSnapshot, Site, SiteStatus
+from scanner.db.models import ColumnItem, ColumnSnapshot, HomepageSnapshot, Site, SiteStatus
 from scanner.http import HostLimiter, build_client
 from scanner.settings import Settings
 
 SITES_AT_ONCE = 16  # sites read concurrently; each host stays within its own limiter
+MAX_SECOND_LEVEL = 40  # pages read behind a navigation-only homepage
+CST = timezone(timedelta(hours=8))  # the census counts days in Beijing time
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +57,8 @@ class WantedSite:
     name: str
     url: str
     columns: tuple[WantedColumn, ...]
+    navigation_only: bool | None = None  # the operator's setting; None: detect
+    own_hosts: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -55,6 +66,22 @@ class SiteReads:
     site: WantedSite
     homepage: PageRead
     columns: dict[int, PageRead] = field(default_factory=dict)  # column id → read
+    # URL → read of each page a navigation-only homepage links to (registered columns' reads
+    # are reused, not fetched twice); empty when the homepage has entries of its own.
+    second_level: dict[str, PageRead] = field(default_factory=dict)
+
+    @property
+    def navigation_only(self) -> bool | None:
+        """What counts: the operator's setting when set, else what this read detected."""
+        if self.site.navigation_only is not None:
+            return self.site.navigation_only
+        return self.homepage.navigation_only
+
+    @property
+    def second_level_items(self) -> list[Item]:
+        """Dated entries of the second-level pages, one per URL, in reading order."""
+        dated = [it for r in self.second_level.values() if r.ok for it in r.items if it.date]
+        return _unique(dated)
 
 
 @dataclass(slots=True)
@@ -63,6 +90,7 @@ class Stored:
 
     snapshots: int = 0
     new_items: dict[int | None, int] = field(default_factory=dict)  # column id (None: home)
+    new_second_level: int = 0  # new dated entries of a navigation-only homepage's pages
 
     @property
     def new_total(self) -> int:
@@ -83,6 +111,8 @@ def wanted_sites(session: Session, codes: Sequence[str] | None = None) -> list[W
             tuple(
                 WantedColumn(c.id, c.name, c.category.value, c.url, c.selector) for c in s.columns
             ),
+            s.navigation_only,
+            tuple(s.own_hosts or ()),
         )
         for s in session.scalars(query)
     ]
@@ -97,9 +127,13 @@ async def read_site(
     limiter: HostLimiter,
     open_undated: int = 3,
 ) -> SiteReads:
-    """Open the homepage and every registered column of one site."""
+    """Open the homepage and every registered column of one site.
 
-    async def one(url: str, selector: str | None = None) -> PageRead:
+    When the homepage is navigation-only (set by the operator, or detected: no dated entries),
+    the same-site pages it links to are read as well, up to `MAX_SECOND_LEVEL`.
+    """
+
+    async def one(url: str, selector: str | None = None, links: bool | None = False) -> PageRead:
         return await read_page(
             client,
             url,
@@ -109,12 +143,24 @@ async def read_site(
             limiter=limiter,
             selector=selector,
             open_undated=open_undated,
+            homepage_links=links,
+            hosts=site.own_hosts,
         )
 
+    # Links are wanted when the operator says navigation-only; when unset, only when the read
+    # finds no dated entries; never when the operator says the homepage has its own.
+    links = None if site.navigation_only is None else site.navigation_only
     home, *reads = await asyncio.gather(
-        one(site.url), *(one(c.url, c.selector) for c in site.columns)
+        one(site.url, links=links), *(one(c.url, c.selector) for c in site.columns)
     )
-    return SiteReads(site, home, {c.column_id: r for c, r in zip(site.columns, reads, strict=True)})
+    out = SiteReads(site, home, {c.column_id: r for c, r in zip(site.columns, reads, strict=True)})
+    if home.ok and out.navigation_only:
+        registered = {column_key(c.url): out.columns[c.column_id] for c in site.columns}
+        urls = home.links[:MAX_SECOND_LEVEL]
+        fresh = [u for u in urls if column_key(u) not in registered]
+        opened = dict(zip(fresh, await asyncio.gather(*(one(u) for u in fresh)), strict=True))
+        out.second_level = {u: opened.get(u) or registered[column_key(u)] for u in urls}
+    return out
 
 
 def _unique(items: Sequence[Item]) -> list[Item]:
@@ -131,12 +177,20 @@ def _store_items(
     column_id: int | None,
     items: Sequence[Item],
     taken_at: datetime,
+    *,
+    second_level: bool = False,
 ) -> int:
-    """Upsert entries by URL; a new row keeps ``taken_at`` as its first-seen time forever."""
+    """Upsert entries by URL; a new row keeps ``taken_at`` as its first-seen time forever.
+
+    Three pools per site, each deduplicated on its own: a column's entries, the homepage's
+    (``column_id`` null), and a navigation-only homepage's second-level ones (``second_level``).
+    """
     query = select(ColumnItem).where(ColumnItem.site_id == site_id)
     query = query.where(
         ColumnItem.column_id.is_(None) if column_id is None else ColumnItem.column_id == column_id
     )
+    if column_id is None:
+        query = query.where(ColumnItem.second_level.is_(second_level))
     known = {row.url: row for row in session.scalars(query)}
     new = 0
     for item in _unique(items):
@@ -146,7 +200,8 @@ def _store_items(
                 ColumnItem(
                     site_id=site_id,
                     column_id=column_id,
-                    on_homepage=column_id is None,
+                    on_homepage=column_id is None and not second_level,
+                    second_level=second_level,
                     url=item.url,
                     title=item.title,
                     published_on=item.date,
@@ -169,9 +224,28 @@ def store_site_reads(
     """Write one site's reads in the caller's session (the caller's transaction commits)."""
     stored = Stored()
     site_id = reads.site.site_id
-    if reads.homepage.ok:
-        dated = [it for it in reads.homepage.items if it.date is not None]
+    home = reads.homepage
+    second = reads.second_level_items
+    session.add(
+        HomepageSnapshot(
+            site_id=site_id,
+            scan_id=scan_id,
+            taken_at=taken_at,
+            readable=home.ok,
+            error=home.error,
+            dated_items=home.dated,
+            navigation_only=home.navigation_only,
+            second_level_pages=sum(1 for r in reads.second_level.values() if r.ok),
+            second_level_items=len(second),
+        )
+    )
+    if home.ok:
+        dated = [it for it in home.items if it.date is not None]
         stored.new_items[None] = _store_items(session, site_id, None, dated, taken_at)
+    if second:
+        stored.new_second_level = _store_items(
+            session, site_id, None, second, taken_at, second_level=True
+        )
     for column_id, read in reads.columns.items():
         newest = read.newest_item
         session.add(
@@ -228,3 +302,101 @@ async def read_and_store(
         await asyncio.gather(*(one(s) for s in sites))
     out.sort(key=lambda pair: pair[0].site.code)
     return out
+
+
+# ---------------------------------------------------------------- counting over a window
+
+
+@dataclass(frozen=True, slots=True)
+class HomepageItem:
+    """A dated homepage entry (or a second-level one) as the 2-week count sees it."""
+
+    url: str
+    title: str
+    published_on: date
+    first_seen_at: datetime
+    second_level: bool
+
+
+def _day_end(day: date) -> datetime:
+    """The first instant after ``day`` in Beijing time, in UTC (SQLite keeps wall times only)."""
+    return datetime.combine(day + timedelta(days=1), time(0), CST).astimezone(UTC)
+
+
+def homepage_read_days(session: Session, site: Site, start: date, end: date) -> set[date]:
+    """The Beijing days of [start, end] with a readable homepage snapshot.
+
+    The homepage shows a few entries per block and busy sites push them off within days, so
+    the 2-week count is complete only if the homepage was read every day: a scorer can call a
+    window with missing days provisional.
+    """
+    taken = session.scalars(
+        select(HomepageSnapshot.taken_at).where(
+            HomepageSnapshot.site_id == site.id,
+            HomepageSnapshot.readable.is_(True),
+            HomepageSnapshot.taken_at >= _day_end(start - timedelta(days=1)),
+            HomepageSnapshot.taken_at < _day_end(end),
+        )
+    )
+    return {(t if t.tzinfo else t.replace(tzinfo=UTC)).astimezone(CST).date() for t in taken}
+
+
+def homepage_navigation_only(session: Session, site: Site, start: date, end: date) -> bool:
+    """Is the homepage navigation-only for the window [start, end] (days, Beijing time)?
+
+    The operator's ``Site.navigation_only`` when set. Otherwise detected: every readable
+    homepage snapshot taken in the window showed no dated entry; with none in the window, the
+    latest readable one before its end decides; with none at all, it is not.
+    """
+    if site.navigation_only is not None:
+        return site.navigation_only
+    base = select(HomepageSnapshot.navigation_only).where(
+        HomepageSnapshot.site_id == site.id,
+        HomepageSnapshot.readable.is_(True),
+        HomepageSnapshot.taken_at < _day_end(end),
+    )
+    inside = list(
+        session.scalars(base.where(HomepageSnapshot.taken_at >= _day_end(start - timedelta(1))))
+    )
+    if inside:
+        return all(bool(v) for v in inside)
+    latest = session.scalar(
+        base.order_by(HomepageSnapshot.taken_at.desc(), HomepageSnapshot.id.desc()).limit(1)
+    )
+    return bool(latest)
+
+
+def new_homepage_items(session: Session, site: Site, start: date, end: date) -> list[HomepageItem]:
+    """The homepage's new dated entries of the window [start, end], newest first.
+
+    An entry counts when its *publication date* is within [start, end] and it had been seen by
+    the end of ``end`` (Beijing time): the census counts what the pages date, not when a scan
+    happened to notice it, and an entry dated in the window but first seen later (back-dated)
+    was not on the homepage by T. Entries without a date never count (未注明发布时间的视为不更新).
+    Each URL counts once. For a navigation-only homepage (`homepage_navigation_only`) the
+    second-level pages' entries count instead. ``update.homepage_volume`` uses
+    [T − 14 days, T].
+    """
+    nav = homepage_navigation_only(session, site, start, end)
+    pool = ColumnItem.second_level.is_(True) if nav else ColumnItem.on_homepage.is_(True)
+    rows = session.scalars(
+        select(ColumnItem)
+        .where(
+            ColumnItem.site_id == site.id,
+            ColumnItem.column_id.is_(None),
+            pool,
+            ColumnItem.published_on.is_not(None),
+            ColumnItem.published_on >= start,
+            ColumnItem.published_on <= end,
+            ColumnItem.first_seen_at < _day_end(end),
+        )
+        .order_by(ColumnItem.published_on.desc(), ColumnItem.id)
+    )
+    out: dict[str, HomepageItem] = {}
+    for row in rows:
+        assert row.published_on is not None
+        out.setdefault(
+            row.url,
+            HomepageItem(row.url, row.title, row.published_on, row.first_seen_at, nav),
+        )
+    return list(out.values())

@@ -337,6 +337,16 @@ def _print_reads(reads: SiteReads, stored: Stored) -> None:
             f"首页：注明日期的条目 {dated} 条，新条目 {stored.new_items.get(None, 0)} 条，"
             f"最新日期 {home.newest.isoformat() if home.newest else '无'}"
         )
+    if reads.navigation_only:
+        basis = "登记设置" if site.navigation_only is not None else "自动检测：首页无注明日期的条目"
+        second = reads.second_level_items
+        opened = sum(1 for r in reads.second_level.values() if r.ok)
+        newest = max((it.date for it in second if it.date), default=None)
+        console.print(
+            f"首页仅为导航（{basis}）：改查二级页面 {opened}/{len(reads.second_level)} 个，"
+            f"注明日期的条目 {len(second)} 条，新条目 {stored.new_second_level} 条，"
+            f"最新日期 {newest.isoformat() if newest else '无'}"
+        )
 
 
 def _page_json(read: PageRead) -> dict[str, Any]:
@@ -360,9 +370,19 @@ def _read_json(reads: SiteReads, stored: Stored) -> dict[str, Any]:
         row.update(_page_json(reads.columns[column.column_id]))
         row["new_items"] = stored.new_items.get(column.column_id, 0)
         columns.append(row)
+    second = reads.second_level_items
     return {
         "site": reads.site.code,
-        "homepage": {**_page_json(reads.homepage), "new_items": stored.new_items.get(None, 0)},
+        "homepage": {
+            **_page_json(reads.homepage),
+            "new_items": stored.new_items.get(None, 0),
+            "navigation_only": reads.navigation_only,
+            "navigation_only_setting": reads.site.navigation_only,
+            "navigation_only_detected": reads.homepage.navigation_only,
+            "second_level": [_page_json(r) for r in reads.second_level.values()],
+            "second_level_items": len(second),
+            "second_level_new_items": stored.new_second_level,
+        },
         "columns": columns,
     }
 

@@ -389,11 +389,36 @@ class ColumnItem(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"), index=True)
     column_id: Mapped[int | None] = mapped_column(ForeignKey("columns.id", ondelete="CASCADE"))
     on_homepage: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Seen on a page the homepage links to, read because the homepage is navigation-only
+    # (column_id is null; these stand in for the homepage's own entries).
+    second_level: Mapped[bool] = mapped_column(Boolean, default=False)
     url: Mapped[str] = mapped_column(String(2000))
     title: Mapped[str] = mapped_column(Text, default="")
     published_on: Mapped[date | None] = mapped_column(Date)
     first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class HomepageSnapshot(Base):
+    """What one read of a site's homepage showed: the daily record the 2-week counts rest on.
+
+    ``navigation_only`` is what the read detected (no dated entries of its own; null when the
+    homepage did not open); the operator's setting stays on ``Site.navigation_only``.
+    """
+
+    __tablename__ = "homepage_snapshots"
+    __table_args__ = (Index("ix_homepage_snapshots_site_taken", "site_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    readable: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text, default="")
+    dated_items: Mapped[int] = mapped_column(Integer, default=0)
+    navigation_only: Mapped[bool | None] = mapped_column(Boolean)
+    second_level_pages: Mapped[int] = mapped_column(Integer, default=0)  # read (opened) ones
+    second_level_items: Mapped[int] = mapped_column(Integer, default=0)  # their dated entries
 
 
 class Message(Base):
