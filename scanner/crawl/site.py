@@ -365,17 +365,43 @@ class SiteCrawl:
 
     # -- link checks ---------------------------------------------------------------------------
     async def check_links(self) -> None:
+        """Check every target still without a verdict: a steady pool of workers, so one slow
+        target (a 15-second timeout) holds up one worker, not a whole chunk of checks."""
         p = self.progress
-        after = 0
-        while True:
-            rows = await self.store.run(self.store.unchecked, self.scan_id, after, _CHECK_CHUNK)
-            if not rows:
-                break
-            after = rows[-1].id
-            p.to_check += len(rows)
-            results = await asyncio.gather(*(self._check(row) for row in rows))
-            await self.store.run(self.store.save_results, results)
-            await self._save_cache()
+        queue: asyncio.Queue[CheckRow | None] = asyncio.Queue(maxsize=_CHECK_CHUNK)
+        done: list[dict[str, Any]] = []
+        workers = max(2, min(self.settings.link_checks_at_once, 64))
+
+        async def work() -> None:
+            while (row := await queue.get()) is not None:
+                done.append(await self._check(row))
+                if len(done) >= _CHECK_CHUNK // 2:
+                    await self._save(done)
+
+        tasks = [asyncio.create_task(work()) for _ in range(workers)]
+        try:
+            after = 0
+            while rows := await self.store.run(
+                self.store.unchecked, self.scan_id, after, _CHECK_CHUNK
+            ):
+                after = rows[-1].id
+                p.to_check += len(rows)
+                for row in rows:
+                    await queue.put(row)
+            for _ in tasks:
+                await queue.put(None)
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+        await self._save(done)
+
+    async def _save(self, done: list[dict[str, Any]]) -> None:
+        rows = done[:]
+        done.clear()
+        if rows:
+            await self.store.run(self.store.save_results, rows)
+        await self._save_cache()
 
     async def _check(self, row: CheckRow) -> dict[str, Any]:
         client = None if row.external else self.client
