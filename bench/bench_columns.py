@@ -33,7 +33,7 @@ import dataclasses
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
@@ -164,7 +164,7 @@ def _key(url: str) -> str:
 
 
 def score_items(
-    got: list[tuple[str, date | None]], want: list[tuple[str, date | None]]
+    got: Sequence[tuple[str, date | None]], want: Sequence[tuple[str, date | None]]
 ) -> tuple[int, int, int]:
     """(matches, read, truth) as multisets of (URL, date)."""
     g = Counter((_key(u), d) for u, d in got)
@@ -212,7 +212,8 @@ async def read_column(
 
 async def read_homepage_items(
     client: httpx.AsyncClient, site: Site, truth: Truth, *, as_of: date
-) -> Tally:
+) -> tuple[Tally, bool | None]:
+    """The homepage's dated entries against the truth, and whether it read as navigation-only."""
     read = await read_page(client, site.url("/"), as_of=as_of)
     want = [(s.url, s.date) for s in truth.homepage_items(site.spec.host) if s.date is not None]
     got = [(it.url, it.date) for it in read.items if it.date is not None]
@@ -220,7 +221,7 @@ async def read_homepage_items(
     tally = Tally(tp=tp, read=n_read, truth=n_truth)
     if tp < max(n_read, n_truth):
         tally.misses.append(f"homepage {site.url('/')}: {tp} of {n_read} read, {n_truth}")
-    return tally
+    return tally, read.navigation_only
 
 
 def sites_of(spec: FarmSpec, catalog: Catalog, sites: int | None) -> Iterator[Site]:
@@ -256,6 +257,7 @@ async def run(args: argparse.Namespace) -> None:
     by_scenario: dict[str, Tally] = defaultdict(Tally)
     homepages: dict[str, Tally] = defaultdict(Tally)
     misses: list[str] = []
+    nav_ok = nav_total = nav_sites = 0
     started = time.perf_counter()
     async with build_client(Settings(), transport=transport) as client:
         for (name, spec), catalog in zip(farms, catalogs, strict=True):
@@ -273,10 +275,16 @@ async def run(args: argparse.Namespace) -> None:
                     by_format[fmt_of(col)].add(tally)
                     by_scenario[name].add(tally)
                     misses += tally.misses
-                home = await read_homepage_items(client, site, truth, as_of=as_of)
+                home, detected = await read_homepage_items(client, site, truth, as_of=as_of)
                 kind = "navigation-only" if site.spec.navigation_only else site.spec.template
                 homepages[kind].add(home)
                 misses += home.misses
+                nav_total += 1
+                nav_sites += bool(site.spec.navigation_only)
+                if detected == site.spec.navigation_only:
+                    nav_ok += 1
+                else:
+                    misses.append(f"navigation-only {site.url('/')}: read {detected}")
     elapsed = time.perf_counter() - started
 
     total = Tally()
@@ -308,6 +316,10 @@ async def run(args: argparse.Namespace) -> None:
         print(homepages[name].row(name))
         home_total.add(homepages[name])
     print(home_total.row("ALL homepages"))
+    print(
+        f"navigation-only detection right on {nav_ok}/{nav_total} homepages "
+        f"({nav_sites} of them navigation-only in the farm)"
+    )
     ok_newest = total.newest >= TARGET_NEWEST
     ok_f1 = total.f1 >= TARGET_F1
     print(

@@ -306,7 +306,7 @@ def _walk(
     list whose dated entries stop in 2019 keeps the year-less ones above them near 2019 too.
     """
     checkpoint = next(
-        (k for k, i in enumerate(indices) if fixed[i] is not None and fixed[i] <= as_of), None
+        (k for k, i in enumerate(indices) if (d := fixed[i]) is not None and d <= as_of), None
     )
     if checkpoint is not None:
         below = fixed[indices[checkpoint]]

@@ -341,11 +341,11 @@ def _print_reads(reads: SiteReads, stored: Stored) -> None:
         basis = "登记设置" if site.navigation_only is not None else "自动检测：首页无注明日期的条目"
         second = reads.second_level_items
         opened = sum(1 for r in reads.second_level.values() if r.ok)
-        newest = max((it.date for it in second if it.date), default=None)
+        latest = max((it.date for it in second if it.date), default=None)
         console.print(
             f"首页仅为导航（{basis}）：改查二级页面 {opened}/{len(reads.second_level)} 个，"
             f"注明日期的条目 {len(second)} 条，新条目 {stored.new_second_level} 条，"
-            f"最新日期 {newest.isoformat() if newest else '无'}"
+            f"最新日期 {latest.isoformat() if latest else '无'}"
         )
 
 
