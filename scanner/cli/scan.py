@@ -70,7 +70,7 @@ def scan(
     db.check_current()
     targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
     try:
-        scan_ids, rechecked = asyncio.run(_run(db, settings, targets, restart))
+        scan_ids, rechecked, errors = asyncio.run(_run(db, settings, targets, restart))
     except KeyboardInterrupt:
         console.print(
             "[yellow]已中断。再次运行同一命令将继续未完成的扫描（--restart 重新开始）。[/]"
@@ -80,16 +80,18 @@ def scan(
         console.print(f"复查到期的失效链接 {rechecked} 个。")
     if scan_ids:
         _print_summary(db, targets, scan_ids)
+    for code, error in errors.items():
+        console.print(f"[red]{code} 扫描出错（可再次运行以继续）：{error}[/]")
     db.dispose()
 
 
 async def _run(
     db: Database, settings: Settings, targets: list[SiteRef], restart: bool
-) -> tuple[dict[str, int], int]:
+) -> tuple[dict[str, int], int, dict[str, str]]:
     async with Scanner(db, settings) as scanner:
         rechecked = await scanner.recheck_due()
         if not targets:
-            return {}, rechecked
+            return {}, rechecked, {}
         with _progress() as bar:
             tasks: dict[str, TaskID] = {
                 s.code: bar.add_task(s.name, total=None, **_fields(None)) for s in targets
@@ -99,7 +101,8 @@ async def _run(
                 _refresh(bar, tasks, scanner.progress)
                 await asyncio.wait({job}, timeout=0.3)
             _refresh(bar, tasks, scanner.progress)
-            return job.result(), rechecked
+            errors = {c: p.error for c, p in scanner.progress.items() if p.error}
+            return job.result(), rechecked, errors
 
 
 def _progress() -> Progress:

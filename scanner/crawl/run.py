@@ -118,7 +118,14 @@ class Scanner:
 
         async def one(site: SiteRef) -> None:
             async with gate:
-                out[site.code] = await self.crawl_for(site).run(restart=restart)
+                try:
+                    out[site.code] = await self.crawl_for(site).run(restart=restart)
+                except Exception as exc:  # recorded on the scan; the other sites go on
+                    p = self.progress[site.code]
+                    p.phase = "出错"
+                    p.error = p.error or f"{type(exc).__name__}: {exc}"
+                    if p.scan_id:
+                        out[site.code] = p.scan_id
 
         await asyncio.gather(*(one(s) for s in sites))
         return out

@@ -72,6 +72,7 @@ class ScanProgress:
     scan_id: int | None = None
     started: float = field(default_factory=time.monotonic)
     finished: float | None = None
+    error: str = ""  # why the scan stopped, when it failed (it stays resumable)
 
     def rate(self) -> float:
         """Pages per second so far (or over the whole scan once it ended)."""
@@ -171,6 +172,7 @@ class SiteCrawl:
         except Exception as exc:  # a bug or a storage error: recorded, the scan resumable
             error = f"{type(exc).__name__}: {exc}"
             p.phase = "出错"
+            p.error = error
             raise
         finally:
             if self.own_client:

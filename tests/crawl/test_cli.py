@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from farm import FarmThread
 from scanner.cli.app import app
-from scanner.db.models import LinkCheck, LinkVerdict
+from scanner.db.models import LinkCheck, LinkVerdict, Site
 from scanner.errors import ConfigError
 from tests.crawl.conftest import registered_db
 
@@ -72,4 +72,18 @@ def test_sites_are_named_by_url_too(farm: FarmThread, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["scan", key, "--max-pages", "5"], env=env)
     assert result.exit_code == 0, result.output
     assert "东湖区政务公开网" in result.output
+    db.dispose()
+
+
+def test_a_failing_site_does_not_stop_the_others(farm: FarmThread, tmp_path: Path) -> None:
+    db = registered_db(farm, tmp_path)
+    with db.session() as s:
+        site = s.scalar(select(Site).where(Site.code == "9101020003"))
+        assert site is not None
+        site.url = "ftp://old.donghu.example.gov.cn/"  # not a web address: the scan cannot start
+    env = _env(farm, db.url, CENSUS_LINK_RECHECK_DELAY="0")
+    result = CliRunner().invoke(app, ["scan", "9101020003", "9101020002"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "东湖区政务公开网" in result.output
+    assert "9101020003 扫描出错" in result.output
     db.dispose()
