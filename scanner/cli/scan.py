@@ -177,7 +177,12 @@ def _print_summary(db: Database, targets: list[SiteRef], scan_ids: dict[str, int
             str(s.broken_other),
             str(s.pending),
             str(s.undetermined),
-            {"done": "完成", "interrupted": "中断", "running": "进行中"}.get(s.status, s.status),
+            {
+                "done": "完成",
+                "interrupted": "中断",
+                "running": "进行中",
+                "homepage_failed": "首页无法访问",
+            }.get(s.status, s.status),
         )
     console.print(table)
     console.print(

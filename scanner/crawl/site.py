@@ -134,6 +134,7 @@ class SiteCrawl:
         self.targets: dict[int, TargetState] = {}
         self.page_results: dict[int, Result] = {}  # pages fetched before anything linked them
         self.second_level: set[int] = set()  # the site's pages the homepage links to
+        self.home_ok: bool | None = None  # did the homepage open (None: not fetched this run)
         self.batch = Batch()
         self.scan_id = 0
         self._active = 0
@@ -159,6 +160,11 @@ class SiteCrawl:
             await self._restore(resumed)
             p.phase = "抓取"
             await self.crawl()
+            if self.home_ok is False:
+                # Nothing to judge the links by: not a clean bill, so not a 'done' scan either.
+                status = "homepage_failed"
+                p.phase = "首页无法访问"
+                return self.scan_id
             if links:
                 p.phase = "检查链接"
                 await self.check_links()
@@ -255,6 +261,8 @@ class SiteCrawl:
             )
         except FetchFailed as exc:
             p.errors += 1
+            if depth == 0:
+                self.home_ok = False
             verdict, kind = judge_failure(exc.failure)
             self._page_result(url, (verdict.value, kind, None, exc.failure.value, None, at))
             self.batch.pages.append(page | {"fetched_at": at, "failure": exc.failure.value})
@@ -268,6 +276,8 @@ class SiteCrawl:
             text, encoding = response.text()
             found = page_links(text, response.final_url, want_text=needs_text)
         verdict, kind = judge(response, expect_document=False, found=found)
+        if depth == 0:
+            self.home_ok = verdict is Verdict.OK
         if verdict is not Verdict.OK:
             p.errors += 1
         result = (

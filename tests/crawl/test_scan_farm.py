@@ -214,3 +214,9 @@ def test_shared_external_target_is_checked_once_for_all_sites(scanned: Scanned) 
     with scanned.db.session() as s:
         cached = s.scalar(select(LinkCache).where(LinkCache.target == gov))
     assert cached is not None and cached.verdict == LinkVerdict.OK
+
+
+def test_a_site_whose_homepage_fails_has_no_clean_bill(scanned: Scanned) -> None:
+    with scanned.db.session() as s:
+        scan_row = s.get(Scan, scanned.scans["old.donghu.example.gov.cn"])  # wrong certificate
+    assert scan_row is not None and scan_row.status == "homepage_failed"
