@@ -98,7 +98,11 @@ def unchecked_rules(not_run: Iterable[str]) -> set[str]:
 
 
 def score_input(inp: SiteInput, ruleset: Ruleset, at: date) -> Scorecard:
-    return score(inp.facts, ruleset_without(ruleset, inp.not_run), at)
+    card = score(inp.facts, ruleset_without(ruleset, inp.not_run), at)
+    if inp.reasons:  # gaps the engine cannot see: provisional, with the reason
+        reasons = tuple(dict.fromkeys((*card.reasons, *inp.reasons)))
+        card = dataclasses.replace(card, provisional=True, reasons=reasons)
+    return card
 
 
 def card_body(card: Scorecard, not_run: Iterable[str] = ()) -> dict[str, Any]:

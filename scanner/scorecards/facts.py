@@ -33,6 +33,7 @@ from scanner.db.models import (
     Finding,
     GuideAttachment,
     GuidePage,
+    HomepageSnapshot,
     LinkCheck,
     LinkOccurrence,
     LinkVerdict,
@@ -101,6 +102,7 @@ class SiteInput:
     site_id: int
     facts: SiteFacts
     not_run: frozenset[str] = frozenset()
+    reasons: tuple[str, ...] = ()  # coverage gaps the engine cannot see (provisional)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,15 @@ class Window:
     probe_days: int = 7
     timeout_ms: float = 15_000.0  # a visit that loads this slowly counts as a failure
     oldest: date | None = None  # dated entries before this judge no window (None: 2 years)
+    homepage_window: date | None = None  # first day of the 2-week homepage window
+
+    @property
+    def homepage_start(self) -> date:
+        return self.homepage_window or self.at - timedelta(days=14)
+
+    @property
+    def homepage_days(self) -> int:
+        return (self.at - self.homepage_start).days + 1
 
     @property
     def since(self) -> date:
@@ -132,6 +143,7 @@ class Window:
         tz: timezone | None = None,
         timeout_ms: float = 15_000.0,
         oldest: date | None = None,
+        homepage_window: date | None = None,
     ) -> Window:
         tz = tz or timezone(timedelta(hours=8))
         first = at - timedelta(days=probe_days - 1)
@@ -143,6 +155,7 @@ class Window:
             probe_days,
             timeout_ms,
             oldest,
+            homepage_window,
         )
 
 
@@ -236,7 +249,8 @@ def _load_chunk(session: Session, ids: list[int], w: Window) -> list[SiteInput]:
     }
     probes = _probes(session, ids, w)
     columns, read_sites = _columns(session, ids, w)
-    home_items, column_items = _items(session, ids, w)
+    home_items, second_items, column_items = _items(session, ids, w)
+    reads = _homepage_reads(session, ids, w)
     links, crawled = _links(session, ids, w)
     findings = _findings(session, ids, w)
     interaction = interaction_facts(session, ids, w)
@@ -249,12 +263,27 @@ def _load_chunk(session: Session, ids: list[int], w: Window) -> list[SiteInput]:
         cols = tuple(
             _column_fact(c, snap, column_items.get(c.id, ())) for c, snap in columns.get(sid, ())
         )
-        nav = bool(site.navigation_only)
-        second = tuple(PageItems(c.url, c.items) for c in cols if c.readable) if nav else ()
+        read = reads.get(sid)
+        # The operator's setting wins; else what the homepage reads detected.
+        nav = site.navigation_only
+        if nav is None:
+            nav = bool(read and read.detected)
+        second: tuple[PageItems, ...] = ()
+        if nav:  # 二级页面: the pages read from the homepage's links, and the columns
+            second = (
+                PageItems(site.url, tuple(second_items.get(sid, ()))),
+                *(PageItems(c.url, c.items) for c in cols if c.readable),
+            )
         homepage = Homepage(site.url, tuple(home_items.get(sid, ())), nav, second)
         not_run: set[str] = set()
-        if sid not in read_sites and not home_items.get(sid):
+        reasons: tuple[str, ...] = ()
+        if sid not in read_sites and not home_items.get(sid) and read is None:
             not_run.add(COLUMNS)
+        elif read is not None and len(read.days) < w.homepage_days:
+            reasons = (
+                f"首页读取不足：{w.homepage_start.isoformat()} 至 {w.at.isoformat()} 共 "
+                f"{w.homepage_days} 天，读取到首页的 {len(read.days)} 天，首页新增信息可能漏计",
+            )
         if sid not in crawled:
             not_run.add(LINKS)
         extra = interaction.get(sid)
@@ -273,7 +302,7 @@ def _load_chunk(session: Session, ids: list[int], w: Window) -> list[SiteInput]:
             findings=tuple(findings.get(sid, ())),
             **extra,
         )
-        out.append(SiteInput(sid, facts, frozenset(not_run)))
+        out.append(SiteInput(sid, facts, frozenset(not_run), reasons))
     return out
 
 
@@ -427,8 +456,9 @@ def _column_fact(c: Any, snap: Any, items: Iterable[DatedItem]) -> ColumnFact:
 
 def _items(
     session: Session, ids: list[int], w: Window
-) -> tuple[dict[int, list[DatedItem]], dict[int, list[DatedItem]]]:
-    """Dated entries seen by the end of T: homepage ones by site, column ones by column.
+) -> tuple[dict[int, list[DatedItem]], dict[int, list[DatedItem]], dict[int, list[DatedItem]]]:
+    """Dated entries seen by the end of T: the homepage's own and its second-level pages' (read
+    when the homepage is navigation-only) by site, column ones by column.
 
     Undated entries never count as updates, and entries older than every window only matter as
     a column's newest item, which its snapshot keeps; both are left in the database.
@@ -441,6 +471,7 @@ def _items(
             ColumnItem.url,
             ColumnItem.title,
             type_coerce(ColumnItem.published_on, String),
+            ColumnItem.second_level,
         )
         .where(
             ColumnItem.site_id.in_(ids),
@@ -451,14 +482,58 @@ def _items(
         .order_by(ColumnItem.id),
     )
     home: dict[int, list[DatedItem]] = defaultdict(list)
+    second: dict[int, list[DatedItem]] = defaultdict(list)
     cols: dict[int, list[DatedItem]] = defaultdict(list)
-    for sid, cid, url, title, published in rows:
+    for sid, cid, url, title, published, second_level in rows:
         item = DatedItem(url, title or "", _day(published))
-        if cid is None:
-            home[sid].append(item)
-        else:
+        if cid is not None:
             cols[cid].append(item)
-    return home, cols
+        elif second_level:
+            second[sid].append(item)
+        else:
+            home[sid].append(item)
+    return home, second, cols
+
+
+@dataclass(frozen=True, slots=True)
+class HomepageReads:
+    """A site's homepage snapshots by the end of T: navigation-only or not, and read days."""
+
+    detected: bool | None  # None: no readable snapshot at all
+    days: frozenset[date]  # Beijing days of the homepage window with a readable snapshot
+    any: bool  # a snapshot (readable or not) exists: the homepage read has run
+
+
+def _homepage_reads(session: Session, ids: list[int], w: Window) -> dict[int, HomepageReads]:
+    """Detection as ``scanner.snapshots.homepage_navigation_only``, for many sites at once:
+    every readable snapshot in the homepage window detected it; with none in the window, the
+    latest readable one before the end of T decides."""
+    start = datetime.combine(w.homepage_start, time(0), w.tz).astimezone(UTC)
+    rows = _raw(
+        session,
+        select(
+            HomepageSnapshot.site_id,
+            type_coerce(HomepageSnapshot.taken_at, String),
+            HomepageSnapshot.readable,
+            HomepageSnapshot.navigation_only,
+        )
+        .where(HomepageSnapshot.site_id.in_(ids), HomepageSnapshot.taken_at < w.end)
+        .order_by(HomepageSnapshot.site_id, HomepageSnapshot.taken_at, HomepageSnapshot.id),
+    )
+    by_site: dict[int, list[tuple[datetime, bool, bool]]] = defaultdict(list)
+    for sid, taken, readable, nav in rows:
+        by_site[sid].append((_dt(taken), bool(readable), bool(nav)))  # type: ignore[arg-type]
+    out: dict[int, HomepageReads] = {}
+    for sid, snaps in by_site.items():
+        readable = [(t, nav) for t, ok, nav in snaps if ok]
+        inside = [(t, nav) for t, nav in readable if t >= start]
+        if inside:
+            detected: bool | None = all(nav for _, nav in inside)
+        else:
+            detected = readable[-1][1] if readable else None
+        days = frozenset(t.astimezone(w.tz).date() for t, _ in inside)
+        out[sid] = HomepageReads(detected, days, True)
+    return out
 
 
 def _links(

@@ -22,6 +22,7 @@ from scanner.db.models import (
     Finding,
     GuideAttachment,
     GuidePage,
+    HomepageSnapshot,
     LinkCheck,
     LinkOccurrence,
     LinkVerdict,
@@ -176,6 +177,24 @@ def build(db: Database) -> Built:
             seen=cst(2026, 3, 2, 8),
         )  # first seen after T
         item(a, None, "http://www.a.gov.cn/gzdt/n1.html", "新闻1", date(2026, 2, 27))
+
+        # -- C's homepage reads: navigation-only detected in the 2-week window (an older read
+        # saw dated entries); one second-level page entry; read on 1 of the window's 15 days.
+        for when, nav in ((cst(2026, 2, 10, 2), False), (cst(2026, 2, 20, 2), True)):
+            s.add(HomepageSnapshot(site_id=c.id, taken_at=when, readable=True, navigation_only=nav))
+        s.add(HomepageSnapshot(site_id=c.id, taken_at=cst(2026, 2, 21, 2), readable=False))
+        s.add(
+            ColumnItem(
+                site_id=c.id,
+                column_id=None,
+                second_level=True,
+                url="http://www.c.gov.cn/tzgg/1.html",
+                title="二级页面通知",
+                published_on=date(2026, 2, 25),
+                first_seen_at=cst(2026, 2, 26, 2),
+                last_seen_at=cst(2026, 2, 26, 2),
+            )
+        )
 
         # -- crawls: the latest finished one by T counts
         def scan(started: datetime, status: str) -> int:

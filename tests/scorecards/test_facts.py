@@ -82,7 +82,12 @@ def expected_a(ids: dict[str, int]) -> dict[str, object]:
             A,
             (n1,),
             navigation_only=True,
-            second_level=(PageItems(f"{A}gzdt/", (n1, n2)), PageItems(f"{A}czyjs/", ())),
+            # Set by the operator: the pages read from the homepage (none stored) and the columns.
+            second_level=(
+                PageItems(A, ()),
+                PageItems(f"{A}gzdt/", (n1, n2)),
+                PageItems(f"{A}czyjs/", ()),
+            ),
         ),
         "broken_links": (
             BrokenLink(
@@ -159,6 +164,19 @@ def test_checks_not_run_are_reported(built: Built) -> None:
     assert got["3"].not_run == {LINKS}
     assert got["3"].facts.surveys == Channel(exists=False)
     assert got["3"].facts.columns[0].newest_date == date(2026, 2, 1)
+    # Its homepage reads detected navigation-only in the window (the older read did not count):
+    # the second-level entry and its column stand in for the homepage.
+    home = got["3"].facts.homepage
+    assert home.navigation_only is True and home.items == ()
+    assert home.second_level[0] == PageItems(
+        "http://www.c.gov.cn/",
+        (DatedItem("http://www.c.gov.cn/tzgg/1.html", "二级页面通知", date(2026, 2, 25)),),
+    )
+    # Read on 1 of the 15 days 02-15 … 03-01: the card says its count may be short.
+    assert got["3"].reasons == (
+        "首页读取不足：2026-02-15 至 2026-03-01 共 15 天，读取到首页的 1 天，首页新增信息可能漏计",
+    )
+    assert got["1"].reasons == ()  # no homepage snapshots stored for A (older data)
 
 
 def test_an_earlier_monitoring_point_sees_only_what_existed(built: Built) -> None:
@@ -185,6 +203,15 @@ def test_never_charged_for_checks_not_run(built: Built) -> None:
     for rule_id in ("veto.homepage_stale", "veto.columns_stale", "interaction.consult"):
         assert not card.rule(rule_id).holds
         assert card.rule(rule_id).figure.startswith("未检查")
+
+
+def test_homepage_read_gaps_make_the_card_provisional(built: Built) -> None:
+    with built.db.session() as s:
+        (c,) = load_site_inputs(s, [built.ids["C"]], window_for(RULESET, T))
+    card = score_input(c, RULESET, T)
+    assert card.provisional and c.reasons[0] in card.reasons
+    # The second-level entry of 02-25 is a new item in the 2 weeks: no 网站不更新 veto.
+    assert not card.rule("veto.homepage_stale").holds
 
 
 def test_scored_body_marks_unchecked_rules(built: Built) -> None:
