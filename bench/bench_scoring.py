@@ -74,6 +74,7 @@ def fill(path: Path, sites: int, seed: int = 7) -> dict[str, int]:
     site_rows, probe_rows, col_rows, snap_rows, item_rows = [], [], [], [], []
     scan_rows, link_rows, occ_rows, finding_rows = [], [], [], []
     check_rows, msg_rows, act_rows, guide_rows, att_rows = [], [], [], [], []
+    home_rows = []
     col_id = item_id = link_id = guide_id = 0
     for sid in range(1, sites + 1):
         host = f"www.s{sid}.bench.gov.cn"
@@ -101,6 +102,9 @@ def fill(path: Path, sites: int, seed: int = 7) -> dict[str, int]:
                  200 if ok else None)
             )  # fmt: skip
         stale = 40 if kind > 0.95 else 0  # 5 % of sites let their columns go stale
+        for d in range(15):  # the homepage read once a day over the 2-week window
+            taken = ts(datetime(2026, 6, 16 + d, 2, tzinfo=UTC) - CST)
+            home_rows.append((sid, taken, True, "", 14, False, 0, 0))
         for k in range(14):  # homepage entries, some older than two weeks
             item_id += 1
             day = AT - timedelta(days=stale + k * 2)
@@ -178,6 +182,11 @@ def fill(path: Path, sites: int, seed: int = 7) -> dict[str, int]:
         probe_rows,
     )
     con.executemany(
+        "INSERT INTO homepage_snapshots (site_id, taken_at, readable, error, dated_items,"
+        " navigation_only, second_level_pages, second_level_items) VALUES (?,?,?,?,?,?,?,?)",
+        home_rows,
+    )
+    con.executemany(
         "INSERT INTO columns (id, site_id, name, url, category, exempt, static, source)"
         " VALUES (?,?,?,?,?,?,?,?)",
         col_rows,
@@ -242,6 +251,7 @@ def fill(path: Path, sites: int, seed: int = 7) -> dict[str, int]:
     for name, rows in (
         ("sites", site_rows), ("probes", probe_rows), ("columns", col_rows),
         ("snapshots", snap_rows), ("items", item_rows), ("broken links", link_rows),
+        ("homepage reads", home_rows),
         ("messages", msg_rows), ("guides", guide_rows),
     ):  # fmt: skip
         counts[name] = len(rows)
