@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -93,14 +94,16 @@ async def _run(
         if not targets:
             return {}, rechecked, {}
         with _progress() as bar:
-            tasks: dict[str, TaskID] = {
-                s.code: bar.add_task(s.name, total=None, **_fields(None)) for s in targets
-            }
+            names = {s.code: s.name for s in targets}
+            overall = bar.add_task(
+                f"全部 {len(targets)} 个网站", total=len(targets), **_fields(None)
+            )
+            tasks: dict[str, TaskID] = {}
             job = asyncio.create_task(scanner.scan(targets, restart=restart))
             while not job.done():
-                _refresh(bar, tasks, scanner.progress)
+                _refresh(bar, overall, tasks, names, scanner.progress)
                 await asyncio.wait({job}, timeout=0.3)
-            _refresh(bar, tasks, scanner.progress)
+            _refresh(bar, overall, tasks, names, scanner.progress)
             errors = {c: p.error for c, p in scanner.progress.items() if p.error}
             return job.result(), rechecked, errors
 
@@ -133,13 +136,43 @@ def _fields(p: ScanProgress | None) -> dict[str, Any]:
     }
 
 
-def _refresh(bar: Progress, tasks: dict[str, TaskID], progress: dict[str, ScanProgress]) -> None:
-    for code, task in tasks.items():
-        p = progress.get(code)
-        if p is None:
+_SHOWN = 12  # per-site lines at most: with --all, the sites being scanned now
+
+
+def _refresh(
+    bar: Progress,
+    overall: TaskID,
+    tasks: dict[str, TaskID],
+    names: dict[str, str],
+    progress: dict[str, ScanProgress],
+) -> None:
+    """One line for the whole run, one per site while it is scanned (the last few stay)."""
+    ended = [c for c, p in progress.items() if p.finished is not None]
+    for code, p in progress.items():
+        if code not in tasks and p.phase != "排队" and len(tasks) < _SHOWN:
+            tasks[code] = bar.add_task(names.get(code, code), total=None, **_fields(p))
+        task = tasks.get(code)
+        if task is None:
+            continue
+        if p.finished is not None and len(tasks) >= _SHOWN and len(ended) < len(progress):
+            bar.remove_task(task)  # make room for a site still running
+            del tasks[code]
             continue
         total = p.to_check or None
         bar.update(task, total=total, completed=p.checked if total else 0, **_fields(p))
+    every = list(progress.values())
+    seconds = max(max((time.monotonic() - p.started for p in every), default=1.0), 1e-3)
+    pages = sum(p.pages for p in every)
+    bar.update(
+        overall,
+        completed=len(ended),
+        phase=f"完成 {len(ended)}/{len(names)}",
+        pages=pages,
+        links=sum(p.links for p in every),
+        checked=sum(p.checked for p in every),
+        errors=sum(p.errors for p in every),
+        rate=f"{pages / seconds:.1f}",
+    )
 
 
 def _print_summary(db: Database, targets: list[SiteRef], scan_ids: dict[str, int]) -> None:
