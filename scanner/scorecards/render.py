@@ -167,7 +167,7 @@ def problems(rule: Mapping[str, Any], limit: int = MAX_PROBLEMS) -> str:
     if not holds:
         return "未发现问题"
     lines = [rule["figure"]]
-    ev = counted_evidence(rule)
+    ev = [e for e in counted_evidence(rule) if describe(e) not in rule["figure"]]
     lines += [f"{i}. {describe(e)}" for i, e in enumerate(ev[:limit], 1)]
     if len(ev) > limit:
         lines.append(f"……等共 {len(ev)} 项")
