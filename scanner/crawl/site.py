@@ -32,11 +32,12 @@ from probes.links import (
 )
 from probes.page import PageLinks, page_links
 from scanner.crawl.checker import LinkChecker
+from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.store import Batch, CheckRow, Result, ScanStore, TargetState
 from scanner.crawl.urls import TrapGuard, normalize_url, url_key
 from scanner.db.models import LinkVerdict
-from scanner.http import FetchFailed, HostLimiter, build_client, fetch
+from scanner.http import FetchFailed, HostLimiter, build_client
 from scanner.settings import Settings
 
 __all__ = ["ScanProgress", "SiteCrawl", "SiteRef"]
@@ -252,12 +253,13 @@ class SiteCrawl:
         at = self.now()
         page: dict[str, Any] = {"scan_id": self.scan_id, "url": url, "depth": depth}
         try:
-            response = await fetch(
+            response = await fetch_page(
                 self.client,
                 url,
                 deadline=self.settings.page_timeout,
                 max_bytes=self.settings.max_body_bytes,
                 limiter=self.limiter,
+                other_bytes=self.settings.link_check_bytes,
             )
         except FetchFailed as exc:
             p.errors += 1

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import httpx
 from aiohttp import web
+from sqlalchemy import select
 
 from scanner.crawl import Scanner, SiteRef
 from scanner.db import Database
-from scanner.db.models import Organisation, OrgLevel, Site, SiteType
+from scanner.db.models import Organisation, OrgLevel, Page, Site, SiteType
+from scanner.http import build_client
 from scanner.settings import load_settings
 
 HOST = "www.polite.example.gov.cn"
@@ -93,3 +97,30 @@ async def test_two_connections_at_most_and_retry_after_is_honoured(db: Database)
     # request already on its way when the 429 went out may still arrive just after it.
     hold = [t - watcher.refused_at for t in watcher.starts if t > watcher.refused_at + 0.1]
     assert hold and min(hold) >= 0.9
+
+
+async def test_the_crawl_never_downloads_a_file_whole(db: Database) -> None:
+    """A page-like URL that turns out to be a 10 MB file: the crawl reads its first 16 KB."""
+    read = {"chunks": 0}
+
+    class Endless(httpx.AsyncByteStream):
+        async def __aiter__(self) -> AsyncIterator[bytes]:
+            for _ in range(160):
+                read["chunks"] += 1
+                yield b"PK\x03\x04" + b"\0" * 65532
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/":
+            html = '<title>首页</title><a href="/download.jsp?id=5">下载</a>'
+            return httpx.Response(200, headers={"content-type": "text/html"}, content=html.encode())
+        return httpx.Response(200, headers={"content-type": "application/zip"}, stream=Endless())
+
+    settings = load_settings(database_url=db.url, per_host_rate=100.0, link_recheck_delay=0)
+    client = build_client(settings, transport=httpx.MockTransport(handler))
+    async with client, Scanner(db, settings, client=client) as scanner:
+        await scanner.scan([_register(db)])
+    assert not [p.error for p in scanner.progress.values() if p.error]
+    with db.session() as s:
+        sizes = dict(s.execute(select(Page.url, Page.bytes)).all())
+    assert sizes.get(f"http://{HOST}/download.jsp?id=5") == settings.link_check_bytes, sizes
+    assert read["chunks"] <= 2
