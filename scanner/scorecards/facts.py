@@ -507,32 +507,63 @@ class HomepageReads:
 def _homepage_reads(session: Session, ids: list[int], w: Window) -> dict[int, HomepageReads]:
     """Detection as ``scanner.snapshots.homepage_navigation_only``, for many sites at once:
     every readable snapshot in the homepage window detected it; with none in the window, the
-    latest readable one before the end of T decides."""
+    latest readable one before the end of T decides. The window's reads are grouped by site and
+    Beijing day in the database (a daily read makes 15 rows a site, a year of them 365)."""
+    days = [w.homepage_start + timedelta(days=i) for i in range(w.homepage_days)]
+    edges = [datetime.combine(d + timedelta(days=1), time(0), w.tz).astimezone(UTC) for d in days]
     start = datetime.combine(w.homepage_start, time(0), w.tz).astimezone(UTC)
-    rows = _raw(
+    snap = HomepageSnapshot
+    day_of = case(*((snap.taken_at < edge, i) for i, edge in enumerate(edges)), else_=len(edges))
+    detected_all = func.min(case((snap.navigation_only.is_(True), 1), else_=0))
+    inside: dict[int, tuple[set[date], bool]] = {}
+    for sid, day, nav in _rows(
         session,
-        select(
-            HomepageSnapshot.site_id,
-            type_coerce(HomepageSnapshot.taken_at, String),
-            HomepageSnapshot.readable,
-            HomepageSnapshot.navigation_only,
+        select(snap.site_id, day_of.label("day"), detected_all)
+        .where(
+            snap.site_id.in_(ids),
+            snap.readable.is_(True),
+            snap.taken_at >= start,
+            snap.taken_at < w.end,
         )
-        .where(HomepageSnapshot.site_id.in_(ids), HomepageSnapshot.taken_at < w.end)
-        .order_by(HomepageSnapshot.site_id, HomepageSnapshot.taken_at, HomepageSnapshot.id),
-    )
-    by_site: dict[int, list[tuple[datetime, bool, bool]]] = defaultdict(list)
-    for sid, taken, readable, nav in rows:
-        by_site[sid].append((_dt(taken), bool(readable), bool(nav)))  # type: ignore[arg-type]
+        .group_by(snap.site_id, "day"),
+    ):
+        seen, nav_all = inside.setdefault(sid, (set(), True))
+        if day < len(days):
+            seen.add(days[day])
+        inside[sid] = (seen, nav_all and bool(nav))
+    latest_any = {
+        sid: taken
+        for sid, taken in _rows(
+            session,
+            select(snap.site_id, func.max(snap.taken_at))
+            .where(snap.site_id.in_(ids), snap.taken_at < w.end)
+            .group_by(snap.site_id),
+        )
+    }
+    before: dict[int, bool] = {}
+    rest = [sid for sid in latest_any if sid not in inside]
+    if rest:
+        last = (
+            select(snap.site_id, func.max(snap.taken_at).label("taken"))
+            .where(snap.site_id.in_(rest), snap.readable.is_(True), snap.taken_at < start)
+            .group_by(snap.site_id)
+            .subquery()
+        )
+        for sid, nav in _rows(
+            session,
+            select(snap.site_id, snap.navigation_only)
+            .join(last, and_(last.c.site_id == snap.site_id, last.c.taken == snap.taken_at))
+            .where(snap.readable.is_(True))
+            .order_by(snap.id),
+        ):
+            before[sid] = bool(nav)  # ties on taken_at: the last written wins
     out: dict[int, HomepageReads] = {}
-    for sid, snaps in by_site.items():
-        readable = [(t, nav) for t, ok, nav in snaps if ok]
-        inside = [(t, nav) for t, nav in readable if t >= start]
-        if inside:
-            detected: bool | None = all(nav for _, nav in inside)
+    for sid in latest_any:
+        if sid in inside:
+            seen, nav_all = inside[sid]
+            out[sid] = HomepageReads(nav_all, frozenset(seen), True)
         else:
-            detected = readable[-1][1] if readable else None
-        days = frozenset(t.astimezone(w.tz).date() for t, _ in inside)
-        out[sid] = HomepageReads(detected, days, True)
+            out[sid] = HomepageReads(before.get(sid), frozenset(), True)
     return out
 
 

@@ -234,3 +234,15 @@ def test_chunking_does_not_change_the_facts(built: Built, chunk: int) -> None:
         whole = list(iter_site_inputs(s, ids, window_for(RULESET, T)))
     assert [i.site_id for i in got] == ids
     assert got == whole
+
+
+def test_no_homepage_read_in_the_window_the_latest_before_decides(built: Built) -> None:
+    # T = 03-20: the window 03-06 … 03-20 has no read; the latest readable one (02-20) detected
+    # navigation-only, and not one of the window's 15 days was read.
+    got = inputs(built, date(2026, 3, 20))["3"]
+    assert got.facts.homepage.navigation_only is True
+    assert got.reasons == (
+        "首页读取不足：2026-03-06 至 2026-03-20 共 15 天，读取到首页的 0 天，首页新增信息可能漏计",
+    )
+    # T = 02-12: the 02-10 read (dated entries seen) is the only one inside: not navigation-only.
+    assert inputs(built, date(2026, 2, 12))["3"].facts.homepage.navigation_only is False
