@@ -43,6 +43,8 @@ from scanner.settings import Settings
 __all__ = ["ScanProgress", "SiteCrawl", "SiteRef"]
 
 _BATCH_PAGES = 50
+_GONE_AFTER = 10  # page fetches in a row that failed in transport: the site went away
+_TRANSPORT = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
 _CHECK_CHUNK = 500
 
 
@@ -136,6 +138,8 @@ class SiteCrawl:
         self.page_results: dict[int, Result] = {}  # pages fetched before anything linked them
         self.second_level: set[int] = set()  # the site's pages the homepage links to
         self.home_ok: bool | None = None  # did the homepage open (None: not fetched this run)
+        self.failed_in_row = 0
+        self.went_away = False  # the site stopped answering mid-crawl: pause, resume later
         self.batch = Batch()
         self.scan_id = 0
         self._active = 0
@@ -161,6 +165,14 @@ class SiteCrawl:
             await self._restore(resumed)
             p.phase = "抓取"
             await self.crawl()
+            if self.went_away:
+                # Not the site's links' fault: stop, keep what was seen, resume later.
+                error = (
+                    f"连续 {_GONE_AFTER} 个页面无法打开，扫描暂停；稍后再次运行 census scan 继续"
+                )
+                p.phase = "中途无法访问"
+                p.error = error
+                return self.scan_id
             if self.home_ok is False:
                 # Nothing to judge the links by: not a clean bill, so not a 'done' scan either.
                 status = "homepage_failed"
@@ -218,7 +230,7 @@ class SiteCrawl:
         await self._flush()
 
     async def _worker(self) -> None:
-        while True:
+        while not self.went_away:
             item = self.frontier.pop()
             if item is None:
                 if self._active == 0:
@@ -265,12 +277,20 @@ class SiteCrawl:
             p.errors += 1
             if depth == 0:
                 self.home_ok = False
+            if exc.failure.value in _TRANSPORT:
+                self.failed_in_row += 1
+                if self.failed_in_row >= _GONE_AFTER and depth > 0:
+                    self.went_away = True
+                    self.frontier.requeue(url, depth)  # fetched again on resume
+                    self._wake.set()
+                    return
             verdict, kind = judge_failure(exc.failure)
             self._page_result(url, (verdict.value, kind, None, exc.failure.value, None, at))
             self.batch.pages.append(page | {"fetched_at": at, "failure": exc.failure.value})
             p.pages += 1
             return
         honour_retry_after(self.limiter, url, response, cap=self.settings.retry_after_cap)
+        self.failed_in_row = 0
         final = normalize_url(response.final_url, session_params=self.params) or url
         found: PageLinks | None = None
         encoding = "utf-8"

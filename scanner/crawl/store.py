@@ -31,6 +31,7 @@ from scanner.db.models import (
 __all__ = ["Batch", "CheckRow", "Loaded", "ScanStore", "TargetState", "aware"]
 
 T = TypeVar("T")
+_TRANSPORT = ("dns", "connect", "tls", "timeout", "protocol")  # failures that say "site away"
 
 # A crawl-time or check-time verdict: (verdict, kind, status, failure, final_url, checked_at).
 Result = tuple[str, str, int | None, str, str | None, datetime]
@@ -152,7 +153,24 @@ class ScanStore:
             )
 
     def load(self, scan_id: int) -> Loaded:
+        """What the scan stored; pages that failed in transport (the site was away) are
+        forgotten, with the verdicts they gave, so the resumed scan fetches them again."""
         with self.db.session() as s:
+            away = list(
+                s.scalars(
+                    select(Page.url).where(Page.scan_id == scan_id, Page.failure.in_(_TRANSPORT))
+                )
+            )
+            if away:
+                s.execute(delete(Page).where(Page.scan_id == scan_id, Page.url.in_(away)))
+                s.execute(
+                    update(LinkCheck)
+                    .where(LinkCheck.scan_id == scan_id, LinkCheck.target.in_(away))
+                    .values(
+                        verdict=None, kind="", status_code=None, failure="", checked_at=None,
+                        recheck_due=None, final_url=None,
+                    )
+                )  # fmt: skip
             fetched = list(s.scalars(select(Page.url).where(Page.scan_id == scan_id)))
             done = set(fetched)
             queued: list[str] = []

@@ -125,3 +125,51 @@ async def test_a_link_that_works_on_its_recheck_is_not_charged(db: Database) -> 
     assert flaky.confirmed_at is None
     assert gone.verdict == LinkVerdict.BROKEN and gone.confirmed_at is not None
     assert calls["/flaky.html"] == 2 and calls["/gone.html"] == 2
+
+
+async def test_a_site_that_goes_away_mid_crawl_is_paused_not_blamed(db: Database) -> None:
+    state = {"down": False}
+
+    async def handle(request: web.BaseRequest) -> web.Response:
+        if state["down"] and request.path != "/":
+            assert request.transport is not None
+            request.transport.abort()  # the site stops answering
+            raise ConnectionResetError("gone")
+        if request.path == "/":
+            state["down"] = True
+            links = "".join(f'<a href="/p{i}.html">第{i}篇</a>' for i in range(30))
+            return web.Response(text=f"<title>首页</title>{links}", content_type="text/html")
+        return web.Response(text="<title>正文</title>正文", content_type="text/html")
+
+    runner = web.ServerRunner(web.Server(handle), access_log=None)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    settings = load_settings(
+        database_url=db.url,
+        host_map=f"www.polite.example.gov.cn=127.0.0.1:{port}",
+        per_host_rate=200.0,
+        link_recheck_delay=0.1,
+    )
+    site = _register(db)
+    try:
+        async with Scanner(db, settings) as scanner:
+            first = await scanner.scan([site])
+        with db.session() as s:
+            paused = s.get(Scan, first[site.code])
+            assert paused is not None and paused.status == "interrupted"
+            assert "无法打开" in paused.error
+        state["down"] = False  # back again: the next run resumes and finishes
+        async with Scanner(db, settings) as scanner:
+            again = await scanner.scan([site])
+    finally:
+        await runner.cleanup()
+    assert again == first
+    with db.session() as s:
+        done = s.get(Scan, first[site.code])
+        pages = s.scalars(select(Page).where(Page.scan_id == done.id)).all()  # type: ignore[union-attr]
+        broken = s.scalars(select(LinkCheck).where(LinkCheck.verdict != LinkVerdict.OK)).all()
+    assert done is not None and done.status == "done"
+    assert len(pages) == 31 and all(p.status == 200 for p in pages)
+    assert broken == []
