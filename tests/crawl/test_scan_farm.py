@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -220,3 +221,25 @@ def test_a_site_whose_homepage_fails_has_no_clean_bill(scanned: Scanned) -> None
     with scanned.db.session() as s:
         scan_row = s.get(Scan, scanned.scans["old.donghu.example.gov.cn"])  # wrong certificate
     assert scan_row is not None and scan_row.status == "homepage_failed"
+
+
+@pytest.mark.postgres
+def test_the_scan_stores_the_same_on_postgres(
+    farm: FarmThread, postgres_url: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from scanner.registry.importer import import_file
+
+    db = Database(postgres_url)
+    db.upgrade()
+    registry = tmp_path / "registry.yaml"
+    registry.write_text(farm.truth.registry_yaml(), encoding="utf-8")
+    import_file(db, registry, datetime.now(UTC))
+    by_code, _ = scan(db, fast_settings(farm, postgres_url), ["9101000002"])
+    checks = _checks(db, by_code["9101000002"])
+    expected = _norm(farm.truth.links(FGW))
+    assert {t: c.verdict for t, c in checks.items()} == {
+        t: LinkVerdict(v) for t, v in expected.items()
+    }
+    db.dispose()
