@@ -1,5 +1,5 @@
 """The demo pipeline: simulated farm → registry import → compressed probe week → column reads
-→ crawl with link checks → scorecards at T.
+→ crawl with link checks → interaction and service checks → scorecards at T.
 
 Everything runs in one process on 127.0.0.1 with a fresh SQLite file, so a newcomer sees the
 whole flow with one command. Column reads are stored as snapshots (``scanner.snapshots``), the
@@ -16,6 +16,9 @@ from pathlib import Path
 
 from farm import FarmThread
 from farm.builtin import scenario
+from probes.content import ContentChecker, load_wordlists
+from scanner.checks.run import check_sites
+from scanner.checks.store import store_site_checks
 from scanner.clock import SimulatedClock
 from scanner.crawl import Scanner, load_sites
 from scanner.db import Database
@@ -60,6 +63,7 @@ class DemoResult:
     rounds: int
     sites: list[SiteReport]
     scans: dict[str, int] = field(default_factory=dict)  # 标识码 → scan id
+    checked: int = 0  # sites whose interaction/service checks ran
     scorecards: list[Scored] = field(default_factory=list)
     ruleset: Ruleset | None = None
 
@@ -117,12 +121,32 @@ async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, 
     }
 
 
+async def interaction_checks(settings: Settings, db: Database, at: date) -> int:
+    """Messages, surveys, interviews, guides, attachments, online systems and content, stored as
+    of T's afternoon (``census check --all``); the number of sites checked."""
+    with db.session() as session:
+        sites = wanted_sites(session)
+    checker = ContentChecker(load_wordlists())
+    results = await check_sites(settings, sites, as_of=at, checker=checker)
+    when = datetime.combine(at, time(14), CST).astimezone(UTC)
+    for result in results:
+        with db.session() as session:
+            store_site_checks(session, result, when)
+    return len(results)
+
+
 def run_demo(
-    folder: Path, *, days: int = 7, at: date | None = None, links: bool = True
+    folder: Path,
+    *,
+    days: int = 7,
+    at: date | None = None,
+    links: bool = True,
+    checks: bool = True,
 ) -> DemoResult:
     """Run the demo pipeline in ``folder`` (which gets census.db and the farm's registry).
 
-    ``links=False`` skips the crawl: its rule is then shown as 未检查, never charged."""
+    ``links=False`` skips the crawl and ``checks=False`` the interaction/service checks: their
+    rules are then shown as 未检查, never charged."""
     at = at or datetime.now(CST).date()
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime.combine(at - timedelta(days=days - 1), time(0), CST).astimezone(UTC)
@@ -139,6 +163,7 @@ def run_demo(
         outcomes = asyncio.run(run_simulated_days(db, settings, clock, days=days, canaries=canary))
         columns = asyncio.run(read_columns(settings, db, at))
         scans = asyncio.run(crawl(settings, db, at)) if links else {}
+        checked = asyncio.run(interaction_checks(settings, db, at)) if checks else 0
     ruleset = load_ruleset(default_ruleset_path())
     with db.session() as session:
         ids = running_site_ids(session)
@@ -150,7 +175,16 @@ def run_demo(
         ]
     db.dispose()
     return DemoResult(
-        folder, settings.database_url, at, imported, len(outcomes), reports, scans, cards, ruleset
+        folder,
+        settings.database_url,
+        at,
+        imported,
+        len(outcomes),
+        reports,
+        scans,
+        checked,
+        cards,
+        ruleset,
     )
 
 

@@ -30,7 +30,7 @@ def demo(
         f"数据库 {folder / 'census.db'}"
     )
     started = time.perf_counter()
-    with console.status("模拟监测一周首页可用性，读取栏目，抓取并检查链接，评分…"):
+    with console.status("模拟监测一周首页可用性，读取栏目，抓取并检查链接，检查互动与服务，评分…"):
         result = run_demo(folder, days=days)
     show(result)
     console.print(f"用时 {time.perf_counter() - started:.1f} 秒。数据保存在 {result.folder}")
@@ -74,6 +74,11 @@ def show(result: DemoResult) -> None:
     if result.scans:
         console.print(
             f"抓取网站并检查链接：{len(result.scans)} 个网站（失效链接经复查确认后才扣分）"
+        )
+    if result.checked:
+        console.print(
+            f"检查互动回应、办事服务与内容：{result.checked} 个网站"
+            "（内容疑点待人工复核，不直接扣分）"
         )
     show_verdicts(result)
 

@@ -2,8 +2,7 @@
 table and the farm's scenario (farm/builtin.py), never taken from the engine.
 
 The demo runs a compressed week of hourly probes (24 a day), one column read at T, a crawl with
-link checks, and scores every site. Interaction and service checks are not part of the demo yet,
-so their rules must show 未检查 (never a deduction) while that stays so.
+link checks, the interaction and service checks, and scores every site.
 """
 
 from __future__ import annotations
@@ -113,6 +112,20 @@ def test_fgw_deductions(demo: DemoResult) -> None:
     assert blank == ["价格监测"]
     # Its broken links were found by the crawl and confirmed by the re-check: deducted.
     assert body["rules"]["availability.links"]["points"] > 0
+    # Services: two guides show 5 and 4 of the 8 element categories, 3 + 4 missing × 2 = 14;
+    # each guide's 3 attachments: one not offered, two that do not download, 6 × 1 = 6; the
+    # online system answers 500: 3. Interaction: a consult column whose only message is 400
+    # days old: 5; no survey column: 5; no interview column: nothing.
+    rules = body["rules"]
+    points = {k: rules[k]["points"] for k in rules if rules[k]["kind"] == "deduction"}
+    assert points["service.guide"] == 14
+    assert points["service.attachments"] == 6
+    assert points["service.online_systems"] == 3
+    assert points["interaction.consult"] == 5
+    assert points["interaction.survey"] == 5
+    assert points["interaction.interview"] == 0
+    # 9 + 14 + 6 + 3 + 5 + 5 = 42 already, more with links and the homepage: over 40.
+    assert body["total_deduction"] > 40 and body["verdict"] == "unqualified"
 
 
 def test_navigation_only_homepage_judged_on_second_level_pages(demo: DemoResult) -> None:
@@ -121,13 +134,13 @@ def test_navigation_only_homepage_judged_on_second_level_pages(demo: DemoResult)
     assert not body["rules"]["veto.homepage_stale"]["holds"]
 
 
-def test_jyj_unanswered_message(demo: DemoResult) -> None:
-    # 校车安全问题反映 asked 150 days before T and still open: more than 3 months → veto, once
-    # the interaction check runs; until then the rule is 未检查 and the card provisional.
+def test_jyj_vetoed_for_unanswered_messages(demo: DemoResult) -> None:
+    # 校车安全问题反映 asked 150 days before T and still open, 教师招聘报名条件咨询 asked 200
+    # days before and answered 120 days later: both past 3 months. 假期补课收费问题 is open for
+    # only 20 days; 学区划分何时公布 (30 days) says 已回复 without a date: answered, not late.
     body = card(demo, "9101210002")
+    assert "interaction" not in body["checks_not_run"]
     rule = body["rules"]["veto.unanswered"]
-    if "interaction" in body["checks_not_run"]:
-        assert rule["status"] == "未检查" and not rule["holds"]
-        assert "互动/服务类检查尚未运行" in body["reasons"] and body["provisional"]
-    else:
-        assert rule["holds"] and body["verdict"] == "unqualified"
+    assert rule["holds"] and body["verdict"] == "unqualified"
+    overdue = {e["title"] for e in rule["evidence"] if e["kind"] == "overdue_message"}
+    assert overdue == {"校车安全问题反映", "教师招聘报名条件咨询"}
