@@ -5,8 +5,9 @@ confirming re-checks); `normalize_url` / `TrapGuard` / `Frontier` are its buildi
 """
 
 from scanner.crawl.frontier import Frontier, Scope
+from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.run import Scanner, ScanSummary, load_sites, scan_summary
-from scanner.crawl.site import ScanProgress, SiteCrawl, SiteRef
+from scanner.crawl.site import SiteCrawl
 from scanner.crawl.urls import TrapGuard, join_url, normalize_url, url_key
 
 __all__ = [

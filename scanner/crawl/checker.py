@@ -11,15 +11,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 
 from probes.links import LinkResult, check_link
-from scanner.crawl.store import Result
+from scanner.crawl.store import CheckRow, Result
+from scanner.db.models import LinkVerdict
 from scanner.http import HostLimiter
 from scanner.settings import Settings
 
-__all__ = ["LinkChecker", "as_result"]
+__all__ = ["LinkChecker", "as_result", "recheck_rows"]
 
 
 def as_result(r: LinkResult, at: datetime) -> Result:
@@ -100,3 +102,28 @@ class LinkChecker:
     def take_new_cache(self) -> dict[str, Result]:
         out, self.new_cache = self.new_cache, {}
         return out
+
+
+async def recheck_rows(
+    checker: LinkChecker, rows: list[CheckRow], delay: float, now: Callable[[], datetime]
+) -> list[dict[str, Any]]:
+    """The confirming re-check: still broken → confirmed; now fine or blocked → not charged."""
+
+    async def one(row: CheckRow) -> dict[str, Any]:
+        not_before = row.checked_at + timedelta(seconds=delay) if row.checked_at else None
+        verdict, kind, status, failure, final_url, at = await checker.check(
+            row.target, external=row.external, not_before=not_before
+        )
+        if verdict == LinkVerdict.BROKEN.value:
+            return {"id": row.id, "confirmed_at": at, "recheck_due": None}
+        return {
+            "id": row.id,
+            "verdict": LinkVerdict(verdict),
+            "kind": f"recovered:{kind}" if verdict == LinkVerdict.OK.value else kind,
+            "status_code": status,
+            "failure": failure,
+            "final_url": final_url,
+            "recheck_due": None,
+        }
+
+    return list(await asyncio.gather(*(one(r) for r in rows)))

@@ -19,8 +19,9 @@ from typing import Self
 import httpx
 from sqlalchemy import func, select
 
-from scanner.crawl.checker import LinkChecker
-from scanner.crawl.site import ScanProgress, SiteCrawl, SiteRef, recheck_rows
+from scanner.crawl.checker import LinkChecker, recheck_rows
+from scanner.crawl.progress import ScanProgress, SiteRef
+from scanner.crawl.site import SiteCrawl
 from scanner.crawl.store import ScanStore
 from scanner.db import Database
 from scanner.db.models import LinkCheck, LinkVerdict, Page, Scan, Site, SiteStatus

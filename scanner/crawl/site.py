@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,11 +29,12 @@ from probes.links import (
     needs_text,
 )
 from probes.page import PageLinks, page_links
-from scanner.crawl.checker import LinkChecker
+from scanner.crawl.checker import LinkChecker, recheck_rows
 from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
+from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.store import Batch, CheckRow, Result, ScanStore, TargetState
-from scanner.crawl.urls import TrapGuard, normalize_url, url_key
+from scanner.crawl.urls import TrapGuard, is_next_page, normalize_url, url_key
 from scanner.db.models import LinkVerdict
 from scanner.http import FetchFailed, HostLimiter, build_client
 from scanner.settings import Settings
@@ -46,61 +45,6 @@ _BATCH_PAGES = 50
 _GONE_AFTER = 10  # page fetches in a row that failed in transport: the site went away
 _TRANSPORT = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
 _CHECK_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class SiteRef:
-    id: int
-    code: str
-    name: str
-    url: str
-    own_hosts: tuple[str, ...] = ()
-
-
-@dataclass
-class ScanProgress:
-    """Running counts one site's scan shows (the CLI polls them)."""
-
-    code: str
-    name: str
-    phase: str = "排队"
-    pages: int = 0
-    errors: int = 0
-    links: int = 0
-    to_check: int = 0
-    checked: int = 0
-    skipped: int = 0
-    trapped: int = 0
-    resumed: bool = False
-    scan_id: int | None = None
-    started: float = field(default_factory=time.monotonic)
-    finished: float | None = None
-    error: str = ""  # why the scan stopped, when it failed (it stays resumable)
-
-    def rate(self) -> float:
-        """Pages per second so far (or over the whole scan once it ended)."""
-        return self.pages / max((self.finished or time.monotonic()) - self.started, 1e-3)
-
-    def as_stats(self) -> dict[str, Any]:
-        return {
-            "pages": self.pages,
-            "errors": self.errors,
-            "links": self.links,
-            "checked": self.checked,
-            "skipped_hrefs": self.skipped,
-            "trapped": self.trapped,
-        }
-
-
-_PAGER_TEXT_RE = re.compile(r"^(?:下一?页|上一?页|尾页|末页|前一页|后一页|\d{1,4}|>|<|>>|<<|»|«)$")
-
-
-def _next_page(page_url: str, target: str, text: str) -> bool:
-    """A list's next page (下一页, 尾页, "3") in the same directory: the same level of the site
-    as the list itself, so a 500-page column does not look 500 links deep."""
-    if not _PAGER_TEXT_RE.match(text.strip()):
-        return False
-    return target.rsplit("/", 1)[0] == page_url.rsplit("/", 1)[0]
 
 
 class SiteCrawl:
@@ -388,7 +332,7 @@ class SiteCrawl:
                 self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
             if inside and looks_like_page(target) and not self.frontier.known(target):
                 if self.guard.allow(target):
-                    same_level = depth > 0 and _next_page(page_url, target, link.text)
+                    same_level = depth > 0 and is_next_page(page_url, target, link.text)
                     child = depth if same_level else depth + 1
                     if self.frontier.add(target, child):
                         self.batch.frontier.append(
@@ -481,28 +425,3 @@ class SiteCrawl:
         await self.store.run(self.store.save_results, updates)
         await self._save_cache()
         return len(updates)
-
-
-async def recheck_rows(
-    checker: LinkChecker, rows: list[CheckRow], delay: float, now: Callable[[], datetime]
-) -> list[dict[str, Any]]:
-    """The confirming re-check: still broken → confirmed; now fine or blocked → not charged."""
-
-    async def one(row: CheckRow) -> dict[str, Any]:
-        not_before = row.checked_at + timedelta(seconds=delay) if row.checked_at else None
-        verdict, kind, status, failure, final_url, at = await checker.check(
-            row.target, external=row.external, not_before=not_before
-        )
-        if verdict == LinkVerdict.BROKEN.value:
-            return {"id": row.id, "confirmed_at": at, "recheck_due": None}
-        return {
-            "id": row.id,
-            "verdict": LinkVerdict(verdict),
-            "kind": f"recovered:{kind}" if verdict == LinkVerdict.OK.value else kind,
-            "status_code": status,
-            "failure": failure,
-            "final_url": final_url,
-            "recheck_due": None,
-        }
-
-    return list(await asyncio.gather(*(one(r) for r in rows)))

@@ -24,6 +24,7 @@ from w3lib.url import canonicalize_url
 __all__ = [
     "DEFAULT_SESSION_PARAMS",
     "TrapGuard",
+    "is_next_page",
     "join_url",
     "normalize_url",
     "url_key",
@@ -143,3 +144,14 @@ class TrapGuard:
     def shape(self, url: str) -> str:
         """The URL with digits folded (for reports of what was capped)."""
         return _DIGITS_RE.sub("N", path_pattern(url))
+
+
+_PAGER_TEXT_RE = re.compile(r"^(?:下一?页|上一?页|尾页|末页|前一页|后一页|\d{1,4}|>|<|>>|<<|»|«)$")
+
+
+def is_next_page(page_url: str, target: str, text: str) -> bool:
+    """A list's next page (下一页, 尾页, "3") in the same directory: the same level of the site
+    as the list itself, so a 500-page column does not look 500 links deep."""
+    if not _PAGER_TEXT_RE.match(text.strip()):
+        return False
+    return target.rsplit("/", 1)[0] == page_url.rsplit("/", 1)[0]
