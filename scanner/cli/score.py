@@ -25,6 +25,7 @@ from scoring import Ruleset, RulesetError, default_ruleset_path, load_ruleset
 
 # SystemExit, not typer.Exit: see scanner.cli.sites (reaches the shell and CliRunner alike).
 EXIT_REFUSED = 2
+MAX_ROWS = 200  # more sites than this: the summary lists the 不合格 ones only
 
 AtOpt = Annotated[
     str | None,
@@ -130,7 +131,11 @@ def show_summary(
     cards: list[Summary], at: date, rules: Ruleset, out: Callable[[Any], None]
 ) -> None:
     title = f"评分结果 (监测时间点 {at.isoformat()}，评分规则 {rules.id} 版本 {rules.version})"
-    out(summary_table(title, cards))
+    shown = cards
+    if len(cards) > MAX_ROWS:  # a province's sites: list the 不合格 ones, count the rest
+        shown = [s for s in cards if s.verdict != "qualified"][:MAX_ROWS]
+        title += f"：仅列出不合格网站（前 {MAX_ROWS} 个）"
+    out(summary_table(title, shown))
     bad = sum(1 for s in cards if s.verdict != "qualified")
     provisional = sum(1 for s in cards if s.provisional)
     good = len(cards) - bad

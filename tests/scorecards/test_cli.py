@@ -136,3 +136,15 @@ def test_score_in_worker_processes(cli: Callable[..., Any], built: Built) -> Non
     assert "共 3 个网站：合格" in result.stdout and "不合格 " in result.stdout
     with built.db.session() as s:
         assert s.scalar(select(func.count()).select_from(Scorecard)) == 3
+
+
+def test_long_summaries_list_the_unqualified_only(
+    cli: Callable[..., Any], monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("scanner.cli.score.MAX_ROWS", 2)
+    result = cli("score", "--all", "--at", AT)
+    assert result.exit_code == 0, result.output
+    assert "仅列出不合格网站" in result.stdout
+    assert "甲市人民政府" in result.stdout  # 不合格 (严重错误)
+    assert "乙县人民政府" not in result.stdout  # 合格, counted below the table
+    assert "共 3 个网站" in result.stdout
