@@ -256,10 +256,14 @@ class Truth:
     def _links(self, host: str) -> LinkTruth:
         site = self._site(host)
         lt = LinkTruth()
-        for path in site.page_paths():
-            if site.locate(path).kind == "fault":
-                continue  # a page that fails shows no links
-            rendered = self._render(host, path)
+        todo = list(site.page_paths())
+        done: set[str] = set()
+        while todo:
+            path = todo.pop(0)
+            if path in done:
+                continue
+            done.add(path)
+            rendered = self._served(site, host, path)
             if rendered is None:
                 continue
             page = site.url(path)
@@ -267,9 +271,34 @@ class Truth:
                 lt.pages.setdefault(link.url, set()).add(page)
                 if path == "/":
                     lt.homepage.add(link.url)
+                slow = self._slow_page_path(site, host, link.url)
+                if slow is not None and slow not in done:
+                    todo.append(slow)  # a slow page is not a page of its own, yet it loads
         for url in lt.pages:
             lt.verdicts[url], lt.kinds[url] = self.outcome(url)
         return lt
+
+    def _served(self, site: Site, host: str, path: str) -> Rendered | None:
+        """What a browser gets at ``path``: a failing page shows no links; a slow one loads
+        (its own page, or the homepage where the path has none) after its delay."""
+        located = site.locate(path)
+        if located.kind != "fault":
+            return self._render(host, path)
+        fault = located.fault
+        if fault is None or fault.kind != "slow" or fault.delay >= PAGE_TIMEOUT:
+            return None
+        unfaulted = site.locate(path, faults=False).kind
+        return self._render(host, "/" if unfaulted == "not_found" else path)
+
+    @staticmethod
+    def _slow_page_path(site: Site, host: str, url: str) -> str | None:
+        parts = urlsplit(url)
+        if parts.hostname != host or parts.query:
+            return None
+        located = site.locate(parts.path or "/")
+        if located.kind == "fault" and located.fault is not None and located.fault.kind == "slow":
+            return parts.path or "/"
+        return None
 
     # -- availability ----------------------------------------------------------------------
     def is_up(self, host: str, t: datetime) -> bool:
