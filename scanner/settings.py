@@ -167,9 +167,73 @@ class Settings(BaseSettings):
         "are marked invalid (the scanner's trouble, not the site's).",
     )
 
+    nightly_start: str = Field(
+        default="01:00",
+        description="Beijing time (HH:MM) at which 'census monitor' starts the nightly pass: "
+        "crawl and link checks, column reads, interaction/service/content checks, then scoring.",
+    )
+    nightly_window: float = Field(
+        default=4 * 3600.0,
+        description="Seconds after the nightly start over which the sites' starts are spread "
+        "(01:00–05:00 by default), so hosts are not all visited at once.",
+    )
+    nightly_sites_at_once: int = Field(
+        default=4, ge=1, description="Sites whose nightly steps run at the same time."
+    )
+    nightly_steps: str = Field(
+        default="crawl,columns,checks",
+        description="Per-site steps of the nightly pass, in order, comma-separated "
+        "(crawl = crawl and link checks, columns = column reads, checks = interaction, service "
+        "and content checks).",
+    )
+    nightly_crawl_timeout: float = Field(
+        default=3600.0,
+        description="Seconds one site's crawl and link checks may take in the nightly pass; "
+        "longer is recorded as a timeout and the scan resumes the next night.",
+    )
+    nightly_columns_timeout: float = Field(
+        default=600.0,
+        description="Seconds one site's column reads may take in the nightly pass.",
+    )
+    nightly_checks_timeout: float = Field(
+        default=900.0,
+        description="Seconds one site's interaction, service and content checks may take in the "
+        "nightly pass.",
+    )
+    nightly_score_lag_days: int = Field(
+        default=0,
+        ge=0,
+        description="The nightly scoring's T is the night's date minus this many days (0: the "
+        "night's own date, using the facts just gathered; 1: the day before, whose probes are "
+        "complete).",
+    )
+
+    @property
+    def nightly_step_list(self) -> tuple[str, ...]:
+        return tuple(s.strip() for s in self.nightly_steps.split(",") if s.strip())
+
     @property
     def canary_urls(self) -> list[str]:
         return [u.strip() for u in self.canaries.split(",") if u.strip()]
+
+    @field_validator("nightly_start")
+    @classmethod
+    def _check_nightly_start(cls, value: str) -> str:
+        hour, sep, minute = value.strip().partition(":")
+        if not (sep and hour.isdigit() and minute.isdigit()) or not (
+            0 <= int(hour) < 24 and 0 <= int(minute) < 60
+        ):
+            raise ValueError(f"nightly start {value!r} is not HH:MM")
+        return value.strip()
+
+    @field_validator("nightly_steps")
+    @classmethod
+    def _check_nightly_steps(cls, value: str) -> str:
+        unknown = [s.strip() for s in value.split(",") if s.strip()]
+        unknown = [s for s in unknown if s not in ("crawl", "columns", "checks")]
+        if unknown:
+            raise ValueError(f"unknown nightly steps {unknown} (crawl, columns, checks)")
+        return value
 
     @field_validator("host_map")
     @classmethod

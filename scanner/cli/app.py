@@ -42,7 +42,7 @@ app.add_typer(sites_cmd.app, name="sites", rich_help_panel="Operators: setup")
 app.add_typer(columns_cmd.app, name="columns", rich_help_panel="Operators: setup")
 # Measuring: what the scanner does to sites.
 app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
-app.command("monitor", rich_help_panel="Measuring")(monitor_cmd.monitor)
+app.add_typer(monitor_cmd.app, name="monitor", rich_help_panel="Measuring")
 app.command("scan", rich_help_panel="Measuring")(scan_cmd.scan)
 app.command("inspect", rich_help_panel="Measuring")(inspect_cmd.inspect)
 app.command("check", rich_help_panel="Measuring")(check_cmd.check)

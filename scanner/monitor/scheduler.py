@@ -17,12 +17,21 @@ instant — those would not measure the hours they stand for. ``misfire_grace_ti
 120 s, at most half the interval): a round may start a little late (slow
 start-up, a long previous round) and still be the round of its grid time; later than that it is
 recorded as missed and the slot waits for its next time.
+
+The nightly pass (``scanner.monitor.nightly``) is one more job: a cron trigger at
+``nightly_start`` Beijing time. It runs on its own event loop in a thread of this process, so its
+parsing and storing never make the probe rounds' loop late (a late loop invalidates a round).
+Its misfire grace is the night window: a monitor started at 02:00 still runs that night's pass.
+On start, runs left ``running`` by a killed process are marked interrupted, and the current
+night's interrupted run is resumed while its window is open.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -31,6 +40,7 @@ import httpx
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import func, insert, select
 
@@ -38,6 +48,13 @@ from scanner.clock import Clock, RealClock
 from scanner.db import Database
 from scanner.db.models import ProbeRound, RoundStatus
 from scanner.errors import ConfigError
+from scanner.monitor.nightly import (
+    NightlyPass,
+    mark_interrupted,
+    night_of,
+    night_start,
+    resumable_night,
+)
 from scanner.monitor.rounds import (
     RoundOptions,
     load_targets,
@@ -45,11 +62,13 @@ from scanner.monitor.rounds import (
     round_client,
     utc,
 )
+from scanner.monitor.stats import CST
 from scanner.settings import Settings
 
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "probe-slot-"
+NIGHTLY_JOB = "nightly"
 ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)  # the grid's origin: every slot time is on it
 
 
@@ -107,6 +126,8 @@ class Monitor:
     clock: Clock = field(default_factory=RealClock)
     client: httpx.AsyncClient | None = None
     rounds_run: int = 0
+    nightly: bool = False  # also run the nightly pass (census monitor does; tests may not)
+    _night: NightlyThread | None = None
 
     def fill_missed(self, slot: int, until: datetime) -> int:
         """Record as missed every grid time of ``slot`` after its last stored round and up to
@@ -171,6 +192,40 @@ class Monitor:
             "" if round_id else " (already stored)",
         )
 
+    def start_nightly(self) -> bool:
+        """Start (or resume) the current night's pass in its thread; false if one is going."""
+        if self._night is not None and self._night.is_alive():
+            return False
+        now = self.clock.now()
+        night = night_of(now, self.settings)
+        work = NightlyPass(
+            self.db, self.settings, night, base=night_start(night, self.settings), takeover=True
+        )
+        self._night = NightlyThread(work)
+        self._night.start()
+        return True
+
+    def stop_nightly(self, timeout: float = 30.0) -> None:
+        if self._night is not None:
+            self._night.stop(timeout)
+            self._night = None
+
+    def _install_nightly(self, scheduler: AsyncIOScheduler) -> None:
+        if not self.nightly:
+            existing = scheduler.get_job(NIGHTLY_JOB)
+            if existing is not None:
+                existing.remove()
+            return
+        hour, minute = (int(x) for x in self.settings.nightly_start.split(":"))
+        scheduler.add_job(
+            run_nightly_job,
+            CronTrigger(hour=hour, minute=minute, timezone=CST),
+            id=NIGHTLY_JOB,
+            name="nightly pass: crawl, column reads, checks, scoring",
+            replace_existing=True,
+            misfire_grace_time=max(60, int(self.settings.nightly_window)),
+        )
+
     def _install_jobs(self, scheduler: AsyncIOScheduler) -> None:
         """Keep jobs whose trigger is unchanged (their stored next run time is the resumed
         schedule); replace changed ones; drop slots that no longer exist."""
@@ -210,6 +265,13 @@ class Monitor:
             scheduler.start(paused=True)
             try:
                 self._install_jobs(scheduler)
+                self._install_nightly(scheduler)
+                if self.nightly:
+                    await asyncio.to_thread(mark_interrupted, self.db, self.clock.now())
+                    if await asyncio.to_thread(
+                        resumable_night, self.db, self.settings, self.clock.now()
+                    ):
+                        self.start_nightly()
                 horizon = self.clock.now() - timedelta(seconds=self.schedule.misfire_grace)
                 for slot in range(self.schedule.slots):
                     await asyncio.to_thread(self.fill_missed, slot, horizon)
@@ -217,6 +279,7 @@ class Monitor:
                 await stop.wait()
             finally:
                 scheduler.shutdown(wait=False)
+                await asyncio.to_thread(self.stop_nightly)
                 _ACTIVE = None
                 self.client = None
 
@@ -236,3 +299,50 @@ async def run_slot(slot: int) -> None:
     """The job APScheduler stores (by reference): run ``slot``'s round in this process."""
     if _ACTIVE is not None:
         await _ACTIVE.run_slot(slot)
+
+
+async def run_nightly_job() -> None:
+    """The nightly job APScheduler stores: start tonight's pass in this process's thread."""
+    if _ACTIVE is not None:
+        _ACTIVE.start_nightly()
+
+
+class NightlyThread:
+    """A nightly pass on its own event loop in a thread; ``stop`` cancels it (the run is then
+    marked interrupted) and waits for it."""
+
+    def __init__(self, work: NightlyPass):
+        self.work = work
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task[object] | None = None
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._main, name="nightly", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+        self._ready.wait(10)
+
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
+    def _main(self) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        self._task = loop.create_task(self.work.run())
+        self._ready.set()
+        try:
+            outcome = loop.run_until_complete(self._task)
+            log.info("nightly pass %s: %s", self.work.night, outcome)
+        except asyncio.CancelledError:
+            log.info("nightly pass %s interrupted", self.work.night)
+        except Exception:
+            log.exception("nightly pass %s failed", self.work.night)
+        finally:
+            loop.run_until_complete(loop.shutdown_asyncgens())
+            loop.close()
+
+    def stop(self, timeout: float) -> None:
+        if self._loop is not None and self._task is not None and self._thread.is_alive():
+            with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing to stop
+                self._loop.call_soon_threadsafe(self._task.cancel)
+        self._thread.join(timeout)

@@ -1,0 +1,483 @@
+"""The nightly pass: every running site's crawl and link checks, column reads and checks, then
+scoring — recorded night by night in ``nightly_runs`` / ``nightly_run_sites``.
+
+Sites are worked through in a stable order (by a hash of the 网站标识码, so one organisation's
+sites, often on one server, are not neighbours), each site's start spread over the night window
+and at most ``nightly_sites_at_once`` sites in flight. One client and one per-host limiter serve
+the whole night, so a host shared by many sites still sees its own limits.
+
+Each step of a site has its own timeout; an overrun or an error is written on that step's row
+and the other sites go on. A step row is final once ok, failed or timeout: a resumed night runs
+only the steps without a final row, so nothing is stored twice:
+
+- crawl: `Scanner` resumes the site's unfinished scan (a timeout leaves it resumable);
+- columns, checks: the facts and the step's final row are one transaction — either both are
+  stored or neither, and then the step is simply run again;
+- scoring replaces the cards of (site, T, ruleset).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from probes.content import ContentChecker, load_wordlists
+from scanner.checks.run import check_site
+from scanner.checks.store import store_site_checks
+from scanner.crawl import Scanner, load_sites
+from scanner.crawl.progress import SiteRef
+from scanner.db import Database
+from scanner.db.models import NightlyRun, NightlyRunSite, Page, Scan
+from scanner.errors import CensusError
+from scanner.http import build_client
+from scanner.monitor.stats import CST
+from scanner.scorecards import score_and_store
+from scanner.scorecards.facts import running_site_ids
+from scanner.settings import Settings
+from scanner.snapshots import WantedSite, read_site, store_site_reads, wanted_sites
+from scoring import Ruleset, default_ruleset_path, load_ruleset
+
+log = logging.getLogger(__name__)
+
+STEPS = ("crawl", "columns", "checks")
+STEP_LABEL = {"crawl": "抓取与链接检查", "columns": "栏目读取", "checks": "互动、服务与内容检查"}
+FINAL = ("ok", "failed", "timeout")
+STATUS_LABEL = {
+    "running": "运行中", "done": "已完成", "interrupted": "已中断", "failed": "失败",
+    "ok": "成功", "timeout": "超时",
+}  # fmt: skip
+SCAN_FAILED = {"homepage_failed": "首页无法打开", "interrupted": "扫描中途站点无法访问"}
+
+
+class NightlyBusy(CensusError):
+    """The night's run is marked running: another process works on it (or was killed)."""
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def night_start(night: date, settings: Settings) -> datetime:
+    """The instant (UTC) the night's window opens: ``nightly_start`` Beijing time on ``night``."""
+    hour, minute = (int(x) for x in settings.nightly_start.split(":"))
+    return datetime.combine(night, dtime(hour, minute), CST).astimezone(UTC)
+
+
+def night_of(now: datetime, settings: Settings) -> date:
+    """The night ``now`` belongs to: the Beijing day whose window start is the latest before it."""
+    hour, minute = (int(x) for x in settings.nightly_start.split(":"))
+    return (now.astimezone(CST) - timedelta(hours=hour, minutes=minute)).date()
+
+
+def site_order(code: str) -> tuple[int, str]:
+    """Stable, but not by code: neighbouring codes (one organisation, often one server) part."""
+    return zlib.crc32(code.encode()), code
+
+
+def mark_interrupted(db: Database, now: datetime, reason: str = "监测进程停止或被终止") -> int:
+    """Runs still marked running belong to a process that is gone: mark them (and their
+    unfinished steps) interrupted, so status tells the truth and a restart can resume them."""
+    with db.session() as s:
+        ids = list(s.scalars(select(NightlyRun.id).where(NightlyRun.status == "running")))
+        if not ids:
+            return 0
+        s.execute(
+            update(NightlyRunSite)
+            .where(NightlyRunSite.run_id.in_(ids), NightlyRunSite.status == "running")
+            .values(status="interrupted", error=reason, finished_at=now)
+        )
+        s.execute(
+            update(NightlyRun)
+            .where(NightlyRun.id.in_(ids))
+            .values(status="interrupted", finished_at=now, error=reason)
+        )
+        for run_id in ids:
+            _recount(s, run_id)
+        return len(ids)
+
+
+def _recount(s: Session, run_id: int) -> None:
+    rows = s.execute(
+        select(NightlyRunSite.site_id, NightlyRunSite.status).where(NightlyRunSite.run_id == run_id)
+    ).all()
+    run = s.get(NightlyRun, run_id)
+    assert run is not None
+    steps = len([x for x in run.steps.split(",") if x])
+    by_site: dict[int, list[str]] = {}
+    for site_id, status in rows:
+        by_site.setdefault(site_id, []).append(status)
+    run.sites_failed = sum(
+        1 for v in by_site.values() if any(x in ("failed", "timeout") for x in v)
+    )
+    run.sites_done = sum(
+        1 for v in by_site.values() if all(x == "ok" for x in v) and len(v) >= steps
+    )
+
+
+@dataclass
+class NightlyOptions:
+    steps: tuple[str, ...]
+    at_once: int
+    spread: float  # seconds over which site starts are spread
+    timeouts: dict[str, float]
+    score_lag_days: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, spread: float | None = None) -> NightlyOptions:
+        return cls(
+            steps=settings.nightly_step_list,
+            at_once=settings.nightly_sites_at_once,
+            spread=settings.nightly_window if spread is None else spread,
+            timeouts={
+                "crawl": settings.nightly_crawl_timeout,
+                "columns": settings.nightly_columns_timeout,
+                "checks": settings.nightly_checks_timeout,
+            },
+            score_lag_days=settings.nightly_score_lag_days,
+        )
+
+
+@dataclass(frozen=True)
+class NightlyOutcome:
+    run_id: int
+    status: str
+    already_done: bool = False
+
+
+class NightlyPass:
+    """One night's pass. ``now`` dates the facts (scans, snapshots, checks); the spreading of
+    starts waits in real time from ``base``."""
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        night: date,
+        *,
+        options: NightlyOptions | None = None,
+        base: datetime | None = None,
+        now: Callable[[], datetime] = _utcnow,
+        ruleset: Ruleset | None = None,
+        checker: ContentChecker | None = None,
+        takeover: bool = False,
+    ):
+        self.db = db
+        self.settings = settings
+        self.night = night
+        self.options = options or NightlyOptions.from_settings(settings)
+        self.base = base or _utcnow()
+        self.now = now
+        self.ruleset = ruleset
+        self.checker = checker
+        self.takeover = takeover
+        self.run_id = 0
+
+    # -- the ledger ---------------------------------------------------------------------------
+    def _open(self, planned: int) -> tuple[int, bool]:
+        with self.db.session() as s:
+            run = s.scalar(select(NightlyRun).where(NightlyRun.night == self.night))
+            if run is None:
+                run = NightlyRun(
+                    night=self.night, started_at=self.now(), status="running",
+                    starts=1, steps=",".join(self.options.steps), sites_planned=planned,
+                    sites_done=0, sites_failed=0, scorecards=0, error="",
+                )  # fmt: skip
+                s.add(run)
+                s.flush()
+                return run.id, False
+            if run.status == "done":
+                return run.id, True
+            if run.status == "running" and not self.takeover:
+                raise NightlyBusy(
+                    f"{self.night} 的夜间运行正在进行中（若其进程已被终止，启动 census monitor "
+                    "会将其标为已中断；或用 --takeover 接管）"
+                )
+            run.status, run.finished_at, run.error = "running", None, ""
+            run.starts += 1
+            run.sites_planned = planned
+            run.steps = ",".join(self.options.steps)
+            return run.id, False
+
+    def _finals(self) -> set[tuple[int, str]]:
+        with self.db.session() as s:
+            rows = s.execute(
+                select(NightlyRunSite.site_id, NightlyRunSite.step).where(
+                    NightlyRunSite.run_id == self.run_id, NightlyRunSite.status.in_(FINAL)
+                )
+            ).all()
+        return {(r[0], r[1]) for r in rows}
+
+    def _begin_step(self, site_id: int, step: str) -> None:
+        with self.db.session() as s:
+            row = s.scalar(
+                select(NightlyRunSite).where(
+                    NightlyRunSite.run_id == self.run_id,
+                    NightlyRunSite.site_id == site_id,
+                    NightlyRunSite.step == step,
+                )
+            )
+            if row is None:
+                row = NightlyRunSite(run_id=self.run_id, site_id=site_id, step=step)
+                s.add(row)
+            row.status, row.error, row.started_at, row.finished_at = "running", "", _utcnow(), None
+
+    def _end_step(self, s: Session, site_id: int, step: str, status: str, error: str) -> None:
+        s.execute(
+            update(NightlyRunSite)
+            .where(
+                NightlyRunSite.run_id == self.run_id,
+                NightlyRunSite.site_id == site_id,
+                NightlyRunSite.step == step,
+            )
+            .values(status=status, error=error[:2000], finished_at=_utcnow())
+        )
+        _recount(s, self.run_id)
+
+    def _end_step_alone(self, site_id: int, step: str, status: str, error: str) -> None:
+        with self.db.session() as s:
+            self._end_step(s, site_id, step, status, error)
+
+    # -- the steps ----------------------------------------------------------------------------
+    async def _crawl(self, scanner: Scanner, ref: SiteRef) -> None:
+        scan_id = await scanner.crawl_for(ref).run()
+        with self.db.session() as s:
+            scan = s.get(Scan, scan_id)
+            status, error = (scan.status, scan.error) if scan else ("missing", "")
+            if status == "homepage_failed" and not error:
+                home = s.execute(
+                    select(Page.failure, Page.status)
+                    .where(Page.scan_id == scan_id, Page.depth == 0)
+                    .limit(1)
+                ).first()
+                if home is not None:
+                    error = home.failure or f"HTTP {home.status}"
+        if status == "done":
+            await asyncio.to_thread(self._end_step_alone, ref.id, "crawl", "ok", "")
+        else:
+            reason = SCAN_FAILED.get(status, f"扫描状态 {status}")
+            progress = scanner.progress.get(ref.code)
+            detail = error or (progress.error if progress else "")
+            text = f"{reason}：{detail}" if detail else reason
+            await asyncio.to_thread(self._end_step_alone, ref.id, "crawl", "failed", text)
+
+    async def _columns(self, client: object, limiter: object, site: WantedSite) -> None:
+        timeout = self.options.timeouts["columns"]
+        async with asyncio.timeout(timeout):
+            reads = await read_site(
+                client,  # type: ignore[arg-type]
+                site,
+                self.settings,
+                as_of=self.night,
+                limiter=limiter,  # type: ignore[arg-type]
+            )
+        home = reads.homepage
+        status, error = ("ok", "") if home.ok else ("failed", f"首页无法打开：{home.error}")
+
+        def store() -> None:
+            with self.db.session() as s:
+                store_site_reads(s, reads, self.now())
+                self._end_step(s, site.site_id, "columns", status, error)
+
+        await asyncio.to_thread(store)
+
+    async def _checks(self, client: object, limiter: object, site: WantedSite) -> None:
+        async with asyncio.timeout(self.options.timeouts["checks"]):
+            result = await check_site(
+                client,  # type: ignore[arg-type]
+                site,
+                self.settings,
+                as_of=self.night,
+                limiter=limiter,  # type: ignore[arg-type]
+                checker=self.checker,
+            )
+
+        def store() -> None:
+            with self.db.session() as s:
+                store_site_checks(s, result, self.now())
+                self._end_step(s, site.site_id, "checks", "ok", "")
+
+        await asyncio.to_thread(store)
+
+    async def _step(self, site_id: int, step: str, work: Callable[[], object]) -> None:
+        """Run one step; its overrun or error lands on its row, never on the other sites."""
+        await asyncio.to_thread(self._begin_step, site_id, step)
+        timeout = self.options.timeouts[step]
+        try:
+            if step == "crawl":
+                async with asyncio.timeout(timeout):
+                    await work()  # type: ignore[misc]
+            else:
+                await work()  # type: ignore[misc]
+        except TimeoutError:
+            note = "（扫描保留，下次继续）" if step == "crawl" else ""
+            await asyncio.to_thread(
+                self._end_step_alone, site_id, step, "timeout", f"超过 {timeout:g} 秒未完成{note}"
+            )
+        except Exception as exc:  # one site's trouble, recorded; the others go on
+            log.exception("nightly %s of site %s failed", step, site_id)
+            await asyncio.to_thread(
+                self._end_step_alone, site_id, step, "failed", f"{type(exc).__name__}: {exc}"
+            )
+
+    # -- the night ----------------------------------------------------------------------------
+    async def run(self) -> NightlyOutcome:
+        refs = await asyncio.to_thread(load_sites, self.db)
+        refs.sort(key=lambda r: site_order(r.code))
+        with self.db.session() as s:
+            wanted = {w.code: w for w in wanted_sites(s)}
+        self.run_id, done = await asyncio.to_thread(self._open, len(refs))
+        if done:
+            return NightlyOutcome(self.run_id, "done", already_done=True)
+        try:
+            await self._sites(refs, wanted)
+            await asyncio.to_thread(self._score)
+        except asyncio.CancelledError:
+            await asyncio.shield(asyncio.to_thread(mark_interrupted, self.db, _utcnow()))
+            raise
+        except Exception as exc:
+            await asyncio.to_thread(self._finish, "failed", f"{type(exc).__name__}: {exc}")
+            return NightlyOutcome(self.run_id, "failed")
+        return NightlyOutcome(self.run_id, "done")
+
+    async def _sites(self, refs: Sequence[SiteRef], wanted: dict[str, WantedSite]) -> None:
+        finals = await asyncio.to_thread(self._finals)
+        if self.checker is None and "checks" in self.options.steps:
+            try:
+                self.checker = ContentChecker(load_wordlists())
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("content word lists not loaded, content checks skipped: %s", exc)
+        gate = asyncio.Semaphore(self.options.at_once)
+        step_gap = self.options.spread / len(refs) if refs else 0.0
+        base = self.base.timestamp()
+        async with (
+            Scanner(self.db, self.settings, now=self.now) as scanner,
+            build_client(self.settings) as client,
+        ):
+            limiter = scanner.limiter
+            if "crawl" in self.options.steps:
+                try:  # links of earlier nights whose confirming re-check is now due
+                    async with asyncio.timeout(self.options.timeouts["crawl"]):
+                        await scanner.recheck_due()
+                except Exception as exc:  # a timeout or an error: logged, the night goes on
+                    log.warning("re-check of earlier broken links failed: %r", exc)
+
+            async def one(index: int, ref: SiteRef) -> None:
+                todo = [
+                    st for st in STEPS if st in self.options.steps and (ref.id, st) not in finals
+                ]
+                if not todo:
+                    return
+                await asyncio.sleep(max(0.0, base + index * step_gap - time.time()))
+                site = wanted.get(ref.code)
+                async with gate:
+                    for st in todo:
+                        if st == "crawl":
+                            await self._step(ref.id, st, lambda: self._crawl(scanner, ref))
+                        elif site is None:
+                            continue
+                        elif st == "columns":
+                            await self._step(
+                                ref.id, st, lambda: self._columns(client, limiter, site)
+                            )
+                        else:
+                            await self._step(
+                                ref.id, st, lambda: self._checks(client, limiter, site)
+                            )
+
+            await asyncio.gather(*(one(i, r) for i, r in enumerate(refs)))
+
+    def _score(self) -> None:
+        at = self.night - timedelta(days=self.options.score_lag_days)
+        ruleset = self.ruleset or load_ruleset(default_ruleset_path())
+        with self.db.session() as s:
+            ids = running_site_ids(s)
+        cards = score_and_store(self.db, ids, ruleset, at, _utcnow())
+        with self.db.session() as s:
+            run = s.get(NightlyRun, self.run_id)
+            assert run is not None
+            run.scorecards, run.scored_at = len(cards), at
+        self._finish("done", "")
+
+    def _finish(self, status: str, error: str) -> None:
+        with self.db.session() as s:
+            run = s.get(NightlyRun, self.run_id)
+            assert run is not None
+            run.status, run.error, run.finished_at = status, error[:2000], _utcnow()
+            _recount(s, self.run_id)
+
+
+def shifted_clock(night: date, settings: Settings) -> Callable[[], datetime]:
+    """Facts of a past (or future) night dated inside that night: real time moved so the pass
+    starts at the night's window start; tonight's own pass keeps the real clock."""
+    if night == night_of(_utcnow(), settings):
+        return _utcnow
+    offset = _utcnow() - night_start(night, settings)
+
+    def now() -> datetime:
+        return _utcnow() - offset
+
+    return now
+
+
+def resumable_night(db: Database, settings: Settings, now: datetime) -> bool:
+    """Whether the current night has an interrupted run and its window is still open."""
+    night = night_of(now, settings)
+    end = night_start(night, settings) + timedelta(seconds=settings.nightly_window)
+    if now > end:
+        return False
+    with db.session() as s:
+        status = s.scalar(select(NightlyRun.status).where(NightlyRun.night == night))
+    return status == "interrupted"
+
+
+def latest_runs(db: Database, limit: int = 7) -> list[NightlyRun]:
+    with db.session() as s:
+        rows = list(s.scalars(select(NightlyRun).order_by(NightlyRun.night.desc()).limit(limit)))
+        s.expunge_all()
+        return rows
+
+
+@dataclass(frozen=True)
+class StepProblem:
+    code: str
+    name: str
+    step: str
+    status: str
+    error: str
+
+
+def run_problems(db: Database, run_id: int) -> list[StepProblem]:
+    """The steps of a run that did not end ok (failed, timeout, interrupted), by site."""
+    from scanner.db.models import Site
+
+    with db.session() as s:
+        rows = s.execute(
+            select(Site.code, Site.name, NightlyRunSite.step, NightlyRunSite.status,
+                   NightlyRunSite.error)
+            .join(Site, Site.id == NightlyRunSite.site_id)
+            .where(NightlyRunSite.run_id == run_id, NightlyRunSite.status != "ok")
+            .order_by(Site.code, NightlyRunSite.id)
+        ).all()  # fmt: skip
+    return [StepProblem(*r) for r in rows]
+
+
+def step_counts(db: Database, run_id: int) -> dict[str, dict[str, int]]:
+    with db.session() as s:
+        rows = s.execute(
+            select(NightlyRunSite.step, NightlyRunSite.status, func.count())
+            .where(NightlyRunSite.run_id == run_id)
+            .group_by(NightlyRunSite.step, NightlyRunSite.status)
+        ).all()
+    out: dict[str, dict[str, int]] = {}
+    for step, status, n in rows:
+        out.setdefault(step, {})[status] = n
+    return out
