@@ -24,6 +24,7 @@ import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -71,10 +72,22 @@ def fill(path: Path, sites: int, seed: int = 7) -> dict[str, int]:
     )
     week0 = datetime(2026, 6, 24, tzinfo=UTC) - CST  # T-6 00:00 Beijing time
     counts: Counter[str] = Counter()
-    site_rows, probe_rows, col_rows, snap_rows, item_rows = [], [], [], [], []
-    scan_rows, link_rows, occ_rows, finding_rows = [], [], [], []
-    check_rows, msg_rows, act_rows, guide_rows, att_rows = [], [], [], [], []
-    home_rows = []
+    Rows = list[tuple[Any, ...]]
+    site_rows: Rows = []
+    probe_rows: Rows = []
+    col_rows: Rows = []
+    snap_rows: Rows = []
+    item_rows: Rows = []
+    scan_rows: Rows = []
+    link_rows: Rows = []
+    occ_rows: Rows = []
+    finding_rows: Rows = []
+    check_rows: Rows = []
+    msg_rows: Rows = []
+    act_rows: Rows = []
+    guide_rows: Rows = []
+    att_rows: Rows = []
+    home_rows: Rows = []
     col_id = item_id = link_id = guide_id = 0
     for sid in range(1, sites + 1):
         host = f"www.s{sid}.bench.gov.cn"

@@ -103,8 +103,9 @@ def describe(ev: Mapping[str, Any]) -> str:
         parts = [FAILURES.get(str(g("failure")), str(g("failure") or "打不开"))]
         if g("status_code"):
             parts.append(f"HTTP {g('status_code')}")
-        if g("total_ms") is not None:
-            parts.append(f"用时 {float(g('total_ms')) / 1000:.1f} 秒")
+        total_ms = g("total_ms")
+        if total_ms is not None:
+            parts.append(f"用时 {float(total_ms) / 1000:.1f} 秒")
         return f"{_local(str(g('at')))} 首页打不开（{'，'.join(parts)}）"
     if kind in ("new_item", "activity"):
         return f"{g('date') or '无日期'}「{g('title') or ''}」{g('url') or ''}"
