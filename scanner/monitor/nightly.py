@@ -55,6 +55,7 @@ STATUS_LABEL = {
     "running": "运行中", "done": "已完成", "interrupted": "已中断", "failed": "失败",
     "ok": "成功", "timeout": "超时",
 }  # fmt: skip
+RESUME_AFTER = timedelta(hours=2)  # an interrupted night is resumed until window end + this
 SCAN_FAILED = {"homepage_failed": "首页无法打开", "interrupted": "扫描中途站点无法访问"}
 
 
@@ -429,9 +430,10 @@ def shifted_clock(night: date, settings: Settings) -> Callable[[], datetime]:
 
 
 def resumable_night(db: Database, settings: Settings, now: datetime) -> bool:
-    """Whether the current night has an interrupted run and its window is still open."""
+    """Whether the current night has an interrupted run to pick up now: until two hours after
+    its window closes (sites started late still finish at night, not in office hours)."""
     night = night_of(now, settings)
-    end = night_start(night, settings) + timedelta(seconds=settings.nightly_window)
+    end = night_start(night, settings) + timedelta(seconds=settings.nightly_window) + RESUME_AFTER
     if now > end:
         return False
     with db.session() as s:
