@@ -24,6 +24,7 @@ from scanner.monitor.nightly import (
     STEP_LABEL,
     NightlyOptions,
     NightlyPass,
+    get_run,
     latest_runs,
     night_of,
     run_problems,
@@ -161,7 +162,7 @@ def run_nightly(
                 takeover=takeover,
             )
             outcome = asyncio.run(work.run())
-            report = _runs_json(db, [r for r in latest_runs(db, 400) if r.id == outcome.run_id])
+            report = _runs_json(db, [get_run(db, outcome.run_id)])
         finally:
             db.dispose()
     if as_json:

@@ -441,6 +441,14 @@ def resumable_night(db: Database, settings: Settings, now: datetime) -> bool:
     return status == "interrupted"
 
 
+def get_run(db: Database, run_id: int) -> NightlyRun:
+    with db.session() as s:
+        run = s.get(NightlyRun, run_id)
+        assert run is not None
+        s.expunge(run)
+        return run
+
+
 def latest_runs(db: Database, limit: int = 7) -> list[NightlyRun]:
     with db.session() as s:
         rows = list(s.scalars(select(NightlyRun).order_by(NightlyRun.night.desc()).limit(limit)))

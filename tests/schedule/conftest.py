@@ -39,8 +39,8 @@ def night_settings(farm: FarmThread, database_url: str, **over: Any) -> Settings
     return load_settings(**(values | over))
 
 
-def registered_db(farm: FarmThread, folder: Path) -> Database:
-    db = Database(f"sqlite:///{folder / 'census.db'}")
+def registered_db(farm: FarmThread, folder: Path, url: str | None = None) -> Database:
+    db = Database(url or f"sqlite:///{folder / 'census.db'}")
     db.upgrade()
     registry = folder / "registry.yaml"
     registry.write_text(farm.truth.registry_yaml(), encoding="utf-8")

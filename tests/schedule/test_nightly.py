@@ -216,3 +216,18 @@ def test_run_nightly_and_status_commands(
     as_json = json.loads(runner.invoke(app, ["monitor", "status", "--json"]).output)
     assert as_json["nightly_runs"][0]["sites_planned"] == report["sites_planned"]
     assert "slot_jobs" in as_json["probe_schedule"]
+
+
+@pytest.mark.postgres
+def test_a_night_on_postgres(farm: FarmThread, postgres_url: str, tmp_path: Path) -> None:
+    db = registered_db(farm, tmp_path, postgres_url)
+    settings = night_settings(farm, postgres_url)
+    outcome = asyncio.run(_pass(db, settings).run())
+    assert outcome.status == "done"
+    steps = _steps(db, outcome.run_id)
+    assert steps[(f"https://{OLD}/", "columns")] == ("failed", "首页无法打开：tls")
+    with db.session() as s:
+        run = s.get(NightlyRun, outcome.run_id)
+        assert run is not None and run.sites_failed == 1
+        assert run.scorecards == run.sites_planned == len(running_site_ids(s))
+    db.dispose()
