@@ -33,6 +33,7 @@ from scanner.monitor.nightly import (
     mark_interrupted,
     night_of,
     shifted_clock,
+    site_order,
 )
 from scanner.scorecards.facts import running_site_ids
 from scanner.settings import Settings
@@ -231,3 +232,26 @@ def test_a_night_on_postgres(farm: FarmThread, postgres_url: str, tmp_path: Path
         assert run is not None and run.sites_failed == 1
         assert run.scorecards == run.sites_planned == len(running_site_ids(s))
     db.dispose()
+
+
+def test_sites_start_in_a_stable_order_spread_over_the_window(
+    farm: FarmThread, db: Database
+) -> None:
+    settings = night_settings(
+        farm, db.url, nightly_steps="columns", nightly_window=1.6, nightly_sites_at_once=8
+    )
+    base = datetime.now(UTC)
+    outcome = asyncio.run(_pass(db, settings, base=base).run())
+    assert outcome.status == "done"
+    with db.session() as s:
+        rows = s.execute(
+            select(Site.code, NightlyRunSite.started_at, NightlyRunSite.step)
+            .join(Site, Site.id == NightlyRunSite.site_id)
+            .where(NightlyRunSite.run_id == outcome.run_id)
+        ).all()
+    assert {r.step for r in rows} == {"columns"}  # only the steps asked for
+    ordered = sorted(rows, key=lambda r: site_order(r.code))
+    gap = 1.6 / len(rows)
+    for i, row in enumerate(ordered):  # nobody starts before its slot in the window
+        started = row.started_at.replace(tzinfo=row.started_at.tzinfo or UTC)
+        assert (started - base).total_seconds() >= i * gap - 0.01, (i, row.code)
