@@ -131,6 +131,8 @@ def columns_stale(ctx: Context, p: ColumnsStaleParams) -> RuleResult:
     item2 = 0
     blank = 0
     for column in ctx.facts.columns:
+        if column.category == ONLINE_SYSTEM:
+            continue  # a system, not a column of information: 在线系统 judges whether it opens
         why = excluded(column)
         if why:
             evidence.append(_excluded(column, why))
@@ -189,6 +191,9 @@ def _excluded(column: Column, why: str) -> Evidence:
         counted=False,
         note=f"不计入：{why}",
     )
+
+
+ONLINE_SYSTEM = "online_system"
 
 
 # ------------------------------------------------------------------ veto.serious_error

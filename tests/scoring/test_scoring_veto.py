@@ -183,6 +183,16 @@ def test_columns_on_the_window_edge_are_updated() -> None:
     assert c.rule("update.basic_info").points == 3  # only the one stale news column
 
 
+def test_an_online_system_is_not_a_column_of_information() -> None:
+    # 在线系统 that does not open is judged by service.online_systems (3 points), not counted
+    # as a blank column nor as a column the scanner failed to read.
+    down = column("sys", "online_system", None, readable=False)
+    empty = column("sys2", "online_system", None, blank=True)
+    c = card(with_(healthy(), columns=(*healthy().columns, down, empty)))
+    assert not c.rule("veto.columns_stale").holds
+    assert not c.provisional, c.reasons
+
+
 def test_columns_stale_month_end_window() -> None:
     # T = 08-31: six months back is 02-28 (no 02-31); 02-28 inside, 02-27 outside.
     at = date(2015, 8, 31)
