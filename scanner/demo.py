@@ -33,6 +33,9 @@ from scanner.settings import Settings, load_settings
 from scanner.snapshots import read_and_store, wanted_sites
 from scoring import Ruleset, default_ruleset_path, load_ruleset
 
+# Daily homepage reads over the two weeks 网站不更新 / 首页栏目 look at (T − 14 … T).
+HOMEPAGE_DAYS = 15
+
 
 @dataclass
 class ColumnRead:
@@ -98,12 +101,21 @@ async def crawl(settings: Settings, db: Database, at: date) -> dict[str, int]:
         return await scanner.scan(load_sites(db))
 
 
-async def read_columns(settings: Settings, db: Database, at: date) -> dict[str, list[ColumnRead]]:
-    """Read every registered column once, store the snapshots, and note items and newest date."""
+async def read_columns(
+    settings: Settings, db: Database, at: date, *, days: int = 1
+) -> dict[str, list[ColumnRead]]:
+    """Read every registered column (and the homepage) once a day for ``days`` days ending at T,
+    as the nightly schedule does, storing the snapshots; the reads of T are returned.
+
+    Daily homepage reads are what lets scoring count new homepage items over two weeks; with
+    fewer days the scorecards say they are provisional."""
     with db.session() as session:
         sites = wanted_sites(session)
-    now = datetime.combine(at, time(12), CST).astimezone(UTC)
-    results = await read_and_store(db, settings, sites, as_of=at, now=lambda: now)
+    results = []
+    for back in range(days - 1, -1, -1):
+        day = at - timedelta(days=back)
+        noon = datetime.combine(day, time(12), CST).astimezone(UTC)
+        results = await read_and_store(db, settings, sites, as_of=day, now=lambda t=noon: t)
     return {
         reads.site.code: [
             ColumnRead(
@@ -161,7 +173,7 @@ def run_demo(
         imported = import_file(db, registry, datetime.now(UTC))
         canary = [farm.url(h) for h in _canaries(spec)]
         outcomes = asyncio.run(run_simulated_days(db, settings, clock, days=days, canaries=canary))
-        columns = asyncio.run(read_columns(settings, db, at))
+        columns = asyncio.run(read_columns(settings, db, at, days=HOMEPAGE_DAYS))
         scans = asyncio.run(crawl(settings, db, at)) if links else {}
         checked = asyncio.run(interaction_checks(settings, db, at)) if checks else 0
     ruleset = load_ruleset(default_ruleset_path())

@@ -104,6 +104,9 @@ class Homepage:
     items: tuple[DatedItem, ...] = ()
     navigation_only: bool = False
     second_level: tuple[PageItems, ...] = ()
+    # False when every read of the homepage in the window failed: "no new items" is then
+    # unknown, not a finding (站点无法访问 judges the outage).
+    readable: bool = True
 
 
 @dataclass(frozen=True, slots=True)

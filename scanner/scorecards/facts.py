@@ -274,7 +274,11 @@ def _load_chunk(session: Session, ids: list[int], w: Window) -> list[SiteInput]:
                 PageItems(site.url, tuple(second_items.get(sid, ()))),
                 *(PageItems(c.url, c.items) for c in cols if c.readable),
             )
-        homepage = Homepage(site.url, tuple(home_items.get(sid, ())), nav, second)
+        # Every read in the window failed: the homepage's updates are unknown, not absent.
+        unread = read is not None and read.any and not read.days
+        homepage = Homepage(
+            site.url, tuple(home_items.get(sid, ())), nav, second, readable=not unread
+        )
         not_run: set[str] = set()
         reasons: tuple[str, ...] = ()
         if sid not in read_sites and not home_items.get(sid) and read is None:

@@ -36,3 +36,7 @@ def homepage_new_items(homepage: Homepage, start: date, at: date) -> tuple[list[
                     new.append(item)
     new.sort(key=lambda i: (i.date, i.url), reverse=True)
     return new, undated
+
+
+def unread_homepage_reason(homepage: Homepage) -> str:
+    return f"首页（{homepage.url}）在监测期内未能打开读取，首页栏目更新未能判定"

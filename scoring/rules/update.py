@@ -17,7 +17,7 @@ from scoring.rules.base import (
     excluded,
     unreadable_reason,
 )
-from scoring.rules.homepage import homepage_new_items, homepage_scope
+from scoring.rules.homepage import homepage_new_items, homepage_scope, unread_homepage_reason
 from scoring.rules.veto import stale_evidence
 from scoring.text import pts, span
 
@@ -32,6 +32,9 @@ class VolumeParams(Model):
 
 def homepage_volume(ctx: Context, p: VolumeParams) -> RuleResult:
     start = ctx.start(p.window)
+    if not ctx.facts.homepage.readable:
+        reason = unread_homepage_reason(ctx.facts.homepage)
+        return RuleResult(holds=False, points=Decimal(0), figure=reason, provisional=(reason,))
     new, undated = homepage_new_items(ctx.facts.homepage, start, ctx.at)
     deduct = p.deduct_when_new_items.holds(len(new))
     points = p.points if deduct else Decimal(0)

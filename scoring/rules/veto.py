@@ -19,7 +19,11 @@ from scoring.rules.base import (
     excluded,
     unreadable_reason,
 )
-from scoring.rules.homepage import homepage_new_items, homepage_scope
+from scoring.rules.homepage import (
+    homepage_new_items,
+    homepage_scope,
+    unread_homepage_reason,
+)
 from scoring.rules.probes import probe_evidence, probe_figure, probe_reasons
 from scoring.text import day, percent, span
 
@@ -55,6 +59,9 @@ class HomepageStaleParams(Model):
 
 def homepage_stale(ctx: Context, p: HomepageStaleParams) -> RuleResult:
     start = ctx.start(p.window)
+    if not ctx.facts.homepage.readable:
+        reason = unread_homepage_reason(ctx.facts.homepage)
+        return RuleResult(holds=False, figure=reason, provisional=(reason,))
     new, undated = homepage_new_items(ctx.facts.homepage, start, ctx.at)
     holds = p.holds_when_new_items.holds(len(new))
     scope = homepage_scope(ctx.facts.homepage)

@@ -183,6 +183,19 @@ def test_columns_on_the_window_edge_are_updated() -> None:
     assert c.rule("update.basic_info").points == 3  # only the one stale news column
 
 
+def test_an_unreadable_homepage_is_not_judged_stale() -> None:
+    # No read of the homepage succeeded in the window: 0 new items is unknown, not a veto.
+    unread = with_(healthy(), homepage=Homepage(url="http://www.example.gov.cn/", readable=False))
+    c = card(unread)
+    assert not c.rule("veto.homepage_stale").holds
+    assert c.rule("update.homepage_volume").points == 0
+    assert c.provisional
+    assert any("首页" in r for r in c.reasons)
+    # The same empty homepage, read fine, is the veto.
+    read = with_(healthy(), homepage=Homepage(url="http://www.example.gov.cn/"))
+    assert card(read).rule("veto.homepage_stale").holds
+
+
 def test_an_online_system_is_not_a_column_of_information() -> None:
     # 在线系统 that does not open is judged by service.online_systems (3 points), not counted
     # as a blank column nor as a column the scanner failed to read.
