@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from probes.columns import Discovery, PageRead, Proposal, column_key, discover
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
-from scanner.cli.inspect import FAILURE_LABELS, today_cst
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.inspect import today_cst
+from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
 from scanner.clock import RealClock
 from scanner.db.models import Column, ColumnCategory, ColumnSnapshot, ColumnSource, Site
 from scanner.errors import CensusError

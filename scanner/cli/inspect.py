@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from probes.page import summarize_page
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
 from scanner.errors import CensusError
 from scanner.http import FailureKind, FetchFailed, build_client, fetch
 from scanner.http.charset import charset_of
@@ -27,17 +27,6 @@ from scanner.settings import load_settings
 
 EXIT_REFUSED = 2
 
-FAILURE_LABELS: dict[str, str] = {
-    FailureKind.DNS: "域名解析失败",
-    FailureKind.CONNECT: "无法连接",
-    FailureKind.TLS: "证书/TLS错误",
-    FailureKind.TIMEOUT: "超时（15秒内未打开）",
-    FailureKind.HTTP_STATUS: "HTTP错误状态",
-    FailureKind.EMPTY: "空白页面",
-    FailureKind.TOO_LARGE: "页面过大",
-    FailureKind.REDIRECT_LOOP: "循环跳转",
-    FailureKind.PROTOCOL: "协议错误",
-}
 KIND_LABELS: dict[str, str] = {
     "homepage": "首页",
     "list": "列表页（栏目）",

@@ -10,25 +10,12 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
-from scanner.cli.output import console, print_json
+from scanner.cli.output import console, failure_label, print_json
 from scanner.clock import RealClock
 from scanner.db.models import RoundStatus
 from scanner.errors import ConfigError
-from scanner.http import FailureKind
 from scanner.monitor import RoundOptions, probe_and_store, week_stats
 from scanner.monitor.stats import CST, WeekStats, find_site
-
-FAILURE_LABELS: dict[FailureKind, str] = {
-    FailureKind.DNS: "域名解析失败",
-    FailureKind.CONNECT: "无法连接",
-    FailureKind.TLS: "证书/TLS错误",
-    FailureKind.TIMEOUT: "超时（15秒内未打开）",
-    FailureKind.HTTP_STATUS: "HTTP错误状态",
-    FailureKind.EMPTY: "空白页面",
-    FailureKind.TOO_LARGE: "页面过大",
-    FailureKind.REDIRECT_LOOP: "循环跳转",
-    FailureKind.PROTOCOL: "协议错误",
-}
 
 DatabaseOpt = Annotated[
     str | None,
@@ -49,10 +36,6 @@ app = typer.Typer(
     invoke_without_command=True,
     no_args_is_help=False,
 )
-
-
-def failure_label(kind: FailureKind | None) -> str:
-    return FAILURE_LABELS[kind] if kind else ""
 
 
 @app.callback(invoke_without_command=True)

@@ -8,13 +8,9 @@ make. One deadline for the whole fetch, and the same failure taxonomy, as `fetch
 
 from __future__ import annotations
 
-import asyncio
-import time
-from contextlib import AsyncExitStack
-
 import httpx
 
-from scanner.http import Fetched, FetchFailed, HostLimiter, classify_exception
+from scanner.http import Fetched, HostLimiter, fetch
 
 __all__ = ["fetch_page"]
 
@@ -32,37 +28,10 @@ async def fetch_page(
 ) -> Fetched:
     """GET ``url`` within ``deadline`` seconds: an HTML body up to ``max_bytes``, anything else
     up to ``other_bytes``."""
-    started = time.perf_counter()
-    host = httpx.URL(url).host
-    try:
-        async with AsyncExitStack() as stack:
-            if limiter is not None:
-                await stack.enter_async_context(limiter.slot(host))
-            async with asyncio.timeout(deadline):
-                response = await stack.enter_async_context(client.stream("GET", url))
-                ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                html = not ctype or ctype.startswith(_HTML_TYPES)  # no type: sniffed later
-                cap = max_bytes if html else other_bytes
-                chunks: list[bytes] = []
-                size = 0
-                truncated = False
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        chunks.append(chunk[: len(chunk) - (size - cap)])
-                        truncated = True
-                        break
-                    chunks.append(chunk)
-    except (httpx.HTTPError, TimeoutError, OSError) as exc:
-        elapsed = (time.perf_counter() - started) * 1000
-        raise FetchFailed(classify_exception(exc), str(exc) or type(exc).__name__, elapsed) from exc
-    return Fetched(
-        url=url,
-        final_url=str(response.url),
-        status=response.status_code,
-        headers=response.headers,
-        content=b"".join(chunks),
-        truncated=truncated,
-        elapsed_ms=(time.perf_counter() - started) * 1000,
-        redirects=[str(r.url) for r in response.history],
-    )
+
+    def cap(response: httpx.Response) -> int:
+        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        html = not ctype or ctype.startswith(_HTML_TYPES)  # no type: sniffed later
+        return max_bytes if html else other_bytes
+
+    return await fetch(client, url, deadline=deadline, max_bytes=cap, limiter=limiter)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,13 +76,14 @@ async def fetch(
     url: str,
     *,
     deadline: float,
-    max_bytes: int,
+    max_bytes: int | Callable[[httpx.Response], int],
     method: str = "GET",
     limiter: HostLimiter | None = None,
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
 ) -> Fetched:
-    """Fetch ``url`` completely within ``deadline`` seconds, reading at most ``max_bytes``.
+    """Fetch ``url`` completely within ``deadline`` seconds, reading at most ``max_bytes``
+    (or as many as ``max_bytes(response)`` allows once the headers are in).
 
     ``extensions`` go to the request as-is (e.g. httpcore's ``trace`` hook, which the
     availability probe uses for phase times); httpx keeps them across redirects.
@@ -96,13 +98,14 @@ async def fetch(
                 response = await stack.enter_async_context(
                     client.stream(method, url, headers=headers, extensions=extensions)
                 )
+                cap = max_bytes(response) if callable(max_bytes) else max_bytes
                 chunks: list[bytes] = []
                 size = 0
                 truncated = False
                 async for chunk in response.aiter_bytes():
                     size += len(chunk)
-                    if size > max_bytes:
-                        chunks.append(chunk[: len(chunk) - (size - max_bytes)])
+                    if size > cap:
+                        chunks.append(chunk[: len(chunk) - (size - cap)])
                         truncated = True
                         break
                     chunks.append(chunk)
