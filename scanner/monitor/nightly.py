@@ -188,7 +188,7 @@ class NightlyPass:
             run = s.scalar(select(NightlyRun).where(NightlyRun.night == self.night))
             if run is None:
                 run = NightlyRun(
-                    night=self.night, started_at=self.now(), status="running",
+                    night=self.night, started_at=_utcnow(), status="running",
                     starts=1, steps=",".join(self.options.steps), sites_planned=planned,
                     sites_done=0, sites_failed=0, scorecards=0, error="",
                 )  # fmt: skip
