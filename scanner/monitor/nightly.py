@@ -19,13 +19,15 @@ only the steps without a final row, so nothing is stored twice:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -40,7 +42,7 @@ from scanner.db.models import NightlyRun, NightlyRunSite, Page, Scan
 from scanner.errors import CensusError
 from scanner.http import build_client
 from scanner.monitor.stats import CST
-from scanner.scorecards import score_and_store
+from scanner.scorecards.compute import score_and_store_summaries
 from scanner.scorecards.facts import running_site_ids
 from scanner.settings import Settings
 from scanner.snapshots import WantedSite, read_site, store_site_reads, wanted_sites
@@ -55,8 +57,14 @@ STATUS_LABEL = {
     "running": "运行中", "done": "已完成", "interrupted": "已中断", "failed": "失败",
     "ok": "成功", "timeout": "超时",
 }  # fmt: skip
+STOP_GRACE = 10.0  # seconds a cancelled step gets to wind down (a scan records its state)
+T = TypeVar("T")
 RESUME_AFTER = timedelta(hours=2)  # an interrupted night is resumed until window end + this
 SCAN_FAILED = {"homepage_failed": "首页无法打开", "interrupted": "扫描中途站点无法访问"}
+
+
+class StepTimeout(Exception):
+    """A step overran its timeout (never an asyncio.TimeoutError from inside the step)."""
 
 
 class NightlyBusy(CensusError):
@@ -84,11 +92,17 @@ def site_order(code: str) -> tuple[int, str]:
     return zlib.crc32(code.encode()), code
 
 
-def mark_interrupted(db: Database, now: datetime, reason: str = "监测进程停止或被终止") -> int:
-    """Runs still marked running belong to a process that is gone: mark them (and their
-    unfinished steps) interrupted, so status tells the truth and a restart can resume them."""
+def mark_interrupted(
+    db: Database, now: datetime, reason: str = "监测进程停止或被终止", run_id: int | None = None
+) -> int:
+    """Runs still marked running belong to a process that is gone (or, given ``run_id``, this
+    one is stopping): mark them and their unfinished steps interrupted, so status tells the
+    truth and a restart can resume them."""
     with db.session() as s:
-        ids = list(s.scalars(select(NightlyRun.id).where(NightlyRun.status == "running")))
+        query = select(NightlyRun.id).where(NightlyRun.status == "running")
+        if run_id is not None:
+            query = query.where(NightlyRun.id == run_id)
+        ids = list(s.scalars(query))
         if not ids:
             return 0
         s.execute(
@@ -249,7 +263,7 @@ class NightlyPass:
 
     # -- the steps ----------------------------------------------------------------------------
     async def _crawl(self, scanner: Scanner, ref: SiteRef) -> None:
-        scan_id = await scanner.crawl_for(ref).run()
+        scan_id = await self._bounded(scanner.crawl_for(ref).run(), "crawl")
         with self.db.session() as s:
             scan = s.get(Scan, scan_id)
             status, error = (scan.status, scan.error) if scan else ("missing", "")
@@ -271,15 +285,16 @@ class NightlyPass:
             await asyncio.to_thread(self._end_step_alone, ref.id, "crawl", "failed", text)
 
     async def _columns(self, client: object, limiter: object, site: WantedSite) -> None:
-        timeout = self.options.timeouts["columns"]
-        async with asyncio.timeout(timeout):
-            reads = await read_site(
+        reads = await self._bounded(
+            read_site(
                 client,  # type: ignore[arg-type]
                 site,
                 self.settings,
                 as_of=self.night,
                 limiter=limiter,  # type: ignore[arg-type]
-            )
+            ),
+            "columns",
+        )
         home = reads.homepage
         status, error = ("ok", "") if home.ok else ("failed", f"首页无法打开：{home.error}")
 
@@ -291,15 +306,17 @@ class NightlyPass:
         await asyncio.to_thread(store)
 
     async def _checks(self, client: object, limiter: object, site: WantedSite) -> None:
-        async with asyncio.timeout(self.options.timeouts["checks"]):
-            result = await check_site(
+        result = await self._bounded(
+            check_site(
                 client,  # type: ignore[arg-type]
                 site,
                 self.settings,
                 as_of=self.night,
                 limiter=limiter,  # type: ignore[arg-type]
                 checker=self.checker,
-            )
+            ),
+            "checks",
+        )
 
         def store() -> None:
             with self.db.session() as s:
@@ -308,17 +325,32 @@ class NightlyPass:
 
         await asyncio.to_thread(store)
 
+    async def _bounded(self, work: Coroutine[Any, Any, T], step: str) -> T:
+        """Await ``work`` in a task of its own under the step's timeout. A task of its own, so
+        that whatever cancellation happens inside a step (and however the step handles it)
+        stays inside: only our own stop may cancel the night."""
+        task = asyncio.ensure_future(work)
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self.options.timeouts[step])
+        except asyncio.CancelledError:  # the night is stopping: stop the step too
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_GRACE)
+            raise
+        if not done:
+            task.cancel()
+            await asyncio.wait({task}, timeout=STOP_GRACE)  # let it record where it stopped
+            raise StepTimeout(step)
+        if task.cancelled():
+            raise RuntimeError(f"{step} was cancelled from inside")
+        return task.result()
+
     async def _step(self, site_id: int, step: str, work: Callable[[], object]) -> None:
         """Run one step; its overrun or error lands on its row, never on the other sites."""
         await asyncio.to_thread(self._begin_step, site_id, step)
         timeout = self.options.timeouts[step]
         try:
-            if step == "crawl":
-                async with asyncio.timeout(timeout):
-                    await work()  # type: ignore[misc]
-            else:
-                await work()  # type: ignore[misc]
-        except TimeoutError:
+            await work()  # type: ignore[misc]
+        except StepTimeout:
             note = "（扫描保留，下次继续）" if step == "crawl" else ""
             await asyncio.to_thread(
                 self._end_step_alone, site_id, step, "timeout", f"超过 {timeout:g} 秒未完成{note}"
@@ -342,7 +374,8 @@ class NightlyPass:
             await self._sites(refs, wanted)
             await asyncio.to_thread(self._score)
         except asyncio.CancelledError:
-            await asyncio.shield(asyncio.to_thread(mark_interrupted, self.db, _utcnow()))
+            stopped = functools.partial(mark_interrupted, run_id=self.run_id)
+            await asyncio.shield(asyncio.to_thread(stopped, self.db, _utcnow()))
             raise
         except Exception as exc:
             await asyncio.to_thread(self._finish, "failed", f"{type(exc).__name__}: {exc}")
@@ -366,8 +399,7 @@ class NightlyPass:
             limiter = scanner.limiter
             if "crawl" in self.options.steps:
                 try:  # links of earlier nights whose confirming re-check is now due
-                    async with asyncio.timeout(self.options.timeouts["crawl"]):
-                        await scanner.recheck_due()
+                    await self._bounded(scanner.recheck_due(), "crawl")
                 except Exception as exc:  # a timeout or an error: logged, the night goes on
                     log.warning("re-check of earlier broken links failed: %r", exc)
 
@@ -401,7 +433,7 @@ class NightlyPass:
         ruleset = self.ruleset or load_ruleset(default_ruleset_path())
         with self.db.session() as s:
             ids = running_site_ids(s)
-        cards = score_and_store(self.db, ids, ruleset, at, _utcnow())
+        cards = score_and_store_summaries(self.db, ids, ruleset, at, _utcnow())  # one batch held
         with self.db.session() as s:
             run = s.get(NightlyRun, self.run_id)
             assert run is not None
