@@ -211,19 +211,27 @@ class Monitor:
             self._night = None
 
     def _install_nightly(self, scheduler: AsyncIOScheduler) -> None:
+        existing: Job | None = scheduler.get_job(NIGHTLY_JOB)
         if not self.nightly:
-            existing = scheduler.get_job(NIGHTLY_JOB)
             if existing is not None:
                 existing.remove()
             return
         hour, minute = (int(x) for x in self.settings.nightly_start.split(":"))
+        trigger = CronTrigger(hour=hour, minute=minute, timezone=CST)
+        grace = max(60, int(self.settings.nightly_window))
+        if (
+            existing is not None
+            and str(existing.trigger) == str(trigger)
+            and existing.misfire_grace_time == grace
+        ):
+            return  # its stored next run time stands: a night missed by < grace still runs
         scheduler.add_job(
             run_nightly_job,
-            CronTrigger(hour=hour, minute=minute, timezone=CST),
+            trigger,
             id=NIGHTLY_JOB,
             name="nightly pass: crawl, column reads, checks, scoring",
             replace_existing=True,
-            misfire_grace_time=max(60, int(self.settings.nightly_window)),
+            misfire_grace_time=grace,
         )
 
     def _install_jobs(self, scheduler: AsyncIOScheduler) -> None:
