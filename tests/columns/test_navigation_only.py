@@ -4,41 +4,20 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from typer.testing import CliRunner
 
 from farm import FarmThread
 from farm.builtin import QINGSHAN, ZWFW
-from scanner.cli.app import app
 from scanner.db import Database
-from scanner.db.models import ColumnItem, HomepageSnapshot, Site
-from scanner.registry import import_file
+from scanner.db.models import ColumnItem, HomepageSnapshot
 from scanner.snapshots import homepage_navigation_only, homepage_read_days, new_homepage_items
+from tests.columns.conftest import read_columns_cli as _read
+from tests.columns.conftest import site_by_code as _site
 
 ZWFW_CODE = "9101000003"
 QINGSHAN_CODE = "9101210001"
-
-
-@pytest.fixture
-def registered(farm: FarmThread, db: Database, tmp_path: Path) -> Database:
-    path = tmp_path / "registry.yaml"
-    path.write_text(farm.truth.registry_yaml(), encoding="utf-8")
-    import_file(db, path, datetime.now(UTC))
-    return db
-
-
-def _read(db: Database, *args: str) -> Any:
-    return CliRunner().invoke(app, ["columns", "read", *args, "--database-url", db.url])
-
-
-def _site(session: Any, code: str) -> Site:
-    site = session.scalar(select(Site).where(Site.code == code))
-    assert site is not None
-    return site
 
 
 def _set_navigation_only(db: Database, code: str, value: bool | None) -> None:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
-from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -17,27 +14,10 @@ from probes.columns import PageRead
 from probes.listpage import Item
 from scanner.cli.app import app
 from scanner.db import Database
-from scanner.db.models import Column, ColumnItem, ColumnSnapshot, Site
-from scanner.registry import import_file
+from scanner.db.models import Column, ColumnItem, ColumnSnapshot
 from scanner.snapshots import SiteReads, store_site_reads, wanted_sites
-
-
-@pytest.fixture
-def registered(farm: FarmThread, db: Database, tmp_path: Path) -> Database:
-    path = tmp_path / "registry.yaml"
-    path.write_text(farm.truth.registry_yaml(), encoding="utf-8")
-    import_file(db, path, datetime.now(UTC))
-    return db
-
-
-def _read(db: Database, *args: str) -> Any:
-    return CliRunner().invoke(app, ["columns", "read", *args, "--database-url", db.url])
-
-
-def _site(session: Any, code: str) -> Site:
-    site = session.scalar(select(Site).where(Site.code == code))
-    assert site is not None
-    return site
+from tests.columns.conftest import read_columns_cli as _read
+from tests.columns.conftest import site_by_code as _site
 
 
 def test_read_one_site_matches_the_truth(farm_env: FarmThread, registered: Database) -> None:
