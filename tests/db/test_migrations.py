@@ -11,7 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select
 
 from scanner.db import Base, Database
-from scanner.db.engine import alembic_config, current_revision, head_revision
+from scanner.db.engine import SCHEMA_REVISION, alembic_config, current_revision, head_revision
 from scanner.db.models import Organisation, OrgLevel, Site, SiteType
 from scanner.errors import StorageError
 
@@ -41,6 +41,8 @@ def _check_schema(url: str) -> None:
         names = set(inspect(database.engine).get_table_names())
         assert names >= EXPECTED_TABLES
         assert current_revision(database.engine) == head_revision(url)
+        # Commands check the database against this constant without loading Alembic.
+        assert head_revision(url) == SCHEMA_REVISION, "bump SCHEMA_REVISION with a new migration"
         with database.engine.connect() as conn:
             diff = compare_metadata(
                 MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata
@@ -49,6 +51,7 @@ def _check_schema(url: str) -> None:
         # Down to nothing and back up: the downgrade path works too.
         command.downgrade(alembic_config(url), "base")
         assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
+        assert current_revision(database.engine) is None
         database.upgrade()
         assert set(inspect(database.engine).get_table_names()) >= EXPECTED_TABLES
     finally:
