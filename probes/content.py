@@ -25,8 +25,6 @@ from typing import Any
 
 import ahocorasick
 import yaml
-from pypinyin.contrib.tone_convert import to_normal
-from pypinyin.pinyin_dict import pinyin_dict
 from selectolax.lexbor import LexborHTMLParser
 
 from probes.listpage import Regions
@@ -109,7 +107,14 @@ def load_wordlists(directory: Path | None = None) -> Wordlists:
 
 @lru_cache(maxsize=1)
 def _by_sound() -> dict[str, frozenset[str]]:
-    """Toneless pinyin → the CJK characters that have that reading (pypinyin's dictionary)."""
+    """Toneless pinyin → the CJK characters that have that reading (pypinyin's dictionary).
+
+    pypinyin is imported here, not at the top: its dictionaries take tens of megabytes and
+    only building name variants needs them.
+    """
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.pinyin_dict import pinyin_dict
+
     index: dict[str, set[str]] = {}
     for code, readings in pinyin_dict.items():
         if not 0x4E00 <= code <= 0x9FFF:
@@ -121,6 +126,9 @@ def _by_sound() -> dict[str, frozenset[str]]:
 
 
 def _readings(ch: str) -> set[str]:
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.pinyin_dict import pinyin_dict
+
     raw = pinyin_dict.get(ord(ch), "")
     return {to_normal(r) for r in raw.split(",") if r}
 

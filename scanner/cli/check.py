@@ -6,24 +6,22 @@ from __future__ import annotations
 import asyncio
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from rich.markup import escape
 
-from probes.content import ContentChecker, load_wordlists
-from scanner.checks.run import CHECKS, SiteChecks, check_sites
-from scanner.checks.store import StoredChecks, store_site_checks
-from scanner.checks.summary import SiteSummary, summarize
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import console, console_err, print_json
 from scanner.clock import RealClock
-from scanner.db.models import Site
 from scanner.errors import CensusError
-from scanner.monitor.stats import find_site
-from scanner.snapshots import wanted_sites
+
+if TYPE_CHECKING:
+    from scanner.checks.run import SiteChecks
+    from scanner.checks.store import StoredChecks
+    from scanner.checks.summary import SiteSummary
 
 EXIT_REFUSED = 2
 CHECK_LABEL = {
@@ -42,6 +40,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _only(value: str | None) -> tuple[str, ...]:
+    from scanner.checks.run import CHECKS
+
     if not value:
         return CHECKS
     wanted = tuple(v.strip() for v in value.split(",") if v.strip())
@@ -95,6 +95,14 @@ def check(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Check interaction, services and content (互动回应、服务实用、严重错误候选); store it."""
+    from probes.content import ContentChecker, load_wordlists
+    from scanner.checks.run import check_sites
+    from scanner.checks.store import store_site_checks
+    from scanner.checks.summary import summarize
+    from scanner.db.models import Site
+    from scanner.monitor.stats import find_site
+    from scanner.snapshots import wanted_sites
+
     if (site_key is None) == (not all_sites):
         _fail("请指定一个网站（标识码或首页网址）或 --all，二者选一")
     wanted = _only(only)

@@ -11,26 +11,26 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from probes.columns import Discovery, PageRead, Proposal, column_key, discover
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
 from scanner.clock import RealClock
-from scanner.db.models import Column, ColumnCategory, ColumnSnapshot, ColumnSource, Site
 from scanner.errors import CensusError
-from scanner.http import FetchFailed, HostLimiter, build_client
-from scanner.monitor.stats import find_site
-from scanner.settings import Settings
-from scanner.snapshots import SiteReads, Stored, read_and_store, wanted_sites
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from probes.columns import Discovery, PageRead, Proposal
+    from scanner.db.models import ColumnSnapshot, ColumnSource, Site
+    from scanner.settings import Settings
+    from scanner.snapshots import SiteReads, Stored
 
 EXIT_REFUSED = 2
 
@@ -49,7 +49,8 @@ CATEGORY_LABEL = {
     "planning": "规划计划", "other_info": "其他信息", "consult": "政务咨询", "report": "举报投诉",
     "survey": "调查征集", "interview": "互动访谈", "guide": "办事指南", "online_system": "在线系统",
 }  # fmt: skip
-SOURCE_LABEL = {ColumnSource.CONFIG: "是（配置）", ColumnSource.DISCOVERED: "是（发现）"}
+# Keyed by ColumnSource's values (a StrEnum): the models are not loaded to build the CLI.
+SOURCE_LABEL = {"config": "是（配置）", "discovered": "是（发现）"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +63,14 @@ class Registered:
 
 
 def _registered(site: Site) -> dict[str, Registered]:
+    from probes.columns import column_key
+
     return {column_key(c.url): Registered(c.name, c.url, c.source) for c in site.columns}
 
 
 def registered_label(proposal: Proposal, registered: dict[str, Registered]) -> str:
+    from probes.columns import column_key
+
     found = registered.get(column_key(proposal.url))
     if found is not None:
         return SOURCE_LABEL[found.source]
@@ -92,6 +97,8 @@ def category_label(proposal: Proposal) -> str:
 
 def acceptable(proposal: Proposal, registered: dict[str, Registered]) -> bool:
     """New, with a category, and opened: what can be stored without an operator's choice."""
+    from probes.columns import column_key
+
     return (
         proposal.category is not None
         and proposal.state is not None
@@ -104,6 +111,9 @@ def accept(session: Session, site_id: int, proposals: list[Proposal]) -> list[Pr
 
     Runs in the caller's session, so the whole set lands in one transaction or not at all.
     """
+    from probes.columns import column_key
+    from scanner.db.models import Column, ColumnCategory, ColumnSource, Site
+
     site = session.get(Site, site_id)
     if site is None:  # deleted between discovery and acceptance
         raise CensusError("网站已不在登记表中 (the site was removed meanwhile)")
@@ -131,6 +141,9 @@ def accept(session: Session, site_id: int, proposals: list[Proposal]) -> list[Pr
 async def run_discovery(
     settings: Settings, homepage: str, hosts: list[str], as_of: date, depth: int = 2
 ) -> Discovery:
+    from probes.columns import discover
+    from scanner.http import HostLimiter, build_client
+
     limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
     async with build_client(settings) as client:
         return await discover(
@@ -194,6 +207,10 @@ def discover_(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Propose columns from the homepage navigation, with a category guessed from each name."""
+    from scanner.db.models import Site
+    from scanner.http import FetchFailed
+    from scanner.monitor.stats import find_site
+
     settings = settings_with(database_url)
     db = open_database(database_url)
     try:
@@ -234,6 +251,8 @@ def _as_json(
     registered: dict[str, Registered],
     stored: list[Proposal] | None,
 ) -> dict[str, Any]:
+    from probes.columns import column_key
+
     proposals = []
     for p in found.proposals:
         row = p.as_json()
@@ -274,6 +293,9 @@ def read(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Read every registered column (and the homepage) now and store a snapshot of each."""
+    from scanner.monitor.stats import find_site
+    from scanner.snapshots import read_and_store, wanted_sites
+
     if (site_key is None) == (not all_sites):
         _fail("请指定一个网站（标识码或首页网址）或 --all，二者选一")
     settings = settings_with(database_url)
@@ -388,6 +410,10 @@ def _read_json(reads: SiteReads, stored: Stored) -> dict[str, Any]:
 
 
 def _latest(session: Session, column_id: int) -> ColumnSnapshot | None:
+    from sqlalchemy import select
+
+    from scanner.db.models import ColumnSnapshot
+
     return session.scalar(
         select(ColumnSnapshot)
         .where(ColumnSnapshot.column_id == column_id)
@@ -415,6 +441,8 @@ def list_(
     database_url: DatabaseOpt = None,
 ) -> None:
     """List a site's registered columns with what their latest read showed."""
+    from scanner.monitor.stats import find_site
+
     db = open_database(database_url)
     today = today_cst()
     rows: list[dict[str, Any]] = []

@@ -8,7 +8,6 @@ import typer
 
 from scanner.cli.context import open_database
 from scanner.cli.output import console
-from scanner.db.engine import current_revision, head_revision
 
 app = typer.Typer(
     help="Create or upgrade the database (SQLite by default, PostgreSQL by URL).",
@@ -28,6 +27,8 @@ DatabaseOpt = Annotated[
 @app.command()
 def upgrade(database_url: DatabaseOpt = None) -> None:
     """Create the database or bring it up to the newest schema."""
+    from scanner.db.engine import current_revision
+
     db = open_database(database_url, check=False)
     db.upgrade()
     console.print(
@@ -39,6 +40,8 @@ def upgrade(database_url: DatabaseOpt = None) -> None:
 @app.command()
 def status(database_url: DatabaseOpt = None) -> None:
     """Show the schema revision of the database and the one the code expects."""
+    from scanner.db.engine import current_revision, head_revision
+
     db = open_database(database_url, check=False)
     have = current_revision(db.engine)
     want = head_revision(db.url)

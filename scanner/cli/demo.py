@@ -5,15 +5,16 @@ from __future__ import annotations
 import tempfile
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
 from scanner.cli.output import console
-from scanner.demo import DemoResult, run_demo
-from scanner.scorecards import Scored
-from scanner.scorecards.render import num, print_card, verdict_text
+
+if TYPE_CHECKING:
+    from scanner.demo import DemoResult
+    from scanner.scorecards import Scored
 
 
 def demo(
@@ -24,6 +25,8 @@ def demo(
     days: Annotated[int, typer.Option(help="Days of hourly homepage probes to simulate.")] = 7,
 ) -> None:
     """Run the census on the built-in simulated government sites and print a summary."""
+    from scanner.demo import run_demo
+
     folder = folder or Path(tempfile.mkdtemp(prefix="census-demo-"))
     console.print(
         f"[bold]政府网站普查演示[/] — 模拟网站群 (simulated farm on 127.0.0.1), "
@@ -85,6 +88,8 @@ def show(result: DemoResult) -> None:
 
 def top_deductions(body: dict[str, Any], n: int = 3) -> str:
     """The largest deductions, e.g. "链接可用性 15.5；基本信息 9" (not scored ones in brackets)."""
+    from scanner.scorecards.render import num
+
     rules = [
         r for r in body["rules"].values() if r["kind"] == "deduction" and (r["points"] or 0) > 0
     ]
@@ -104,6 +109,8 @@ def featured(cards: list[Scored]) -> Scored:
 
 
 def show_verdicts(result: DemoResult) -> None:
+    from scanner.scorecards.render import num, print_card, verdict_text
+
     if not result.scorecards:
         return
     version = f"{result.ruleset.id} 版本 {result.ruleset.version}" if result.ruleset else ""

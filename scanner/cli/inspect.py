@@ -7,7 +7,7 @@ why a column counts as stale (which entries were found, which date each one show
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -17,15 +17,12 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from probes.page import summarize_page
 from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
 from scanner.errors import CensusError
-from scanner.http import FailureKind, FetchFailed, build_client, fetch
-from scanner.http.charset import charset_of
-from scanner.monitor.stats import CST
-from scanner.settings import load_settings
 
 EXIT_REFUSED = 2
+# China Standard Time, as scanner.monitor.stats.CST (not imported: it loads the monitor).
+CST = timezone(timedelta(hours=8), "CST")
 
 KIND_LABELS: dict[str, str] = {
     "homepage": "首页",
@@ -64,6 +61,10 @@ def _local_path(target: str) -> Path:
 
 
 async def _fetch(url: str) -> tuple[bytes, str, int, str | None]:
+    from scanner.http import FailureKind, FetchFailed, build_client, fetch
+    from scanner.http.charset import charset_of
+    from scanner.settings import load_settings
+
     settings = load_settings()
     async with build_client(settings) as client:
         try:
@@ -83,6 +84,8 @@ async def _fetch(url: str) -> tuple[bytes, str, int, str | None]:
 
 def inspect_target(target: str, *, base_url: str | None = None, as_of: date) -> dict[str, Any]:
     """The contract object for a URL (fetched through the one client) or a local HTML file."""
+    from probes.page import summarize_page
+
     if _is_url(target):
         content, final_url, status, encoding = asyncio.run(_fetch(target))
         return summarize_page(

@@ -6,34 +6,20 @@ import asyncio
 import logging
 import signal
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
-from sqlalchemy import func, select, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from scanner.cli.context import open_database, settings_with
+from scanner.cli.inspect import CST
 from scanner.cli.output import console, print_json
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
-from scanner.db import Database
-from scanner.db.models import NightlyRun, ProbeRound, RoundStatus
-from scanner.monitor.nightly import (
-    STATUS_LABEL,
-    STEP_LABEL,
-    NightlyOptions,
-    NightlyPass,
-    get_run,
-    latest_runs,
-    night_of,
-    run_problems,
-    shifted_clock,
-    step_counts,
-)
-from scanner.monitor.rounds import RoundOptions, utc
-from scanner.monitor.scheduler import JOB_PREFIX, NIGHTLY_JOB, Monitor, Schedule
-from scanner.monitor.stats import CST
+
+if TYPE_CHECKING:
+    from scanner.db import Database
+    from scanner.db.models import NightlyRun
 
 app = typer.Typer(
     help="Run the whole schedule (probe rounds, nightly scan and scoring) and show its state.",
@@ -82,6 +68,9 @@ def monitor(
 ) -> None:
     """Run the schedule until stopped: every site's homepage ≥ 20 times a day, and every night
     a scan, column reads, checks and scoring of every running site."""
+    from scanner.monitor.rounds import RoundOptions
+    from scanner.monitor.scheduler import Monitor, Schedule
+
     if ctx.invoked_subcommand is not None:
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
@@ -146,6 +135,14 @@ def run_nightly(
 ) -> None:
     """Run one nightly pass now for the night of DATE (default: the current night); an
     interrupted night is resumed, a finished one is left as it is."""
+    from scanner.monitor.nightly import (
+        NightlyOptions,
+        NightlyPass,
+        get_run,
+        night_of,
+        shifted_clock,
+    )
+
     with refusals():
         settings = settings_with(database_url)
         night = parse_at(at) if at else night_of(datetime.now(UTC), settings)
@@ -180,6 +177,8 @@ def status(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Show the latest nightly runs (sites done, failed and why) and the probe schedule."""
+    from scanner.monitor.nightly import latest_runs
+
     db = open_database(database_url)
     try:
         runs = _runs_json(db, latest_runs(db, limit))
@@ -203,11 +202,15 @@ def _iso(value: datetime | date | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, datetime):
+        from scanner.monitor.rounds import utc
+
         return utc(value).astimezone(CST).isoformat(timespec="seconds")
     return value.isoformat()
 
 
 def _runs_json(db: Database, runs: list[NightlyRun]) -> list[dict[str, Any]]:
+    from scanner.monitor.nightly import run_problems, step_counts
+
     out = []
     for run in runs:
         out.append(
@@ -242,6 +245,12 @@ def _runs_json(db: Database, runs: list[NightlyRun]) -> list[dict[str, Any]]:
 
 def _probe_state(db: Database) -> dict[str, Any]:
     """What the job store and the rounds say about the probe schedule."""
+    from sqlalchemy import func, select, text
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from scanner.db.models import ProbeRound, RoundStatus
+    from scanner.monitor.scheduler import JOB_PREFIX, NIGHTLY_JOB
+
     slot_jobs, next_slot, next_night = 0, None, None
     try:
         with db.engine.connect() as conn:
@@ -286,6 +295,8 @@ def _print_probes(p: dict[str, Any]) -> None:
 
 
 def _print_runs(runs: list[dict[str, Any]], *, details: bool) -> None:
+    from scanner.monitor.nightly import STATUS_LABEL, STEP_LABEL
+
     table = Table(title="夜间运行（时间为北京时间）")
     for header in (
         "夜间日期",

@@ -8,8 +8,6 @@ from typing import Any
 
 from rich.console import Console
 
-from scanner.http import FailureKind
-
 # Piped output (CI logs, files) gets a wide console so Chinese tables are not squeezed.
 console = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 console_err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -20,17 +18,19 @@ def print_json(data: Any) -> None:
     print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
 
 
-# The failure taxonomy as officials read it (the stored values stay the English ids).
+# The failure taxonomy as officials read it (the stored values stay the English ids). Keyed by
+# scanner.http.FailureKind's values (a StrEnum, so its members look up the same), spelled out
+# so that importing the consoles does not load httpx; tests/test_cli_imports.py keeps them equal.
 FAILURE_LABELS: dict[str, str] = {
-    FailureKind.DNS: "域名解析失败",
-    FailureKind.CONNECT: "无法连接",
-    FailureKind.TLS: "证书/TLS错误",
-    FailureKind.TIMEOUT: "超时（15秒内未打开）",
-    FailureKind.HTTP_STATUS: "HTTP错误状态",
-    FailureKind.EMPTY: "空白页面",
-    FailureKind.TOO_LARGE: "页面过大",
-    FailureKind.REDIRECT_LOOP: "循环跳转",
-    FailureKind.PROTOCOL: "协议错误",
+    "dns": "域名解析失败",
+    "connect": "无法连接",
+    "tls": "证书/TLS错误",
+    "timeout": "超时（15秒内未打开）",
+    "http_status": "HTTP错误状态",
+    "empty": "空白页面",
+    "too_large": "页面过大",
+    "redirect_loop": "循环跳转",
+    "protocol": "协议错误",
 }
 
 

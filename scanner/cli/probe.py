@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date, datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
+from scanner.cli.inspect import CST
 from scanner.cli.output import console, failure_label, print_json
 from scanner.clock import RealClock
-from scanner.db.models import RoundStatus
 from scanner.errors import ConfigError
-from scanner.monitor import RoundOptions, probe_and_store, week_stats
-from scanner.monitor.stats import CST, WeekStats, find_site
+
+if TYPE_CHECKING:
+    from scanner.monitor.stats import WeekStats
 
 DatabaseOpt = Annotated[
     str | None,
@@ -53,6 +54,9 @@ def probe(
     if not once:
         console.print(ctx.get_help())
         raise typer.Exit(0)
+    from scanner.db.models import RoundStatus
+    from scanner.monitor import RoundOptions, probe_and_store
+
     settings = settings_with(database_url)
     db = open_database(database_url)
     now = RealClock().now().replace(microsecond=0)
@@ -158,6 +162,9 @@ def stats(
     database_url: DatabaseOpt = None,
 ) -> None:
     """The week before T (the 7 days ending at T): probes, failures, ratio, coverage per day."""
+    from scanner.monitor import week_stats
+    from scanner.monitor.stats import find_site
+
     day = _parse_day(at) if at else datetime.now(CST).date()
     db = open_database(database_url)
     with db.session() as session:

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -18,43 +18,10 @@ from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.output import console, console_err, print_json
 from scanner.clock import RealClock
-from scanner.db.models import Sampling
-from scanner.registry import vocab
-from scanner.reports.accountability import (
-    FORM_COLUMNS,
-    FORM_LABEL,
-    NewAction,
-    actions_in,
-    add_action,
-    parse_form,
-    remove_action,
-)
-from scanner.reports.common import (
-    QUARTER_LABEL,
-    ReportError,
-    check_quarter,
-    default_organisation,
-    percent,
-    ratio,
-    subtree_ids,
-)
-from scanner.reports.sampling import (
-    DrawRequest,
-    draw_sampling,
-    parse_ratio,
-    parse_strata,
-    retime,
-    samplings_in,
-    stratum_label,
-)
-from scanner.reports.supervision import (
-    OUTCOME_LABEL,
-    Outcome,
-    Supervision,
-    sampling_results,
-    supervision,
-)
-from scanner.reports.xlsx import write_samples, write_supervision
+
+if TYPE_CHECKING:
+    from scanner.db.models import Sampling
+    from scanner.reports.supervision import Supervision
 
 EXIT_REFUSED = 2
 CST = timezone(timedelta(hours=8))
@@ -79,6 +46,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 @contextmanager
 def _refusing() -> Iterator[None]:
     """Our errors become one clean line and exit 2; the transaction has already rolled back."""
+    from scanner.reports.common import ReportError
+
     try:
         yield
     except ReportError as exc:
@@ -89,6 +58,9 @@ def _refusing() -> Iterator[None]:
 def _day(text: str | None, what: str) -> date | None:
     if text is None:
         return None
+    from scanner.registry import vocab
+    from scanner.reports.common import ReportError
+
     try:
         return vocab.to_date(text)
     except ValueError:
@@ -136,6 +108,15 @@ def sampling_cmd(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Draw a quarter's 抽查 sample of running sites (seeded, optionally stratified)."""
+    from scanner.reports.common import check_quarter, default_organisation, percent, ratio
+    from scanner.reports.sampling import (
+        DrawRequest,
+        draw_sampling,
+        parse_ratio,
+        parse_strata,
+        stratum_label,
+    )
+
     with _refusing():
         check_quarter(year, quarter)
         request = DrawRequest(
@@ -204,6 +185,16 @@ def samples_cmd(
     database_url: DatabaseOpt = None,
 ) -> None:
     """List the year's samples under an organisation and each sampled site's 抽查 result."""
+    from scanner.reports.common import (
+        ReportError,
+        check_quarter,
+        default_organisation,
+        subtree_ids,
+    )
+    from scanner.reports.sampling import samplings_in, stratum_label
+    from scanner.reports.supervision import OUTCOME_LABEL, Outcome, sampling_results
+    from scanner.reports.xlsx import write_samples
+
     with _refusing():
         if quarter is not None:
             check_quarter(year, quarter)
@@ -273,6 +264,9 @@ def retime_cmd(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Move one sampled site's monitoring date: its scorecard of that day becomes its result."""
+    from scanner.reports.common import check_quarter, default_organisation
+    from scanner.reports.sampling import retime
+
     with _refusing():
         check_quarter(year, quarter)
         day = _day(at, "--at")
@@ -305,6 +299,11 @@ def supervision_cmd(
     database_url: DatabaseOpt = None,
 ) -> None:
     """The 抽查 figures per quarter and for the year: 网站总数 … 问责人次, as a table or xlsx."""
+    from scanner.reports.common import ReportError
+    from scanner.reports.sampling import parse_ratio
+    from scanner.reports.supervision import supervision
+    from scanner.reports.xlsx import write_supervision
+
     with _refusing():
         weight = None
         if performance_weight is not None:
@@ -330,6 +329,9 @@ def supervision_cmd(
 
 
 def _print_supervision(report: Supervision) -> None:
+    from scanner.reports.accountability import FORM_COLUMNS, FORM_LABEL
+    from scanner.reports.common import percent
+
     table = Table(title=f"政府网站监管年度报表 一、网站抽查 — {report.organisation_name}"
                         f"（{report.organisation_code}） {report.year}年度")
     headers = ["", "网站总数", "抽查比例", "抽查网站数量", "抽查合格率", "不合格网站数量",
@@ -376,6 +378,9 @@ def accountability_add(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Record one 问责 of a responsible person (counted once per quarter at its heaviest)."""
+    from scanner.reports.accountability import FORM_LABEL, NewAction, add_action, parse_form
+    from scanner.reports.common import check_quarter
+
     with _refusing():
         parse_form(form)
         taken_on = _day(on, "--date")
@@ -406,6 +411,14 @@ def accountability_list(
     database_url: DatabaseOpt = None,
 ) -> None:
     """List recorded 问责 under an organisation (every record, before de-duplication)."""
+    from scanner.reports.accountability import FORM_LABEL, actions_in
+    from scanner.reports.common import (
+        QUARTER_LABEL,
+        check_quarter,
+        default_organisation,
+        subtree_ids,
+    )
+
     with _refusing():
         if quarter is not None:
             check_quarter(year, quarter)
@@ -443,6 +456,8 @@ def accountability_remove(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Delete one wrongly entered 问责 record."""
+    from scanner.reports.accountability import FORM_LABEL, remove_action
+
     with _refusing():
         db = open_database(database_url)
         try:

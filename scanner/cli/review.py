@@ -3,7 +3,7 @@ by hand, and show a finding's audit trail. Only confirmed findings count in scor
 
 from __future__ import annotations
 
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.markup import escape
@@ -13,18 +13,10 @@ from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.output import console, console_err, print_json
 from scanner.clock import RealClock
-from scanner.db.models import Finding, FindingEvent, FindingStatus, Site
 from scanner.errors import CensusError
-from scanner.monitor.stats import find_site
-from scanner.review import (
-    KIND_LABEL,
-    STATUS_LABEL,
-    add_finding,
-    events,
-    kind_of,
-    list_findings,
-    transition,
-)
+
+if TYPE_CHECKING:
+    from scanner.db.models import Finding, FindingEvent, Site
 
 EXIT_REFUSED = 2
 
@@ -40,10 +32,11 @@ ReviewerOpt = Annotated[
 CommentOpt = Annotated[
     str, typer.Option("--comment", "-m", help="Why (复核意见); kept in the audit trail.")
 ]
+# FindingStatus values (a StrEnum): the models are not loaded to build the CLI.
 _STATUS_WORDS = {
-    "candidate": FindingStatus.CANDIDATE, "待复核": FindingStatus.CANDIDATE,
-    "confirmed": FindingStatus.CONFIRMED, "已确认": FindingStatus.CONFIRMED,
-    "dismissed": FindingStatus.DISMISSED, "已排除": FindingStatus.DISMISSED,
+    "candidate": "candidate", "待复核": "candidate",
+    "confirmed": "confirmed", "已确认": "confirmed",
+    "dismissed": "dismissed", "已排除": "dismissed",
 }  # fmt: skip
 
 
@@ -53,6 +46,8 @@ def _fail(message: str) -> NoReturn:
 
 
 def _site_of(session: Any, key: str) -> Site:
+    from scanner.monitor.stats import find_site
+
     try:
         return find_site(session, key)
     except CensusError as exc:
@@ -114,11 +109,14 @@ def list_(
     database_url: DatabaseOpt = None,
 ) -> None:
     """List findings (default: those waiting for review)."""
+    from scanner.db.models import FindingStatus, Site
+    from scanner.review import KIND_LABEL, STATUS_LABEL, kind_of, list_findings
+
     statuses = None
     if status != "all":
         if status not in _STATUS_WORDS:
             _fail(f"未知的状态 {status!r}（可选：candidate、confirmed、dismissed、all）")
-        statuses = [_STATUS_WORDS[status]]
+        statuses = [FindingStatus(_STATUS_WORDS[status])]
     db = open_database(database_url)
     try:
         with db.session() as session:
@@ -154,6 +152,9 @@ def show(
     database_url: DatabaseOpt = None,
 ) -> None:
     """One finding with its whole audit trail (复核记录)."""
+    from scanner.db.models import Finding, FindingStatus, Site
+    from scanner.review import KIND_LABEL, STATUS_LABEL, events
+
     db = open_database(database_url)
     try:
         with db.session() as session:
@@ -185,8 +186,13 @@ def show(
 
 
 def _decide(
-    finding_id: int, new: FindingStatus, reviewer: str, comment: str, database_url: str | None
+    finding_id: int, decision: str, reviewer: str, comment: str, database_url: str | None
 ) -> None:
+    """``decision`` is a FindingStatus value (the commands do not load the models to say so)."""
+    from scanner.db.models import FindingStatus
+    from scanner.review import KIND_LABEL, transition
+
+    new = FindingStatus(decision)
     db = open_database(database_url)
     try:
         with db.session() as session:
@@ -212,7 +218,7 @@ def confirm(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Confirm a finding (确认): from now on it counts in scoring."""
-    _decide(finding_id, FindingStatus.CONFIRMED, reviewer, comment, database_url)
+    _decide(finding_id, "confirmed", reviewer, comment, database_url)
 
 
 @app.command("dismiss")
@@ -223,7 +229,7 @@ def dismiss(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Dismiss a finding (排除): it never counts; a re-run does not queue the same hit again."""
-    _decide(finding_id, FindingStatus.DISMISSED, reviewer, comment, database_url)
+    _decide(finding_id, "dismissed", reviewer, comment, database_url)
 
 
 @app.command("reopen")
@@ -234,7 +240,7 @@ def reopen(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Put a decided finding back in the queue (待复核)."""
-    _decide(finding_id, FindingStatus.CANDIDATE, reviewer, comment, database_url)
+    _decide(finding_id, "candidate", reviewer, comment, database_url)
 
 
 @app.command("add")
@@ -259,6 +265,9 @@ def add(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Add a finding by hand (e.g. false content an official found); it starts as 待复核."""
+    from scanner.db.models import FindingStatus
+    from scanner.review import KIND_LABEL, STATUS_LABEL, add_finding, kind_of, transition
+
     db = open_database(database_url)
     try:
         with db.session() as session:

@@ -6,18 +6,21 @@ import asyncio
 import contextlib
 import time
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from scanner.cli.inspect import CST
 from scanner.cli.output import console
-from scanner.crawl import Scanner, ScanProgress, SiteRef, load_sites, scan_summary
-from scanner.db import Database
 from scanner.errors import ConfigError
-from scanner.monitor.stats import CST
-from scanner.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+    from scanner.crawl import ScanProgress, SiteRef
+    from scanner.db import Database
+    from scanner.settings import Settings
 
 
 def _when(value: datetime | None) -> str:
@@ -64,6 +67,10 @@ def scan(
     """
     if not (sites or all_sites or recheck):
         raise ConfigError("name a site (网站标识码 or URL), or use --all or --recheck")
+    from scanner.crawl import load_sites
+    from scanner.db import Database
+    from scanner.settings import load_settings
+
     settings = load_settings(
         database_url=database_url, crawl_max_pages=max_pages, crawl_max_depth=max_depth
     )
@@ -89,6 +96,8 @@ def scan(
 async def _run(
     db: Database, settings: Settings, targets: list[SiteRef], restart: bool
 ) -> tuple[dict[str, int], int, dict[str, str]]:
+    from scanner.crawl import Scanner
+
     async with Scanner(db, settings) as scanner:
         rechecked = await scanner.recheck_due()
         if not targets:
@@ -109,6 +118,8 @@ async def _run(
 
 
 def _progress() -> Progress:
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         TextColumn("{task.fields[phase]}"),
@@ -176,6 +187,8 @@ def _refresh(
 
 
 def _print_summary(db: Database, targets: list[SiteRef], scan_ids: dict[str, int]) -> None:
+    from scanner.crawl import scan_summary
+
     table = Table(title="链接可用性扫描结果")
     for header, justify in [
         ("网站标识码", "left"),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -17,11 +17,10 @@ from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import console, console_err
 from scanner.errors import CensusError, ConfigError, Problem
-from scanner.monitor.stats import find_site
-from scanner.scorecards.compute import Summary, score_and_store_summaries, score_in_processes
-from scanner.scorecards.facts import running_site_ids
-from scanner.scorecards.render import num
-from scoring import Ruleset, RulesetError, default_ruleset_path, load_ruleset
+
+if TYPE_CHECKING:
+    from scanner.scorecards.compute import Summary
+    from scoring import Ruleset
 
 # SystemExit, not typer.Exit: see scanner.cli.sites (reaches the shell and CliRunner alike).
 EXIT_REFUSED = 2
@@ -60,6 +59,8 @@ def parse_at(value: str | None) -> date:
 
 def ruleset_from(path: Path | None) -> Ruleset:
     """Load and validate a ruleset; its problems become a ConfigError with file and line."""
+    from scoring import RulesetError, default_ruleset_path, load_ruleset
+
     try:
         return load_ruleset(path or default_ruleset_path())
     except RulesetError as exc:
@@ -72,6 +73,8 @@ def ruleset_from(path: Path | None) -> Ruleset:
 
 
 def summary_table(title: str, cards: list[Summary]) -> Table:
+    from scanner.scorecards.render import num
+
     table = Table(title=title)
     for header in ("网站标识码", "网站", "结论", "单项否决", "扣分", "是否暂定"):
         table.add_column(header)
@@ -103,6 +106,10 @@ def score(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Compute and store scorecards (re-scoring the same site, date and ruleset replaces)."""
+    from scanner.monitor.stats import find_site
+    from scanner.scorecards.compute import score_and_store_summaries, score_in_processes
+    from scanner.scorecards.facts import running_site_ids
+
     with refusals():
         if (site is None) == (not all_sites):
             raise ConfigError("请给出一个网站 (SITE) 或 --all，二者选一 (give SITE or --all)")

@@ -12,9 +12,6 @@ from scanner.cli.db import DatabaseOpt
 from scanner.cli.output import console, console_err, print_json
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
 from scanner.errors import ConfigError
-from scanner.monitor.stats import find_site
-from scanner.scorecards import score_sites, stored_card
-from scanner.scorecards.render import print_card, write_xlsx
 
 
 def scorecard(
@@ -28,6 +25,10 @@ def scorecard(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Show one site's scorecard; computed on the fly (not stored) when none is stored for T."""
+    from scanner.monitor.stats import find_site
+    from scanner.scorecards import score_sites, stored_card
+    from scanner.scorecards.render import print_card, write_xlsx
+
     with refusals():
         if as_json and xlsx is not None:
             raise ConfigError("--json 与 --xlsx 只能选一个 (choose one of --json, --xlsx)")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -12,10 +12,10 @@ from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.output import console, console_err, print_json
 from scanner.clock import RealClock
-from scanner.db.models import Site, SiteStatus, SiteType
 from scanner.errors import RegistryError
-from scanner.registry import import_file, list_sites, vocab
-from scanner.registry.store import organisation_by_code
+
+if TYPE_CHECKING:
+    from scanner.db.models import Site
 
 # SystemExit, not typer.Exit: ``scanner.cli.app.main`` runs click with standalone_mode=False,
 # where a typer.Exit code is returned and dropped; SystemExit reaches the shell (and CliRunner).
@@ -35,6 +35,8 @@ def import_(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Import organisations, sites and columns; all or nothing, updating in place by code."""
+    from scanner.registry import import_file
+
     db = open_database(database_url)
     try:
         summary = import_file(db, file, RealClock().now(), dry_run=dry_run)
@@ -56,6 +58,8 @@ def import_(
 def _choice(value: str | None, enum: Any, words: dict[str, Any], what: str) -> Any:
     if value is None:
         return None
+    from scanner.registry import vocab
+
     try:
         return vocab.to_enum(value, enum, words, what)
     except ValueError as exc:
@@ -96,6 +100,10 @@ def list_(
     database_url: DatabaseOpt = None,
 ) -> None:
     """List registered sites, optionally under one organisation, of one type or status."""
+    from scanner.db.models import SiteStatus, SiteType
+    from scanner.registry import list_sites, vocab
+    from scanner.registry.store import organisation_by_code
+
     wanted_type = _choice(site_type, SiteType, vocab.SITE_TYPE_WORDS, "site type")
     wanted_status = _choice(status, SiteStatus, vocab.STATUS_WORDS, "status")
     db = open_database(database_url)

@@ -1,0 +1,97 @@
+"""The CLI starts light: building the commands (and their --help) loads none of the heavy
+libraries; each command imports what it needs when it runs.
+
+Checked in a fresh interpreter each time, since the test session itself has long since
+imported everything. Re-adding a module-level import of any of these to scanner/cli/ (or
+making probes.content load pypinyin at import time) fails here.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Packages (and everything under them) that no command needs just to exist or print its help.
+HEAVY = [
+    "pypinyin",  # ≈55 MB of dictionaries (probes.content)
+    "openpyxl",  # xlsx reports and registry forms
+    "apscheduler",  # census monitor
+    "aiohttp",  # the simulated farm (census demo)
+    "farm",
+    "dateparser",
+    "ahocorasick",
+    "scoring",
+    "scanner.reports",
+    "scanner.monitor",
+    "scanner.crawl",
+    "httpx",
+    "sqlalchemy.orm",
+]
+
+# Runs in the child: report which HEAVY modules were loaded.
+_LOADED = (
+    "import json, sys; heavy = {heavy!r}; "
+    "print(json.dumps(sorted(m for m in sys.modules "
+    "if any(m == h or m.startswith(h + '.') for h in heavy))))"
+)
+
+
+def _loaded_after(code: str, heavy: list[str]) -> list[str]:
+    script = f"{code}\n{_LOADED.format(heavy=heavy)}"
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    loaded: list[str] = json.loads(done.stdout.strip().splitlines()[-1])
+    return loaded
+
+
+def test_importing_the_cli_loads_no_heavy_module() -> None:
+    assert _loaded_after("import scanner.cli.app", HEAVY) == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--help"], ["scan", "--help"], ["sites", "list", "--help"], ["check", "--help"]],
+    ids=lambda argv: " ".join(argv),
+)
+def test_help_loads_no_heavy_module(argv: list[str]) -> None:
+    # The ``census`` script is ``scanner.cli:main`` (pyproject [project.scripts]); run the same
+    # function, with --help's exit caught so the child can report what it loaded.
+    run_help = (
+        "import sys\n"
+        f"sys.argv = ['census', *{argv!r}]\n"
+        "from scanner.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    assert exc.code in (0, None), exc.code\n"
+    )
+    assert _loaded_after(run_help, HEAVY) == []
+
+
+def test_content_probe_loads_pypinyin_only_for_name_variants() -> None:
+    assert _loaded_after("import probes.content", ["pypinyin"]) == []
+    loaded = _loaded_after(
+        "from probes.content import name_variants; assert name_variants('张三')", ["pypinyin"]
+    )
+    assert "pypinyin" in loaded
+
+
+def test_spelled_out_enum_values_match_the_enums() -> None:
+    """The CLI keys a few tables by enum values so as not to load httpx or the models."""
+    from scanner.cli.columns import SOURCE_LABEL
+    from scanner.cli.output import FAILURE_LABELS
+    from scanner.cli.review import _STATUS_WORDS
+    from scanner.db.models import ColumnSource, FindingStatus
+    from scanner.http import FailureKind
+
+    assert set(FAILURE_LABELS) == {k.value for k in FailureKind}
+    assert set(SOURCE_LABEL) == {s.value for s in ColumnSource}
+    assert set(_STATUS_WORDS.values()) == {s.value for s in FindingStatus}
