@@ -62,7 +62,11 @@ class Scanner:
         self.settings = settings
         self.now = now
         self._own_client = client is None
-        self.client = client or build_client(settings, max_connections=400)
+        self.client = client or build_client(
+            settings,
+            max_connections=max(16, 400 // settings.per_host_connections),
+            shards=settings.per_host_connections,
+        )
         self.limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
         self.store = ScanStore(db)
         self.checker: LinkChecker | None = None

@@ -100,11 +100,12 @@ class SiteCrawl:
         status, error = "interrupted", ""
         try:
             if self.own_client:
-                # The site's own pool: httpcore scans every pooled connection on every request,
-                # so small pools per site cost far less CPU than one big shared pool.
+                # The site's own pools: httpcore scans every pooled connection on every request,
+                # so one small pool per limiter slot costs far less CPU than one big shared pool.
                 self.client = build_client(
                     self.settings,
-                    max_connections=self.settings.per_host_connections * len(self.scope.hosts) + 2,
+                    max_connections=len(self.scope.hosts) + 1,
+                    shards=self.settings.per_host_connections,
                 )
             await self._restore(resumed)
             p.phase = "抓取"

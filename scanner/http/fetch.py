@@ -25,6 +25,7 @@ from scanner.errors import (
     TLSFailed,
 )
 from scanner.http.charset import charset_of, decode_html
+from scanner.http.client import SLOT_EXTENSION
 from scanner.http.failures import FailureKind, classify_exception
 from scanner.http.limits import HostLimiter
 
@@ -93,7 +94,8 @@ async def fetch(
     try:
         async with AsyncExitStack() as stack:
             if limiter is not None:
-                await stack.enter_async_context(limiter.slot(host))
+                slot = await stack.enter_async_context(limiter.slot(host))
+                extensions = {**(extensions or {}), SLOT_EXTENSION: slot}
             async with asyncio.timeout(deadline):
                 response = await stack.enter_async_context(
                     client.stream(method, url, headers=headers, extensions=extensions)

@@ -35,6 +35,7 @@ class _HostState:
         else:
             self.throttler = Throttler(rate_limit=1, period=1.0 / rate)
         self.not_before = 0.0  # monotonic time before which no request may start
+        self.free = list(range(connections - 1, -1, -1))  # slot numbers not in use
 
 
 class HostLimiter:
@@ -54,14 +55,20 @@ class HostLimiter:
         return state
 
     @asynccontextmanager
-    async def slot(self, host: str) -> AsyncIterator[None]:
+    async def slot(self, host: str) -> AsyncIterator[int]:
+        """Hold one of the host's slots; yields its number (0 … connections − 1), which the
+        client uses to keep each slot on its own connection."""
         state = self._state(host.lower())
         async with state.semaphore:
-            delay = state.not_before - time.monotonic()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await state.throttler.acquire()
-            yield
+            number = state.free.pop()
+            try:
+                delay = state.not_before - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                await state.throttler.acquire()
+                yield number
+            finally:
+                state.free.append(number)
 
     def back_off(self, host: str, seconds: float) -> None:
         """Hold the host for ``seconds`` from now; a shorter hold never shortens a longer one."""

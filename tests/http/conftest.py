@@ -22,6 +22,7 @@ class Recorder:
     in_flight: int = 0
     max_in_flight: int = 0
     hosts: list[str] = field(default_factory=list)
+    peers: set[object] = field(default_factory=set)  # the client ends of the TCP connections
 
 
 def make_app(recorder: Recorder) -> web.Application:
@@ -50,6 +51,8 @@ def make_app(recorder: Recorder) -> web.Application:
         raise web.HTTPFound("/loop")
 
     async def slow(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        recorder.peers.add(request.transport.get_extra_info("peername"))
         recorder.in_flight += 1
         recorder.max_in_flight = max(recorder.max_in_flight, recorder.in_flight)
         await asyncio.sleep(0.05)

@@ -132,6 +132,44 @@ async def test_per_host_connection_cap(server: LoopbackServer) -> None:
     assert server.recorder.max_in_flight == 2
 
 
+async def test_sharded_pools_keep_each_slot_on_one_connection(server: LoopbackServer) -> None:
+    # Three slots, three small pools: never more than three requests in flight, and the same
+    # three keep-alive connections carry all thirty requests (no extra connection per pool).
+    limiter = HostLimiter(connections_per_host=3, requests_per_second=1000)
+    host_map = f"www.example-county.gov.cn=127.0.0.1:{server.port}"
+    client = build_client(load_settings(host_map=host_map), max_connections=2, shards=3)
+    async with client:
+        results = await asyncio.gather(
+            *[
+                fetch(
+                    client,
+                    "http://www.example-county.gov.cn/slow",
+                    deadline=5,
+                    max_bytes=100,
+                    limiter=limiter,
+                )
+                for _ in range(30)
+            ]
+        )
+    assert [r.content for r in results] == [b"ok"] * 30
+    assert server.recorder.max_in_flight == 3
+    assert len(server.recorder.peers) == 3
+
+
+async def test_limiter_slots_are_numbered_and_reused() -> None:
+    limiter = HostLimiter(connections_per_host=3, requests_per_second=1000)
+    held: list[int] = []
+
+    async def hold() -> None:
+        async with limiter.slot("a.gov.cn") as number:
+            held.append(number)
+            await asyncio.sleep(0.02)
+
+    await asyncio.gather(*(hold() for _ in range(9)))
+    assert sorted(held[:3]) == [0, 1, 2]  # three at once, each its own number
+    assert sorted(held) == [0, 0, 0, 1, 1, 1, 2, 2, 2]
+
+
 async def test_back_off_holds_a_host_and_never_shortens() -> None:
     limiter = HostLimiter(connections_per_host=2, requests_per_second=1000)
     limiter.back_off("a.gov.cn", 0.3)
