@@ -32,6 +32,7 @@ from scanner.http import (
     fetch,
     retry_after_seconds,
 )
+from scanner.http.limits import host_of
 
 __all__ = [
     "DOCUMENT_EXTENSIONS",
@@ -202,7 +203,7 @@ def honour_retry_after(
     if limiter is None or response.status not in (429, 503):
         return
     wait = retry_after_seconds(response.headers.get("retry-after"), default=default, cap=cap)
-    limiter.back_off(httpx.URL(url).host, min(wait, cap))
+    limiter.back_off(host_of(url), min(wait, cap))
 
 
 def is_html(response: Fetched) -> bool:

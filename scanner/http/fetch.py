@@ -27,7 +27,7 @@ from scanner.errors import (
 from scanner.http.charset import charset_of, decode_html
 from scanner.http.client import SLOT_EXTENSION
 from scanner.http.failures import FailureKind, classify_exception
-from scanner.http.limits import HostLimiter
+from scanner.http.limits import HostLimiter, host_of
 
 _ERRORS: dict[FailureKind, type[ProbeError]] = {
     FailureKind.DNS: DNSFailed,
@@ -90,7 +90,7 @@ async def fetch(
     availability probe uses for phase times); httpx keeps them across redirects.
     """
     started = time.perf_counter()
-    host = httpx.URL(url).host
+    host = host_of(url)
     try:
         async with AsyncExitStack() as stack:
             if limiter is not None:

@@ -8,6 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from email.utils import parsedate_to_datetime
+from urllib.parse import urlsplit
 
 from asyncio_throttle import Throttler
 
@@ -24,6 +25,12 @@ def retry_after_seconds(value: str | None, *, default: float, cap: float = 3600.
     except (TypeError, ValueError):
         return default
     return max(0.0, min(when.timestamp() - time.time(), cap))
+
+
+def host_of(url: str) -> str:
+    """The host a URL's request goes to, as the limiter keys it (the stdlib parse: httpx's own
+    URL parser costs ≈ 60 µs a request and the crawl makes thousands a second)."""
+    return (urlsplit(url).hostname or "").lower()
 
 
 class _HostState:
