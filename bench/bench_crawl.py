@@ -108,6 +108,18 @@ def register(db: Database, host: str) -> SiteRef:
         return SiteRef(site.id, site.code, site.name, site.url)
 
 
+def confirmed_broken(db: Database, scan_id: int) -> set[str]:
+    with db.session() as s:
+        rows = s.execute(
+            select(LinkCheck.target).where(
+                LinkCheck.scan_id == scan_id,
+                LinkCheck.verdict == LinkVerdict.BROKEN,
+                LinkCheck.confirmed_at.is_not(None),
+            )
+        )
+        return {t for (t,) in rows}
+
+
 def run_ours(args: argparse.Namespace, host: str, host_map: str, folder: str) -> Measured:
     """``census scan`` itself, in its own process under /usr/bin/time like the other tools."""
     url = f"sqlite:///{folder}/census.db"
@@ -133,17 +145,7 @@ def run_ours(args: argparse.Namespace, host: str, host_map: str, folder: str) ->
     if scan_id is None:
         raise SystemExit(f"census scan stored no scan:\n{log.read_text()[-2000:]}")
     summary = scan_summary(db, scan_id)
-    with db.session() as s:
-        found = {
-            t
-            for (t,) in s.execute(
-                select(LinkCheck.target).where(
-                    LinkCheck.scan_id == scan_id,
-                    LinkCheck.verdict == LinkVerdict.BROKEN,
-                    LinkCheck.confirmed_at.is_not(None),
-                )
-            )
-        }
+    found = confirmed_broken(db, scan_id)
     db.dispose()
     return Measured("gov-census", summary.pages, summary.links, wall, cpu, rss, found)
 
@@ -175,17 +177,7 @@ def run_library(args: argparse.Namespace, host: str, host_map: str, folder: str)
     cpu = time.process_time() - cpu0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary = scan_summary(db, scan_id)
-    with db.session() as s:
-        found = {
-            t
-            for (t,) in s.execute(
-                select(LinkCheck.target).where(
-                    LinkCheck.scan_id == scan_id,
-                    LinkCheck.verdict == LinkVerdict.BROKEN,
-                    LinkCheck.confirmed_at.is_not(None),
-                )
-            )
-        }
+    found = confirmed_broken(db, scan_id)
     db.dispose()
     return Measured("gov-census", summary.pages, summary.links, wall, cpu, peak_mb, found)
 

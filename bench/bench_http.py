@@ -12,33 +12,18 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench_crawl import start_farm  # the farm in a subprocess, as every bench runs it
+
 from scanner.http import HostLimiter, build_client, fetch
 from scanner.settings import load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
 HOST = "big0.gen.example.gov.cn"
-
-
-def start_farm() -> tuple[subprocess.Popen[str], str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "farm", "serve", "--sites", "10", "--pages", "100"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        cwd=ROOT,
-    )
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if line.startswith("CENSUS_HOST_MAP="):
-            return proc, line.strip().split("=", 1)[1]
-    raise SystemExit("the farm did not start")
 
 
 def requests(n: int) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from scanner.labels import FAILURE_LABELS
 from scoring import Ruleset
 
 CST = timezone(timedelta(hours=8))
@@ -29,17 +30,6 @@ WINDOW_NOTE = (
     "监测时间点为3月1日，“监测时间点前2个月内”，是指1月1日至3月1日。"
 )
 
-FAILURES = {
-    "dns": "域名解析失败",
-    "connect": "无法连接",
-    "tls": "证书/TLS错误",
-    "timeout": "超时（15秒内未打开）",
-    "http_status": "HTTP错误状态",
-    "empty": "空白页面",
-    "too_large": "页面过大",
-    "redirect_loop": "循环跳转",
-    "protocol": "协议错误",
-}
 FINDING_KINDS = {
     "serious_error": "严重错误",
     "false_content": "虚假或伪造内容",
@@ -100,7 +90,7 @@ def describe(ev: Mapping[str, Any]) -> str:
         text = f"{g('date')} 有效监测 {g('valid')} 次，打不开 {g('failures')} 次"
         return text + (f"（另有无效监测 {g('invalid')} 次，不计）" if g("invalid") else "")
     if kind == "probe_failure":
-        parts = [FAILURES.get(str(g("failure")), str(g("failure") or "打不开"))]
+        parts = [FAILURE_LABELS.get(str(g("failure")), str(g("failure") or "打不开"))]
         if g("status_code"):
             parts.append(f"HTTP {g('status_code')}")
         total_ms = g("total_ms")

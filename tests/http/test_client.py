@@ -8,7 +8,15 @@ import time
 import httpx
 import pytest
 
-from scanner.http import FailureKind, FetchFailed, HostLimiter, build_client, decode_html, fetch
+from scanner.http import (
+    FailureKind,
+    Fetched,
+    FetchFailed,
+    HostLimiter,
+    build_client,
+    decode_html,
+    fetch,
+)
 from scanner.http.limits import retry_after_seconds
 from scanner.settings import load_settings, parse_host_map
 from tests.http.conftest import GBK_PAGE, LoopbackServer
@@ -114,21 +122,17 @@ def test_charset_order() -> None:
     assert decode_html(b"\xef\xbb\xbf\xe6\x94\xbf", None)[0] == "政"
 
 
+async def _fetch_slow(client: httpx.AsyncClient, limiter: HostLimiter, times: int) -> list[Fetched]:
+    url = "http://www.example-county.gov.cn/slow"  # 50 ms; the server counts requests in flight
+    return await asyncio.gather(
+        *(fetch(client, url, deadline=5, max_bytes=100, limiter=limiter) for _ in range(times))
+    )
+
+
 async def test_per_host_connection_cap(server: LoopbackServer) -> None:
     limiter = HostLimiter(connections_per_host=2, requests_per_second=1000)
     async with _client(server) as client:
-        await asyncio.gather(
-            *[
-                fetch(
-                    client,
-                    "http://www.example-county.gov.cn/slow",
-                    deadline=5,
-                    max_bytes=100,
-                    limiter=limiter,
-                )
-                for _ in range(8)
-            ]
-        )
+        await _fetch_slow(client, limiter, 8)
     assert server.recorder.max_in_flight == 2
 
 
@@ -139,18 +143,7 @@ async def test_sharded_pools_keep_each_slot_on_one_connection(server: LoopbackSe
     host_map = f"www.example-county.gov.cn=127.0.0.1:{server.port}"
     client = build_client(load_settings(host_map=host_map), max_connections=2, shards=3)
     async with client:
-        results = await asyncio.gather(
-            *[
-                fetch(
-                    client,
-                    "http://www.example-county.gov.cn/slow",
-                    deadline=5,
-                    max_bytes=100,
-                    limiter=limiter,
-                )
-                for _ in range(30)
-            ]
-        )
+        results = await _fetch_slow(client, limiter, 30)
     assert [r.content for r in results] == [b"ok"] * 30
     assert server.recorder.max_in_flight == 3
     assert len(server.recorder.peers) == 3
