@@ -106,8 +106,9 @@ def load_wordlists(directory: Path | None = None) -> Wordlists:
 
 
 @lru_cache(maxsize=1)
-def _by_sound() -> dict[str, frozenset[str]]:
-    """Toneless pinyin → the CJK characters that have that reading (pypinyin's dictionary).
+def _pinyin() -> tuple[dict[str, frozenset[str]], dict[str, frozenset[str]]]:
+    """From pypinyin's dictionary, in one pass: toneless reading → the CJK characters that have
+    it, and character → its toneless readings.
 
     pypinyin is imported here, not at the top: its dictionaries take tens of megabytes and
     only building name variants needs them.
@@ -115,22 +116,24 @@ def _by_sound() -> dict[str, frozenset[str]]:
     from pypinyin.contrib.tone_convert import to_normal
     from pypinyin.pinyin_dict import pinyin_dict
 
-    index: dict[str, set[str]] = {}
-    for code, readings in pinyin_dict.items():
-        if not 0x4E00 <= code <= 0x9FFF:
-            continue
+    by_sound: dict[str, set[str]] = {}
+    by_char: dict[str, frozenset[str]] = {}
+    for code, raw in pinyin_dict.items():
         ch = chr(code)
-        for reading in readings.split(","):
-            index.setdefault(to_normal(reading), set()).add(ch)
-    return {k: frozenset(v) for k, v in index.items()}
+        readings = frozenset(to_normal(r) for r in raw.split(",") if r)
+        by_char[ch] = readings
+        if 0x4E00 <= code <= 0x9FFF:
+            for reading in readings:
+                by_sound.setdefault(reading, set()).add(ch)
+    return {k: frozenset(v) for k, v in by_sound.items()}, by_char
 
 
-def _readings(ch: str) -> set[str]:
-    from pypinyin.contrib.tone_convert import to_normal
-    from pypinyin.pinyin_dict import pinyin_dict
+def _by_sound() -> dict[str, frozenset[str]]:
+    return _pinyin()[0]
 
-    raw = pinyin_dict.get(ord(ch), "")
-    return {to_normal(r) for r in raw.split(",") if r}
+
+def _readings(ch: str) -> frozenset[str]:
+    return _pinyin()[1].get(ch, frozenset())
 
 
 def homophones(ch: str) -> frozenset[str]:

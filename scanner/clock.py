@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Protocol
+
+# Beijing time: the census counts days, weeks and deadlines in it.
+CST = timezone(timedelta(hours=8), "CST")
 
 
 class Clock(Protocol):

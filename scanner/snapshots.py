@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
 from sqlalchemy import select
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from probes.columns import PageRead, column_key, read_page
 from probes.listpage import Item
+from scanner.clock import CST
 from scanner.db import Database
 from scanner.db.models import ColumnItem, ColumnSnapshot, HomepageSnapshot, Site, SiteStatus
 from scanner.http import HostLimiter, build_client
@@ -36,7 +37,6 @@ from scanner.settings import Settings
 
 SITES_AT_ONCE = 16  # sites read concurrently; each host stays within its own limiter
 MAX_SECOND_LEVEL = 40  # pages read behind a navigation-only homepage
-CST = timezone(timedelta(hours=8))  # the census counts days in Beijing time
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,7 @@ why a column counts as stale (which entries were found, which date each one show
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -18,11 +18,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
+from scanner.clock import CST
 from scanner.errors import CensusError
 
 EXIT_REFUSED = 2
-# China Standard Time, as scanner.monitor.stats.CST (not imported: it loads the monitor).
-CST = timezone(timedelta(hours=8), "CST")
 
 KIND_LABELS: dict[str, str] = {
     "homepage": "首页",

@@ -12,10 +12,10 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
-from scanner.cli.inspect import CST
 from scanner.cli.output import console, print_json
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
+from scanner.clock import CST
 
 if TYPE_CHECKING:
     from scanner.db import Database

@@ -10,9 +10,8 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
-from scanner.cli.inspect import CST
 from scanner.cli.output import console, failure_label, print_json
-from scanner.clock import RealClock
+from scanner.clock import CST, RealClock
 from scanner.errors import ConfigError
 
 if TYPE_CHECKING:

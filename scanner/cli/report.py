@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,14 +17,13 @@ from rich.table import Table
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.output import console, console_err, print_json
-from scanner.clock import RealClock
+from scanner.clock import CST, RealClock
 
 if TYPE_CHECKING:
     from scanner.db.models import Sampling
     from scanner.reports.supervision import Supervision
 
 EXIT_REFUSED = 2
-CST = timezone(timedelta(hours=8))
 
 app = typer.Typer(
     help="抽查 samples, 问责 records and the 政府网站监管年度报表 (一 网站抽查) statistics.",

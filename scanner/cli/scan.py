@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from scanner.cli.inspect import CST
 from scanner.cli.output import console
+from scanner.clock import CST
 from scanner.errors import ConfigError
 
 if TYPE_CHECKING:

@@ -10,17 +10,17 @@ probes is flagged, which makes a verdict provisional.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from scanner.clock import CST
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus, Site
 from scanner.errors import CensusError
 from scanner.http import FailureKind
 from scanner.monitor.rounds import utc
 
-CST = timezone(timedelta(hours=8), "CST")
 WEEK_DAYS = 7
 MIN_PROBES_PER_DAY = 20
 

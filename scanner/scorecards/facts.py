@@ -24,6 +24,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import String, and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from scanner.clock import CST
 from scanner.db.models import (
     Activity,
     Column,
@@ -145,7 +146,7 @@ class Window:
         oldest: date | None = None,
         homepage_window: date | None = None,
     ) -> Window:
-        tz = tz or timezone(timedelta(hours=8))
+        tz = tz or CST
         first = at - timedelta(days=probe_days - 1)
         return cls(
             at,

@@ -9,14 +9,14 @@ so a stored card and one computed on the fly look the same. The xlsx follows the
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from scanner.clock import CST
 from scanner.labels import FAILURE_LABELS
 from scoring import Ruleset
 
-CST = timezone(timedelta(hours=8))
 TOP_EVIDENCE = 3
 MAX_PROBLEMS = 30  # lines of 存在的问题 in one xlsx cell before "……等共 N 项"
 
