@@ -8,14 +8,13 @@ a rule is scoring's business. It receives a client and a clock and never touches
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import httpx
 
-from scanner.clock import Clock
+from scanner.clock import Clock, stopwatch
 from scanner.http import FailureKind, FetchFailed, HostLimiter, fetch
 from scanner.http.hostmap import last_dns_ms
 
@@ -50,7 +49,7 @@ class PhaseTimer:
     """
 
     def __init__(self) -> None:
-        self.origin = time.perf_counter()
+        self.origin = stopwatch()
         self._open: dict[str, float] = {}
         self.connect_ms: float | None = None
         self.tls_ms: float | None = None
@@ -59,7 +58,7 @@ class PhaseTimer:
         self._request_sent_at: float | None = None
 
     async def __call__(self, event: str, info: dict[str, Any]) -> None:
-        now = time.perf_counter()
+        now = stopwatch()
         name, _, stage = event.rpartition(".")
         if stage == "started":
             self._open[name] = now

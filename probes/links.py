@@ -202,7 +202,8 @@ def honour_retry_after(
     """429 and 503 slow the whole host down for its Retry-After (capped); never speed it up."""
     if limiter is None or response.status not in (429, 503):
         return
-    wait = retry_after_seconds(response.headers.get("retry-after"), default=default, cap=cap)
+    header = response.headers.get("retry-after")
+    wait = retry_after_seconds(header, default=default, now=limiter.clock.now(), cap=cap)
     limiter.back_off(host_of(url), min(wait, cap))
 
 

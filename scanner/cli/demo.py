@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -11,6 +10,7 @@ import typer
 from rich.table import Table
 
 from scanner.cli.output import console
+from scanner.clock import stopwatch
 
 if TYPE_CHECKING:
     from scanner.demo import DemoResult
@@ -32,11 +32,11 @@ def demo(
         f"[bold]政府网站普查演示[/] — 模拟网站群 (simulated farm on 127.0.0.1), "
         f"数据库 {folder / 'census.db'}"
     )
-    started = time.perf_counter()
+    started = stopwatch()
     with console.status("模拟监测一周首页可用性，读取栏目，抓取并检查链接，检查互动与服务，评分…"):
         result = run_demo(folder, days=days)
     show(result)
-    console.print(f"用时 {time.perf_counter() - started:.1f} 秒。数据保存在 {result.folder}")
+    console.print(f"用时 {stopwatch() - started:.1f} 秒。数据保存在 {result.folder}")
 
 
 def show(result: DemoResult) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -12,7 +11,7 @@ import typer
 from rich.table import Table
 
 from scanner.cli.output import console
-from scanner.clock import CST
+from scanner.clock import CST, stopwatch
 from scanner.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -172,7 +171,7 @@ def _refresh(
         total = p.to_check or None
         bar.update(task, total=total, completed=p.checked if total else 0, **_fields(p))
     every = list(progress.values())
-    seconds = max(max((time.monotonic() - p.started for p in every), default=1.0), 1e-3)
+    seconds = max(max((stopwatch() - p.started for p in every), default=1.0), 1e-3)
     pages = sum(p.pages for p in every)
     bar.update(
         overall,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -16,6 +15,7 @@ from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import console, console_err
+from scanner.clock import stopwatch
 from scanner.errors import CensusError, ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -119,7 +119,7 @@ def score(
         try:
             with db.session() as session:
                 ids = [find_site(session, site).id] if site else running_site_ids(session)
-            started = time.perf_counter()
+            started = stopwatch()
             if workers > 1 and len(ids) > 1:
                 url = db.url
                 cards = score_in_processes(
@@ -129,7 +129,7 @@ def score(
                 cards = score_and_store_summaries(db, ids, rules, when, datetime.now(UTC))
         finally:
             db.dispose()
-    elapsed = time.perf_counter() - started
+    elapsed = stopwatch() - started
     show_summary(cards, when, rules, console.print)
     console.print(f"已计算并保存 {len(cards)} 张评分表，用时 {elapsed:.1f} 秒。")
 

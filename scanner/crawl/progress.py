@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
+
+from scanner.clock import stopwatch
 
 __all__ = ["ScanProgress", "SiteRef"]
 
@@ -34,13 +35,13 @@ class ScanProgress:
     trapped: int = 0
     resumed: bool = False
     scan_id: int | None = None
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=stopwatch)
     finished: float | None = None
     error: str = ""  # why the scan stopped, when it failed (it stays resumable)
 
     def rate(self) -> float:
         """Pages per second so far (or over the whole scan once it ended)."""
-        return self.pages / max((self.finished or time.monotonic()) - self.started, 1e-3)
+        return self.pages / max((self.finished or stopwatch()) - self.started, 1e-3)
 
     def as_stats(self) -> dict[str, Any]:
         return {

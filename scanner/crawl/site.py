@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,6 +28,7 @@ from probes.links import (
     needs_text,
 )
 from probes.page import PageLinks, page_links
+from scanner.clock import stopwatch
 from scanner.crawl.checker import LinkChecker, recheck_rows
 from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
@@ -141,7 +141,7 @@ class SiteCrawl:
         finally:
             if self.own_client:
                 await self.client.aclose()
-            p.finished = time.monotonic()
+            p.finished = stopwatch()
             stats = p.as_stats()
             await asyncio.shield(
                 self.store.run(self.store.finish, self.scan_id, status, stats, error)

@@ -8,7 +8,6 @@ counts a page as not opened when it has not *fully loaded* within 15 seconds.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from scanner.clock import stopwatch
 from scanner.errors import (
     ConnectFailed,
     DNSFailed,
@@ -89,7 +89,7 @@ async def fetch(
     ``extensions`` go to the request as-is (e.g. httpcore's ``trace`` hook, which the
     availability probe uses for phase times); httpx keeps them across redirects.
     """
-    started = time.perf_counter()
+    started = stopwatch()
     host = host_of(url)
     try:
         async with AsyncExitStack() as stack:
@@ -112,10 +112,10 @@ async def fetch(
                         break
                     chunks.append(chunk)
     except (httpx.HTTPError, TimeoutError, OSError) as exc:
-        elapsed = (time.perf_counter() - started) * 1000
+        elapsed = (stopwatch() - started) * 1000
         kind = classify_exception(exc)
         raise FetchFailed(kind, str(exc) or type(exc).__name__, elapsed) from exc
-    elapsed = (time.perf_counter() - started) * 1000
+    elapsed = (stopwatch() - started) * 1000
     content = b"".join(chunks)
     return Fetched(
         url=url,

@@ -8,13 +8,14 @@ certificate checks and connection pools all keep the real-looking host name
 from __future__ import annotations
 
 import socket
-import time
 from collections.abc import Iterable
 from contextvars import ContextVar
 
 import anyio
 import httpcore
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
+
+from scanner.clock import stopwatch
 
 # The probe reads how long the last name lookup took in its own task (None: no lookup done).
 last_dns_ms: ContextVar[float | None] = ContextVar("last_dns_ms", default=None)
@@ -75,7 +76,7 @@ class HostMapBackend(AsyncNetworkBackend):
         )
 
     async def _resolve(self, host: str, port: int, timeout: float | None) -> str:
-        started = time.perf_counter()
+        started = stopwatch()
         try:
             with anyio.fail_after(timeout):
                 infos = await anyio.getaddrinfo(host, port, type=socket.SOCK_STREAM)
@@ -84,7 +85,7 @@ class HostMapBackend(AsyncNetworkBackend):
         except OSError as exc:
             raise DNSLookupFailed(f"{host} does not resolve: {exc}") from exc
         finally:
-            last_dns_ms.set((time.perf_counter() - started) * 1000)
+            last_dns_ms.set((stopwatch() - started) * 1000)
         if not infos:
             raise DNSLookupFailed(f"{host} has no address")
         return str(infos[0][4][0])

@@ -4,17 +4,21 @@ ever slows a host down (429/503 with Retry-After), never speeds it up."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from asyncio_throttle import Throttler
 
+from scanner.clock import Clock, RealClock
 
-def retry_after_seconds(value: str | None, *, default: float, cap: float = 3600.0) -> float:
-    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+
+def retry_after_seconds(
+    value: str | None, *, default: float, now: datetime, cap: float = 3600.0
+) -> float:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date after ``now``)."""
     if not value:
         return default
     value = value.strip()
@@ -24,7 +28,9 @@ def retry_after_seconds(value: str | None, *, default: float, cap: float = 3600.
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return default
-    return max(0.0, min(when.timestamp() - time.time(), cap))
+    if when.tzinfo is None:  # "-0000": a date in UTC by RFC 5322
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, min((when - now).total_seconds(), cap))
 
 
 def host_of(url: str) -> str:
@@ -48,9 +54,16 @@ class _HostState:
 class HostLimiter:
     """Hands out request slots per host; shared by every task that talks to that host."""
 
-    def __init__(self, connections_per_host: int = 2, requests_per_second: float = 4.0):
+    def __init__(
+        self,
+        connections_per_host: int = 2,
+        requests_per_second: float = 4.0,
+        *,
+        clock: Clock | None = None,
+    ):
         if connections_per_host < 1 or requests_per_second <= 0:
             raise ValueError("per-host connections must be ≥ 1 and the rate > 0")
+        self.clock: Clock = clock or RealClock()  # holds are real time unless a test simulates
         self.connections = connections_per_host
         self.rate = requests_per_second
         self._hosts: dict[str, _HostState] = {}
@@ -69,9 +82,9 @@ class HostLimiter:
         async with state.semaphore:
             number = state.free.pop()
             try:
-                delay = state.not_before - time.monotonic()
+                delay = state.not_before - self.clock.monotonic()
                 if delay > 0:
-                    await asyncio.sleep(delay)
+                    await self.clock.sleep(delay)
                 await state.throttler.acquire()
                 yield number
             finally:
@@ -80,4 +93,4 @@ class HostLimiter:
     def back_off(self, host: str, seconds: float) -> None:
         """Hold the host for ``seconds`` from now; a shorter hold never shortens a longer one."""
         state = self._state(host.lower())
-        state.not_before = max(state.not_before, time.monotonic() + seconds)
+        state.not_before = max(state.not_before, self.clock.monotonic() + seconds)

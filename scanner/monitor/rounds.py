@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import time
 import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import AsyncExitStack, contextmanager
@@ -24,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from probes.availability import ProbeRecord, probe_homepage
-from scanner.clock import Clock
+from scanner.clock import Clock, stopwatch
 from scanner.db import Database
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus, Site, SiteStatus
 from scanner.http import HostLimiter, build_client
@@ -170,7 +169,7 @@ async def _timed_round(
     slot: int | None,
     started_at: datetime,
 ) -> RoundOutcome:
-    meter = LagMeter()
+    meter = LagMeter(clock)
     meter.start()
     limiter = HostLimiter(connections_per_host=1, requests_per_second=settings.per_host_rate)
     gate = asyncio.Semaphore(options.concurrency)
@@ -180,7 +179,7 @@ async def _timed_round(
     async def one(target: Target, ready_at: float) -> None:
         try:
             # Lateness between "may start now" and "started": the loop was busy elsewhere.
-            meter.note(time.perf_counter() - ready_at)
+            meter.note(clock.monotonic() - ready_at)
             record = await probe_homepage(
                 client,
                 target.url,
@@ -194,13 +193,13 @@ async def _timed_round(
             gate.release()
 
     tasks: list[asyncio.Task[None]] = []
-    origin = time.perf_counter()
+    origin = stopwatch()  # starts are paced in real time: the network is real in every mode
     for index, target in enumerate(targets):
-        delay = origin + index / options.start_rate - time.perf_counter()
+        delay = origin + index / options.start_rate - stopwatch()
         if delay > 0:
             await asyncio.sleep(delay)
         await gate.acquire()
-        tasks.append(asyncio.create_task(one(target, time.perf_counter())))
+        tasks.append(asyncio.create_task(one(target, clock.monotonic())))
     await asyncio.gather(*tasks)
     canary_records += await _canary_pass(client, canaries, clock, settings)
     lag = meter.stop()

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from scanner.clock import SimulatedClock
+from scanner.clock import RealClock, SimulatedClock
 from scanner.db import Database
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.http import FailureKind
@@ -75,13 +75,27 @@ async def test_a_failing_canary_makes_the_round_invalid_and_excluded(
 
 
 async def test_a_late_event_loop_makes_the_round_invalid(db: Database, loopback: Loopback) -> None:
+    """In real time, a blocking call in the scanner's process (0.3 s) voids the round."""
     add_sites(db, [f"a.{SUFFIX}", f"block.{SUFFIX}"])
     outcome, _ = await probe_and_store(
-        db, loopback.settings(), clock=SimulatedClock(T0), scheduled_for=T0, canaries=[CANARY]
+        db, loopback.settings(), clock=RealClock(), scheduled_for=T0, canaries=[CANARY]
     )
     assert outcome.status is RoundStatus.INVALID
     assert outcome.loop_lag_ms >= 250
     assert "event loop late" in outcome.invalid_reason
+
+
+async def test_a_simulated_round_is_never_late(db: Database, loopback: Loopback) -> None:
+    """The same blocking call under a simulated clock: the simulation's loop is not late, so a
+    busy machine cannot void a simulated week; the probes are kept and counted."""
+    add_sites(db, [f"a.{SUFFIX}", f"block.{SUFFIX}"])
+    outcome, _ = await probe_and_store(
+        db, loopback.settings(), clock=SimulatedClock(T0), scheduled_for=T0, canaries=[CANARY]
+    )
+    assert outcome.status is RoundStatus.DONE, outcome.invalid_reason
+    assert outcome.loop_lag_ms == 0
+    with db.session() as session:
+        assert all(r.valid for r in session.scalars(select(ProbeResult)))
 
 
 async def test_a_compressed_week_gives_exactly_the_scenario_failures(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
+from scanner.clock import SimulatedClock
 from scanner.http import (
     FailureKind,
     Fetched,
@@ -164,24 +166,26 @@ async def test_limiter_slots_are_numbered_and_reused() -> None:
 
 
 async def test_back_off_holds_a_host_and_never_shortens() -> None:
-    limiter = HostLimiter(connections_per_host=2, requests_per_second=1000)
-    limiter.back_off("a.gov.cn", 0.3)
-    limiter.back_off("a.gov.cn", 0.01)  # a shorter hold must not shorten the longer one
-    started = time.monotonic()
+    clock = SimulatedClock(datetime(2024, 3, 1, tzinfo=UTC))
+    limiter = HostLimiter(connections_per_host=2, requests_per_second=1000, clock=clock)
+    limiter.back_off("a.gov.cn", 30)
+    limiter.back_off("a.gov.cn", 1)  # a shorter hold must not shorten the longer one
+    started = clock.monotonic()
     async with limiter.slot("a.gov.cn"):
-        pass
-    assert time.monotonic() - started >= 0.29
-    started = time.monotonic()
+        assert clock.monotonic() - started == 30
+    started = clock.monotonic()
     async with limiter.slot("b.gov.cn"):  # other hosts are not held
-        pass
-    assert time.monotonic() - started < 0.1
+        assert clock.monotonic() == started
 
 
 def test_retry_after_forms() -> None:
-    assert retry_after_seconds("120", default=5) == 120
-    assert retry_after_seconds(None, default=5) == 5
-    assert retry_after_seconds("garbage", default=5) == 5
-    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", default=5) == 0
+    now = datetime(2015, 10, 21, 7, 27, tzinfo=UTC)
+    assert retry_after_seconds("120", default=5, now=now) == 120
+    assert retry_after_seconds(None, default=5, now=now) == 5
+    assert retry_after_seconds("garbage", default=5, now=now) == 5
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 GMT", default=5, now=now) == 60
+    assert retry_after_seconds("Wed, 21 Oct 2015 07:28:00 -0000", default=5, now=now) == 60
+    assert retry_after_seconds("Tue, 20 Oct 2015 07:28:00 GMT", default=5, now=now) == 0
 
 
 def test_host_map_parsing_errors_name_the_entry() -> None:
