@@ -30,6 +30,7 @@ from scanner.http.charset import charset_of, decode_html
 from scanner.http.failures import FailureKind
 from scanner.http.fetch import Fetched, FetchFailed, fetch
 from scanner.http.limits import HostLimiter
+from scoring.facts import Category
 
 __all__ = [
     "CATEGORIES", "Candidate", "Discovery", "Guess", "PageRead", "Proposal", "column_key",
@@ -37,10 +38,7 @@ __all__ = [
     "read_page",
 ]  # fmt: skip
 
-CATEGORIES = (
-    "news", "notice", "policy", "personnel", "planning", "other_info", "consult", "report",
-    "survey", "interview", "guide", "online_system",
-)  # fmt: skip
+CATEGORIES = tuple(c.value for c in Category)
 
 # First match wins, so the specific patterns come before the broad ones: 领导信箱 is consult
 # before 领导 makes it other_info; 咨询投诉 is consult before 投诉 makes it report; 信息公开指南 is

@@ -19,7 +19,7 @@ from farm.builtin import scenario
 from probes.content import ContentChecker, load_wordlists
 from scanner.checks.run import check_sites
 from scanner.checks.store import store_site_checks
-from scanner.clock import SimulatedClock
+from scanner.clock import RealClock, ShiftedClock, SimulatedClock
 from scanner.crawl import Scanner, load_sites
 from scanner.db import Database
 from scanner.db.models import Site
@@ -92,12 +92,8 @@ async def crawl(settings: Settings, db: Database, at: date) -> dict[str, int]:
 
     The scan is dated on T's afternoon (a clock running from there), so scoring at T sees it
     even when the demo is run for a past monitoring point."""
-    offset = datetime.now(UTC) - datetime.combine(at, time(13), CST).astimezone(UTC)
-
-    def now() -> datetime:
-        return datetime.now(UTC) - offset
-
-    async with Scanner(db, settings, now=now) as scanner:
+    clock = ShiftedClock(datetime.combine(at, time(13), CST).astimezone(UTC))
+    async with Scanner(db, settings, clock=clock) as scanner:
         return await scanner.scan(load_sites(db))
 
 
@@ -115,7 +111,7 @@ async def read_columns(
     for back in range(days - 1, -1, -1):
         day = at - timedelta(days=back)
         noon = datetime.combine(day, time(12), CST).astimezone(UTC)
-        results = await read_and_store(db, settings, sites, as_of=day, now=lambda t=noon: t)
+        results = await read_and_store(db, settings, sites, as_of=day, clock=SimulatedClock(noon))
     return {
         reads.site.code: [
             ColumnRead(
@@ -159,7 +155,8 @@ def run_demo(
 
     ``links=False`` skips the crawl and ``checks=False`` the interaction/service checks: their
     rules are then shown as 未检查, never charged."""
-    at = at or datetime.now(CST).date()
+    real = RealClock()  # when the demo itself runs (imports, scoring); the farm's week is simulated
+    at = at or real.now().astimezone(CST).date()
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime.combine(at - timedelta(days=days - 1), time(0), CST).astimezone(UTC)
     clock = SimulatedClock(start)
@@ -170,7 +167,7 @@ def run_demo(
         db.upgrade()
         registry = folder / "registry.yaml"
         registry.write_text(farm.truth.registry_yaml(), encoding="utf-8")
-        imported = import_file(db, registry, datetime.now(UTC))
+        imported = import_file(db, registry, real.now())
         canary = [farm.url(h) for h in _canaries(spec)]
         outcomes = asyncio.run(run_simulated_days(db, settings, clock, days=days, canaries=canary))
         columns = asyncio.run(read_columns(settings, db, at, days=HOMEPAGE_DAYS))
@@ -179,7 +176,7 @@ def run_demo(
     ruleset = load_ruleset(default_ruleset_path())
     with db.session() as session:
         ids = running_site_ids(session)
-    cards = score_and_store(db, ids, ruleset, at, datetime.now(UTC))
+    cards = score_and_store(db, ids, ruleset, at, real.now())
     with db.session() as session:
         reports = [
             SiteReport(s.code, s.name, s.url, week_stats(session, s, at), columns.get(s.code, []))

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from probes.columns import PageRead, column_key, read_page
 from probes.listpage import Item
-from scanner.clock import CST
+from scanner.clock import CST, Clock
 from scanner.db import Database
 from scanner.db.models import ColumnItem, ColumnSnapshot, HomepageSnapshot, Site, SiteStatus
 from scanner.http import HostLimiter, build_client
@@ -278,7 +278,7 @@ async def read_and_store(
     sites: Sequence[WantedSite],
     *,
     as_of: date,
-    now: Callable[[], datetime],
+    clock: Clock,
     on_site: Callable[[SiteReads, Stored], None] | None = None,
     open_undated: int = 3,
 ) -> list[tuple[SiteReads, Stored]]:
@@ -294,7 +294,7 @@ async def read_and_store(
                     client, site, settings, as_of=as_of, limiter=limiter, open_undated=open_undated
                 )
             with db.session() as session:
-                stored = store_site_reads(session, reads, now())
+                stored = store_site_reads(session, reads, clock.now())
             out.append((reads, stored))
             if on_site is not None:
                 on_site(reads, stored)

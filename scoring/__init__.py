@@ -10,6 +10,7 @@ calls ``score``; the same inputs always give the same scorecard. Public surface:
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from scoring.engine import score
@@ -68,11 +69,19 @@ __all__ = [
     "Scorecard",
     "SiteFacts",
     "SiteType",
+    "default_ruleset",
     "default_ruleset_path",
     "load_ruleset",
     "parse_ruleset",
     "score",
 ]
+
+
+@functools.cache
+def default_ruleset() -> Ruleset:
+    """The shipped ruleset, read once: where the operator's views (``census check``, the demo,
+    probe statistics) take the table's thresholds, so they always agree with scoring."""
+    return load_ruleset(default_ruleset_path())
 
 
 def default_ruleset_path(name: str = "census-2015") -> Path:

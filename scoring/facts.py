@@ -38,14 +38,15 @@ class Category(enum.StrEnum):
 
 
 class FailureKind(enum.StrEnum):
-    """Why a homepage visit failed (same values as the scanner's storage enum)."""
+    """Why a visit failed: the one taxonomy, stored as these values and mapped from library
+    errors in ``scanner.http.failures``."""
 
     DNS = "dns"
     CONNECT = "connect"
     TLS = "tls"
-    TIMEOUT = "timeout"
-    HTTP_STATUS = "http_status"
-    EMPTY = "empty"
+    TIMEOUT = "timeout"  # not fully loaded within the page timeout (15 s by default)
+    HTTP_STATUS = "http_status"  # final status ≥ 400 after redirects
+    EMPTY = "empty"  # blank body
     TOO_LARGE = "too_large"
     REDIRECT_LOOP = "redirect_loop"
     PROTOCOL = "protocol"

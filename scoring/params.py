@@ -16,6 +16,8 @@ from typing import Annotated, Any, Literal
 from dateutil.relativedelta import relativedelta
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from scoring.facts import Category
+
 
 def _to_decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
@@ -39,6 +41,8 @@ Num = Annotated[Decimal, BeforeValidator(_to_decimal)]
 Count = Annotated[int, BeforeValidator(_to_int), Field(ge=0)]
 Points = Annotated[Decimal, BeforeValidator(_to_decimal), Field(ge=0)]
 Text = Annotated[str, Field(strict=True)]
+# A column category named in a ruleset: one of ``scoring.facts.Category``'s values.
+CategoryName = Annotated[Category, Field(strict=False)]
 
 
 class Model(BaseModel):

@@ -2,8 +2,9 @@
 
 This is the operator's view (``census check``) of the rules' inputs — valid messages in the
 past year, messages left unanswered for more than three calendar months, activities, missing
-guide elements, attachments, online systems — computed the way rules-2015.md counts them, so
-an official can compare it with the scorecard. Scoring itself reads the same rows through its
+guide elements, attachments, online systems — computed the way rules-2015.md counts them, with
+the windows and categories of the ruleset's ``veto.unanswered`` rule, so an official can compare
+it with the scorecard. Scoring itself reads the same rows through its
 own facts (``scoring.facts.Message``, ``Channel``, ``Guide``, ``Attachment``, ``OnlineSystem``).
 """
 
@@ -13,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -29,26 +29,36 @@ from scanner.db.models import (
     Message,
     Site,
 )
+from scoring import Ruleset, default_ruleset
+from scoring.params import Period
+from scoring.rules.veto import UnansweredParams
 
-__all__ = ["Overdue", "SiteSummary", "latest_check", "overdue_state", "summarize", "window_start"]
+__all__ = [
+    "Overdue",
+    "SiteSummary",
+    "latest_check",
+    "overdue_state",
+    "summarize",
+    "unanswered_params",
+]
 
-VETO_CATEGORIES = frozenset({ColumnCategory.CONSULT})  # report/survey/interview are exempt
 
-
-def window_start(at: date, *, years: int = 1) -> date:
-    """[T − 1 year, T], counted back by the calendar, both ends included."""
-    return at - relativedelta(years=years)
+def unanswered_params(ruleset: Ruleset | None = None) -> UnansweredParams:
+    """Lookback, answer deadline and categories of the table's 互动回应差 veto."""
+    params = (ruleset or default_ruleset()).rule("veto.unanswered").params
+    assert isinstance(params, UnansweredParams)
+    return params
 
 
 def overdue_state(
-    asked: date, answered_on: date | None, answered: bool, at: date, *, months: int = 3
+    asked: date, answered_on: date | None, answered: bool, at: date, *, within: Period
 ) -> str | None:
     """answered_late | open | answered_undated, or None when answered in time / not yet due.
 
     "More than 3 months": a reply on the day three calendar months after asking is in time.
     A reply dated after ``at`` did not exist at ``at``.
     """
-    deadline = asked + relativedelta(months=months)
+    deadline = within.after(asked)
     if answered_on is not None and answered_on <= at:
         return "answered_late" if answered_on > deadline else None
     if answered and answered_on is None:
@@ -115,14 +125,17 @@ def latest_check(session: Session, column_id: int) -> ColumnCheck | None:
     return session.scalar(query.order_by(ColumnCheck.checked_at.desc(), ColumnCheck.id.desc()))
 
 
-def summarize(session: Session, site: Site, at: date) -> SiteSummary:
+def summarize(
+    session: Session, site: Site, at: date, ruleset: Ruleset | None = None
+) -> SiteSummary:
     """The rules' inputs for one site at monitoring point ``at``, from the stored facts."""
     out = SiteSummary(site.code, site.name, at)
-    start = window_start(at)
+    rule = unanswered_params(ruleset)
+    start = rule.lookback.start(at)  # the past year, as the interaction rules count it too
     for column in site.columns:
         cat = column.category
         if cat in (ColumnCategory.CONSULT, ColumnCategory.REPORT):
-            _messages(session, column, at, start, out)
+            _messages(session, column, at, rule, out)
         elif cat in (ColumnCategory.SURVEY, ColumnCategory.INTERVIEW):
             check = latest_check(session, column.id)
             held = session.scalars(
@@ -158,17 +171,22 @@ def summarize(session: Session, site: Site, at: date) -> SiteSummary:
     return out
 
 
-def _messages(session: Session, column: Column, at: date, start: date, out: SiteSummary) -> None:
+def _messages(
+    session: Session, column: Column, at: date, rule: UnansweredParams, out: SiteSummary
+) -> None:
     rows = session.scalars(select(Message).where(Message.column_id == column.id)).all()
     out.messages_total += len(rows)
-    if column.category not in VETO_CATEGORIES:
+    if column.category not in rule.categories:  # report/survey/interview are exempt
         return
+    start = rule.lookback.start(at)
     out.consult_columns += 1
     for m in rows:
         if m.asked_on is None or not start <= m.asked_on <= at:
             continue
         out.valid_messages += m.valid
-        state = overdue_state(m.asked_on, m.answered_on, m.state == "answered", at)
+        state = overdue_state(
+            m.asked_on, m.answered_on, m.state == "answered", at, within=rule.answer_within
+        )
         if state is None:
             continue
         entry = Overdue(column.name, m.url, m.title, m.asked_on, m.answered_on, state)

@@ -316,7 +316,7 @@ def read(
                 settings,
                 sites,
                 as_of=today_cst(),
-                now=RealClock().now,
+                clock=RealClock(),
                 open_undated=open_undated,
             )
         )

@@ -40,6 +40,13 @@ def demo(
 
 
 def show(result: DemoResult) -> None:
+    from scoring import default_ruleset
+    from scoring.rules.veto import UnreachableParams
+    from scoring.text import percent
+
+    params = default_ruleset().rule("veto.unreachable").params
+    assert isinstance(params, UnreachableParams)
+    vetoes = params.holds_when_failure_percent.holds
     console.print("导入网站登记：" + "；".join(result.imported.lines()))
     console.print(
         f"监测时间点 {result.at.isoformat()}；模拟首页监测 {result.rounds} 轮（每小时一轮）"
@@ -59,7 +66,7 @@ def show(result: DemoResult) -> None:
     for site in result.sites:
         week = site.week
         ratio = f"{week.ratio * 100:.2f}%" if week.ratio is not None else "—"
-        if week.ratio is not None and week.ratio >= 0.05:
+        if week.probes and vetoes(percent(week.failures, week.probes)):
             ratio = f"[red]{ratio} 单项否决[/]"
         readable = sum(1 for c in site.columns if c.ok)
         newest = max((c.newest for c in site.columns if c.newest), default=None)

@@ -7,7 +7,7 @@ why a column counts as stale (which entries were found, which date each one show
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
-from scanner.clock import CST
+from scanner.clock import CST, RealClock
 from scanner.errors import CensusError
 
 EXIT_REFUSED = 2
@@ -45,7 +45,7 @@ class PageNotOpened(CensusError):
 
 def today_cst() -> date:
     """Year-less dates are resolved against the scan day in China, not the machine's zone."""
-    return datetime.now(CST).date()
+    return RealClock().now().astimezone(CST).date()
 
 
 def _is_url(target: str) -> bool:

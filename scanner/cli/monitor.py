@@ -15,7 +15,7 @@ from scanner.cli.context import open_database, settings_with
 from scanner.cli.output import console, print_json
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
-from scanner.clock import CST
+from scanner.clock import CST, RealClock
 
 if TYPE_CHECKING:
     from scanner.db import Database
@@ -145,7 +145,7 @@ def run_nightly(
 
     with refusals():
         settings = settings_with(database_url)
-        night = parse_at(at) if at else night_of(datetime.now(UTC), settings)
+        night = parse_at(at) if at else night_of(RealClock().now(), settings)
         rules = ruleset_from(ruleset)
         db = open_database(database_url)
         try:
@@ -154,7 +154,7 @@ def run_nightly(
                 settings,
                 night,
                 options=NightlyOptions.from_settings(settings, spread=spread),
-                now=shifted_clock(night, settings),
+                clock=shifted_clock(night, settings),
                 ruleset=rules,
                 takeover=takeover,
             )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -164,7 +164,7 @@ def stats(
     from scanner.monitor import week_stats
     from scanner.monitor.stats import find_site
 
-    day = _parse_day(at) if at else datetime.now(CST).date()
+    day = _parse_day(at) if at else RealClock().now().astimezone(CST).date()
     db = open_database(database_url)
     with db.session() as session:
         week = week_stats(session, find_site(session, site), day)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +15,7 @@ from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import console, console_err
-from scanner.clock import stopwatch
+from scanner.clock import RealClock, stopwatch
 from scanner.errors import CensusError, ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -123,10 +123,10 @@ def score(
             if workers > 1 and len(ids) > 1:
                 url = db.url
                 cards = score_in_processes(
-                    url, ids, rules.path, when, workers=workers, computed_at=datetime.now(UTC)
+                    url, ids, rules.path, when, workers=workers, computed_at=RealClock().now()
                 )
             else:
-                cards = score_and_store_summaries(db, ids, rules, when, datetime.now(UTC))
+                cards = score_and_store_summaries(db, ids, rules, when, RealClock().now())
         finally:
             db.dispose()
     elapsed = stopwatch() - started

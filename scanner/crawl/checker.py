@@ -9,13 +9,13 @@ same target at once wait for the same request.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
 
 from probes.links import LinkResult, check_link
+from scanner.clock import Clock
 from scanner.crawl.store import CheckRow, Result
 from scanner.db.models import LinkVerdict
 from scanner.http import HostLimiter
@@ -34,13 +34,13 @@ class LinkChecker:
         client: httpx.AsyncClient,
         limiter: HostLimiter,
         settings: Settings,
-        now: Callable[[], datetime],
+        clock: Clock,
         cache: dict[str, tuple[Result, datetime]] | None = None,
     ):
         self.client = client
         self.limiter = limiter
         self.settings = settings
-        self.now = now
+        self.clock = clock
         self.cache: dict[str, tuple[Result, datetime]] = cache or {}
         self.new_cache: dict[str, Result] = {}  # to write to the link_cache table
         self._sem = asyncio.Semaphore(settings.link_checks_at_once)
@@ -62,7 +62,7 @@ class LinkChecker:
             hit = self.cache.get(url)
             if hit is not None:
                 result, at = hit
-                fresh = at >= self.now() - timedelta(seconds=self.settings.link_cache_ttl)
+                fresh = at >= self.clock.now() - timedelta(seconds=self.settings.link_cache_ttl)
                 if fresh and (not_before is None or at >= not_before):
                     self.cache_hits += 1
                     return result
@@ -97,7 +97,7 @@ class LinkChecker:
                 limiter=self.limiter,
                 retry_after_cap=self.settings.retry_after_cap,
             )
-        return as_result(found, self.now())
+        return as_result(found, self.clock.now())
 
     def take_new_cache(self) -> dict[str, Result]:
         out, self.new_cache = self.new_cache, {}
@@ -105,7 +105,7 @@ class LinkChecker:
 
 
 async def recheck_rows(
-    checker: LinkChecker, rows: list[CheckRow], delay: float, now: Callable[[], datetime]
+    checker: LinkChecker, rows: list[CheckRow], delay: float
 ) -> list[dict[str, Any]]:
     """The confirming re-check: still broken → confirmed; now fine or blocked → not charged."""
 

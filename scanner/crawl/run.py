@@ -8,7 +8,6 @@ sites (www.gov.cn) still sees at most its connection and rate limits.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -17,6 +16,7 @@ from typing import Self
 import httpx
 from sqlalchemy import func, select
 
+from scanner.clock import Clock, RealClock
 from scanner.crawl.checker import LinkChecker, recheck_rows
 from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.site import SiteCrawl
@@ -27,10 +27,6 @@ from scanner.http import HostLimiter, build_client
 from scanner.settings import Settings
 
 __all__ = ["ScanSummary", "Scanner", "load_sites", "scan_summary"]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def load_sites(db: Database, keys: list[str] | None = None) -> list[SiteRef]:
@@ -56,11 +52,11 @@ class Scanner:
         settings: Settings,
         *,
         client: httpx.AsyncClient | None = None,
-        now: Callable[[], datetime] = _utcnow,
+        clock: Clock | None = None,
     ):
         self.db = db
         self.settings = settings
-        self.now = now
+        self.clock: Clock = clock or RealClock()
         self._own_client = client is None
         self.client = client or build_client(
             settings,
@@ -73,9 +69,9 @@ class Scanner:
         self.progress: dict[str, ScanProgress] = {}
 
     async def __aenter__(self) -> Self:
-        since = self.now() - timedelta(seconds=self.settings.link_cache_ttl)
+        since = self.clock.now() - timedelta(seconds=self.settings.link_cache_ttl)
         cache = await self.store.run(self.store.load_cache, since)
-        self.checker = LinkChecker(self.client, self.limiter, self.settings, self.now, cache)
+        self.checker = LinkChecker(self.client, self.limiter, self.settings, self.clock, cache)
         return self
 
     async def __aexit__(
@@ -98,7 +94,7 @@ class Scanner:
             limiter=self.limiter,
             checker=self.checker,
             store=self.store,
-            now=self.now,
+            clock=self.clock,
             progress=progress,
             own_client=self._own_client,
         )
@@ -127,10 +123,11 @@ class Scanner:
     async def recheck_due(self) -> int:
         """Re-check every broken link (of any scan) whose re-check is due now."""
         assert self.checker is not None
-        rows = await self.store.run(lambda: self.store.broken_unconfirmed(due_before=self.now()))
+        due = self.clock.now()
+        rows = await self.store.run(lambda: self.store.broken_unconfirmed(due_before=due))
         if not rows:
             return 0
-        updates = await recheck_rows(self.checker, rows, self.settings.link_recheck_delay, self.now)
+        updates = await recheck_rows(self.checker, rows, self.settings.link_recheck_delay)
         await self.store.run(self.store.save_results, updates)
         entries = self.checker.take_new_cache()
         if entries:

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,7 +27,7 @@ from probes.links import (
     needs_text,
 )
 from probes.page import PageLinks, page_links
-from scanner.clock import stopwatch
+from scanner.clock import Clock, stopwatch
 from scanner.crawl.checker import LinkChecker, recheck_rows
 from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
@@ -57,7 +56,7 @@ class SiteCrawl:
         limiter: HostLimiter,
         checker: LinkChecker,
         store: ScanStore,
-        now: Callable[[], datetime],
+        clock: Clock,
         progress: ScanProgress,
         own_client: bool = False,
     ):
@@ -67,7 +66,7 @@ class SiteCrawl:
         self.limiter = limiter
         self.checker = checker
         self.store = store
-        self.now = now
+        self.clock = clock
         self.progress = progress
         self.own_client = own_client  # build a client for this site's hosts (else: ``client``)
         self.params = settings.session_params
@@ -94,7 +93,7 @@ class SiteCrawl:
         """Crawl, check links (unless ``links`` is false) and re-check; the scan's id."""
         p = self.progress
         self.scan_id, resumed = await self.store.run(
-            lambda: self.store.open_scan(self.site.id, restart=restart, now=self.now())
+            lambda: self.store.open_scan(self.site.id, restart=restart, now=self.clock.now())
         )
         p.scan_id, p.resumed = self.scan_id, resumed
         status, error = "interrupted", ""
@@ -143,8 +142,9 @@ class SiteCrawl:
                 await self.client.aclose()
             p.finished = stopwatch()
             stats = p.as_stats()
+            finished = self.clock.now()
             await asyncio.shield(
-                self.store.run(self.store.finish, self.scan_id, status, stats, error)
+                self.store.run(self.store.finish, self.scan_id, status, stats, error, finished)
             )
         return self.scan_id
 
@@ -207,7 +207,7 @@ class SiteCrawl:
 
     async def _visit(self, url: str, depth: int) -> None:
         p = self.progress
-        at = self.now()
+        at = self.clock.now()
         page: dict[str, Any] = {"scan_id": self.scan_id, "url": url, "depth": depth}
         try:
             response = await fetch_page(
@@ -419,10 +419,10 @@ class SiteCrawl:
         if not rows:
             return 0
         latest = max(r.checked_at for r in rows if r.checked_at is not None)
-        pause = (latest + timedelta(seconds=delay) - self.now()).total_seconds()
+        pause = (latest + timedelta(seconds=delay) - self.clock.now()).total_seconds()
         if pause > 0:
-            await asyncio.sleep(pause)
-        updates = await recheck_rows(self.checker, rows, delay, self.now)
+            await self.clock.sleep(pause)
+        updates = await recheck_rows(self.checker, rows, delay)
         await self.store.run(self.store.save_results, updates)
         await self._save_cache()
         return len(updates)

@@ -142,13 +142,15 @@ class ScanStore:
             s.flush()
             return scan.id, False
 
-    def finish(self, scan_id: int, status: str, stats: dict[str, Any], error: str = "") -> None:
+    def finish(
+        self, scan_id: int, status: str, stats: dict[str, Any], error: str, now: datetime
+    ) -> None:
         with self.db.session() as s:
             s.execute(
                 update(Scan)
                 .where(Scan.id == scan_id)
                 .values(
-                    status=status, stats=stats, error=error[:2000], finished_at=datetime.now(UTC)
+                    status=status, stats=stats, error=error[:2000], finished_at=now
                 )
             )
 

@@ -1,25 +1,16 @@
-"""The fixed taxonomy of why a visit failed, and the one place that maps library errors to it."""
+"""The one place that maps library errors to the failure taxonomy (``scoring.facts.FailureKind``,
+which every layer shares)."""
 
 from __future__ import annotations
 
-import enum
 import ssl
 
 import httpx
 
 from scanner.http.hostmap import DNSLookupFailed
+from scoring.facts import FailureKind
 
-
-class FailureKind(enum.StrEnum):
-    DNS = "dns"
-    CONNECT = "connect"
-    TLS = "tls"
-    TIMEOUT = "timeout"  # not fully loaded within the page timeout (15 s by default)
-    HTTP_STATUS = "http_status"  # final status ≥ 400 after redirects
-    EMPTY = "empty"  # blank body
-    TOO_LARGE = "too_large"
-    REDIRECT_LOOP = "redirect_loop"
-    PROTOCOL = "protocol"
+__all__ = ["FailureKind", "classify_exception"]
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

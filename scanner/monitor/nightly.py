@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import time
 import zlib
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
@@ -35,13 +34,13 @@ from sqlalchemy.orm import Session
 from probes.content import ContentChecker, load_wordlists
 from scanner.checks.run import check_site
 from scanner.checks.store import store_site_checks
+from scanner.clock import CST, Clock, RealClock, ShiftedClock
 from scanner.crawl import Scanner, load_sites
 from scanner.crawl.progress import SiteRef
 from scanner.db import Database
 from scanner.db.models import NightlyRun, NightlyRunSite, Page, Scan
 from scanner.errors import CensusError
 from scanner.http import build_client
-from scanner.monitor.stats import CST
 from scanner.scorecards.compute import score_and_store_summaries
 from scanner.scorecards.facts import running_site_ids
 from scanner.settings import Settings
@@ -69,10 +68,6 @@ class StepTimeout(Exception):
 
 class NightlyBusy(CensusError):
     """The night's run is marked running: another process works on it (or was killed)."""
-
-
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def night_start(night: date, settings: Settings) -> datetime:
@@ -180,7 +175,8 @@ class NightlyPass:
         *,
         options: NightlyOptions | None = None,
         base: datetime | None = None,
-        now: Callable[[], datetime] = _utcnow,
+        clock: Clock | None = None,
+        ledger: Clock | None = None,
         ruleset: Ruleset | None = None,
         checker: ContentChecker | None = None,
         takeover: bool = False,
@@ -189,8 +185,9 @@ class NightlyPass:
         self.settings = settings
         self.night = night
         self.options = options or NightlyOptions.from_settings(settings)
-        self.base = base or _utcnow()
-        self.now = now
+        self.clock: Clock = clock or RealClock()  # dates the night's facts
+        self.ledger: Clock = ledger or RealClock()  # the run's own times and waits: always real
+        self.base = base or self.ledger.now()
         self.ruleset = ruleset
         self.checker = checker
         self.takeover = takeover
@@ -202,7 +199,7 @@ class NightlyPass:
             run = s.scalar(select(NightlyRun).where(NightlyRun.night == self.night))
             if run is None:
                 run = NightlyRun(
-                    night=self.night, started_at=_utcnow(), status="running",
+                    night=self.night, started_at=self.ledger.now(), status="running",
                     starts=1, steps=",".join(self.options.steps), sites_planned=planned,
                     sites_done=0, sites_failed=0, scorecards=0, error="",
                 )  # fmt: skip
@@ -243,7 +240,12 @@ class NightlyPass:
             if row is None:
                 row = NightlyRunSite(run_id=self.run_id, site_id=site_id, step=step)
                 s.add(row)
-            row.status, row.error, row.started_at, row.finished_at = "running", "", _utcnow(), None
+            row.status, row.error, row.started_at, row.finished_at = (
+                "running",
+                "",
+                self.ledger.now(),
+                None,
+            )
 
     def _end_step(self, s: Session, site_id: int, step: str, status: str, error: str) -> None:
         s.execute(
@@ -253,7 +255,7 @@ class NightlyPass:
                 NightlyRunSite.site_id == site_id,
                 NightlyRunSite.step == step,
             )
-            .values(status=status, error=error[:2000], finished_at=_utcnow())
+            .values(status=status, error=error[:2000], finished_at=self.ledger.now())
         )
         _recount(s, self.run_id)
 
@@ -300,7 +302,7 @@ class NightlyPass:
 
         def store() -> None:
             with self.db.session() as s:
-                store_site_reads(s, reads, self.now())
+                store_site_reads(s, reads, self.clock.now())
                 self._end_step(s, site.site_id, "columns", status, error)
 
         await asyncio.to_thread(store)
@@ -320,7 +322,7 @@ class NightlyPass:
 
         def store() -> None:
             with self.db.session() as s:
-                store_site_checks(s, result, self.now())
+                store_site_checks(s, result, self.clock.now())
                 self._end_step(s, site.site_id, "checks", "ok", "")
 
         await asyncio.to_thread(store)
@@ -375,7 +377,7 @@ class NightlyPass:
             await asyncio.to_thread(self._score)
         except asyncio.CancelledError:
             stopped = functools.partial(mark_interrupted, run_id=self.run_id)
-            await asyncio.shield(asyncio.to_thread(stopped, self.db, _utcnow()))
+            await asyncio.shield(asyncio.to_thread(stopped, self.db, self.ledger.now()))
             raise
         except Exception as exc:
             await asyncio.to_thread(self._finish, "failed", f"{type(exc).__name__}: {exc}")
@@ -393,7 +395,7 @@ class NightlyPass:
         step_gap = self.options.spread / len(refs) if refs else 0.0
         base = self.base.timestamp()
         async with (
-            Scanner(self.db, self.settings, now=self.now) as scanner,
+            Scanner(self.db, self.settings, clock=self.clock) as scanner,
             build_client(self.settings) as client,
         ):
             limiter = scanner.limiter
@@ -409,7 +411,9 @@ class NightlyPass:
                 ]
                 if not todo:
                     return
-                await asyncio.sleep(max(0.0, base + index * step_gap - time.time()))
+                await self.ledger.sleep(
+                    max(0.0, base + index * step_gap - self.ledger.now().timestamp())
+                )
                 site = wanted.get(ref.code)
                 async with gate:
                     for st in todo:
@@ -433,7 +437,9 @@ class NightlyPass:
         ruleset = self.ruleset or load_ruleset(default_ruleset_path())
         with self.db.session() as s:
             ids = running_site_ids(s)
-        cards = score_and_store_summaries(self.db, ids, ruleset, at, _utcnow())  # one batch held
+        cards = score_and_store_summaries(
+            self.db, ids, ruleset, at, self.ledger.now()
+        )  # one batch held
         with self.db.session() as s:
             run = s.get(NightlyRun, self.run_id)
             assert run is not None
@@ -444,21 +450,17 @@ class NightlyPass:
         with self.db.session() as s:
             run = s.get(NightlyRun, self.run_id)
             assert run is not None
-            run.status, run.error, run.finished_at = status, error[:2000], _utcnow()
+            run.status, run.error, run.finished_at = status, error[:2000], self.ledger.now()
             _recount(s, self.run_id)
 
 
-def shifted_clock(night: date, settings: Settings) -> Callable[[], datetime]:
+def shifted_clock(night: date, settings: Settings) -> Clock:
     """Facts of a past (or future) night dated inside that night: real time moved so the pass
     starts at the night's window start; tonight's own pass keeps the real clock."""
-    if night == night_of(_utcnow(), settings):
-        return _utcnow
-    offset = _utcnow() - night_start(night, settings)
-
-    def now() -> datetime:
-        return _utcnow() - offset
-
-    return now
+    real = RealClock()
+    if night == night_of(real.now(), settings):
+        return real
+    return ShiftedClock(night_start(night, settings))
 
 
 def resumable_night(db: Database, settings: Settings, now: datetime) -> bool:

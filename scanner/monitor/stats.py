@@ -20,14 +20,19 @@ from scanner.db.models import ProbeResult, ProbeRound, RoundStatus, Site
 from scanner.errors import CensusError
 from scanner.http import FailureKind
 from scanner.monitor.rounds import utc
+from scoring import default_ruleset
+from scoring.context import Monitoring
 
-WEEK_DAYS = 7
-MIN_PROBES_PER_DAY = 20
+
+def _monitoring() -> Monitoring:
+    """The probe week of the ruleset (7 days, ≥ 20 valid probes a day in the 2015 table)."""
+    return default_ruleset().monitoring
 
 
 @dataclass
 class DayCoverage:
     day: date
+    needed: int  # valid probes the table asks for each day
     valid: int = 0
     failures: int = 0
     invalid: int = 0
@@ -35,7 +40,7 @@ class DayCoverage:
     @property
     def short(self) -> bool:
         """Fewer valid probes than the table's "at least 20 spread over each day"."""
-        return self.valid < MIN_PROBES_PER_DAY
+        return self.valid < self.needed
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,8 @@ class WeekStats:
         """The figure a scorecard quotes, e.g. "7 of 168 probes failed, 4.17 %"."""
         if not self.probes:
             return "no valid probes"
-        return f"{self.failures} of {self.probes} probes failed, {self.ratio * 100:.2f} %"
+        percent = self.failures / self.probes * 100
+        return f"{self.failures} of {self.probes} probes failed, {percent:.2f} %"
 
 
 class SiteNotFound(CensusError):
@@ -107,8 +113,8 @@ def find_site(session: Session, key: str) -> Site:
 
 
 def week_bounds(at: date) -> tuple[datetime, datetime]:
-    """UTC instants [start, end) of the 7 CST days ending with ``at``."""
-    first = at - timedelta(days=WEEK_DAYS - 1)
+    """UTC instants [start, end) of the probe week's CST days ending with ``at``."""
+    first = at - timedelta(days=_monitoring().probe_days - 1)
     start = datetime.combine(first, time(0), CST).astimezone(UTC)
     end = datetime.combine(at + timedelta(days=1), time(0), CST).astimezone(UTC)
     return start, end
@@ -117,8 +123,10 @@ def week_bounds(at: date) -> tuple[datetime, datetime]:
 def week_stats(session: Session, site: Site, at: date) -> WeekStats:
     """The week before ``at`` for one site, from stored probe results."""
     start, end = week_bounds(at)
-    first = at - timedelta(days=WEEK_DAYS - 1)
-    days = [DayCoverage(first + timedelta(days=i)) for i in range(WEEK_DAYS)]
+    monitoring = _monitoring()
+    first = at - timedelta(days=monitoring.probe_days - 1)
+    needed = monitoring.min_valid_probes_per_day
+    days = [DayCoverage(first + timedelta(days=i), needed) for i in range(monitoring.probe_days)]
     by_day = {d.day: d for d in days}
     rows = session.execute(
         select(

@@ -7,21 +7,6 @@ from typing import Literal
 
 from scoring.facts import Category, Column, FindingStatus, SiteFacts
 
-CategoryName = Literal[
-    "news",
-    "notice",
-    "policy",
-    "personnel",
-    "planning",
-    "other_info",
-    "consult",
-    "report",
-    "survey",
-    "interview",
-    "guide",
-    "online_system",
-]
-
 FindingKindName = Literal[
     "serious_error", "false_content", "inaccurate_basic_info", "inaccurate_guide"
 ]

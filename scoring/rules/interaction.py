@@ -9,9 +9,9 @@ from pydantic import Field
 
 from scoring.context import Context
 from scoring.facts import Channel, DatedItem
-from scoring.params import Model, Period, Points, Threshold
+from scoring.params import CategoryName, Model, Period, Points, Threshold
 from scoring.results import Evidence, RuleResult
-from scoring.rules.base import CategoryName, categories_label, unreadable_reason
+from scoring.rules.base import categories_label, unreadable_reason
 from scoring.text import pts, span
 
 # ------------------------------------------------------------------ interaction.consult

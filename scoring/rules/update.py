@@ -8,10 +8,9 @@ from pydantic import Field
 
 from scoring.context import Context
 from scoring.facts import FindingStatus
-from scoring.params import Model, Period, Points, Text, Threshold
+from scoring.params import CategoryName, Model, Period, Points, Text, Threshold
 from scoring.results import Evidence, RuleResult
 from scoring.rules.base import (
-    CategoryName,
     FindingKindName,
     categories_label,
     excluded,

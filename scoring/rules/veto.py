@@ -10,10 +10,9 @@ from pydantic import Field
 
 from scoring.context import Context
 from scoring.facts import Column, FindingStatus, Message
-from scoring.params import Model, Period, Threshold
+from scoring.params import CategoryName, Model, Period, Threshold
 from scoring.results import Evidence, RuleResult
 from scoring.rules.base import (
-    CategoryName,
     FindingKindName,
     categories_label,
     excluded,

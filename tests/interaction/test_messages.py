@@ -10,7 +10,7 @@ from sqlalchemy import select
 from farm.builtin import FGW, JYJ, LINJIANG, QINGSHAN, ZWFW
 from farm.interaction import BAISHAN, months_after, months_before
 from probes.messages import ANSWERED, OPEN, message_state, read_message_list, read_message_page
-from scanner.checks.summary import overdue_state, summarize
+from scanner.checks.summary import overdue_state, summarize, unanswered_params
 from scanner.db.models import Message, Site
 from tests.interaction.conftest import AT, Checked
 
@@ -69,16 +69,22 @@ def test_jyj_vetoed_qingshan_clean(checked: Checked) -> None:
 
 
 def test_overdue_state_rule() -> None:
+    within = unanswered_params().answer_within  # the ruleset's 3 months
     asked = date(2026, 1, 31)
     deadline = months_after(asked, 3)
     assert deadline == date(2026, 4, 30)
-    assert overdue_state(asked, None, False, deadline) is None  # T exactly 3 months later
-    assert overdue_state(asked, None, False, date(2026, 5, 1)) == "open"
-    assert overdue_state(asked, deadline, True, date(2026, 12, 1)) is None
-    assert overdue_state(asked, date(2026, 5, 1), True, date(2026, 12, 1)) == "answered_late"
+    assert (
+        overdue_state(asked, None, False, deadline, within=within) is None
+    )  # T exactly 3 months later
+    assert overdue_state(asked, None, False, date(2026, 5, 1), within=within) == "open"
+    assert overdue_state(asked, deadline, True, date(2026, 12, 1), within=within) is None
+    assert (
+        overdue_state(asked, date(2026, 5, 1), True, date(2026, 12, 1), within=within)
+        == "answered_late"
+    )
     # a reply dated after T did not exist at T
-    assert overdue_state(asked, date(2026, 6, 1), True, date(2026, 5, 15)) == "open"
-    assert overdue_state(asked, None, True, date(2026, 12, 1)) == "answered_undated"
+    assert overdue_state(asked, date(2026, 6, 1), True, date(2026, 5, 15), within=within) == "open"
+    assert overdue_state(asked, None, True, date(2026, 12, 1), within=within) == "answered_undated"
     assert months_before(date(2026, 5, 31), 3) == date(2026, 2, 28)
 
 

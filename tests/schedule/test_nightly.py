@@ -51,7 +51,7 @@ def db(farm: FarmThread, tmp_path: Path) -> Iterator[Database]:
 
 
 def _pass(db: Database, settings: Settings, night: date = NIGHT, **kw: object) -> NightlyPass:
-    return NightlyPass(db, settings, night, now=shifted_clock(night, settings), **kw)  # type: ignore[arg-type]
+    return NightlyPass(db, settings, night, clock=shifted_clock(night, settings), **kw)  # type: ignore[arg-type]
 
 
 def _steps(db: Database, run_id: int) -> dict[tuple[str, str], tuple[str, str]]:

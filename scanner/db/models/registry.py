@@ -17,6 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scanner.db.models.base import Base, enum_column
+from scoring.facts import Category as ColumnCategory
+from scoring.facts import SiteType
 
 
 class OrgLevel(enum.StrEnum):
@@ -26,31 +28,10 @@ class OrgLevel(enum.StrEnum):
     COUNTY = "county"
 
 
-class SiteType(enum.StrEnum):
-    PORTAL = "portal"  # 政府门户网站
-    DEPARTMENT = "department"  # 部门网站
-    SPECIAL = "special"  # 专项网站
-
-
 class SiteStatus(enum.StrEnum):
     RUNNING = "running"
     CLOSED = "closed"
     MERGED = "merged"
-
-
-class ColumnCategory(enum.StrEnum):
-    NEWS = "news"
-    NOTICE = "notice"
-    POLICY = "policy"
-    PERSONNEL = "personnel"
-    PLANNING = "planning"
-    OTHER_INFO = "other_info"
-    CONSULT = "consult"
-    REPORT = "report"
-    SURVEY = "survey"
-    INTERVIEW = "interview"
-    GUIDE = "guide"
-    ONLINE_SYSTEM = "online_system"
 
 
 class ColumnSource(enum.StrEnum):
