@@ -26,9 +26,10 @@ from probes.blank import ColumnState, column_state, explains_absence
 from probes.dates import find_dates, parse_date
 from probes.listpage import Item, page_base, skip_href
 from probes.page import PageSummary, inspect_page
+from scanner.errors import FetchFailed
 from scanner.http.charset import charset_of, decode_html
 from scanner.http.failures import FailureKind
-from scanner.http.fetch import Fetched, FetchFailed, fetch
+from scanner.http.fetch import Fetched, fetch
 from scanner.http.limits import HostLimiter
 from scoring.facts import Category
 

@@ -20,7 +20,8 @@ import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from probes.listpage import Regions, page_base, skip_href
-from scanner.http.fetch import FetchFailed, fetch
+from scanner.errors import FetchFailed
+from scanner.http.fetch import fetch
 from scanner.http.limits import HostLimiter
 
 __all__ = [

@@ -25,7 +25,8 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from probes.content import visible_text
 from probes.dates import DateMatch, find_dates
 from probes.listpage import Regions, main_list, page_base, skip_href
-from scanner.http.fetch import Fetched, FetchFailed, fetch
+from scanner.errors import FetchFailed
+from scanner.http.fetch import Fetched, fetch
 from scanner.http.limits import HostLimiter
 
 __all__ = [

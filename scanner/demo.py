@@ -31,10 +31,15 @@ from scanner.scorecards import Scored, score_and_store
 from scanner.scorecards.facts import running_site_ids
 from scanner.settings import Settings, load_settings
 from scanner.snapshots import read_and_store, wanted_sites
-from scoring import Ruleset, default_ruleset_path, load_ruleset
+from scoring import Ruleset, default_ruleset, default_ruleset_path, load_ruleset
+from scoring.rules.veto import HomepageStaleParams
 
-# Daily homepage reads over the two weeks 网站不更新 / 首页栏目 look at (T − 14 … T).
-HOMEPAGE_DAYS = 15
+
+def homepage_days(at: date) -> int:
+    """Daily homepage reads over the window 网站不更新 / 首页栏目 look at (T − 14 … T)."""
+    params = default_ruleset().rule("veto.homepage_stale").params
+    assert isinstance(params, HomepageStaleParams)
+    return (at - params.window.start(at)).days + 1
 
 
 @dataclass
@@ -170,7 +175,7 @@ def run_demo(
         imported = import_file(db, registry, real.now())
         canary = [farm.url(h) for h in _canaries(spec)]
         outcomes = asyncio.run(run_simulated_days(db, settings, clock, days=days, canaries=canary))
-        columns = asyncio.run(read_columns(settings, db, at, days=HOMEPAGE_DAYS))
+        columns = asyncio.run(read_columns(settings, db, at, days=homepage_days(at)))
         scans = asyncio.run(crawl(settings, db, at)) if links else {}
         checked = asyncio.run(interaction_checks(settings, db, at)) if checks else 0
     ruleset = load_ruleset(default_ruleset_path())

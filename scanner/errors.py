@@ -1,24 +1,31 @@
 """One exception tree for the whole tool.
 
 Lower-library errors (httpx, ssl, socket, yaml, openpyxl, SQLAlchemy) are mapped to these at the
-boundary where they happen, so callers catch *our* classes and the CLI can print one clean line::
+boundary where they happen, so callers catch *our* classes and the CLI can print one clean line.
+Every class below is raised somewhere (tests/test_design.py holds the drawing to the code)::
 
     CensusError
     ├── ConfigError            bad settings, registry or ruleset file (names file, line, field)
-    │   └── RegistryError      one or more problems in a site registry import
+    │   └── RegistryError      a registry import was refused; nothing was written
     ├── StorageError           the database is missing, too old, or refused a write
-    ├── ProbeError             a visit to a site failed; ``kind`` is a FailureKind value
-    │   ├── DNSFailed
-    │   ├── ConnectFailed
-    │   ├── TLSFailed
-    │   ├── ProbeTimeout
-    │   └── ProtocolFailed
+    │   └── NightlyBusy        another process holds the night's run
+    ├── SiteNotFound           no registered site has that 网站标识码 or URL
+    ├── FetchFailed            a resource could not be fetched; ``failure`` is a FailureKind
+    ├── PageNotOpened          ``census inspect`` could not read its page or file
+    ├── ReviewError            a review decision that cannot be taken
+    ├── ReportError            a 抽查/问责 request that cannot be met
     └── NotYetAvailable        a command whose issue has not landed yet
+
+Outside the tree, on purpose: ``scoring.errors.RulesetError`` (scoring imports nothing of
+ours; the CLI maps it to ``ConfigError``), and private control-flow signals that never reach a
+person (a nightly step's timeout, the host map's DNS failure, which httpcore must recognise).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from scoring.facts import FailureKind
 
 
 class CensusError(Exception):
@@ -60,30 +67,41 @@ class StorageError(CensusError):
     """The database could not be used as asked."""
 
 
-class ProbeError(CensusError):
-    """A visit failed in a way that is the site's (or the network's) doing."""
-
-    kind: str = "protocol"
+class NightlyBusy(StorageError):
+    """The night's run is marked running: another process works on it (or was killed)."""
 
 
-class DNSFailed(ProbeError):
-    kind = "dns"
+class SiteNotFound(CensusError):
+    """No registered site has that 网站标识码 or homepage URL."""
 
 
-class ConnectFailed(ProbeError):
-    kind = "connect"
+class FetchFailed(CensusError):
+    """A resource could not be fetched, by the site's or the network's doing; ``failure`` says
+    why in the fixed taxonomy and ``elapsed_ms`` how long the attempt took."""
+
+    def __init__(self, failure: FailureKind, detail: str, elapsed_ms: float):
+        super().__init__(f"{failure.value}: {detail}")
+        self.kind = failure.value
+        self.failure = failure
+        self.detail = detail
+        self.elapsed_ms = elapsed_ms
 
 
-class TLSFailed(ProbeError):
-    kind = "tls"
+class PageNotOpened(CensusError):
+    """The page (or file) ``census inspect`` was given could not be read; ``kind`` is a
+    FailureKind value or 'file'."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
 
 
-class ProbeTimeout(ProbeError):
-    kind = "timeout"
+class ReviewError(CensusError):
+    """A review action that cannot be done (unknown finding, no reviewer, same status …)."""
 
 
-class ProtocolFailed(ProbeError):
-    kind = "protocol"
+class ReportError(CensusError):
+    """A report command was asked something impossible (quarter 5, unknown organisation …)."""
 
 
 class NotYetAvailable(CensusError):

@@ -19,7 +19,7 @@ from rich.table import Table
 
 from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
 from scanner.clock import CST, RealClock
-from scanner.errors import CensusError
+from scanner.errors import CensusError, PageNotOpened
 
 EXIT_REFUSED = 2
 
@@ -33,14 +33,10 @@ KIND_LABELS: dict[str, str] = {
 }
 
 
-class PageNotOpened(CensusError):
-    """The page could not be read; ``kind`` is a FailureKind value (or 'file')."""
-
-    def __init__(self, kind: str, target: str, detail: str = "") -> None:
-        label = FAILURE_LABELS.get(kind, "无法读取文件" if kind == "file" else kind)
-        text = f"页面无法打开：{label} ({kind}) — {target}"
-        super().__init__(f"{text}：{detail}" if detail else text)
-        self.kind = kind
+def _not_opened(kind: str, target: str, detail: str = "") -> PageNotOpened:
+    label = FAILURE_LABELS.get(kind, "无法读取文件" if kind == "file" else kind)
+    text = f"页面无法打开：{label} ({kind}) — {target}"
+    return PageNotOpened(kind, f"{text}：{detail}" if detail else text)
 
 
 def today_cst() -> date:
@@ -71,13 +67,13 @@ async def _fetch(url: str) -> tuple[bytes, str, int, str | None]:
                 client, url, deadline=settings.page_timeout, max_bytes=settings.max_body_bytes
             )
         except FetchFailed as exc:
-            raise PageNotOpened(exc.kind, url, exc.detail) from None
+            raise _not_opened(exc.kind, url, exc.detail) from None
     if got.status >= 400:
-        raise PageNotOpened(FailureKind.HTTP_STATUS, url, f"HTTP {got.status}")
+        raise _not_opened(FailureKind.HTTP_STATUS, url, f"HTTP {got.status}")
     if not got.content.strip():
-        raise PageNotOpened(FailureKind.EMPTY, url)
+        raise _not_opened(FailureKind.EMPTY, url)
     if got.truncated:
-        raise PageNotOpened(FailureKind.TOO_LARGE, url, f"> {settings.max_body_bytes} bytes")
+        raise _not_opened(FailureKind.TOO_LARGE, url, f"> {settings.max_body_bytes} bytes")
     return got.content, got.final_url, got.status, charset_of(got.content_type)
 
 
@@ -94,7 +90,7 @@ def inspect_target(target: str, *, base_url: str | None = None, as_of: date) -> 
     try:
         content = path.read_bytes()
     except OSError as exc:
-        raise PageNotOpened("file", str(path), exc.strerror or type(exc).__name__) from None
+        raise _not_opened("file", str(path), exc.strerror or type(exc).__name__) from None
     url = base_url or path.resolve().as_uri()
     return summarize_page(content, url, final_url=url, status=None, as_of=as_of)
 

@@ -45,7 +45,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a t
 @contextmanager
 def _refusing() -> Iterator[None]:
     """Our errors become one clean line and exit 2; the transaction has already rolled back."""
-    from scanner.reports.common import ReportError
+    from scanner.errors import ReportError
 
     try:
         yield
@@ -57,8 +57,8 @@ def _refusing() -> Iterator[None]:
 def _day(text: str | None, what: str) -> date | None:
     if text is None:
         return None
+    from scanner.errors import ReportError
     from scanner.registry import vocab
-    from scanner.reports.common import ReportError
 
     try:
         return vocab.to_date(text)
@@ -298,7 +298,7 @@ def supervision_cmd(
     database_url: DatabaseOpt = None,
 ) -> None:
     """The 抽查 figures per quarter and for the year: 网站总数 … 问责人次, as a table or xlsx."""
-    from scanner.reports.common import ReportError
+    from scanner.errors import ReportError
     from scanner.reports.sampling import parse_ratio
     from scanner.reports.supervision import supervision
     from scanner.reports.xlsx import write_supervision

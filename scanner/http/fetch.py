@@ -16,40 +16,11 @@ from typing import Any
 import httpx
 
 from scanner.clock import stopwatch
-from scanner.errors import (
-    ConnectFailed,
-    DNSFailed,
-    ProbeError,
-    ProbeTimeout,
-    ProtocolFailed,
-    TLSFailed,
-)
+from scanner.errors import FetchFailed
 from scanner.http.charset import charset_of, decode_html
 from scanner.http.client import SLOT_EXTENSION
-from scanner.http.failures import FailureKind, classify_exception
+from scanner.http.failures import classify_exception
 from scanner.http.limits import HostLimiter, host_of
-
-_ERRORS: dict[FailureKind, type[ProbeError]] = {
-    FailureKind.DNS: DNSFailed,
-    FailureKind.CONNECT: ConnectFailed,
-    FailureKind.TLS: TLSFailed,
-    FailureKind.TIMEOUT: ProbeTimeout,
-}
-
-
-class FetchFailed(ProbeError):
-    """The resource could not be fetched; ``kind`` says why, in the fixed taxonomy."""
-
-    def __init__(self, kind: FailureKind, detail: str, elapsed_ms: float):
-        super().__init__(f"{kind.value}: {detail}")
-        self.kind = kind.value
-        self.failure = kind
-        self.detail = detail
-        self.elapsed_ms = elapsed_ms
-
-
-def error_class(kind: FailureKind) -> type[ProbeError]:
-    return _ERRORS.get(kind, ProtocolFailed)
 
 
 @dataclass

@@ -39,7 +39,7 @@ from scanner.crawl import Scanner, load_sites
 from scanner.crawl.progress import SiteRef
 from scanner.db import Database
 from scanner.db.models import NightlyRun, NightlyRunSite, Page, Scan
-from scanner.errors import CensusError
+from scanner.errors import NightlyBusy
 from scanner.http import build_client
 from scanner.scorecards.compute import score_and_store_summaries
 from scanner.scorecards.facts import running_site_ids
@@ -64,10 +64,6 @@ SCAN_FAILED = {"homepage_failed": "首页无法打开", "interrupted": "扫描�
 
 class StepTimeout(Exception):
     """A step overran its timeout (never an asyncio.TimeoutError from inside the step)."""
-
-
-class NightlyBusy(CensusError):
-    """The night's run is marked running: another process works on it (or was killed)."""
 
 
 def night_start(night: date, settings: Settings) -> datetime:

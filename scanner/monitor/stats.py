@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from scanner.clock import CST
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus, Site
-from scanner.errors import CensusError
+from scanner.errors import SiteNotFound
 from scanner.http import FailureKind
 from scanner.monitor.rounds import utc
 from scoring import default_ruleset
@@ -93,10 +93,6 @@ class WeekStats:
             return "no valid probes"
         percent = self.failures / self.probes * 100
         return f"{self.failures} of {self.probes} probes failed, {percent:.2f} %"
-
-
-class SiteNotFound(CensusError):
-    """No registered site has that 网站标识码 or homepage URL."""
 
 
 def find_site(session: Session, key: str) -> Site:

@@ -7,6 +7,6 @@ instructions say; ``supervision`` turns both into the form's figures per quarter
 year; ``xlsx`` lays them out like the form. Decisions are written up in docs/reports.md.
 """
 
-from scanner.reports.common import ReportError
+from scanner.errors import ReportError
 
 __all__ = ["ReportError"]

@@ -10,16 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scanner.db.models import Organisation, Site, SiteStatus
-from scanner.errors import CensusError
+from scanner.errors import ReportError
 from scanner.registry.store import list_sites, organisation_by_code
 
 QUARTERS = (1, 2, 3, 4)
 QUARTER_LABEL = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 YEAR_LABEL = "全年"
-
-
-class ReportError(CensusError):
-    """A report command was asked something impossible (quarter 5, unknown organisation …)."""
 
 
 def check_quarter(year: int, quarter: int) -> None:

@@ -21,9 +21,10 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from scanner.db.models import SiteType
+from scanner.errors import ReportError
 from scanner.registry import vocab
 from scanner.reports.accountability import FORM_COLUMNS, FORM_LABEL
-from scanner.reports.common import QUARTER_LABEL, ReportError
+from scanner.reports.common import QUARTER_LABEL
 from scanner.reports.sampling import stratum_label
 from scanner.reports.supervision import OUTCOME_LABEL, Outcome, Period, Supervision
 

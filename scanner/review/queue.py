@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scanner.db.models import Finding, FindingEvent, FindingStatus, Site
-from scanner.errors import CensusError
+from scanner.errors import ReviewError
 
 __all__ = [
     "FINDING_KINDS", "KIND_LABEL", "STATUS_LABEL", "ReviewError", "add_finding", "events",
@@ -42,10 +42,6 @@ STATUS_LABEL: dict[FindingStatus, str] = {
     FindingStatus.CONFIRMED: "已确认",
     FindingStatus.DISMISSED: "已排除",
 }
-
-
-class ReviewError(CensusError):
-    """A review action that cannot be done (unknown finding, no reviewer, same status …)."""
 
 
 def kind_of(value: str) -> str:

@@ -25,6 +25,7 @@ from scoring import Ruleset, load_ruleset, score
 from scoring.context import Context
 from scoring.params import Period
 from scoring.results import RuleResult, Scorecard
+from scoring.rules.veto import HomepageStaleParams
 
 NOT_CHECKED = "未检查"
 
@@ -34,7 +35,16 @@ def window_for(ruleset: Ruleset, at: date) -> Window:
     m = ruleset.monitoring
     starts = [p.start(at) for rc in ruleset.rules for p in _periods(rc.params)]
     oldest = min(starts, default=at) - timedelta(days=1)
-    return Window.of(at, probe_days=m.probe_days, tz=m.tz, timeout_ms=m.timeout_ms, oldest=oldest)
+    homepage = ruleset.rule("veto.homepage_stale").params
+    assert isinstance(homepage, HomepageStaleParams)
+    return Window.of(
+        at,
+        probe_days=m.probe_days,
+        timeout_ms=m.timeout_ms,
+        homepage_start=homepage.window.start(at),
+        tz=m.tz,
+        oldest=oldest,
+    )
 
 
 def _periods(value: Any) -> Iterator[Period]:
