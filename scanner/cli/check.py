@@ -100,7 +100,7 @@ def check(
     from scanner.checks.store import store_site_checks
     from scanner.checks.summary import summarize
     from scanner.db.models import Site
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
     from scanner.snapshots import wanted_sites
 
     if (site_key is None) == (not all_sites):

@@ -209,7 +209,7 @@ def discover_(
     """Propose columns from the homepage navigation, with a category guessed from each name."""
     from scanner.db.models import Site
     from scanner.http import FetchFailed
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
 
     settings = settings_with(database_url)
     db = open_database(database_url)
@@ -293,7 +293,7 @@ def read(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Read every registered column (and the homepage) now and store a snapshot of each."""
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
     from scanner.snapshots import read_and_store, wanted_sites
 
     if (site_key is None) == (not all_sites):
@@ -441,7 +441,7 @@ def list_(
     database_url: DatabaseOpt = None,
 ) -> None:
     """List a site's registered columns with what their latest read showed."""
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
 
     db = open_database(database_url)
     today = today_cst()

@@ -162,7 +162,7 @@ def stats(
 ) -> None:
     """The week before T (the 7 days ending at T): probes, failures, ratio, coverage per day."""
     from scanner.monitor import week_stats
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
 
     day = _parse_day(at) if at else RealClock().now().astimezone(CST).date()
     db = open_database(database_url)

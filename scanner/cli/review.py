@@ -46,7 +46,7 @@ def _fail(message: str) -> NoReturn:
 
 
 def _site_of(session: Any, key: str) -> Site:
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
 
     try:
         return find_site(session, key)

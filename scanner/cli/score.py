@@ -106,7 +106,7 @@ def score(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Compute and store scorecards (re-scoring the same site, date and ruleset replaces)."""
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
     from scanner.scorecards.compute import score_and_store_summaries, score_in_processes
     from scanner.scorecards.facts import running_site_ids
 

@@ -25,7 +25,7 @@ def scorecard(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Show one site's scorecard; computed on the fly (not stored) when none is stored for T."""
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
     from scanner.scorecards import score_sites, stored_card
     from scanner.scorecards.render import print_card, write_xlsx
 

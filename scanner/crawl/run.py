@@ -31,7 +31,7 @@ __all__ = ["ScanSummary", "Scanner", "load_sites", "scan_summary"]
 
 def load_sites(db: Database, keys: list[str] | None = None) -> list[SiteRef]:
     """The running sites to scan: all of them, or those named by 网站标识码 or URL."""
-    from scanner.monitor.stats import find_site
+    from scanner.registry.lookup import find_site
 
     with db.session() as s:
         if keys:

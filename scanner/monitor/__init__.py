@@ -12,7 +12,7 @@ from scanner.monitor.rounds import (
     store_round,
 )
 from scanner.monitor.simulate import run_simulated_days
-from scanner.monitor.stats import DayCoverage, WeekStats, find_site, week_bounds, week_stats
+from scanner.monitor.stats import DayCoverage, WeekStats, week_bounds, week_stats
 
 __all__ = [
     "DayCoverage",
@@ -20,7 +20,6 @@ __all__ = [
     "RoundOutcome",
     "Target",
     "WeekStats",
-    "find_site",
     "load_targets",
     "probe_and_store",
     "record_missed",

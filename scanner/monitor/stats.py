@@ -12,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scanner.clock import CST
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus, Site
-from scanner.errors import SiteNotFound
 from scanner.http import FailureKind
 from scanner.monitor.rounds import utc
 from scoring import default_ruleset
@@ -93,19 +92,6 @@ class WeekStats:
             return "no valid probes"
         percent = self.failures / self.probes * 100
         return f"{self.failures} of {self.probes} probes failed, {percent:.2f} %"
-
-
-def find_site(session: Session, key: str) -> Site:
-    """A site by 网站标识码 or homepage URL (with or without scheme and trailing slash)."""
-    key = key.strip()
-    bases = [key] if "://" in key else [key, f"http://{key}", f"https://{key}"]
-    candidates = {v for b in bases for v in (b, b.rstrip("/"), b.rstrip("/") + "/")}
-    site = session.scalar(
-        select(Site).where(or_(Site.code == key, Site.url.in_(candidates))).limit(1)
-    )
-    if site is None:
-        raise SiteNotFound(f"没有这个网站 (no site with code or URL {key!r})")
-    return site
 
 
 def week_bounds(at: date) -> tuple[datetime, datetime]:

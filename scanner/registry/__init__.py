@@ -5,7 +5,16 @@ three in one transaction. See docs/registry.md for the file forms and the re-imp
 """
 
 from scanner.registry.importer import import_file, read_form
+from scanner.registry.lookup import find_site
 from scanner.registry.schema import Registry, validate
 from scanner.registry.store import ImportSummary, list_sites
 
-__all__ = ["ImportSummary", "Registry", "import_file", "list_sites", "read_form", "validate"]
+__all__ = [
+    "ImportSummary",
+    "Registry",
+    "find_site",
+    "import_file",
+    "list_sites",
+    "read_form",
+    "validate",
+]

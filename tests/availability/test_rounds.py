@@ -6,12 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from scanner.clock import RealClock, SimulatedClock
+from scanner.clock import CST, RealClock, SimulatedClock
 from scanner.db import Database
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.http import FailureKind
 from scanner.monitor import load_targets, probe_and_store, run_simulated_days, week_stats
-from scanner.monitor.stats import CST, find_site
+from scanner.registry.lookup import find_site
 from tests.availability.conftest import SUFFIX, Loopback, add_sites
 
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)

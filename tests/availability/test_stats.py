@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+from scanner.clock import CST
 from scanner.db import Database
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.http import FailureKind
 from scanner.monitor import week_bounds, week_stats
-from scanner.monitor.stats import CST, find_site
+from scanner.registry.lookup import find_site
 from tests.availability.conftest import add_sites
 
 AT = date(2024, 3, 7)

@@ -24,7 +24,7 @@ from sqlalchemy import Column as SAColumn
 from sqlalchemy.orm import Mapped, mapped_column
 
 from scanner.db.models.base import Base, enum_column
-from scanner.http.failures import FailureKind
+from scoring.facts import FailureKind
 
 
 class RoundStatus(enum.StrEnum):
