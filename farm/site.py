@@ -17,7 +17,6 @@ from farm.scenario import (
     DownPeriod,
     Fault,
     ItemSpec,
-    MessageSpec,
     SiteSpec,
     resolve_day,
     week_start,
@@ -194,7 +193,3 @@ class Site:
             paths += [f"{col.url_path}msg_{i}.html" for i in range(len(col.messages))]
         paths += list(OTHER_PAGES)
         return paths
-
-
-def message_answered(site: Site, msg: MessageSpec) -> date | None:
-    return site.day(msg.answered)

@@ -112,12 +112,6 @@ class DateMatch:
             return None
         return resolve_yearless(self.month, self.day, anchor=ref)
 
-    def to_datetime(self, as_of: date | None = None) -> datetime | None:
-        day = self.to_date(as_of)
-        if day is None:
-            return None
-        return datetime.combine(day, self.clock or time())
-
 
 def _han_number(text: str) -> int | None:
     """Chinese month/day numerals: 五, 十, 十一, 二十, 二十三, 三十一."""

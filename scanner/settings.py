@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import tomllib
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -297,8 +296,3 @@ def load_settings(**overrides: Any) -> Settings:
             for err in exc.errors()
         ]
         raise ConfigError(problems) from exc
-
-
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return load_settings()

@@ -92,10 +92,6 @@ class Stored:
     new_items: dict[int | None, int] = field(default_factory=dict)  # column id (None: home)
     new_second_level: int = 0  # new dated entries of a navigation-only homepage's pages
 
-    @property
-    def new_total(self) -> int:
-        return sum(self.new_items.values())
-
 
 def wanted_sites(session: Session, codes: Sequence[str] | None = None) -> list[WantedSite]:
     """Running sites (all, or these codes) with their registered columns."""

@@ -170,10 +170,6 @@ class Message:
     answered: bool = False
     valid: bool = True  # False for test/spam entries (not 有效信件)
 
-    @property
-    def is_answered(self) -> bool:
-        return self.answered or self.answered_on is not None
-
 
 @dataclass(frozen=True, slots=True)
 class Channel:

@@ -143,10 +143,6 @@ class TrapGuard:
             self._counts[pattern] += 1
         return True
 
-    def shape(self, url: str) -> str:
-        """The URL with digits folded (for reports of what was capped)."""
-        return _DIGITS_RE.sub("N", path_pattern(url))
-
 
 _PAGER_TEXT_RE = re.compile(r"^(?:下一?页|上一?页|尾页|末页|前一页|后一页|\d{1,4}|>|<|>>|<<|»|«)$")
 

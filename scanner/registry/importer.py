@@ -13,7 +13,7 @@ from pathlib import Path
 from scanner.db import Database
 from scanner.errors import Problem, RegistryError
 from scanner.registry.form import RawForm
-from scanner.registry.schema import Registry, validate
+from scanner.registry.schema import validate
 from scanner.registry.store import ImportSummary, known_organisations, write_registry
 from scanner.registry.xlsx_form import read_xlsx
 from scanner.registry.yaml_form import read_yaml
@@ -32,21 +32,22 @@ def read_form(file: Path) -> RawForm:
         return read_yaml(file, name)
     if suffix in XLSX_SUFFIXES:
         return read_xlsx(file, name)
-    raise RegistryError(Problem(name, "", "", f"unknown file type '{suffix}'; "
-                                "use .yaml/.yml (the YAML form) or .xlsx (the 2015 forms)"))
-
-
-def check_file(file: Path, known_orgs: dict[str, str | None]) -> Registry:
-    """Validate without a database session (tests, and ``known_orgs`` from elsewhere)."""
-    return validate(read_form(file), known_orgs)
+    raise RegistryError(
+        Problem(
+            name,
+            "",
+            "",
+            f"unknown file type '{suffix}'; "
+            "use .yaml/.yml (the YAML form) or .xlsx (the 2015 forms)",
+        )
+    )
 
 
 class _DryRun(Exception):
     """Raised inside the session to roll back a dry run."""
 
 
-def import_file(db: Database, file: Path, now: datetime, *, dry_run: bool = False
-                ) -> ImportSummary:
+def import_file(db: Database, file: Path, now: datetime, *, dry_run: bool = False) -> ImportSummary:
     """Import a registry file; RegistryError (nothing written) lists every problem found."""
     form = read_form(file)
     summary = ImportSummary()
