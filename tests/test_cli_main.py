@@ -1,0 +1,124 @@
+"""The CLI through its real entry point ``scanner.cli:main`` (what the ``census`` script runs):
+operator mistakes end in one clean line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from scanner.cli import main
+from scanner.errors import CensusError, NotYetAvailable
+
+
+def _run(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str]:
+    monkeypatch.setattr(sys, "argv", ["census", *args])
+    monkeypatch.setenv("COLUMNS", "200")  # one message, one line
+    with pytest.raises(SystemExit) as info:
+        main()
+    out = capsys.readouterr()
+    text = out.out + out.err
+    assert "Traceback" not in text
+    code = info.value.code
+    return (code if isinstance(code, int) else 1), text
+
+
+@pytest.fixture
+def db_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> str:
+    url = f"sqlite:///{tmp_path / 'census.db'}"
+    code, _ = _run(monkeypatch, capsys, "db", "upgrade", "--database-url", url)
+    assert code == 0
+    return url
+
+
+def test_an_unknown_site_is_one_line_and_exit_2(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, text = _run(monkeypatch, capsys, "scorecard", "9999999999", "--database-url", db_url)
+    assert code == 2
+    assert "没有这个网站" in text and "9999999999" in text
+
+
+def test_a_missing_registry_file_is_named(
+    tmp_path: Path,
+    db_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    missing = tmp_path / "no-such-registry.yaml"
+    code, text = _run(
+        monkeypatch, capsys, "sites", "import", str(missing), "--database-url", db_url
+    )
+    assert code == 2
+    assert "no-such-registry.yaml" in text
+
+
+def test_conflicting_options_are_refused(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, text = _run(
+        monkeypatch,
+        capsys,
+        "scorecard",
+        "x",
+        "--json",
+        "--xlsx",
+        "x.xlsx",
+        "--database-url",
+        db_url,
+    )
+    assert code == 2
+    assert "--json" in text and "--xlsx" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["no-such-command"], "No such command"),
+        (["scorecard", "x", "--at", "not-a-date"], "not-a-date"),
+        (["scan", "--max-pages"], "--max-pages"),
+    ],
+)
+def test_usage_errors_exit_2(
+    args: list[str],
+    needle: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("CENSUS_DATABASE_URL", f"sqlite:///{tmp_path / 'census.db'}")
+    code, text = _run(monkeypatch, capsys, *args)
+    assert code == 2
+    assert needle in text
+
+
+@pytest.mark.parametrize(
+    ("error", "code", "needle"),
+    [
+        (CensusError("数据库已被锁定"), 2, "错误: 数据库已被锁定"),
+        (NotYetAvailable("'census x' arrives later."), 3, "尚未提供"),
+    ],
+)
+def test_main_turns_our_errors_into_one_line(
+    error: Exception,
+    code: int,
+    needle: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Whatever command raises it, an error of ours reaching ``main`` becomes one line."""
+
+    def raising() -> None:
+        raise error
+
+    # scanner.cli re-exports the Typer object as ``app``, which hides the module of that name.
+    monkeypatch.setattr(sys.modules["scanner.cli.app"], "app", raising)
+    got, text = _run(monkeypatch, capsys)
+    assert got == code
+    assert needle in text
+    assert len(text.strip().splitlines()) == 1
