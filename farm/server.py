@@ -298,11 +298,14 @@ class Farm:
         await resp.prepare(request)
         chunk = ("<p>" + "政府网站" * 5000 + "</p>\n").encode()
         sent = 0
-        while sent < size:
-            part = chunk[: size - sent]
-            await resp.write(part)
-            sent += len(part)
-        await resp.write_eof()
+        try:
+            while sent < size:
+                part = chunk[: size - sent]
+                await resp.write(part)
+                sent += len(part)
+            await resp.write_eof()
+        except ConnectionResetError:
+            pass  # the client stopped at its size cap and hung up, as it should
         return resp
 
     async def _stall(
