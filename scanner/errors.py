@@ -24,8 +24,10 @@ person (a nightly step's timeout, the host map's DNS failure, which httpcore mus
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from scoring.facts import FailureKind
+if TYPE_CHECKING:  # the CLI imports this module at start; scoring loads only when used
+    from scoring.facts import FailureKind
 
 
 class CensusError(Exception):
