@@ -111,7 +111,8 @@ async def fetch(
                         truncated = True
                         break
                     chunks.append(chunk)
-    except (httpx.HTTPError, TimeoutError, OSError) as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, TimeoutError, OSError, ValueError) as exc:
+        # ValueError: a URL the parsers refuse (a bad IPv6 literal or port) — the site's error.
         elapsed = (time.perf_counter() - started) * 1000
         kind = classify_exception(exc)
         raise FetchFailed(kind, str(exc) or type(exc).__name__, elapsed) from exc
