@@ -20,7 +20,7 @@ from scanner.cli import scan as scan_cmd
 from scanner.cli import score as score_cmd
 from scanner.cli import scorecard as scorecard_cmd
 from scanner.cli import sites as sites_cmd
-from scanner.cli.output import console_err
+from scanner.cli.output import console_err, markup
 from scanner.errors import CensusError, NotYetAvailable
 
 app = typer.Typer(
@@ -60,8 +60,8 @@ def main() -> None:
     try:
         app()
     except NotYetAvailable as exc:
-        console_err.print(f"[yellow]尚未提供 (not yet available):[/] {exc}")
+        console_err.print(f"[yellow]尚未提供 (not yet available):[/] {markup(exc)}")
         sys.exit(3)
     except CensusError as exc:
-        console_err.print(f"[red]错误:[/] {exc}")
+        console_err.print(f"[red]错误:[/] {markup(exc)}")
         sys.exit(2)

@@ -15,7 +15,7 @@ from rich.table import Table
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
-from scanner.cli.output import console, console_err
+from scanner.cli.output import console, console_err, markup
 from scanner.errors import CensusError, ConfigError, Problem
 
 if TYPE_CHECKING:
@@ -44,7 +44,7 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except CensusError as exc:
-        console_err.print(f"[red]错误:[/] {exc}", markup=True, highlight=False)
+        console_err.print(f"[red]错误:[/] {markup(exc)}", markup=True, highlight=False)
         raise SystemExit(EXIT_REFUSED) from None
 
 

@@ -10,7 +10,7 @@ from rich.table import Table
 
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.output import console, console_err, markup, print_json
 from scanner.clock import RealClock
 from scanner.errors import RegistryError
 
@@ -64,7 +64,7 @@ def _choice(value: str | None, enum: Any, words: dict[str, Any], what: str) -> A
         return vocab.to_enum(value, enum, words, what)
     except ValueError as exc:
         # printed here: app.main only knows click's own ClickException, not typer's vendored one
-        console_err.print(f"[red]错误:[/] {exc}", highlight=False)
+        console_err.print(f"[red]错误:[/] {markup(exc)}", highlight=False)
         raise SystemExit(EXIT_REFUSED) from None
 
 

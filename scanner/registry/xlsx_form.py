@@ -27,6 +27,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from scanner.db.models import ColumnCategory, OrgLevel, SiteStatus, SiteType
 from scanner.registry import vocab
 from scanner.registry.form import Path, RawForm, dotted
+from scanner.safe_text import save_workbook, xlsx_value
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,10 @@ def _out(value: Any) -> Any:
     return value
 
 
+def _append(sheet: Any, values: list[Any]) -> None:
+    sheet.append([xlsx_value(v) for v in values])
+
+
 def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     """Write registry data (the YAML contract's shape) as a workbook ``read_xlsx`` reads back.
 
@@ -342,15 +347,15 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     workbook = Workbook()
     orgs = workbook.active
     orgs.title = ORG_SHEET
-    orgs.append([h.label for h in ORG_HEADERS])
+    _append(orgs, [h.label for h in ORG_HEADERS])
     for org in data.get("organisations") or []:
         org = {**org, "level": _label(org.get("level"), OrgLevel, vocab.LEVEL_WORDS,
                                       vocab.LEVEL_LABEL)}
-        orgs.append([_out(org.get(h.field)) for h in ORG_HEADERS])
+        _append(orgs, [_out(org.get(h.field)) for h in ORG_HEADERS])
     sites = workbook.create_sheet(SITE_SHEET)
-    sites.append([h.label for h in SITE_HEADERS])
+    _append(sites, [h.label for h in SITE_HEADERS])
     columns = workbook.create_sheet(COLUMN_SHEET)
-    columns.append([h.label for h in COLUMN_HEADERS])
+    _append(columns, [h.label for h in COLUMN_HEADERS])
     order = list(vocab.CATEGORY_LABEL)
     for site in data.get("sites") or []:
         shown = {**site,
@@ -358,7 +363,7 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
                                 vocab.SITE_TYPE_LABEL),
                  "status": _label(site.get("status") or "running", SiteStatus,
                                   vocab.STATUS_WORDS, vocab.STATUS_LABEL)}
-        sites.append([_out(shown.get(h.field)) for h in SITE_HEADERS])
+        _append(sites, [_out(shown.get(h.field)) for h in SITE_HEADERS])
         groups: dict[ColumnCategory, list[dict[str, Any]]] = {}
         flagged: list[dict[str, Any]] = []
         for column in site.get("columns") or []:
@@ -370,14 +375,14 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
                 groups.setdefault(category, []).append(column)
         for category in sorted(groups, key=order.index):
             items = groups[category]
-            columns.append([site["code"], vocab.GROUP_OF[category],
+            _append(columns, [site["code"], vocab.GROUP_OF[category],
                             vocab.CATEGORY_LABEL[category],
                             "；".join(c["name"] for c in items), "；".join(c["url"] for c in items),
                             None, None, None])
         for column in flagged:
             category = vocab.to_enum(column["category"], ColumnCategory, vocab.CATEGORY_WORDS,
                                      "column category")
-            columns.append([site["code"], vocab.GROUP_OF[category],
+            _append(columns, [site["code"], vocab.GROUP_OF[category],
                             vocab.CATEGORY_LABEL[category], column["name"], column["url"],
                             _out(bool(column.get("exempt"))), _out(bool(column.get("static"))),
                             column.get("selector")])
@@ -389,4 +394,4 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
         for cells in sheet.columns:
             width = max(len(str(c.value or "")) for c in cells)
             sheet.column_dimensions[cells[0].column_letter].width = min(60, 4 + 2 * width)
-    workbook.save(file)
+    save_workbook(workbook, FilePath(file), option="FILE")
