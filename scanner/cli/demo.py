@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from scanner.cli.output import console
+from scanner.cli.output import console, markup
 
 if TYPE_CHECKING:
     from scanner.demo import DemoResult
@@ -64,8 +64,8 @@ def show(result: DemoResult) -> None:
         readable = sum(1 for c in site.columns if c.ok)
         newest = max((c.newest for c in site.columns if c.newest), default=None)
         table.add_row(
-            site.code,
-            site.name,
+            markup(site.code),
+            markup(site.name),
             str(week.probes),
             str(week.failures),
             ratio,
@@ -123,8 +123,8 @@ def show_verdicts(result: DemoResult) -> None:
         verdict = verdict_text(body).split("（")[0]
         colour = "green" if s.card.qualified else "red"
         table.add_row(
-            body["site"]["code"],
-            body["site"]["name"],
+            markup(body["site"]["code"]),
+            markup(body["site"]["name"]),
             f"[{colour}]{verdict}[/]",
             "、".join(vetoes) or "—",
             num(body["total_deduction"]),
@@ -133,7 +133,7 @@ def show_verdicts(result: DemoResult) -> None:
         )
     console.print(table)
     card = featured(result.scorecards)
-    console.print(f"\n[bold]评分表全文[/]：{card.body['site']['name']}")
+    console.print(f"\n[bold]评分表全文[/]：{markup(card.body['site']['name'])}")
     print_card(console, card.body)
     console.print(
         "查看其他网站：census scorecard 网站标识码 --at "

@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
+from scanner.cli.output import FAILURE_LABELS, console, console_err, markup, print_json
 from scanner.clock import CST
 from scanner.errors import CensusError
 
@@ -100,7 +100,7 @@ def inspect_target(target: str, *, base_url: str | None = None, as_of: date) -> 
 
 
 def _print_summary(data: dict[str, Any]) -> None:
-    console.print(f"[bold]{data['title'] or '（无标题）'}[/]")
+    console.print(f"[bold]{markup(data['title'] or '（无标题）')}[/]")
     console.print(f"地址：{data['final_url']}", markup=False)
     status = data["status"] if data["status"] is not None else "（本地文件）"
     console.print(f"页面类型：{KIND_LABELS.get(data['kind'], data['kind'])}　状态：{status}　"
@@ -115,7 +115,9 @@ def _print_summary(data: dict[str, Any]) -> None:
         for header in ("序号", "日期", "标题", "地址"):
             table.add_column(header, overflow="fold")
         for n, it in enumerate(items, 1):
-            table.add_row(str(n), it["date"] or "（无日期）", it["title"], it["url"])
+            table.add_row(
+                str(n), it["date"] or "（无日期）", markup(it["title"]), markup(it["url"])
+            )
         console.print(table)
     elif data["kind"] in ("homepage", "list", "messages"):
         console.print("未找到条目。")

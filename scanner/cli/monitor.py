@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
-from scanner.cli.output import console, print_json
+from scanner.cli.output import console, markup, print_json
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
 from scanner.clock import CST
@@ -328,14 +328,14 @@ def _print_runs(runs: list[dict[str, Any]], *, details: bool) -> None:
         return
     latest = runs[0]
     if latest["error"]:
-        console.print(f"{latest['night']} 运行说明：{latest['error']}")
+        console.print(f"{latest['night']} 运行说明：{markup(latest['error'])}")
     if latest["problems"]:
         problems = Table(title=f"{latest['night']} 未成功的步骤")
         for header in ("网站标识码", "网站", "步骤", "结果", "原因"):
             problems.add_column(header)
         for p in latest["problems"]:
             problems.add_row(
-                p["code"], p["name"], STEP_LABEL.get(p["step"], p["step"]),
-                STATUS_LABEL.get(p["status"], p["status"]), p["error"] or "—",
+                p["code"], markup(p["name"]), STEP_LABEL.get(p["step"], p["step"]),
+                STATUS_LABEL.get(p["status"], p["status"]), markup(p["error"] or "—"),
             )  # fmt: skip
         console.print(problems)

@@ -16,7 +16,7 @@ from rich.table import Table
 
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.output import console, console_err, markup, print_json
 from scanner.clock import CST, RealClock
 
 if TYPE_CHECKING:
@@ -165,7 +165,7 @@ def sampling_cmd(
     for header in ("网站标识码", "网站名称", "分层"):
         table.add_column(header, overflow="fold")
     for code, name, stratum in rows:
-        table.add_row(code, name, stratum_label(stratum))
+        table.add_row(markup(code), markup(name), stratum_label(stratum))
     console.print(table)
 
 
@@ -247,8 +247,8 @@ def samples_cmd(
             if site["provisional"]:
                 outcome += "（暂定）"
             points = "" if site["total_deduction"] is None else f"{site['total_deduction']:g}"
-            table.add_row(site["code"], site["name"], stratum_label(site["stratum"]), outcome,
-                          points)
+            table.add_row(markup(site["code"]), markup(site["name"]),
+                          stratum_label(site["stratum"]), outcome, points)
         console.print(table)
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from scanner.cli.output import console
+from scanner.cli.output import console, markup
 from scanner.clock import CST
 from scanner.errors import ConfigError
 
@@ -89,7 +89,7 @@ def scan(
     if scan_ids:
         _print_summary(db, targets, scan_ids)
     for code, error in errors.items():
-        console.print(f"[red]{code} 扫描出错（可再次运行以继续）：{error}[/]")
+        console.print(f"[red]{markup(code)} 扫描出错（可再次运行以继续）：{markup(error)}[/]")
     db.dispose()
 
 
@@ -213,8 +213,8 @@ def _print_summary(db: Database, targets: list[SiteRef], scan_ids: dict[str, int
         if s.recheck_due is not None:
             due.append(s.recheck_due)
         table.add_row(
-            site.code,
-            site.name,
+            markup(site.code),
+            markup(site.name),
             str(s.pages),
             str(s.page_errors),
             str(s.links),

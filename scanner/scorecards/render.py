@@ -15,7 +15,7 @@ from typing import Any
 
 from scanner.clock import CST
 from scanner.labels import FAILURE_LABELS
-from scanner.safe_text import save_workbook, xlsx_value
+from scanner.safe_text import markup, save_workbook, xlsx_value
 from scoring import Ruleset
 
 TOP_EVIDENCE = 3
@@ -191,7 +191,9 @@ def print_card(console: Any, body: Mapping[str, Any], *, source: str = "") -> No
     from rich.table import Table
 
     site = body["site"]
-    console.print(f"[bold]{site['name']}[/]  网站标识码 {site['code']}  {site['url']}")
+    console.print(
+        f"[bold]{markup(site['name'])}[/]  网站标识码 {markup(site['code'])}  {markup(site['url'])}"
+    )
     ruleset = body["ruleset"]
     console.print(
         f"监测时间点 {body['at']}；评分规则 {ruleset['id']}（版本 {ruleset['version']}）"
@@ -216,8 +218,8 @@ def print_card(console: Any, body: Mapping[str, Any], *, source: str = "") -> No
             rule["name"],
             status,
             points_cell(rule),
-            rule["figure"],
-            top_evidence(rule),
+            markup(rule["figure"]),
+            markup(top_evidence(rule)),
             end_section=False,
         )
     console.print(table)
