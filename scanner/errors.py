@@ -88,3 +88,7 @@ class ProtocolFailed(ProbeError):
 
 class NotYetAvailable(CensusError):
     """A command that exists in the CLI but whose work has not landed yet."""
+
+
+class LeaseBusy(StorageError):
+    """Another process holds the unit of work (a site's scan, a scoring run) right now."""

@@ -54,10 +54,9 @@ def _only(value: str | None) -> tuple[str, ...]:
 def _as_of(value: str | None) -> date:
     if value is None:
         return today_cst()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--as-of 应为 YYYY-MM-DD：{value!r}")
+    from scanner.cli.values import parse_day
+
+    return parse_day(value, "--as-of")
 
 
 def check(

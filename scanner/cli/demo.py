@@ -22,7 +22,9 @@ def demo(
         Path | None,
         typer.Option("--dir", help="Folder for the demo database; default a new temporary one."),
     ] = None,
-    days: Annotated[int, typer.Option(help="Days of hourly homepage probes to simulate.")] = 7,
+    days: Annotated[
+        int, typer.Option(min=1, max=60, help="Days of hourly homepage probes to simulate.")
+    ] = 7,
 ) -> None:
     """Run the census on the built-in simulated government sites and print a summary."""
     from scanner.demo import run_demo

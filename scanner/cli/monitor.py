@@ -35,6 +35,8 @@ def monitor(
         float | None,
         typer.Option(
             "--every",
+            min=1,
+            max=86400,
             help="Seconds between two visits of a site (setting "
             "CENSUS_PROBE_INTERVAL, default 3600).",
         ),
@@ -43,6 +45,8 @@ def monitor(
         int | None,
         typer.Option(
             "--slots",
+            min=1,
+            max=86400,
             help="Stagger slots per interval; each site keeps its slot "
             "(CENSUS_PROBE_SLOTS, default 60).",
         ),
@@ -51,6 +55,8 @@ def monitor(
         int | None,
         typer.Option(
             "--misfire-grace",
+            min=0,
+            max=86400,
             help="Seconds a round may start late and still count; later it is recorded missed "
             "(CENSUS_PROBE_MISFIRE_GRACE, default 120).",
         ),

@@ -12,7 +12,6 @@ from rich.table import Table
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.output import console, failure_label, markup, print_json
 from scanner.clock import CST, RealClock
-from scanner.errors import ConfigError
 
 if TYPE_CHECKING:
     from scanner.monitor.stats import WeekStats
@@ -110,10 +109,9 @@ def probe(
 
 
 def _parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigError(f"--at 需要 YYYY-MM-DD 格式的日期 (got {text!r})") from exc
+    from scanner.cli.values import parse_day
+
+    return parse_day(text, "--at")
 
 
 def _stats_json(stats: WeekStats) -> dict[str, object]:

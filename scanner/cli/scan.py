@@ -50,10 +50,12 @@ def scan(
         ),
     ] = False,
     max_pages: Annotated[
-        int | None, typer.Option("--max-pages", help="Pages per site (CENSUS_CRAWL_MAX_PAGES).")
+        int | None,
+        typer.Option("--max-pages", min=1, help="Pages per site (CENSUS_CRAWL_MAX_PAGES)."),
     ] = None,
     max_depth: Annotated[
-        int | None, typer.Option("--max-depth", help="Link depth (CENSUS_CRAWL_MAX_DEPTH).")
+        int | None,
+        typer.Option("--max-depth", min=0, help="Link depth (CENSUS_CRAWL_MAX_DEPTH)."),
     ] = None,
     database_url: Annotated[
         str | None,
@@ -78,7 +80,7 @@ def scan(
     db.check_current()
     targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
     try:
-        scan_ids, rechecked, errors = asyncio.run(_run(db, settings, targets, restart))
+        scan_ids, rechecked, errors, notes = asyncio.run(_run(db, settings, targets, restart))
     except KeyboardInterrupt:
         console.print(
             "[yellow]已中断。再次运行同一命令将继续未完成的扫描（--restart 重新开始）。[/]"
@@ -88,6 +90,8 @@ def scan(
         console.print(f"复查到期的失效链接 {rechecked} 个。")
     if scan_ids:
         _print_summary(db, targets, scan_ids)
+    for code, note in notes.items():
+        console.print(f"[yellow]{markup(code)}：{markup(note)}[/]")
     for code, error in errors.items():
         console.print(f"[red]{markup(code)} 扫描出错（可再次运行以继续）：{markup(error)}[/]")
     db.dispose()
@@ -95,13 +99,13 @@ def scan(
 
 async def _run(
     db: Database, settings: Settings, targets: list[SiteRef], restart: bool
-) -> tuple[dict[str, int], int, dict[str, str]]:
+) -> tuple[dict[str, int], int, dict[str, str], dict[str, str]]:
     from scanner.crawl import Scanner
 
     async with Scanner(db, settings) as scanner:
         rechecked = await scanner.recheck_due()
         if not targets:
-            return {}, rechecked, {}
+            return {}, rechecked, {}, {}
         with _progress() as bar:
             names = {s.code: s.name for s in targets}
             overall = bar.add_task(
@@ -114,7 +118,8 @@ async def _run(
                 await asyncio.wait({job}, timeout=0.3)
             _refresh(bar, overall, tasks, names, scanner.progress)
             errors = {c: p.error for c, p in scanner.progress.items() if p.error}
-            return job.result(), rechecked, errors
+            notes = {c: p.note for c, p in scanner.progress.items() if p.note}
+            return job.result(), rechecked, errors, notes
 
 
 def _progress() -> Progress:

@@ -51,10 +51,9 @@ def refusals() -> Iterator[None]:
 def parse_at(value: str | None) -> date:
     if value is None:
         return today_cst()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--at: 不是日期 YYYY-MM-DD (not a date): {value!r}") from None
+    from scanner.cli.values import parse_day
+
+    return parse_day(value, "--at")
 
 
 def ruleset_from(path: Path | None) -> Ruleset:
@@ -106,6 +105,7 @@ def score(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Compute and store scorecards (re-scoring the same site, date and ruleset replaces)."""
+    from scanner.leases import held
     from scanner.monitor.stats import find_site
     from scanner.scorecards.compute import score_and_store_summaries, score_in_processes
     from scanner.scorecards.facts import running_site_ids
@@ -120,13 +120,19 @@ def score(
             with db.session() as session:
                 ids = [find_site(session, site).id] if site else running_site_ids(session)
             started = time.perf_counter()
-            if workers > 1 and len(ids) > 1:
-                url = db.url
-                cards = score_in_processes(
-                    url, ids, rules.path, when, workers=workers, computed_at=datetime.now(UTC)
-                )
-            else:
-                cards = score_and_store_summaries(db, ids, rules, when, datetime.now(UTC))
+            # One scoring run at a time: a second one refuses with a message (LeaseBusy).
+            with held(db, "score", "评分"):
+                if workers > 1 and len(ids) > 1:
+                    cards = score_in_processes(
+                        db.url,
+                        ids,
+                        rules.path,
+                        when,
+                        workers=workers,
+                        computed_at=datetime.now(UTC),
+                    )
+                else:
+                    cards = score_and_store_summaries(db, ids, rules, when, datetime.now(UTC))
         finally:
             db.dispose()
     elapsed = time.perf_counter() - started

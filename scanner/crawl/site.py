@@ -102,7 +102,17 @@ class SiteCrawl:
 
     # -- the whole scan ------------------------------------------------------------------------
     async def run(self, *, restart: bool = False, links: bool = True) -> int:
-        """Crawl, check links (unless ``links`` is false) and re-check; the scan's id."""
+        """Crawl, check links (unless ``links`` is false) and re-check; the scan's id.
+
+        The site's lease is held throughout: a second process scanning the same site at the
+        same time gets `LeaseBusy` instead of resuming this live scan under our feet.
+        """
+        from scanner.leases import hold
+
+        async with hold(self.store.db, f"scan:{self.site.id}", f"网站 {self.site.code} 的扫描"):
+            return await self._run(restart=restart, links=links)
+
+    async def _run(self, *, restart: bool, links: bool) -> int:
         p = self.progress
         self.scan_id, resumed = await self.store.run(
             lambda: self.store.open_scan(self.site.id, restart=restart, now=self.now())

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # The migration the code is written for. Commands compare the database with it without loading
 # Alembic (≈ 10 MB and 0.1 s at every start); a test keeps it equal to Alembic's head.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0009"
 
 
 def migrations_dir() -> Path:
@@ -86,7 +86,14 @@ def head_revision(url: str) -> str | None:
 
 def require_current(engine: Engine) -> None:
     """Refuse to work on a database that is missing or behind the code, with the fix in the text."""
-    have = current_revision(engine)
+    try:
+        have = current_revision(engine)
+    except SQLAlchemyError as exc:  # not a database, damaged, unreadable, unreachable
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise StorageError(
+            f"无法使用数据库 (cannot use the database) {engine.url.render_as_string()}: {reason}"
+            " — check CENSUS_DATABASE_URL / --database-url"
+        ) from None
     want = SCHEMA_REVISION
     if have != want:
         state = "has no schema" if have is None else f"is at revision {have}, code wants {want}"

@@ -122,6 +122,10 @@ class _Sheet:
                  ignored: tuple[str, ...] = ()):
         self.title = title
         self.columns: dict[str, int] = {}
+        if hasattr(ws, "reset_dimensions"):
+            # Read-only sheets trust the file's <dimension> element; a stale one (written by
+            # many tools) would silently cut rows off. Read every row the sheet really has.
+            ws.reset_dimensions()
         rows = ws.iter_rows(values_only=True)
         first = next(rows, None) or ()
         lookup = {_norm(a): h for h in headers for a in (h.label, *h.aliases)}
@@ -285,9 +289,28 @@ def _read_columns(form: RawForm, sheet: _Sheet, sites: list[dict[str, Any]]) -> 
             columns.append(column)
 
 
+MAX_INFLATED_BYTES = 200 * 1024 * 1024  # the workbook's XML, unzipped
+
+
+def _inflated_too_big(file: FilePath) -> str | None:
+    """Why the workbook is refused before parsing (a zip bomb), or None."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # load_workbook reports what is wrong with it
+    if total > MAX_INFLATED_BYTES:
+        return f"the workbook unpacks to {total} bytes (more than {MAX_INFLATED_BYTES})"
+    return None
+
+
 def read_xlsx(file: FilePath, name: str | None = None) -> RawForm:
     """The workbook as the YAML contract's data, with sheet and row of every value."""
     form = RawForm(file=name or str(file), data=None, label=_labeller)
+    too_big = _inflated_too_big(file)
+    if too_big:
+        form.add((), too_big)
+        return form
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:

@@ -16,7 +16,19 @@ from scanner.registry.form import Path, RawForm
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe loading, but dates stay text: validation parses them and reports bad ones by line."""
+    """Safe loading, but dates stay text: validation parses them and reports bad ones by line.
+
+    Aliases (``*name``, and ``<<: *name`` merges) are refused: a register has no use for them,
+    and nine aliases of nine aliases (the "billion laughs") expand without bound.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a registry file",
+                event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 _Loader.add_constructor(
