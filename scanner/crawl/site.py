@@ -331,7 +331,7 @@ class SiteCrawl:
                 continue
             seen_here.add((key, link.tag))
             state = self.targets.get(key)
-            inside = self.scope.inside(target)
+            inside = not malformed and self.scope.inside(target)
             if state is None:
                 state = self.targets[key] = TargetState()
                 row = {
