@@ -36,6 +36,10 @@ class SafeConsole(Console):
     instead of ending the command with a MarkupError.
     """
 
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("emoji", False)  # ":warning:" in a page title stays text
+        super().__init__(**kwargs)
+
     def render_str(self, text: str, **kwargs: Any) -> Text:
         try:
             return super().render_str(text, **kwargs)

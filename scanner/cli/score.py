@@ -82,8 +82,8 @@ def summary_table(title: str, cards: list[Summary]) -> Table:
         if s.not_scored:
             points += f"（不计分 {num(s.not_scored)}）"
         table.add_row(
-            s.code,
-            s.name,
+            markup(s.code),
+            markup(s.name),
             "[green]合格[/]" if s.verdict == "qualified" else "[red]不合格[/]",
             "、".join(s.vetoes) or "—",
             points,
