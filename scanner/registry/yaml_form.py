@@ -72,7 +72,11 @@ def read_yaml(file: FilePath, name: str | None = None) -> RawForm:
     except UnicodeDecodeError as exc:
         form.add((), f"not UTF-8 text ({exc.reason} at byte {exc.start})")
         return form
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses NUL and other non-printable characters
+    except yaml.YAMLError as exc:
+        form.add((), f"YAML error: {exc}")
+        return form
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -85,6 +89,9 @@ def read_yaml(file: FilePath, name: str | None = None) -> RawForm:
         form.data = None
     except yaml.YAMLError as exc:
         form.add((), f"YAML error: {exc}")
+        form.data = None
+    except RecursionError:
+        form.add((), "YAML nested too deeply (a register is a few levels deep)")
         form.data = None
     finally:
         loader.dispose()

@@ -9,8 +9,11 @@ in-process with its output captured: what an operator would see, exit code inclu
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -175,10 +178,27 @@ def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue("postgres_url"))
 
 
+_template: list[Path] = []
+
+
 def fresh_db(url: str) -> Database:
-    db = Database(url)
-    db.upgrade()
-    return db
+    """A migrated database; SQLite ones are copies of one migrated file (migrating costs ~1 s,
+    and the migrations themselves are tested in tests/db)."""
+    if not url.startswith("sqlite:///"):
+        db = Database(url)
+        db.upgrade()
+        return db
+    target = Path(url.removeprefix("sqlite:///"))
+    if not target.exists():
+        if not _template:
+            folder = Path(tempfile.mkdtemp(prefix="census-hostile-"))
+            atexit.register(shutil.rmtree, folder, True)
+            template = Database(f"sqlite:///{folder / 'template.db'}")
+            template.upgrade()
+            template.dispose()
+            _template.append(folder / "template.db")
+        shutil.copyfile(_template[0], target)
+    return Database(url)
 
 
 def import_registry(db: Database, folder: Path, text: str) -> None:
