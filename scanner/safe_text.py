@@ -16,6 +16,7 @@ writer routes text through here:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,7 +80,8 @@ def save_workbook(workbook: Workbook, path: Path, *, option: str = "--xlsx") -> 
         workbook.save(tmp)
         tmp.replace(path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # the folder itself may be what is wrong
+            tmp.unlink(missing_ok=True)
         reason = exc.strerror or type(exc).__name__
         message = f"无法写入 (cannot write): {reason}"
         raise ConfigError(Problem(str(path), "", option, message)) from None
