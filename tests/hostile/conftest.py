@@ -55,8 +55,9 @@ class HostileSite:
         self.hits.append(request.path_qs)
         route = self.routes.get(request.path_qs) or self.routes.get(request.path)
         if route is None:
-            return web.Response(status=404, text="<title>404 页面不存在</title>",
-                                content_type="text/html")
+            return web.Response(
+                status=404, text="<title>404 页面不存在</title>", content_type="text/html"
+            )
         if callable(route):
             return await route(request)
         body = route.body.encode() if isinstance(route.body, str) else route.body
@@ -94,8 +95,10 @@ class HostileSite:
 
 
 def html_page(title: str, body: str = "") -> str:
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
-            f"<body>{body}</body></html>")
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head>"
+        f"<body>{body}</body></html>"
+    )
 
 
 @pytest.fixture
@@ -105,8 +108,14 @@ def site() -> Iterator[HostileSite]:
     server.stop()
 
 
-def registry_yaml(url: str, *, name: str = NAME, code: str = CODE, host_org: str = "恶意测试县政府办公室",
-                  extra: str = "") -> str:
+def registry_yaml(
+    url: str,
+    *,
+    name: str = NAME,
+    code: str = CODE,
+    host_org: str = "恶意测试县政府办公室",
+    extra: str = "",
+) -> str:
     return f"""organisations:
   - {{code: "990000", name: 示例省, level: province}}
 sites:
@@ -133,8 +142,9 @@ class Ran:
 class Census:
     """Runs ``scanner.cli:main`` in-process, as the ``census`` script does."""
 
-    def __init__(self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                 folder: Path):
+    def __init__(
+        self, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, folder: Path
+    ):
         self.capsys = capsys
         self.monkeypatch = monkeypatch
         self.folder = folder
@@ -159,8 +169,9 @@ class Census:
 
 
 @pytest.fixture
-def census(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-           tmp_path: Path) -> Census:
+def census(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Census:
     return Census(capsys, monkeypatch, tmp_path)
 
 
@@ -210,12 +221,19 @@ def import_registry(db: Database, folder: Path, text: str) -> None:
 
 
 def env_for(site: HostileSite, db_url: str, **more: str) -> dict[str, str]:
-    env = {"CENSUS_DATABASE_URL": db_url, "CENSUS_HOST_MAP": site.host_map,
-           "CENSUS_PER_HOST_RATE": "500", "CENSUS_PAGE_TIMEOUT": "5",
-           "CENSUS_LINK_RECHECK_DELAY": "0.2", "CENSUS_LINK_RECHECK_WAIT": "5"}
+    env = {
+        "CENSUS_DATABASE_URL": db_url,
+        "CENSUS_HOST_MAP": site.host_map,
+        "CENSUS_PER_HOST_RATE": "500",
+        "CENSUS_PAGE_TIMEOUT": "5",
+        "CENSUS_LINK_RECHECK_DELAY": "0.2",
+        "CENSUS_LINK_RECHECK_WAIT": "5",
+    }
     return env | more
 
 
 def no_env_leak() -> None:
-    assert not any(k.startswith("CENSUS_") and not k.startswith("CENSUS_TEST_")
-                   and k != "CENSUS_CONFIG" for k in os.environ)
+    assert not any(
+        k.startswith("CENSUS_") and not k.startswith("CENSUS_TEST_") and k != "CENSUS_CONFIG"
+        for k in os.environ
+    )

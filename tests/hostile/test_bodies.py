@@ -84,8 +84,9 @@ async def _fetch_with_ticker(url: str, host_map: str, cap: int) -> tuple[object,
 def test_a_compression_bomb_is_cut_at_the_cap_in_bounded_pieces(
     site: HostileSite, zeros: bytes, encoding: str
 ) -> None:
-    site.routes["/"] = Route(body=ENCODERS[encoding](zeros),
-                             headers={"Content-Encoding": _header(encoding)})
+    site.routes["/"] = Route(
+        body=ENCODERS[encoding](zeros), headers={"Content-Encoding": _header(encoding)}
+    )
     tracemalloc.start()
     try:
         got, ticks = asyncio.run(_fetch_with_ticker(site.url(), site.host_map, CAP))

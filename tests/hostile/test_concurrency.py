@@ -36,7 +36,7 @@ from tests.hostile.conftest import (
     registry_yaml,
 )
 
-PAGES = 24
+PAGES = 12
 
 
 def _wait_for(check: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
@@ -51,11 +51,12 @@ def _slow_site(site: HostileSite) -> None:
     """A homepage linking to PAGES pages that each take a moment: a scan lasts seconds."""
 
     async def slow(request: web.Request) -> web.StreamResponse:
-        await asyncio.sleep(0.15)
+        await asyncio.sleep(0.2)
         return web.Response(text=html_page("文章", "正文"), content_type="text/html")
 
-    site.page("/", html_page("首页", "".join(f'<a href="/p{i}.html">文章{i}</a>'
-                                             for i in range(PAGES))))
+    site.page(
+        "/", html_page("首页", "".join(f'<a href="/p{i}.html">文章{i}</a>' for i in range(PAGES)))
+    )
     for i in range(PAGES):
         site.routes[f"/p{i}.html"] = slow  # type: ignore[assignment]
 
@@ -65,7 +66,11 @@ def _spawn(args: list[str], env: dict[str, str], folder: Path) -> subprocess.Pop
     full |= env | {"CENSUS_CONFIG": str(folder / "none.toml"), "PYTHONWARNINGS": "ignore"}
     return subprocess.Popen(
         [sys.executable, "-c", "from scanner.cli import main; main()", *args],
-        env=full, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env=full,
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         start_new_session=True,
     )
 
@@ -132,14 +137,10 @@ def test_sigterm_leaves_the_scan_interrupted_and_resumable(
     _signal_leaves_scan_resumable(prepared, census, tmp_path, signal.SIGTERM)
 
 
-def test_sigint_leaves_the_scan_interrupted_and_resumable(
-    prepared: tuple[Database, dict[str, str]], census: Census, tmp_path: Path
-) -> None:
-    _signal_leaves_scan_resumable(prepared, census, tmp_path, signal.SIGINT)
-
-
 def _signal_leaves_scan_resumable(
-    prepared: tuple[Database, dict[str, str]], census: Census, tmp_path: Path,
+    prepared: tuple[Database, dict[str, str]],
+    census: Census,
+    tmp_path: Path,
     signum: signal.Signals,
 ) -> None:
     db, env = prepared
@@ -222,8 +223,11 @@ def test_leases_on_both_databases(any_db_url: str) -> None:
         release(db, "scan:1", holder="b")  # not b's to release
         assert acquire(db, "scan:1", holder="c") == "a"
         with db.session() as s:
-            s.execute(update(Lease).where(Lease.name == "scan:1")
-                      .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+            s.execute(
+                update(Lease)
+                .where(Lease.name == "scan:1")
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
         assert acquire(db, "scan:1", holder="c") is None  # expired: taken over
         assert not renew(db, "scan:1", holder="a")  # a learns it lost the lease
         release(db, "scan:1", holder="c")
@@ -269,8 +273,11 @@ def test_score_workers_die_with_their_killed_parent(tmp_path: Path) -> None:
     import_registry(db, tmp_path, _many_sites(sites))
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Site)) == sites
-    proc = _spawn(["score", "--all", "--workers", "2", "--at", "2026-11-30"],
-                  {"CENSUS_DATABASE_URL": url}, tmp_path)
+    proc = _spawn(
+        ["score", "--all", "--workers", "2", "--at", "2026-11-30"],
+        {"CENSUS_DATABASE_URL": url},
+        tmp_path,
+    )
     parent = psutil.Process(proc.pid)
     workers: list[psutil.Process] = []
     try:

@@ -32,13 +32,17 @@ i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
 sites: *i
 """
 
-MERGE = registry_yaml("http://www.example.gov.cn/").replace(
-    "    type: portal\n", "    type: portal\n    <<: *defaults\n"
-).replace("sites:\n", "defaults: &defaults {icp: 京ICP备1号}\nsites:\n")
+MERGE = (
+    registry_yaml("http://www.example.gov.cn/")
+    .replace("    type: portal\n", "    type: portal\n    <<: *defaults\n")
+    .replace("sites:\n", "defaults: &defaults {icp: 京ICP备1号}\nsites:\n")
+)
 
-ALIAS_NAME = registry_yaml("http://www.example.gov.cn/", name="x").replace(
-    'name: "x"', "name: *n"
-).replace("organisations:\n", "n: &n 名称\norganisations:\n")
+ALIAS_NAME = (
+    registry_yaml("http://www.example.gov.cn/", name="x")
+    .replace('name: "x"', "name: *n")
+    .replace("organisations:\n", "n: &n 名称\norganisations:\n")
+)
 
 
 def _sites(url: str) -> int:
@@ -130,8 +134,14 @@ def _registry(n: int) -> dict[str, object]:
     return {
         "organisations": [{"code": "990000", "name": "示例省", "level": "province"}],
         "sites": [
-            {"code": f"99000000{i:02d}", "name": f"示例网站{i}", "url": f"http://www{i}.example.gov.cn/",
-             "host_org": "办公厅", "type": "portal", "organisation": "990000"}
+            {
+                "code": f"99000000{i:02d}",
+                "name": f"示例网站{i}",
+                "url": f"http://www{i}.example.gov.cn/",
+                "host_org": "办公厅",
+                "type": "portal",
+                "organisation": "990000",
+            }
             for i in range(n)
         ],
     }
@@ -155,9 +165,15 @@ def test_an_xlsx_with_a_stale_dimension_loses_no_row(
     write_xlsx(_registry(12), path)
     with zipfile.ZipFile(path) as z:
         sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
-    _rewrite(path, {n: lambda b: re.sub(rb'<dimension ref="[^"]*"/>',
-                                        f'<dimension ref="{stale}"/>'.encode(), b)
-                    for n in sheets})
+    _rewrite(
+        path,
+        {
+            n: lambda b: re.sub(
+                rb'<dimension ref="[^"]*"/>', f'<dimension ref="{stale}"/>'.encode(), b
+            )
+            for n in sheets
+        },
+    )
     url = f"sqlite:///{tmp_path / 'census.db'}"
     fresh_db(url).dispose()
     ran = census("sites", "import", str(path), CENSUS_DATABASE_URL=url)

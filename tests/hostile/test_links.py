@@ -47,7 +47,9 @@ RERUN = {"http://[::1/zwgk/", LONG}
 
 
 def _home(href: str) -> str:
-    return html_page("恶意测试县人民政府", f'<a href="{href}">坏链接</a> <a href="/zwgk/">政务公开</a>')
+    return html_page(
+        "恶意测试县人民政府", f'<a href="{href}">坏链接</a> <a href="/zwgk/">政务公开</a>'
+    )
 
 
 @pytest.mark.parametrize(("href", "unopenable"), MALFORMED)
@@ -69,8 +71,10 @@ def test_a_malformed_href_is_an_error_link_not_a_stopped_scan(
         with db.session() as s:
             scan = s.scalars(select(Scan).order_by(Scan.id.desc())).first()
             assert scan is not None and scan.status == "done", (scan and scan.error, ran.text)
-            targets = {c.target: c for c in s.scalars(select(LinkCheck).where(
-                LinkCheck.scan_id == scan.id))}
+            targets = {
+                c.target: c
+                for c in s.scalars(select(LinkCheck).where(LinkCheck.scan_id == scan.id))
+            }
     assert any(t.endswith("/zwgk/") and t.startswith(f"http://{HOST}") for t in targets)
     assert all(len(t) <= MAX_URL_LENGTH for t in targets)
     bad = [c for t, c in targets.items() if not t.startswith(f"http://{HOST}/")]
@@ -128,22 +132,39 @@ def _redirect(to: str, status: int) -> object:
 TWICE = [
     pytest.param({"/zwgk/zcjd": (301, "/zwgk/zcjd/")}, ["/zwgk/zcjd", "/zwgk/zcjd/"], id="301"),
     pytest.param({"/zwgk/zcjd": (302, "/zwgk/zcjd/")}, ["/zwgk/zcjd", "/zwgk/zcjd/"], id="302"),
-    pytest.param({"/zwgk/zcjd": (307, "/zwgk/zcjd/")}, ["/zwgk/zcjd/", "/zwgk/zcjd"], id="307-direct-first"),
-    pytest.param({"/old": (301, "/zwgk/zcjd"), "/zwgk/zcjd": (301, "/zwgk/zcjd/")},
-                 ["/old", "/zwgk/zcjd/", "/zwgk/zcjd"], id="two-hop-chain"),
-    pytest.param({"/zwgk/zcjd": (301, f"http://{HOST}/zwgk/zcjd/")},
-                 ["/zwgk/zcjd", "/zwgk/zcjd/"], id="absolute-location"),
-    pytest.param({"/zwgk/zcjd/index.html": (301, "/zwgk/zcjd/")},
-                 ["/zwgk/zcjd/index.html", "/zwgk/zcjd/"], id="index-alias"),
-    pytest.param({"/zwgk/zcjd": (301, "/zwgk/zcjd/?sid=abc")},
-                 ["/zwgk/zcjd", "/zwgk/zcjd/"], id="session-id-in-location"),
+    pytest.param(
+        {"/zwgk/zcjd": (307, "/zwgk/zcjd/")}, ["/zwgk/zcjd/", "/zwgk/zcjd"], id="307-direct-first"
+    ),
+    pytest.param(
+        {"/old": (301, "/zwgk/zcjd"), "/zwgk/zcjd": (301, "/zwgk/zcjd/")},
+        ["/old", "/zwgk/zcjd/", "/zwgk/zcjd"],
+        id="two-hop-chain",
+    ),
+    pytest.param(
+        {"/zwgk/zcjd": (301, f"http://{HOST}/zwgk/zcjd/")},
+        ["/zwgk/zcjd", "/zwgk/zcjd/"],
+        id="absolute-location",
+    ),
+    pytest.param(
+        {"/zwgk/zcjd/index.html": (301, "/zwgk/zcjd/")},
+        ["/zwgk/zcjd/index.html", "/zwgk/zcjd/"],
+        id="index-alias",
+    ),
+    pytest.param(
+        {"/zwgk/zcjd": (301, "/zwgk/zcjd/?sid=abc")},
+        ["/zwgk/zcjd", "/zwgk/zcjd/"],
+        id="session-id-in-location",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("redirects", "links"), TWICE)
 def test_a_page_reached_twice_is_read_once(
-    site: HostileSite, census: Census, tmp_path: Path,
-    redirects: dict[str, tuple[int, str]], links: list[str],
+    site: HostileSite,
+    census: Census,
+    tmp_path: Path,
+    redirects: dict[str, tuple[int, str]],
+    links: list[str],
 ) -> None:
     _reached_twice(site, census, tmp_path, f"sqlite:///{tmp_path / 'census.db'}", redirects, links)
 
@@ -156,8 +177,12 @@ def test_a_page_reached_twice_is_read_once_on_both_databases(
 
 
 def _reached_twice(
-    site: HostileSite, census: Census, tmp_path: Path, any_db_url: str,
-    redirects: dict[str, tuple[int, str]], links: list[str],
+    site: HostileSite,
+    census: Census,
+    tmp_path: Path,
+    any_db_url: str,
+    redirects: dict[str, tuple[int, str]],
+    links: list[str],
 ) -> None:
     db = fresh_db(any_db_url)
     import_registry(db, tmp_path, registry_yaml(site.url()))
@@ -165,8 +190,12 @@ def _reached_twice(
     site.page("/", html_page("首页", anchors))
     for path, (status, to) in redirects.items():
         site.routes[path] = _redirect(to, status)  # type: ignore[assignment]
-    site.page("/zwgk/zcjd/", html_page("政策解读", '<a href="/zwgk/zcjd/t1.html">解读一</a>'
-                                                  '<a href="/missing.html">失效</a>'))
+    site.page(
+        "/zwgk/zcjd/",
+        html_page(
+            "政策解读", '<a href="/zwgk/zcjd/t1.html">解读一</a><a href="/missing.html">失效</a>'
+        ),
+    )
     site.page("/zwgk/zcjd/t1.html", html_page("解读一", "<p>正文</p>"))
     census.env = env_for(site, any_db_url)
     for _ in range(2):  # the nightly crawl runs every night
@@ -177,17 +206,26 @@ def _reached_twice(
         scan = s.scalars(select(Scan).order_by(Scan.id.desc())).first()
         assert scan is not None and scan.status == "done", scan and scan.error
         dupes = s.execute(
-            select(LinkOccurrence.link_id, LinkOccurrence.page_url, LinkOccurrence.tag,
-                   func.count()).join(LinkCheck).where(LinkCheck.scan_id == scan.id)
+            select(
+                LinkOccurrence.link_id, LinkOccurrence.page_url, LinkOccurrence.tag, func.count()
+            )
+            .join(LinkCheck)
+            .where(LinkCheck.scan_id == scan.id)
             .group_by(LinkOccurrence.link_id, LinkOccurrence.page_url, LinkOccurrence.tag)
             .having(func.count() > 1)
         ).all()
         assert dupes == []
-        article = s.scalar(select(LinkCheck).where(
-            LinkCheck.scan_id == scan.id, LinkCheck.target == f"http://{HOST}/zwgk/zcjd/t1.html"))
+        article = s.scalar(
+            select(LinkCheck).where(
+                LinkCheck.scan_id == scan.id, LinkCheck.target == f"http://{HOST}/zwgk/zcjd/t1.html"
+            )
+        )
         assert article is not None and article.occurrences == 1
-        missing = s.scalar(select(LinkCheck).where(
-            LinkCheck.scan_id == scan.id, LinkCheck.target == f"http://{HOST}/missing.html"))
+        missing = s.scalar(
+            select(LinkCheck).where(
+                LinkCheck.scan_id == scan.id, LinkCheck.target == f"http://{HOST}/missing.html"
+            )
+        )
         assert missing is not None and missing.verdict is LinkVerdict.BROKEN
         assert missing.confirmed_at is not None  # the site was link-checked to the end
         pages = s.scalar(select(func.count()).where(Page.scan_id == scan.id))

@@ -42,8 +42,7 @@ BROKEN_FILES = [
 
 
 @pytest.mark.parametrize("content", BROKEN_FILES)
-@pytest.mark.parametrize("command", [["sites", "list"], ["score", "--all", "--at", "2026-11-30"],
-                                     ["db", "status"]])
+@pytest.mark.parametrize("command", [["sites", "list"], ["db", "status"]])
 def test_a_broken_database_file_is_one_line_and_left_alone(
     census: Census, tmp_path: Path, content: bytes | None, command: list[str]
 ) -> None:
@@ -68,9 +67,7 @@ def test_an_empty_file_is_a_database_without_schema(census: Census, tmp_path: Pa
     _one_line_error(ran, "census db upgrade")
 
 
-def test_a_read_only_database_refuses_writes_in_one_line(
-    census: Census, tmp_path: Path
-) -> None:
+def test_a_read_only_database_refuses_writes_in_one_line(census: Census, tmp_path: Path) -> None:
     path = tmp_path / "census.db"
     db = fresh_db(f"sqlite:///{path}")
     db.dispose()
@@ -116,7 +113,7 @@ def test_postgres_without_schema_or_at_a_strange_revision(
     _one_line_error(ran, "zzzz", "census db upgrade")
 
 
-DATES = ["0001-01-01", "9999-12-31", "2026-02-30", "yesterday", "2026-13-01", "1999-12-31"]
+DATES = ["0001-01-01", "9999-12-31", "2026-02-30", "yesterday"]
 
 
 @pytest.mark.parametrize("value", DATES)
@@ -134,12 +131,10 @@ def test_a_date_out_of_range_names_the_option(
     census: Census, tmp_path: Path, command: list[str], value: str
 ) -> None:
     url = f"sqlite:///{tmp_path / 'census.db'}"
-    db = fresh_db(url)
-    import_registry(db, tmp_path, registry_yaml("http://www.example.gov.cn/"))
-    db.dispose()
     (tmp_path / "page.html").write_text(html_page("页"), "utf-8")
     ran = census(*command, value, CENSUS_DATABASE_URL=url)
     _one_line_error(ran, command[-1])
+    assert not (tmp_path / "census.db").exists()  # refused before the database was opened
 
 
 @pytest.mark.parametrize(
@@ -224,8 +219,7 @@ def test_xlsx_output_to_an_unwritable_place_is_named(
     ran = census("scorecard", CODE, "--at", "2026-11-30", "--xlsx", out, CENSUS_DATABASE_URL=url)
     _one_line_error(ran, words, "--xlsx")
     assert not list(tmp_path.glob("**/*.part"))  # no half-written workbook left behind
-    ran = census("report", "supervision", "--year", "2026", "--xlsx", out,
-                 CENSUS_DATABASE_URL=url)
+    ran = census("report", "supervision", "--year", "2026", "--xlsx", out, CENSUS_DATABASE_URL=url)
     _one_line_error(ran, words)
 
 
@@ -250,8 +244,9 @@ def test_inspect_reads_only_a_page_sized_regular_file(
     _one_line_error(ran, words)
 
 
-def test_interrupting_a_command_is_one_line(census: Census, site: HostileSite,
-                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupting_a_command_is_one_line(
+    census: Census, site: HostileSite, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import scanner.cli.inspect as inspect_cmd
 
     def interrupted(*_a: object, **_k: object) -> None:

@@ -60,12 +60,11 @@ def test_a_url_inside_the_office_is_refused_without_a_request(
 
 
 @pytest.mark.parametrize("allowed", ["127.0.0.0/8", "127.0.0.1/32", "::/0, 0.0.0.0/0"])
-def test_an_allowed_range_is_reachable(
-    site: HostileSite, census: Census, allowed: str
-) -> None:
+def test_an_allowed_range_is_reachable(site: HostileSite, census: Census, allowed: str) -> None:
     site.page("/", html_page("内网门户", "欢迎"))
-    ran = census("inspect", f"http://127.0.0.1:{site.port}/", "--json",
-                 CENSUS_ALLOWED_NETWORKS=allowed)
+    ran = census(
+        "inspect", f"http://127.0.0.1:{site.port}/", "--json", CENSUS_ALLOWED_NETWORKS=allowed
+    )
     assert_clean(ran)
     assert ran.code == 0, ran.text
     assert site.hits == ["/"]
@@ -88,8 +87,9 @@ def test_a_redirect_into_the_office_is_refused(
 
     site.routes["/"] = redirect  # type: ignore[assignment]
     site.page("/admin", html_page("后台", "机密"))
-    ran = census("inspect", f"http://127.0.0.1:{site.port}/",
-                 CENSUS_ALLOWED_NETWORKS="127.0.0.1/32")
+    ran = census(
+        "inspect", f"http://127.0.0.1:{site.port}/", CENSUS_ALLOWED_NETWORKS="127.0.0.1/32"
+    )
     assert_clean(ran)
     assert ran.code == 2 and REFUSED in ran.err, ran.text
     assert site.hits == ["/"]  # the allowed site was asked; where it pointed was not
@@ -102,15 +102,27 @@ def test_links_into_the_office_are_errors_and_never_requested(
     db = fresh_db(url)
     home = f"http://127.0.0.1:{site.port}/"
     import_registry(db, tmp_path, registry_yaml(home))
-    inside = [f"http://127.0.0.2:{site.port}/secret", "http://169.254.169.254/latest/",
-              "http://192.168.0.1/", f"http://[::1]:{site.port}/admin"]
-    site.page("/", html_page("首页", "".join(f'<a href="{u}">x</a>' for u in inside)
-                             + '<a href="/ok.html">ok</a>'))
+    inside = [
+        f"http://127.0.0.2:{site.port}/secret",
+        "http://169.254.169.254/latest/",
+        "http://192.168.0.1/",
+        f"http://[::1]:{site.port}/admin",
+    ]
+    site.page(
+        "/",
+        html_page(
+            "首页", "".join(f'<a href="{u}">x</a>' for u in inside) + '<a href="/ok.html">ok</a>'
+        ),
+    )
     site.page("/ok.html", html_page("正常", "正文"))
     site.page("/admin", html_page("后台", "机密"))
-    env = {"CENSUS_DATABASE_URL": url, "CENSUS_ALLOWED_NETWORKS": "127.0.0.1/32",
-           "CENSUS_PER_HOST_RATE": "500", "CENSUS_LINK_RECHECK_DELAY": "0.2",
-           "CENSUS_LINK_RECHECK_WAIT": "5"}
+    env = {
+        "CENSUS_DATABASE_URL": url,
+        "CENSUS_ALLOWED_NETWORKS": "127.0.0.1/32",
+        "CENSUS_PER_HOST_RATE": "500",
+        "CENSUS_LINK_RECHECK_DELAY": "0.2",
+        "CENSUS_LINK_RECHECK_WAIT": "5",
+    }
     ran = census("scan", CODE, **env)
     assert_clean(ran)
     assert ran.code == 0, ran.text
