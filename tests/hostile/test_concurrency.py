@@ -285,7 +285,7 @@ def test_score_workers_die_with_their_killed_parent(tmp_path: Path) -> None:
         workers = parent.children()
         parent.kill()  # kill -9 of the parent only: the workers are not signalled
         proc.communicate(timeout=30)
-        gone, alive = psutil.wait_procs(workers, timeout=30)
+        _, alive = psutil.wait_procs(workers, timeout=30)
         assert alive == [], f"orphan workers left running: {alive}"
     finally:
         for w in workers:

@@ -185,11 +185,13 @@ def test_an_xlsx_with_a_stale_dimension_loses_no_row(
 def test_an_xlsx_zip_bomb_is_refused_unread(census: Census, tmp_path: Path) -> None:
     path = tmp_path / "bomb.xlsx"
     write_xlsx(_registry(1), path)
-    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        with z.open("xl/media/padding.bin", "w", force_zip64=True) as member:
-            block = bytes(8 * 1024 * 1024)
-            for _ in range(MAX_INFLATED_BYTES // len(block) + 1):
-                member.write(block)
+    block = bytes(8 * 1024 * 1024)
+    with (
+        zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED, compresslevel=1) as z,
+        z.open("xl/media/padding.bin", "w", force_zip64=True) as member,
+    ):
+        for _ in range(MAX_INFLATED_BYTES // len(block) + 1):
+            member.write(block)
     url = f"sqlite:///{tmp_path / 'census.db'}"
     fresh_db(url).dispose()
     ran = census("sites", "import", str(path), CENSUS_DATABASE_URL=url)
