@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from sqlalchemy import delete, select, update
 
@@ -49,10 +50,13 @@ def _upsert(db: Database, name: str, holder: str, now: datetime, expires: dateti
     values = {"name": name, "holder": holder, "acquired_at": now, "expires_at": expires}
     with db.session() as s:
         if s.get_bind().dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            stmt: Any = pg_insert(Lease).values(**values)
         else:
-            from sqlalchemy.dialects.sqlite import insert
-        stmt = insert(Lease).values(**values)
+            from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+            stmt = sqlite_insert(Lease).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=[Lease.name],
             set_={"holder": holder, "acquired_at": now, "expires_at": expires},

@@ -65,7 +65,7 @@ def _day(text: str | None, what: str) -> date | None:
         day = vocab.to_date(text)
     except ValueError:
         raise ReportError(f"{what} 应为 YYYY-MM-DD，而不是 '{text}'") from None
-    if not EARLIEST_DAY <= day <= LATEST_DAY:
+    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
         raise ReportError(f"{what} 应在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间，而不是 '{text}'")
     return day
 
