@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
-from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser
@@ -31,6 +31,7 @@ from scanner.http.charset import charset_of, decode_html
 from scanner.http.failures import FailureKind
 from scanner.http.fetch import Fetched, fetch
 from scanner.http.limits import HostLimiter
+from scanner.http.urls import join_href
 from scoring.facts import Category
 
 __all__ = [
@@ -128,7 +129,10 @@ def guess_column(
 
 def column_key(url: str) -> str:
     """The same column however a link writes it: no fragment, no index file, lower-case host."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # an href that is not a URL (kept as written): its own key
+        return url.strip()
     path = _INDEX_RE.sub("/", parts.path) or "/"
     return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), path, parts.query, ""))
 
@@ -174,7 +178,10 @@ def heading_names(html: str, base_url: str) -> dict[str, str]:
         href = (a.attrs.get("href") or "").strip()
         if skip_href(href) or (text and not _GENERIC.match(text)):
             continue
-        key = column_key(urljoin(base, href))
+        joined = join_href(base, href)
+        if joined is None:
+            continue
+        key = column_key(joined)
         if not text:  # an image button: its alt text names it
             img = a.css_first("img")
             alt = _clean((img.attrs.get("alt") or img.attrs.get("title") or "") if img else "")
@@ -217,7 +224,7 @@ def nav_candidates(
     entries = {column_key(it.url) for it in page.items}
     found: dict[str, Candidate] = {}
     for link in page.links:
-        if link.tag not in ("a", "area"):
+        if link.tag not in ("a", "area") or not link.valid:
             continue
         parts = urlsplit(link.url)
         if parts.scheme not in ("http", "https") or (parts.hostname or "") not in own:

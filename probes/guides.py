@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -23,6 +23,7 @@ from probes.listpage import Regions, page_base, skip_href
 from scanner.errors import FetchFailed
 from scanner.http.fetch import fetch
 from scanner.http.limits import HostLimiter
+from scanner.http.urls import join_href
 
 __all__ = [
     "ELEMENTS", "SYNONYMS", "AttachmentRef", "DownloadCheck", "GuideRead", "SystemCheck",
@@ -223,7 +224,9 @@ def _attachments(tree: LexborHTMLParser, base: str, regions: Regions) -> list[At
         href = (a.attrs.get("href") or "").strip()
         if skip_href(href) or regions.penalised(a):
             continue
-        url = urljoin(base, href)
+        url = join_href(base, href)
+        if url is None:
+            continue  # not a URL: no attachment offered there
         is_file = bool(_FILE_EXT_RE.search(urlsplit(url).path))
         if not is_file and not _in_attach_block(a):
             continue

@@ -33,6 +33,7 @@ from scanner.http import (
     retry_after_seconds,
 )
 from scanner.http.limits import host_of
+from scanner.http.urls import MAX_URL_LENGTH, url_problem
 
 __all__ = [
     "DOCUMENT_EXTENSIONS",
@@ -258,6 +259,9 @@ async def check_link(
 ) -> LinkResult:
     """Check one target: HEAD first for files, GET (first ``max_bytes`` only) for pages or
     where HEAD is refused or unreliable."""
+    problem = url_problem(url)
+    if problem is not None:  # no request can open it: broken for every visitor
+        return LinkResult(url, Verdict.BROKEN, "invalid_url", detail=problem[:200])
     expect_document = is_attachment(url)
     if not looks_like_page(url):
         head = await _attempt(client, url, "HEAD", deadline, 0, limiter, retry_after_cap)
@@ -310,6 +314,6 @@ def _result(url: str, r: Fetched, verdict: Verdict, kind: str, method: str) -> L
         verdict,
         kind,
         status=r.status,
-        final_url=r.final_url if r.final_url != url else None,
+        final_url=r.final_url[:MAX_URL_LENGTH] if r.final_url != url else None,
         method=method,
     )

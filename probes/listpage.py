@@ -23,11 +23,11 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urljoin
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from probes.dates import DateMatch, find_dates, resolve_list_dates
+from scanner.http.urls import MAX_URL_LENGTH, join_href
 
 __all__ = [
     "Item",
@@ -162,7 +162,11 @@ def resolve_entries(raw: list[RawEntry], base: str, *, as_of: date) -> list[Item
         days = resolve_list_dates(matches, as_of=as_of, urls=[e.href for e in raw], pinned=pinned)
     else:
         days = [date(m.year, m.month, m.day) if m and m.year else None for m in matches]
-    return [Item(e.title, urljoin(base, e.href), d) for e, d in zip(raw, days, strict=True)]
+    # An entry whose href cannot be a URL still shows its date: kept, with the href as written.
+    return [
+        Item(e.title, join_href(base, e.href) or e.href[:MAX_URL_LENGTH], d)
+        for e, d in zip(raw, days, strict=True)
+    ]
 
 
 def parse_html(content: str | bytes) -> LexborHTMLParser:
@@ -178,7 +182,7 @@ def page_base(tree: LexborHTMLParser, url: str) -> str:
     if base is not None:
         href = (base.attrs.get("href") or "").strip()
         if href:
-            return urljoin(url, href)
+            return join_href(url, href) or url
     return url
 
 

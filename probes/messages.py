@@ -17,7 +17,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
-from urllib.parse import urljoin
 
 import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -28,6 +27,7 @@ from probes.listpage import Regions, main_list, page_base, skip_href
 from scanner.errors import FetchFailed
 from scanner.http.fetch import Fetched, fetch
 from scanner.http.limits import HostLimiter
+from scanner.http.urls import MAX_URL_LENGTH, join_href
 
 __all__ = [
     "MessagePage",
@@ -187,7 +187,8 @@ def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[Message
                 continue
             a = max(links, key=lambda x: len(x.text(strip=True)))
             title = _collapse(a.attrs.get("title") or a.text()) or _collapse(a.text())
-            url = urljoin(base, (a.attrs.get("href") or "").strip())
+            href = (a.attrs.get("href") or "").strip()
+            url = join_href(base, href) or href[:MAX_URL_LENGTH]
             asked = answered = None
             state, words = UNKNOWN, ""
             for i, cell in enumerate(cells):
@@ -255,7 +256,8 @@ def _from_entries(nodes: Sequence[LexborNode], base: str, as_of: date) -> list[M
         state, words = message_state(text)
         if answered is not None and state == UNKNOWN:
             state = ANSWERED
-        url = urljoin(base, (a.attrs.get("href") or "").strip())
+        href = (a.attrs.get("href") or "").strip()
+        url = join_href(base, href) or href[:MAX_URL_LENGTH]
         out.append(MessageRecord(title, url, asked, answered, state, words, valid=_valid(title)))
     return out
 
@@ -278,7 +280,7 @@ def read_message_list(
     seen: set[int] = set()
     for a in tree.css("a[href]"):
         href = (a.attrs.get("href") or "").strip()
-        if skip_href(href) or urljoin(base, href) not in wanted or regions.penalised(a):
+        if skip_href(href) or join_href(base, href) not in wanted or regions.penalised(a):
             continue
         entry = _entry_of(a)
         if entry.mem_id not in seen:
@@ -308,7 +310,7 @@ def _next_page(tree: LexborHTMLParser, base: str) -> str | None:
     for a in tree.css("a[href]"):
         href = (a.attrs.get("href") or "").strip()
         if not skip_href(href) and _NEXT_RE.match(a.text(strip=True)):
-            return urljoin(base, href)
+            return join_href(base, href)
     return None
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -26,6 +26,7 @@ from probes.listpage import (
     skip_href,
 )
 from scanner.http.charset import codec_name, decode_html
+from scanner.http.urls import join_href
 
 __all__ = ["META_KEYS", "Link", "PageKind", "PageLinks", "PageSummary", "decode_html",
            "inspect_page", "page_links", "summarize_page"]  # fmt: skip
@@ -68,6 +69,7 @@ class Link:
     url: str
     text: str
     tag: str
+    valid: bool = True  # False: the href cannot be a URL (``url`` holds it as written)
 
     def as_json(self) -> dict[str, str]:
         return {"url": self.url, "text": self.text, "tag": self.tag}
@@ -133,7 +135,8 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
             if skipped is not None and raw:
                 skipped.append(raw)
             continue
-        url = urljoin(base, raw)
+        joined = join_href(base, raw)
+        url = raw if joined is None else joined
         if (tag, url) in seen:
             continue
         seen.add((tag, url))
@@ -143,7 +146,7 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
             text = _collapse(node.attrs.get("alt") or node.attrs.get("title"))
         else:
             text = ""
-        out.append(Link(url=url, text=text, tag=tag))
+        out.append(Link(url=url, text=text, tag=tag, valid=joined is not None))
     return out
 
 

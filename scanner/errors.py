@@ -8,7 +8,8 @@ Every class below is raised somewhere (tests/test_design.py holds the drawing to
     ├── ConfigError            bad settings, registry or ruleset file (names file, line, field)
     │   └── RegistryError      a registry import was refused; nothing was written
     ├── StorageError           the database is missing, too old, or refused a write
-    │   └── NightlyBusy        another process holds the night's run
+    │   ├── NightlyBusy        another process holds the night's run
+    │   └── LeaseBusy          another process holds the unit of work (a scan, a scoring run)
     ├── SiteNotFound           no registered site has that 网站标识码 or URL
     ├── FetchFailed            a resource could not be fetched; ``failure`` is a FailureKind
     ├── PageNotOpened          ``census inspect`` could not read its page or file
@@ -71,6 +72,10 @@ class StorageError(CensusError):
 
 class NightlyBusy(StorageError):
     """The night's run is marked running: another process works on it (or was killed)."""
+
+
+class LeaseBusy(StorageError):
+    """Another process holds the unit of work (a site's scan, a scoring run) right now."""
 
 
 class SiteNotFound(CensusError):

@@ -7,6 +7,7 @@ Thresholds of the scoring table are *not* settings: they live in the ruleset fil
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -38,6 +39,20 @@ def parse_host_map(text: str) -> dict[str, tuple[str, int]]:
     return mapping
 
 
+def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """``10.0.0.0/8, 192.168.1.0/24`` → networks; ValueError names the bad entry."""
+    out: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = []
+    for raw in text.split(","):
+        entry = raw.strip()
+        if not entry:
+            continue
+        try:
+            out.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            raise ValueError(f"{entry!r} is not an address range such as 10.0.0.0/8") from None
+    return out
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CENSUS_", extra="forbid")
 
@@ -51,25 +66,46 @@ class Settings(BaseSettings):
         description="host=ip:port,… — connect these host names to these addresses instead of "
         "DNS (the simulated farm and tests). '*.example.gov.cn=127.0.0.1:8080' maps a suffix.",
     )
+    allowed_networks: str = Field(
+        default="",
+        description="Address ranges (CIDR, comma-separated) the scanner may connect to although "
+        "they are not public (loopback, private, link-local), for intranet deployments; hosts "
+        "named in the host map are always allowed. Empty: public addresses only.",
+    )
     user_agent: str = Field(
         default="GovCensusBot/0.1 (+government website census; contact your supervising office)",
         description="User-Agent sent with every request, so site staff can recognise the scanner.",
     )
     page_timeout: float = Field(
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
         default=15.0,
         description="Seconds a page may take to load completely before it counts as not opened "
         "(the table's 15-second rule).",
     )
-    connect_timeout: float = Field(default=10.0, description="Seconds to establish a connection.")
+    connect_timeout: float = Field(
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        default=10.0,
+        description="Seconds to establish a connection.",
+    )
     max_body_bytes: int = Field(
+        ge=1024,
+        le=1024**3,
         default=8 * 1024 * 1024,
         description="Bodies larger than this are cut off and recorded as too large.",
     )
     per_host_connections: int = Field(
-        default=2, description="At most this many open connections to one host."
+        ge=1, le=64, default=2, description="At most this many open connections to one host."
     )
     per_host_rate: float = Field(
-        default=4.0, description="At most this many requests per second to one host."
+        gt=0,
+        le=10_000,
+        allow_inf_nan=False,
+        default=4.0,
+        description="At most this many requests per second to one host.",
     )
     verify_tls: bool = Field(
         default=True,
@@ -82,13 +118,16 @@ class Settings(BaseSettings):
     )
 
     crawl_max_depth: int = Field(
+        ge=0,
+        le=1000,
         default=8,
         description="How many links deep a scan follows a site from its homepage (homepage = 0).",
     )
     crawl_max_pages: int = Field(
-        default=20_000, description="At most this many pages are fetched per site and scan."
+        ge=1, default=20_000, description="At most this many pages are fetched per site and scan."
     )
     crawl_query_cap: int = Field(
+        ge=1,
         default=50,
         description="At most this many URLs per path and set of query parameter names "
         "(bounds calendar and search traps such as ?month=2024-01, ?month=2024-02, …).",
@@ -99,39 +138,59 @@ class Settings(BaseSettings):
         description="Query parameters dropped from every URL (session ids), comma-separated.",
     )
     crawl_sites_at_once: int = Field(
-        default=20, description="How many sites one scan run crawls at the same time."
+        ge=1,
+        le=10_000,
+        default=20,
+        description="How many sites one scan run crawls at the same time.",
     )
     link_check_bytes: int = Field(
+        ge=512,
+        le=1024**3,
         default=16_384,
         description="A GET made to check a link reads at most this many bytes (enough for the "
         "title and a soft-404 message), never a whole large file.",
     )
     link_checks_at_once: int = Field(
+        ge=1,
+        le=10_000,
         default=50,
         description="Link checks in flight at once over all hosts (each host stays within its "
         "own connection and rate limits).",
     )
     link_recheck_delay: float = Field(
+        ge=0,
+        le=366 * 86400,
+        allow_inf_nan=False,
         default=6 * 3600.0,
         description="Seconds between a link's first failure and the re-check that confirms it; "
         "only confirmed broken links are charged.",
     )
     link_recheck_wait: float = Field(
+        ge=0,
+        le=366 * 86400,
+        allow_inf_nan=False,
         default=300.0,
         description="A scan waits in-process for re-checks due within this many seconds; later "
         "ones are done by the next 'census scan' (or 'census scan --recheck').",
     )
     link_cache_ttl: float = Field(
+        ge=0,
+        le=366 * 86400,
+        allow_inf_nan=False,
         default=24 * 3600.0,
         description="Seconds a check of an external target (e.g. www.gov.cn) is reused by "
         "other sites' scans.",
     )
     link_max_occurrences: int = Field(
+        ge=0,
         default=20,
         description="Pages stored as evidence per link target (all are counted); the homepage "
         "and second-level pages are always among them.",
     )
     retry_after_cap: float = Field(
+        ge=0,
+        le=86400,
+        allow_inf_nan=False,
         default=600.0,
         description="Longest Retry-After (seconds) a host is paused for after a 429 or 503.",
     )
@@ -142,25 +201,37 @@ class Settings(BaseSettings):
         "round; when one fails, the round's probes are kept but marked invalid.",
     )
     probe_interval: float = Field(
+        ge=1,
+        le=86400,
+        allow_inf_nan=False,
         default=3600.0,
         description="Seconds between two homepage probes of a site (3600: 24 a day, above the "
         "table's 20).",
     )
     probe_slots: int = Field(
+        ge=1,
+        le=86400,
         default=60,
         description="Stagger slots per interval; each site keeps its own slot, so load is even.",
     )
     probe_misfire_grace: int = Field(
+        ge=0,
+        le=86400,
         default=120,
         description="Seconds a round may start late and still count; later it is recorded as "
         "missed, never faked.",
     )
     probe_start_rate: float = Field(
+        gt=0,
+        le=100_000,
+        allow_inf_nan=False,
         default=250.0,
         description="Probe starts per second within a round (spreads the starts so concurrency "
         "does not distort timings).",
     )
     probe_lag_limit_ms: float = Field(
+        gt=0,
+        allow_inf_nan=False,
         default=100.0,
         description="When the event loop is later than this during a round, the round's probes "
         "are marked invalid (the scanner's trouble, not the site's).",
@@ -172,6 +243,9 @@ class Settings(BaseSettings):
         "crawl and link checks, column reads, interaction/service/content checks, then scoring.",
     )
     nightly_window: float = Field(
+        ge=0,
+        le=86400,
+        allow_inf_nan=False,
         default=4 * 3600.0,
         description="Seconds after the nightly start over which the sites' starts are spread "
         "(01:00–05:00 by default), so hosts are not all visited at once.",
@@ -186,15 +260,21 @@ class Settings(BaseSettings):
         "and content checks).",
     )
     nightly_crawl_timeout: float = Field(
+        gt=0,
+        allow_inf_nan=False,
         default=3600.0,
         description="Seconds one site's crawl and link checks may take in the nightly pass; "
         "longer is recorded as a timeout and the scan resumes the next night.",
     )
     nightly_columns_timeout: float = Field(
+        gt=0,
+        allow_inf_nan=False,
         default=600.0,
         description="Seconds one site's column reads may take in the nightly pass.",
     )
     nightly_checks_timeout: float = Field(
+        gt=0,
+        allow_inf_nan=False,
         default=900.0,
         description="Seconds one site's interaction, service and content checks may take in the "
         "nightly pass.",
@@ -232,6 +312,12 @@ class Settings(BaseSettings):
         unknown = [s for s in unknown if s not in ("crawl", "columns", "checks")]
         if unknown:
             raise ValueError(f"unknown nightly steps {unknown} (crawl, columns, checks)")
+        return value
+
+    @field_validator("allowed_networks")
+    @classmethod
+    def _check_allowed_networks(cls, value: str) -> str:
+        parse_networks(value)
         return value
 
     @field_validator("host_map")

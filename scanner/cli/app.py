@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from scanner.cli import check as check_cmd
@@ -20,8 +18,7 @@ from scanner.cli import scan as scan_cmd
 from scanner.cli import score as score_cmd
 from scanner.cli import scorecard as scorecard_cmd
 from scanner.cli import sites as sites_cmd
-from scanner.cli.output import console_err
-from scanner.errors import CensusError, NotYetAvailable
+from scanner.cli.edge import report_and_exit, terminate_like_interrupt
 
 app = typer.Typer(
     name="census",
@@ -56,12 +53,11 @@ app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 
 
 def main() -> None:
-    """Entry point: click handles usage errors; our own errors become one clean line."""
+    """Entry point: click handles usage errors; every other error becomes one clean line."""
+    terminate_like_interrupt()
     try:
         app()
-    except NotYetAvailable as exc:
-        console_err.print(f"[yellow]尚未提供 (not yet available):[/] {exc}")
-        sys.exit(3)
-    except CensusError as exc:
-        console_err.print(f"[red]错误:[/] {exc}")
-        sys.exit(2)
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        report_and_exit(exc)

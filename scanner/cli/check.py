@@ -14,7 +14,7 @@ from rich.markup import escape
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.output import console, console_err, markup, print_json
 from scanner.clock import RealClock
 from scanner.errors import CensusError
 
@@ -54,10 +54,9 @@ def _only(value: str | None) -> tuple[str, ...]:
 def _as_of(value: str | None) -> date:
     if value is None:
         return today_cst()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"--as-of 应为 YYYY-MM-DD：{value!r}")
+    from scanner.cli.values import parse_day
+
+    return parse_day(value, "--as-of")
 
 
 def check(
@@ -183,7 +182,7 @@ def _print(
                 f" {o.url}"
             )
         for url in unread:
-            console.print(f"    [yellow]栏目无法打开[/] {url}")
+            console.print(f"    [yellow]栏目无法打开[/] {markup(url)}")
     if "channels" in wanted:
         for cat, label in (("survey", "调查征集类栏目"), ("interview", "互动访谈类栏目")):
             ch = s.channels.get(cat)
@@ -202,9 +201,13 @@ def _print(
             if g["missing"]:
                 console.print(f"    · {escape(g['title'])} 缺少：{'、'.join(g['missing'])}")
         for a in s.attachments_not_offered:
-            console.print(f"    · 提及但未提供下载：{escape(a['name'])}（{a['guide_url']}）")
+            console.print(
+                f"    · 提及但未提供下载：{markup(a['name'])}（{markup(a['guide_url'])}）"
+            )
         for a in s.attachments_broken:
-            console.print(f"    · 无法下载：{escape(a['name'])} {a['url']}（{a['failure']}）")
+            console.print(
+                f"    · 无法下载：{markup(a['name'])} {markup(a['url'])}（{a['failure']}）"
+            )
     if "systems" in wanted:
         down = [x for x in s.systems if x["opens"] is False]
         if s.systems:
@@ -212,7 +215,7 @@ def _print(
         else:
             console.print("  在线系统：未登记")
         for x in down:
-            console.print(f"    · {escape(x['name'])} {x['url']}（{x['failure']}）")
+            console.print(f"    · {markup(x['name'])} {markup(x['url'])}（{x['failure']}）")
     if "content" in wanted:
         hits = sum(len(p.hits) for p in result.content)
         console.print(

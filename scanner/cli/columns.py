@@ -20,7 +20,7 @@ from rich.table import Table
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
-from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
+from scanner.cli.output import FAILURE_LABELS, console, console_err, markup, print_json
 from scanner.clock import RealClock
 from scanner.errors import CensusError
 
@@ -169,7 +169,7 @@ def _print_table(site: Site, found: Discovery, registered: dict[str, Registered]
         table.add_column(header, overflow="fold")
     for p in found.proposals:
         table.add_row(
-            escape(p.name), p.url, category_label(p), registered_label(p, registered),
+            markup(p.name), markup(p.url), category_label(p), registered_label(p, registered),
             state_label(p), p.newest.isoformat() if p.newest else "",
         )  # fmt: skip
     console.print(table)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from scanner.cli.output import console
+from scanner.cli.output import console, markup
 from scanner.clock import stopwatch
 
 if TYPE_CHECKING:
@@ -22,7 +22,9 @@ def demo(
         Path | None,
         typer.Option("--dir", help="Folder for the demo database; default a new temporary one."),
     ] = None,
-    days: Annotated[int, typer.Option(help="Days of hourly homepage probes to simulate.")] = 7,
+    days: Annotated[
+        int, typer.Option(min=1, max=60, help="Days of hourly homepage probes to simulate.")
+    ] = 7,
 ) -> None:
     """Run the census on the built-in simulated government sites and print a summary."""
     from scanner.demo import run_demo
@@ -71,8 +73,8 @@ def show(result: DemoResult) -> None:
         readable = sum(1 for c in site.columns if c.ok)
         newest = max((c.newest for c in site.columns if c.newest), default=None)
         table.add_row(
-            site.code,
-            site.name,
+            markup(site.code),
+            markup(site.name),
             str(week.probes),
             str(week.failures),
             ratio,
@@ -130,8 +132,8 @@ def show_verdicts(result: DemoResult) -> None:
         verdict = verdict_text(body).split("（")[0]
         colour = "green" if s.card.qualified else "red"
         table.add_row(
-            body["site"]["code"],
-            body["site"]["name"],
+            markup(body["site"]["code"]),
+            markup(body["site"]["name"]),
             f"[{colour}]{verdict}[/]",
             "、".join(vetoes) or "—",
             num(body["total_deduction"]),
@@ -140,7 +142,7 @@ def show_verdicts(result: DemoResult) -> None:
         )
     console.print(table)
     card = featured(result.scorecards)
-    console.print(f"\n[bold]评分表全文[/]：{card.body['site']['name']}")
+    console.print(f"\n[bold]评分表全文[/]：{markup(card.body['site']['name'])}")
     print_card(console, card.body)
     console.print(
         "查看其他网站：census scorecard 网站标识码 --at "

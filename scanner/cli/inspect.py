@@ -17,7 +17,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from scanner.cli.output import FAILURE_LABELS, console, console_err, print_json
+from scanner.cli.output import FAILURE_LABELS, console, console_err, markup, print_json
 from scanner.clock import CST, RealClock
 from scanner.errors import CensusError, PageNotOpened
 
@@ -77,6 +77,29 @@ async def _fetch(url: str) -> tuple[bytes, str, int, str | None]:
     return got.content, got.final_url, got.status, charset_of(got.content_type)
 
 
+def _read_local(path: Path) -> bytes:
+    """A local page, read only if it is a regular file and no larger than a page may be
+    (``/dev/zero``, a FIFO or a 4 GB log would otherwise be read until memory runs out)."""
+    from scanner.settings import load_settings
+
+    cap = load_settings().max_body_bytes
+    try:
+        if not path.is_file():
+            kind = "文件夹 (a folder)" if path.is_dir() else "不是普通文件 (not a regular file)"
+            raise _not_opened(
+                "file", str(path), kind if path.exists() else "文件不存在 (missing)"
+            )
+        with path.open("rb") as handle:
+            content = handle.read(cap + 1)
+    except OSError as exc:
+        raise _not_opened("file", str(path), exc.strerror or type(exc).__name__) from None
+    if len(content) > cap:
+        raise _not_opened(
+            "file", str(path), f"大于 {cap} 字节 (larger than CENSUS_MAX_BODY_BYTES)"
+        )
+    return content
+
+
 def inspect_target(target: str, *, base_url: str | None = None, as_of: date) -> dict[str, Any]:
     """The contract object for a URL (fetched through the one client) or a local HTML file."""
     from probes.page import summarize_page
@@ -87,16 +110,13 @@ def inspect_target(target: str, *, base_url: str | None = None, as_of: date) -> 
             content, target, final_url=final_url, status=status, encoding=encoding, as_of=as_of
         )
     path = _local_path(target)
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise _not_opened("file", str(path), exc.strerror or type(exc).__name__) from None
+    content = _read_local(path)
     url = base_url or path.resolve().as_uri()
     return summarize_page(content, url, final_url=url, status=None, as_of=as_of)
 
 
 def _print_summary(data: dict[str, Any]) -> None:
-    console.print(f"[bold]{data['title'] or '（无标题）'}[/]")
+    console.print(f"[bold]{markup(data['title'] or '（无标题）')}[/]")
     console.print(f"地址：{data['final_url']}", markup=False)
     status = data["status"] if data["status"] is not None else "（本地文件）"
     console.print(f"页面类型：{KIND_LABELS.get(data['kind'], data['kind'])}　状态：{status}　"
@@ -111,7 +131,9 @@ def _print_summary(data: dict[str, Any]) -> None:
         for header in ("序号", "日期", "标题", "地址"):
             table.add_column(header, overflow="fold")
         for n, it in enumerate(items, 1):
-            table.add_row(str(n), it["date"] or "（无日期）", it["title"], it["url"])
+            table.add_row(
+                str(n), it["date"] or "（无日期）", markup(it["title"]), markup(it["url"])
+            )
         console.print(table)
     elif data["kind"] in ("homepage", "list", "messages"):
         console.print("未找到条目。")
@@ -144,10 +166,13 @@ def inspect(
     ] = False,
 ) -> None:
     """Show what the scanner reads from one page: kind, list items with dates, newest date."""
+    from scanner.cli.values import parse_day
+    from scanner.errors import ConfigError
+
     try:
-        day = date.fromisoformat(as_of) if as_of else today_cst()
-    except ValueError:
-        console_err.print(f"[red]错误:[/] --as-of 应为 YYYY-MM-DD，而不是 {escape(repr(as_of))}")
+        day = parse_day(as_of, "--as-of") if as_of else today_cst()
+    except ConfigError as exc:
+        console_err.print(f"[red]错误:[/] {escape(str(exc))}")
         raise SystemExit(EXIT_REFUSED) from None
     try:
         data = inspect_target(target, base_url=base_url, as_of=day)

@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
-from scanner.cli.output import console, print_json
+from scanner.cli.output import console, markup, print_json
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
 from scanner.clock import CST, RealClock
@@ -35,6 +35,8 @@ def monitor(
         float | None,
         typer.Option(
             "--every",
+            min=1,
+            max=86400,
             help="Seconds between two visits of a site (setting "
             "CENSUS_PROBE_INTERVAL, default 3600).",
         ),
@@ -43,6 +45,8 @@ def monitor(
         int | None,
         typer.Option(
             "--slots",
+            min=1,
+            max=86400,
             help="Stagger slots per interval; each site keeps its slot "
             "(CENSUS_PROBE_SLOTS, default 60).",
         ),
@@ -51,6 +55,8 @@ def monitor(
         int | None,
         typer.Option(
             "--misfire-grace",
+            min=0,
+            max=86400,
             help="Seconds a round may start late and still count; later it is recorded missed "
             "(CENSUS_PROBE_MISFIRE_GRACE, default 120).",
         ),
@@ -328,14 +334,14 @@ def _print_runs(runs: list[dict[str, Any]], *, details: bool) -> None:
         return
     latest = runs[0]
     if latest["error"]:
-        console.print(f"{latest['night']} 运行说明：{latest['error']}")
+        console.print(f"{latest['night']} 运行说明：{markup(latest['error'])}")
     if latest["problems"]:
         problems = Table(title=f"{latest['night']} 未成功的步骤")
         for header in ("网站标识码", "网站", "步骤", "结果", "原因"):
             problems.add_column(header)
         for p in latest["problems"]:
             problems.add_row(
-                p["code"], p["name"], STEP_LABEL.get(p["step"], p["step"]),
-                STATUS_LABEL.get(p["status"], p["status"]), p["error"] or "—",
+                p["code"], markup(p["name"]), STEP_LABEL.get(p["step"], p["step"]),
+                STATUS_LABEL.get(p["status"], p["status"]), markup(p["error"] or "—"),
             )  # fmt: skip
         console.print(problems)

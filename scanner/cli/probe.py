@@ -10,9 +10,8 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
-from scanner.cli.output import console, failure_label, print_json
+from scanner.cli.output import console, failure_label, markup, print_json
 from scanner.clock import CST, RealClock
-from scanner.errors import ConfigError
 
 if TYPE_CHECKING:
     from scanner.monitor.stats import WeekStats
@@ -83,9 +82,9 @@ def probe(
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for target, record in outcome.results:
         table.add_row(
-            target.code,
-            target.name,
-            target.url,
+            markup(target.code),
+            markup(target.name),
+            markup(target.url),
             "[green]正常[/]" if record.ok else "[red]失败[/]",
             failure_label(record.failure),
             str(record.status_code or ""),
@@ -100,7 +99,7 @@ def probe(
     )
     for c in outcome.canaries:
         state = "正常" if c.ok else f"失败（{failure_label(c.failure)}）"
-        console.print(f"对照站点 {c.url}: {state}")
+        console.print(f"对照站点 {markup(c.url)}: {state}")
     if outcome.status is RoundStatus.INVALID:
         console.print(f"[yellow]本轮无效，不计入失败率：{outcome.invalid_reason}[/]")
     else:
@@ -110,10 +109,9 @@ def probe(
 
 
 def _parse_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise ConfigError(f"--at 需要 YYYY-MM-DD 格式的日期 (got {text!r})") from exc
+    from scanner.cli.values import parse_day
+
+    return parse_day(text, "--at")
 
 
 def _stats_json(stats: WeekStats) -> dict[str, object]:
@@ -171,7 +169,7 @@ def stats(
     if as_json:
         print_json(_stats_json(week))
         return
-    console.print(f"{week.site_name}（{week.site_code}）{week.url}")
+    console.print(markup(f"{week.site_name}（{week.site_code}）{week.url}"))
     console.print(f"监测时间点 {week.at}，统计区间 {week.first_day} 至 {week.at}（北京时间）")
     days = Table(title="每日探测覆盖")
     for header in ("日期", "有效探测次数", "失败次数", "无效次数（不计入）", "覆盖"):

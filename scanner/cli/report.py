@@ -16,7 +16,7 @@ from rich.table import Table
 
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.output import console, console_err, markup, print_json
 from scanner.clock import CST, RealClock
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ accountability_app = typer.Typer(
 )
 app.add_typer(accountability_app, name="accountability")
 
-YearOpt = Annotated[int, typer.Option("--year", help="年度, e.g. 2025.")]
+YearOpt = Annotated[int, typer.Option("--year", min=2000, max=2099, help="年度, e.g. 2025.")]
 OrgOpt = Annotated[str | None, typer.Option(
     "--org", help="Organisation code; includes every organisation below it "
                   "(default: the only top-level one).")]
@@ -57,13 +57,17 @@ def _refusing() -> Iterator[None]:
 def _day(text: str | None, what: str) -> date | None:
     if text is None:
         return None
+    from scanner.cli.values import EARLIEST_DAY, LATEST_DAY
     from scanner.errors import ReportError
     from scanner.registry import vocab
 
     try:
-        return vocab.to_date(text)
+        day = vocab.to_date(text)
     except ValueError:
         raise ReportError(f"{what} 应为 YYYY-MM-DD，而不是 '{text}'") from None
+    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ReportError(f"{what} 应在 {EARLIEST_DAY} 至 {LATEST_DAY} 之间，而不是 '{text}'")
+    return day
 
 
 def _now() -> datetime:
@@ -88,7 +92,7 @@ def sampling_cmd(
     org: OrgOpt = None,
     ratio_text: Annotated[str | None, typer.Option(
         "--ratio", help="抽查比例 in percent (20 or 20%); the size is rounded up.")] = None,
-    size: Annotated[int | None, typer.Option("--size", help="抽查数量 (instead of --ratio).")]
+    size: Annotated[int | None, typer.Option("--size", min=1, help="抽查数量 (not --ratio).")]
     = None,
     by: Annotated[list[str] | None, typer.Option(
         "--by", help="Stratify by level (层级) and/or type (类型); repeat for both.")] = None,
@@ -165,7 +169,7 @@ def sampling_cmd(
     for header in ("网站标识码", "网站名称", "分层"):
         table.add_column(header, overflow="fold")
     for code, name, stratum in rows:
-        table.add_row(code, name, stratum_label(stratum))
+        table.add_row(markup(code), markup(name), stratum_label(stratum))
     console.print(table)
 
 
@@ -247,8 +251,8 @@ def samples_cmd(
             if site["provisional"]:
                 outcome += "（暂定）"
             points = "" if site["total_deduction"] is None else f"{site['total_deduction']:g}"
-            table.add_row(site["code"], site["name"], stratum_label(site["stratum"]), outcome,
-                          points)
+            table.add_row(markup(site["code"]), markup(site["name"]),
+                          stratum_label(site["stratum"]), outcome, points)
         console.print(table)
 
 
@@ -370,7 +374,8 @@ def accountability_add(
     quarter: Annotated[int | None, typer.Option(
         "--quarter", help="Count it in this quarter (default: the one --date falls in).")] = None,
     year: Annotated[int | None, typer.Option(
-        "--year", help="Count it in this year (default: the year of --date).")] = None,
+        "--year", min=2000, max=2099,
+        help="Count it in this year (default: the year of --date).")] = None,
     site: Annotated[str | None, typer.Option(
         "--site", help="网站标识码 of the 不合格 or 整改不到位 site concerned.")] = None,
     note: Annotated[str, typer.Option("--note", help="A remark.")] = "",

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.output import console, console_err, markup, print_json
 from scanner.clock import RealClock
 from scanner.errors import CensusError
 
@@ -138,9 +138,10 @@ def list_(
         table.add_column(header, overflow="fold")
     for r in rows:
         table.add_row(
-            str(r["id"]), f"{r['site_name']} ({r['site']})", KIND_LABEL.get(r["kind"], r["kind"]),
-            STATUS_LABEL[FindingStatus(r["status"])], r["page_url"], escape(r["excerpt"]),
-            r["reviewer"], escape(r["comment"]),
+            str(r["id"]), markup(f"{r['site_name']} ({r['site']})"),
+            KIND_LABEL.get(r["kind"], r["kind"]), STATUS_LABEL[FindingStatus(r["status"])],
+            markup(r["page_url"]), markup(r["excerpt"]), markup(r["reviewer"]),
+            markup(r["comment"]),
         )  # fmt: skip
     console.print(table)
 
@@ -174,7 +175,7 @@ def show(
         f"{STATUS_LABEL[FindingStatus(row['status'])]}"
     )
     console.print(f"  网站：{escape(row['site_name'])} ({row['site']})")
-    console.print(f"  页面：{row['page_url']}")
+    console.print(f"  页面：{markup(row['page_url'])}")
     console.print(f"  摘录：{escape(row['excerpt'])}")
     console.print("  复核记录：")
     for e in row["events"]:

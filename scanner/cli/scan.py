@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
-from scanner.cli.output import console
+from scanner.cli.output import console, markup
 from scanner.clock import CST, stopwatch
 from scanner.errors import ConfigError
 
@@ -49,10 +49,12 @@ def scan(
         ),
     ] = False,
     max_pages: Annotated[
-        int | None, typer.Option("--max-pages", help="Pages per site (CENSUS_CRAWL_MAX_PAGES).")
+        int | None,
+        typer.Option("--max-pages", min=1, help="Pages per site (CENSUS_CRAWL_MAX_PAGES)."),
     ] = None,
     max_depth: Annotated[
-        int | None, typer.Option("--max-depth", help="Link depth (CENSUS_CRAWL_MAX_DEPTH).")
+        int | None,
+        typer.Option("--max-depth", min=0, help="Link depth (CENSUS_CRAWL_MAX_DEPTH)."),
     ] = None,
     database_url: Annotated[
         str | None,
@@ -77,7 +79,7 @@ def scan(
     db.check_current()
     targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
     try:
-        scan_ids, rechecked, errors = asyncio.run(_run(db, settings, targets, restart))
+        scan_ids, rechecked, errors, notes = asyncio.run(_run(db, settings, targets, restart))
     except KeyboardInterrupt:
         console.print(
             "[yellow]已中断。再次运行同一命令将继续未完成的扫描（--restart 重新开始）。[/]"
@@ -87,20 +89,22 @@ def scan(
         console.print(f"复查到期的失效链接 {rechecked} 个。")
     if scan_ids:
         _print_summary(db, targets, scan_ids)
+    for code, note in notes.items():
+        console.print(f"[yellow]{markup(code)}：{markup(note)}[/]")
     for code, error in errors.items():
-        console.print(f"[red]{code} 扫描出错（可再次运行以继续）：{error}[/]")
+        console.print(f"[red]{markup(code)} 扫描出错（可再次运行以继续）：{markup(error)}[/]")
     db.dispose()
 
 
 async def _run(
     db: Database, settings: Settings, targets: list[SiteRef], restart: bool
-) -> tuple[dict[str, int], int, dict[str, str]]:
+) -> tuple[dict[str, int], int, dict[str, str], dict[str, str]]:
     from scanner.crawl import Scanner
 
     async with Scanner(db, settings) as scanner:
         rechecked = await scanner.recheck_due()
         if not targets:
-            return {}, rechecked, {}
+            return {}, rechecked, {}, {}
         with _progress() as bar:
             names = {s.code: s.name for s in targets}
             overall = bar.add_task(
@@ -113,7 +117,8 @@ async def _run(
                 await asyncio.wait({job}, timeout=0.3)
             _refresh(bar, overall, tasks, names, scanner.progress)
             errors = {c: p.error for c, p in scanner.progress.items() if p.error}
-            return job.result(), rechecked, errors
+            notes = {c: p.note for c, p in scanner.progress.items() if p.note}
+            return job.result(), rechecked, errors, notes
 
 
 def _progress() -> Progress:
@@ -212,8 +217,8 @@ def _print_summary(db: Database, targets: list[SiteRef], scan_ids: dict[str, int
         if s.recheck_due is not None:
             due.append(s.recheck_due)
         table.add_row(
-            site.code,
-            site.name,
+            markup(site.code),
+            markup(site.name),
             str(s.pages),
             str(s.page_errors),
             str(s.links),

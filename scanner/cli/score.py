@@ -14,7 +14,7 @@ from rich.table import Table
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
 from scanner.cli.inspect import today_cst
-from scanner.cli.output import console, console_err
+from scanner.cli.output import console, console_err, markup
 from scanner.clock import RealClock, stopwatch
 from scanner.errors import CensusError, ConfigError, Problem
 
@@ -44,17 +44,16 @@ def refusals() -> Iterator[None]:
     try:
         yield
     except CensusError as exc:
-        console_err.print(f"[red]错误:[/] {exc}", markup=True, highlight=False)
+        console_err.print(f"[red]错误:[/] {markup(exc)}", markup=True, highlight=False)
         raise SystemExit(EXIT_REFUSED) from None
 
 
 def parse_at(value: str | None) -> date:
     if value is None:
         return today_cst()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"--at: 不是日期 YYYY-MM-DD (not a date): {value!r}") from None
+    from scanner.cli.values import parse_day
+
+    return parse_day(value, "--at")
 
 
 def ruleset_from(path: Path | None) -> Ruleset:
@@ -83,8 +82,8 @@ def summary_table(title: str, cards: list[Summary]) -> Table:
         if s.not_scored:
             points += f"（不计分 {num(s.not_scored)}）"
         table.add_row(
-            s.code,
-            s.name,
+            markup(s.code),
+            markup(s.name),
             "[green]合格[/]" if s.verdict == "qualified" else "[red]不合格[/]",
             "、".join(s.vetoes) or "—",
             points,
@@ -106,6 +105,7 @@ def score(
     database_url: DatabaseOpt = None,
 ) -> None:
     """Compute and store scorecards (re-scoring the same site, date and ruleset replaces)."""
+    from scanner.leases import held
     from scanner.registry.lookup import find_site
     from scanner.scorecards.compute import score_and_store_summaries, score_in_processes
     from scanner.scorecards.facts import running_site_ids
@@ -120,13 +120,19 @@ def score(
             with db.session() as session:
                 ids = [find_site(session, site).id] if site else running_site_ids(session)
             started = stopwatch()
-            if workers > 1 and len(ids) > 1:
-                url = db.url
-                cards = score_in_processes(
-                    url, ids, rules.path, when, workers=workers, computed_at=RealClock().now()
-                )
-            else:
-                cards = score_and_store_summaries(db, ids, rules, when, RealClock().now())
+            # One scoring run at a time: a second one refuses with a message (LeaseBusy).
+            with held(db, "score", "评分"):
+                if workers > 1 and len(ids) > 1:
+                    cards = score_in_processes(
+                        db.url,
+                        ids,
+                        rules.path,
+                        when,
+                        workers=workers,
+                        computed_at=RealClock().now(),
+                    )
+                else:
+                    cards = score_and_store_summaries(db, ids, rules, when, RealClock().now())
         finally:
             db.dispose()
     elapsed = stopwatch() - started

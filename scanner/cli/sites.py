@@ -10,7 +10,7 @@ from rich.table import Table
 
 from scanner.cli.context import open_database
 from scanner.cli.db import DatabaseOpt
-from scanner.cli.output import console, console_err, print_json
+from scanner.cli.output import console, console_err, markup, print_json
 from scanner.clock import RealClock
 from scanner.errors import RegistryError
 
@@ -50,9 +50,9 @@ def import_(
     finally:
         db.dispose()
     head = "检查完成（试运行，未写入）" if dry_run else "导入完成"
-    console.print(f"{head}：{file}")
+    console.print(f"{head}：{markup(file)}")
     for line in summary.lines():
-        console.print(f"  {line}")
+        console.print(f"  {markup(line)}")
 
 
 def _choice(value: str | None, enum: Any, words: dict[str, Any], what: str) -> Any:
@@ -64,7 +64,7 @@ def _choice(value: str | None, enum: Any, words: dict[str, Any], what: str) -> A
         return vocab.to_enum(value, enum, words, what)
     except ValueError as exc:
         # printed here: app.main only knows click's own ClickException, not typer's vendored one
-        console_err.print(f"[red]错误:[/] {exc}", highlight=False)
+        console_err.print(f"[red]错误:[/] {markup(exc)}", highlight=False)
         raise SystemExit(EXIT_REFUSED) from None
 
 
@@ -90,12 +90,16 @@ def _row(site: Site) -> dict[str, Any]:
 
 @app.command("list")
 def list_(
-    org: Annotated[str | None, typer.Option(
-        "--org", help="Organisation code; includes every organisation below it.")] = None,
-    site_type: Annotated[str | None, typer.Option(
-        "--type", help="portal | department | special (门户/部门/专项).")] = None,
-    status: Annotated[str | None, typer.Option(
-        "--status", help="running | closed | merged (运行/关停/整合).")] = None,
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="Organisation code; includes every organisation below it."),
+    ] = None,
+    site_type: Annotated[
+        str | None, typer.Option("--type", help="portal | department | special (门户/部门/专项).")
+    ] = None,
+    status: Annotated[
+        str | None, typer.Option("--status", help="running | closed | merged (运行/关停/整合).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -124,9 +128,12 @@ def list_(
         table.add_column(header, overflow="fold")
     for row in rows:
         table.add_row(
-            row["code"], row["name"], row["url"],
-            vocab.SITE_TYPE_LABEL[SiteType(row["type"])], row["host_org"],
-            f"{row['organisation_name']} ({row['organisation']})",
+            markup(row["code"]),
+            markup(row["name"]),
+            markup(row["url"]),
+            vocab.SITE_TYPE_LABEL[SiteType(row["type"])],
+            markup(row["host_org"]),
+            markup(f"{row['organisation_name']} ({row['organisation']})"),
             vocab.STATUS_LABEL[SiteStatus(row["status"])],
         )
     console.print(table)

@@ -17,6 +17,7 @@ import httpx
 from probes.links import LinkResult, check_link
 from scanner.clock import Clock
 from scanner.crawl.store import CheckRow, Result
+from scanner.crawl.urls import INVALID_URL
 from scanner.db.models import LinkVerdict
 from scanner.http import HostLimiter
 from scanner.settings import Settings
@@ -111,6 +112,9 @@ async def recheck_rows(
 
     async def one(row: CheckRow) -> dict[str, Any]:
         not_before = row.checked_at + timedelta(seconds=delay) if row.checked_at else None
+        if row.kind == INVALID_URL:
+            # The href is the page's own text: still malformed on the re-check, so confirmed.
+            return {"id": row.id, "confirmed_at": checker.clock.now(), "recheck_due": None}
         verdict, kind, status, failure, final_url, at = await checker.check(
             row.target, external=row.external, not_before=not_before
         )

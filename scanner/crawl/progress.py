@@ -38,6 +38,7 @@ class ScanProgress:
     started: float = field(default_factory=stopwatch)
     finished: float | None = None
     error: str = ""  # why the scan stopped, when it failed (it stays resumable)
+    note: str = ""  # why the site was not scanned now (another process holds it)
 
     def rate(self) -> float:
         """Pages per second so far (or over the whole scan once it ended)."""

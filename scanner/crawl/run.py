@@ -23,6 +23,7 @@ from scanner.crawl.site import SiteCrawl
 from scanner.crawl.store import ScanStore
 from scanner.db import Database
 from scanner.db.models import LinkCheck, LinkVerdict, Page, Scan, Site, SiteStatus
+from scanner.errors import LeaseBusy
 from scanner.http import HostLimiter, build_client
 from scanner.settings import Settings
 
@@ -110,6 +111,10 @@ class Scanner:
             async with gate:
                 try:
                     out[site.code] = await self.crawl_for(site).run(restart=restart)
+                except LeaseBusy as exc:  # another process scans it now: its scan, not ours
+                    p = self.progress[site.code]
+                    p.phase = "跳过"
+                    p.note = str(exc)
                 except Exception as exc:  # recorded on the scan; the other sites go on
                     p = self.progress[site.code]
                     p.phase = "出错"

@@ -33,7 +33,15 @@ from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.store import Batch, CheckRow, Result, ScanStore, TargetState
-from scanner.crawl.urls import TrapGuard, is_next_page, normalize_url, url_key
+from scanner.crawl.urls import (
+    INVALID_URL,
+    TrapGuard,
+    invalid_target,
+    is_http_href,
+    is_next_page,
+    normalize_url,
+    url_key,
+)
 from scanner.db.models import LinkVerdict
 from scanner.http import FetchFailed, HostLimiter, build_client
 from scanner.settings import Settings
@@ -80,6 +88,9 @@ class SiteCrawl:
         self.targets: dict[int, TargetState] = {}
         self.page_results: dict[int, Result] = {}  # pages fetched before anything linked them
         self.second_level: set[int] = set()  # the site's pages the homepage links to
+        # Pages whose links were read: a page reached twice (``/a`` 301 → ``/a/`` and a direct
+        # ``/a/`` link) gives its links once.
+        self.read_pages: set[int] = set()
         self.home_ok: bool | None = None  # did the homepage open (None: not fetched this run)
         self.failed_in_row = 0
         self.went_away = False  # the site stopped answering mid-crawl: pause, resume later
@@ -90,7 +101,17 @@ class SiteCrawl:
 
     # -- the whole scan ------------------------------------------------------------------------
     async def run(self, *, restart: bool = False, links: bool = True) -> int:
-        """Crawl, check links (unless ``links`` is false) and re-check; the scan's id."""
+        """Crawl, check links (unless ``links`` is false) and re-check; the scan's id.
+
+        The site's lease is held throughout: a second process scanning the same site at the
+        same time gets `LeaseBusy` instead of resuming this live scan under our feet.
+        """
+        from scanner.leases import hold
+
+        async with hold(self.store.db, f"scan:{self.site.id}", f"网站 {self.site.code} 的扫描"):
+            return await self._run(restart=restart, links=links)
+
+    async def _run(self, *, restart: bool, links: bool) -> int:
         p = self.progress
         self.scan_id, resumed = await self.store.run(
             lambda: self.store.open_scan(self.site.id, restart=restart, now=self.clock.now())
@@ -275,7 +296,9 @@ class SiteCrawl:
             }
         )
         p.pages += 1
-        if found is not None and verdict is Verdict.OK and self.scope.inside(final):
+        readable = found is not None and verdict is Verdict.OK and self.scope.inside(final)
+        if readable and found is not None and url_key(final) not in self.read_pages:
+            self.read_pages.add(url_key(final))
             self._links(final, depth, found, encoding)
 
     def _page_result(self, url: str, result: Result) -> None:
@@ -295,16 +318,20 @@ class SiteCrawl:
         evidence_always = depth == 0 or page_key in self.second_level
         seen_here: set[tuple[int, str]] = set()
         for link in found.links:
-            target = normalize_url(link.url, encoding, self.params)
+            target = normalize_url(link.url, encoding, self.params) if link.valid else None
+            malformed = False
             if target is None:
-                p.skipped += 1
-                continue
+                if link.valid and not is_http_href(link.url):
+                    p.skipped += 1  # ftp:, data:, about: … not the census's links
+                    continue
+                # An href no browser can open: the site's error, judged here without a request.
+                target, malformed = invalid_target(link.url), True
             key = url_key(target)
             if (key, link.tag) in seen_here:
                 continue
             seen_here.add((key, link.tag))
             state = self.targets.get(key)
-            inside = self.scope.inside(target)
+            inside = not malformed and self.scope.inside(target)
             if state is None:
                 state = self.targets[key] = TargetState()
                 row = {
@@ -318,7 +345,10 @@ class SiteCrawl:
                 self.batch.new_targets.append((state, row))
                 p.links += 1
                 known = self.page_results.pop(key, None)
-                if known is not None:
+                if malformed:
+                    broken = LinkVerdict.BROKEN.value
+                    state.result = (broken, INVALID_URL, None, "", None, self.now())
+                elif known is not None:
                     state.result = known
             state.count += 1
             if depth == 0:
@@ -331,7 +361,8 @@ class SiteCrawl:
             if state.stored < cap or evidence_always:
                 state.stored += 1
                 self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
-            if inside and looks_like_page(target) and not self.frontier.known(target):
+            crawlable = not malformed and inside and looks_like_page(target)
+            if crawlable and not self.frontier.known(target):
                 if self.guard.allow(target):
                     same_level = depth > 0 and is_next_page(page_url, target, link.text)
                     child = depth if same_level else depth + 1

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Insert, and_, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from scanner.db import Database
 from scanner.db.models import (
@@ -100,6 +101,7 @@ class CheckRow:
     target: str
     external: bool
     checked_at: datetime | None = None
+    kind: str = ""
 
 
 class ScanStore:
@@ -266,8 +268,10 @@ class ScanStore:
                 if rows:
                     s.execute(update(LinkCheck), rows)
             if batch.occurrences:
+                # A page's links may arrive twice (resumed scans, a page reached under two
+                # URLs): an occurrence already stored is the same evidence, kept once.
                 s.execute(
-                    insert(LinkOccurrence),
+                    insert_ignoring_duplicates(s, LinkOccurrence),
                     [
                         {"link_id": st.id, "page_url": page, "tag": tag, "text": text}
                         for st, page, tag, text in batch.occurrences
@@ -307,10 +311,14 @@ class ScanStore:
         with self.db.session() as s:
             rows = s.execute(
                 select(
-                    LinkCheck.id, LinkCheck.target, LinkCheck.external, LinkCheck.checked_at
+                    LinkCheck.id,
+                    LinkCheck.target,
+                    LinkCheck.external,
+                    LinkCheck.checked_at,
+                    LinkCheck.kind,
                 ).where(and_(*conditions))
             ).all()
-        return [CheckRow(r.id, r.target, r.external, aware(r.checked_at)) for r in rows]
+        return [CheckRow(r.id, r.target, r.external, aware(r.checked_at), r.kind) for r in rows]
 
     # -- the shared cache of external targets ----------------------------------------------
     def load_cache(self, since: datetime) -> dict[str, tuple[Result, datetime]]:
@@ -344,6 +352,17 @@ class ScanStore:
                     for target, (v, kind, status, failure, final_url, at) in entries.items()
                 ],
             )
+
+
+def insert_ignoring_duplicates(session: Session, model: type[Any]) -> Insert:
+    """An INSERT that skips rows breaking a unique constraint (SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model).on_conflict_do_nothing()
 
 
 def recheck_due_at(checked_at: datetime, delay: float) -> datetime:

@@ -21,8 +21,11 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
+from scanner.http.urls import MAX_URL_LENGTH
+
 __all__ = [
     "DEFAULT_SESSION_PARAMS",
+    "INVALID_URL",
     "TrapGuard",
     "is_next_page",
     "join_url",
@@ -37,6 +40,8 @@ DEFAULT_SESSION_PARAMS = frozenset(
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _PATH_SESSION_RE = re.compile(r";(?:jsessionid|phpsessid|sid)=[^/?#]*", re.I)
 _DIGITS_RE = re.compile(r"\d+")
+# The kind of an 错误 link whose href cannot be fetched at all (malformed, over-long).
+INVALID_URL = "invalid_url"
 
 
 def _strip_params(query: str, params: frozenset[str]) -> str:
@@ -64,10 +69,13 @@ def _normalize(url: str, encoding: str, params: frozenset[str]) -> str | None:
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
     host = parts.hostname.lower().rstrip(".")
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal keeps its brackets (else its port is unreadable)
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
     path = parts.path or "/"
     query = _strip_params(parts.query, params)
-    return urlunsplit((scheme, netloc, path, query, ""))
+    out = urlunsplit((scheme, netloc, path, query, ""))
+    return out if len(out) <= MAX_URL_LENGTH else None
 
 
 def normalize_url(
@@ -88,7 +96,25 @@ def join_url(
     session_params: frozenset[str] = DEFAULT_SESSION_PARAMS,
 ) -> str | None:
     """Resolve ``href`` against ``base`` (already the ``<base href>`` when the page has one)."""
-    return normalize_url(urljoin(base, href.strip()), encoding, session_params)
+    try:
+        joined = urljoin(base, href.strip())
+    except ValueError:
+        return None
+    return normalize_url(joined, encoding, session_params)
+
+
+def is_http_href(url: str) -> bool:
+    """Whether an (absolute) href claims to be an http(s) URL, fetchable or not."""
+    return url.split(":", 1)[0].strip().lower() in _DEFAULT_PORTS
+
+
+def invalid_target(url: str) -> str:
+    """How a malformed href is stored as a link target: as written, cut to fit the URL
+    columns (an over-long one ends with a digest, so two different ones stay two targets)."""
+    if len(url) <= MAX_URL_LENGTH:
+        return url
+    digest = hashlib.blake2b(url.encode("utf-8", "replace"), digest_size=8).hexdigest()
+    return f"{url[: MAX_URL_LENGTH - 40]}…[{len(url)} chars {digest}]"
 
 
 def _codec(encoding: str | None) -> str:

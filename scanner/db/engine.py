@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import Engine, create_engine, event, inspect, make_url, text
+from sqlalchemy.exc import DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scanner.errors import StorageError
@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # The migration the code is written for. Commands compare the database with it without loading
 # Alembic (≈ 10 MB and 0.1 s at every start); a test keeps it equal to Alembic's head.
-SCHEMA_REVISION = "0007"
+SCHEMA_REVISION = "0008"
 
 
 def migrations_dir() -> Path:
@@ -39,12 +39,41 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _without_password(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (SQLAlchemyError, ValueError):
+        return repr(url) if "@" not in url else "(unparsable URL)"
+
+
+def _unusable(context: Any) -> None:
+    """The database itself cannot be used (not a database, damaged, read-only, unreachable,
+    locked): one StorageError naming it, instead of a driver traceback. Errors of a statement
+    (integrity, programming) are left to the code that made it."""
+    exc = context.sqlalchemy_exception
+    if type(exc) not in (DatabaseError, OperationalError):
+        return
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    url = context.engine.url.render_as_string() if context.engine is not None else "?"
+    raise StorageError(
+        f"数据库无法使用 (database unusable) {url}: {reason[0][:300] if reason else '?'}"
+        " — check CENSUS_DATABASE_URL / --database-url"
+    ) from None
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite") and ":memory:" not in url:
         db_file = url.split("///", 1)[-1]
         if db_file:
             Path(db_file).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, **kwargs)
+    try:
+        engine = create_engine(url, **kwargs)
+    except (SQLAlchemyError, ValueError, ImportError) as exc:  # not a URL, or no such driver
+        raise StorageError(
+            "CENSUS_DATABASE_URL / --database-url: 不是可用的数据库地址 "
+            f"(not a usable database URL) {_without_password(url)}: {exc}"
+        ) from None
+    event.listen(engine, "handle_error", _unusable)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -86,7 +115,14 @@ def head_revision(url: str) -> str | None:
 
 def require_current(engine: Engine) -> None:
     """Refuse to work on a database that is missing or behind the code, with the fix in the text."""
-    have = current_revision(engine)
+    try:
+        have = current_revision(engine)
+    except SQLAlchemyError as exc:  # not a database, damaged, unreadable, unreachable
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300]
+        raise StorageError(
+            f"无法使用数据库 (cannot use the database) {engine.url.render_as_string()}: {reason}"
+            " — check CENSUS_DATABASE_URL / --database-url"
+        ) from None
     want = SCHEMA_REVISION
     if have != want:
         state = "has no schema" if have is None else f"is at revision {have}, code wants {want}"
@@ -120,7 +156,11 @@ class Database:
         upgrade(self.url)
 
     def check_current(self) -> None:
-        require_current(self.engine)
+        try:
+            require_current(self.engine)
+        except BaseException:
+            self.engine.dispose()  # the caller gives up on this database: close it now
+            raise
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -13,14 +13,22 @@ import certifi
 import httpcore
 import httpx
 
+from scanner.http.addresses import AddressPolicy
 from scanner.http.hostmap import HostMap, HostMapBackend
-from scanner.settings import Settings
+from scanner.settings import Settings, parse_networks
 
 
 class _MappedTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport with our network backend underneath (for the host map)."""
 
-    def __init__(self, *, ssl_context: ssl.SSLContext, limits: httpx.Limits, host_map: HostMap):
+    def __init__(
+        self,
+        *,
+        ssl_context: ssl.SSLContext,
+        limits: httpx.Limits,
+        host_map: HostMap,
+        policy: AddressPolicy,
+    ):
         super().__init__(verify=ssl_context, limits=limits)
         # httpx does not take a network backend; rebuild its pool with the same options plus ours.
         self._pool = httpcore.AsyncConnectionPool(
@@ -30,7 +38,7 @@ class _MappedTransport(httpx.AsyncHTTPTransport):
             keepalive_expiry=limits.keepalive_expiry,
             http1=True,
             http2=False,
-            network_backend=HostMapBackend(host_map),
+            network_backend=HostMapBackend(host_map, policy=policy),
         )
 
 
@@ -109,9 +117,13 @@ def build_client(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
         host_map = HostMap(mapping, exclusive=exclusive)
+        policy = AddressPolicy(parse_networks(settings.allowed_networks))
         pools = [
             _MappedTransport(
-                ssl_context=ssl_context_for(settings), limits=limits, host_map=host_map
+                ssl_context=ssl_context_for(settings),
+                limits=limits,
+                host_map=host_map,
+                policy=policy,
             )
             for _ in range(max(1, shards))
         ]

@@ -8,6 +8,7 @@ counts a page as not opened when it has not *fully loaded* within 15 seconds.
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
@@ -19,8 +20,30 @@ from scanner.clock import stopwatch
 from scanner.errors import FetchFailed
 from scanner.http.charset import charset_of, decode_html
 from scanner.http.client import SLOT_EXTENSION
+from scanner.http.decoding import BoundedDecoder
 from scanner.http.failures import classify_exception
 from scanner.http.limits import HostLimiter, host_of
+
+
+async def _read_bounded(response: httpx.Response, cap: int) -> tuple[list[bytes], bool]:
+    """The decoded body up to ``cap`` bytes, and whether it was cut: decoded `PIECE` by
+    `PIECE`, yielding to the loop between pieces (see `scanner.http.decoding`)."""
+    if response.is_stream_consumed:  # read before us (a test's MockTransport): httpx decoded it
+        body = response.content
+        return [body[:cap]], len(body) > cap
+    decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+    chunks: list[bytes] = []
+    size = 0
+    async for raw in response.aiter_raw():
+        for index, piece in enumerate(decoder.feed(raw)):
+            if index:
+                await asyncio.sleep(0)  # one chunk inflating into many pieces: let others run
+            size += len(piece)
+            if size > cap:
+                chunks.append(piece[: len(piece) - (size - cap)])
+                return chunks, True
+            chunks.append(piece)
+    return chunks, False
 
 
 @dataclass
@@ -72,17 +95,16 @@ async def fetch(
                     client.stream(method, url, headers=headers, extensions=extensions)
                 )
                 cap = max_bytes(response) if callable(max_bytes) else max_bytes
-                chunks: list[bytes] = []
-                size = 0
-                truncated = False
-                async for chunk in response.aiter_bytes():
-                    size += len(chunk)
-                    if size > cap:
-                        chunks.append(chunk[: len(chunk) - (size - cap)])
-                        truncated = True
-                        break
-                    chunks.append(chunk)
-    except (httpx.HTTPError, TimeoutError, OSError) as exc:
+                chunks, truncated = await _read_bounded(response, cap)
+    except (
+        httpx.HTTPError,
+        httpx.InvalidURL,
+        TimeoutError,
+        OSError,
+        ValueError,
+        zlib.error,
+    ) as exc:
+        # ValueError: a URL the parsers refuse (a bad IPv6 literal or port) — the site's error.
         elapsed = (stopwatch() - started) * 1000
         kind = classify_exception(exc)
         raise FetchFailed(kind, str(exc) or type(exc).__name__, elapsed) from exc

@@ -16,6 +16,7 @@ import httpcore
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 
 from scanner.clock import stopwatch
+from scanner.http.addresses import AddressPolicy
 
 # The probe reads how long the last name lookup took in its own task (None: no lookup done).
 last_dns_ms: ContextVar[float | None] = ContextVar("last_dns_ms", default=None)
@@ -45,11 +46,18 @@ class HostMap:
 
 class HostMapBackend(AsyncNetworkBackend):
     """Connects mapped hosts to their address; resolves others itself so DNS failures are told
-    apart from connection failures, and refuses unmapped hosts when the map is exclusive."""
+    apart from connection failures, refuses unmapped hosts when the map is exclusive, and
+    applies the address policy to every address the map does not name."""
 
-    def __init__(self, host_map: HostMap, inner: AsyncNetworkBackend | None = None):
+    def __init__(
+        self,
+        host_map: HostMap,
+        inner: AsyncNetworkBackend | None = None,
+        policy: AddressPolicy | None = None,
+    ):
         self.host_map = host_map
         self.inner = inner or httpcore.AnyIOBackend()
+        self.policy = policy or AddressPolicy()
 
     async def connect_tcp(
         self,
@@ -67,6 +75,7 @@ class HostMapBackend(AsyncNetworkBackend):
             raise DNSLookupFailed(f"{host} is not in the host map (the map is exclusive)")
         else:
             address = await self._resolve(host, port, timeout)
+            self.policy.check(host, address)  # the address connected to, not a second lookup
         return await self.inner.connect_tcp(
             address,
             port,

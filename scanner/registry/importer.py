@@ -20,6 +20,8 @@ from scanner.registry.yaml_form import read_yaml
 
 YAML_SUFFIXES = {".yaml", ".yml"}
 XLSX_SUFFIXES = {".xlsx", ".xlsm"}
+# A province's register is well under a megabyte; a file this large is a mistake or an attack.
+MAX_REGISTRY_BYTES = 50 * 1024 * 1024
 
 
 def read_form(file: Path) -> RawForm:
@@ -27,7 +29,12 @@ def read_form(file: Path) -> RawForm:
     name = str(file)
     suffix = file.suffix.lower()
     if not file.is_file():
-        raise RegistryError(Problem(name, "", "", "no such file"))
+        what = "is a folder" if file.is_dir() else "no such file" if not file.exists() else (
+            "not a regular file")
+        raise RegistryError(Problem(name, "", "", what))
+    if file.stat().st_size > MAX_REGISTRY_BYTES:
+        raise RegistryError(Problem(name, "", "", f"larger than {MAX_REGISTRY_BYTES} bytes; "
+                                    "a register of sites is far smaller"))
     if suffix in YAML_SUFFIXES:
         return read_yaml(file, name)
     if suffix in XLSX_SUFFIXES:

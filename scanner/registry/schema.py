@@ -55,8 +55,26 @@ def check_host(value: str) -> str:
     return value.lower()
 
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-OptText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+_CONTROL_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def no_controls(value: str) -> str:
+    """Refuse control characters (ESC, NUL, bidi overrides): a register has no use for them,
+    they would drive the terminal of whoever lists it, and PostgreSQL cannot store NUL."""
+    found = _CONTROL_RE.search(value)
+    if found:
+        raise ValueError(f"contains control character U+{ord(found.group()):04X}")
+    return value
+
+
+Text = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(no_controls),
+]
+OptText = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(no_controls)
+]
 Code = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
@@ -132,8 +150,12 @@ class SiteEntry(Entry):
     host_org: OptText = ""
     type: TypeField
     organisation: Code
-    icp: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
-    police: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = ""
+    icp: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(no_controls)
+    ] = ""
+    police: Annotated[
+        str, StringConstraints(strip_whitespace=True, max_length=100), AfterValidator(no_controls)
+    ] = ""
     status: StatusField = SiteStatus.RUNNING
     opened_on: Day = None
     closed_on: Day = None

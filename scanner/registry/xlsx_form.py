@@ -27,6 +27,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from scanner.db.models import ColumnCategory, OrgLevel, SiteStatus, SiteType
 from scanner.registry import vocab
 from scanner.registry.form import Path, RawForm, dotted
+from scanner.safe_text import save_workbook, xlsx_value
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,10 @@ class _Sheet:
                  ignored: tuple[str, ...] = ()):
         self.title = title
         self.columns: dict[str, int] = {}
+        if hasattr(ws, "reset_dimensions"):
+            # Read-only sheets trust the file's <dimension> element; a stale one (written by
+            # many tools) would silently cut rows off. Read every row the sheet really has.
+            ws.reset_dimensions()
         rows = ws.iter_rows(values_only=True)
         first = next(rows, None) or ()
         lookup = {_norm(a): h for h in headers for a in (h.label, *h.aliases)}
@@ -284,9 +289,28 @@ def _read_columns(form: RawForm, sheet: _Sheet, sites: list[dict[str, Any]]) -> 
             columns.append(column)
 
 
+MAX_INFLATED_BYTES = 200 * 1024 * 1024  # the workbook's XML, unzipped
+
+
+def _inflated_too_big(file: FilePath) -> str | None:
+    """Why the workbook is refused before parsing (a zip bomb), or None."""
+    try:
+        with zipfile.ZipFile(file) as archive:
+            total = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None  # load_workbook reports what is wrong with it
+    if total > MAX_INFLATED_BYTES:
+        return f"the workbook unpacks to {total} bytes (more than {MAX_INFLATED_BYTES})"
+    return None
+
+
 def read_xlsx(file: FilePath, name: str | None = None) -> RawForm:
     """The workbook as the YAML contract's data, with sheet and row of every value."""
     form = RawForm(file=name or str(file), data=None, label=_labeller)
+    too_big = _inflated_too_big(file)
+    if too_big:
+        form.add((), too_big)
+        return form
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
@@ -333,6 +357,10 @@ def _out(value: Any) -> Any:
     return value
 
 
+def _append(sheet: Any, values: list[Any]) -> None:
+    sheet.append([xlsx_value(v) for v in values])
+
+
 def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     """Write registry data (the YAML contract's shape) as a workbook ``read_xlsx`` reads back.
 
@@ -342,15 +370,15 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     workbook = Workbook()
     orgs = workbook.active
     orgs.title = ORG_SHEET
-    orgs.append([h.label for h in ORG_HEADERS])
+    _append(orgs, [h.label for h in ORG_HEADERS])
     for org in data.get("organisations") or []:
         org = {**org, "level": _label(org.get("level"), OrgLevel, vocab.LEVEL_WORDS,
                                       vocab.LEVEL_LABEL)}
-        orgs.append([_out(org.get(h.field)) for h in ORG_HEADERS])
+        _append(orgs, [_out(org.get(h.field)) for h in ORG_HEADERS])
     sites = workbook.create_sheet(SITE_SHEET)
-    sites.append([h.label for h in SITE_HEADERS])
+    _append(sites, [h.label for h in SITE_HEADERS])
     columns = workbook.create_sheet(COLUMN_SHEET)
-    columns.append([h.label for h in COLUMN_HEADERS])
+    _append(columns, [h.label for h in COLUMN_HEADERS])
     order = list(vocab.CATEGORY_LABEL)
     for site in data.get("sites") or []:
         shown = {**site,
@@ -358,7 +386,7 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
                                 vocab.SITE_TYPE_LABEL),
                  "status": _label(site.get("status") or "running", SiteStatus,
                                   vocab.STATUS_WORDS, vocab.STATUS_LABEL)}
-        sites.append([_out(shown.get(h.field)) for h in SITE_HEADERS])
+        _append(sites, [_out(shown.get(h.field)) for h in SITE_HEADERS])
         groups: dict[ColumnCategory, list[dict[str, Any]]] = {}
         flagged: list[dict[str, Any]] = []
         for column in site.get("columns") or []:
@@ -370,14 +398,14 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
                 groups.setdefault(category, []).append(column)
         for category in sorted(groups, key=order.index):
             items = groups[category]
-            columns.append([site["code"], vocab.GROUP_OF[category],
+            _append(columns, [site["code"], vocab.GROUP_OF[category],
                             vocab.CATEGORY_LABEL[category],
                             "；".join(c["name"] for c in items), "；".join(c["url"] for c in items),
                             None, None, None])
         for column in flagged:
             category = vocab.to_enum(column["category"], ColumnCategory, vocab.CATEGORY_WORDS,
                                      "column category")
-            columns.append([site["code"], vocab.GROUP_OF[category],
+            _append(columns, [site["code"], vocab.GROUP_OF[category],
                             vocab.CATEGORY_LABEL[category], column["name"], column["url"],
                             _out(bool(column.get("exempt"))), _out(bool(column.get("static"))),
                             column.get("selector")])
@@ -389,4 +417,4 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
         for cells in sheet.columns:
             width = max(len(str(c.value or "")) for c in cells)
             sheet.column_dimensions[cells[0].column_letter].width = min(60, 4 + 2 * width)
-    workbook.save(file)
+    save_workbook(workbook, FilePath(file), option="FILE")

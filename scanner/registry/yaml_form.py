@@ -16,7 +16,19 @@ from scanner.registry.form import Path, RawForm
 
 
 class _Loader(yaml.SafeLoader):
-    """Safe loading, but dates stay text: validation parses them and reports bad ones by line."""
+    """Safe loading, but dates stay text: validation parses them and reports bad ones by line.
+
+    Aliases (``*name``, and ``<<: *name`` merges) are refused: a register has no use for them,
+    and nine aliases of nine aliases (the "billion laughs") expand without bound.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in a registry file",
+                event.start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return]
 
 
 _Loader.add_constructor(
@@ -60,7 +72,11 @@ def read_yaml(file: FilePath, name: str | None = None) -> RawForm:
     except UnicodeDecodeError as exc:
         form.add((), f"not UTF-8 text ({exc.reason} at byte {exc.start})")
         return form
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)  # the reader refuses NUL and other non-printable characters
+    except yaml.YAMLError as exc:
+        form.add((), f"YAML error: {exc}")
+        return form
     try:
         node = loader.get_single_node()
         if node is not None:
@@ -73,6 +89,9 @@ def read_yaml(file: FilePath, name: str | None = None) -> RawForm:
         form.data = None
     except yaml.YAMLError as exc:
         form.add((), f"YAML error: {exc}")
+        form.data = None
+    except RecursionError:
+        form.add((), "YAML nested too deeply (a register is a few levels deep)")
         form.data = None
     finally:
         loader.dispose()

@@ -21,12 +21,12 @@ from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
 from scanner.db.models import SiteType
-from scanner.errors import ReportError
 from scanner.registry import vocab
 from scanner.reports.accountability import FORM_COLUMNS, FORM_LABEL
 from scanner.reports.common import QUARTER_LABEL
 from scanner.reports.sampling import stratum_label
 from scanner.reports.supervision import OUTCOME_LABEL, Outcome, Period, Supervision
+from scanner.safe_text import save_workbook, xlsx_value
 
 SHEET = "网站抽查"
 MAIN_HEADERS = ("季度", "网站总数", "抽查比例", "抽查网站数量", "抽查合格率", "不合格网站数量")
@@ -82,7 +82,7 @@ def write_supervision(report: Supervision, path: Path, *, filled_on: date,
     def banner(row: int, text: str, *, size: int = 11, bold: bool = False,
                centre: bool = True) -> None:
         ws.merge_cells(f"A{row}:{last}{row}")
-        cell = ws.cell(row=row, column=1, value=text)
+        cell = ws.cell(row=row, column=1, value=xlsx_value(text))
         cell.font = Font(size=size, bold=bold)
         cell.alignment = CENTRE if centre else Alignment(horizontal="left", vertical="center")
 
@@ -143,14 +143,8 @@ def write_supervision(report: Supervision, path: Path, *, filled_on: date,
 
 
 def _save(wb: Workbook, path: Path) -> None:
-    """Write to a temporary name and rename: a failure leaves no half-written workbook."""
-    tmp = path.with_name(path.name + ".part")
-    try:
-        wb.save(tmp)
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise ReportError(f"无法写入 {path}：{exc.strerror or exc}") from exc
+    """Through the output layer: neutralised, and whole or not at all."""
+    save_workbook(wb, path)
 
 
 SAMPLE_HEADERS = ("季度", "抽查单位", "网站标识码", "网站名称", "主办单位", "网站类型", "所属组织",
@@ -164,7 +158,7 @@ def write_samples(samplings: list[dict[str, Any]], path: Path, *, title: str) ->
     ws.title = "抽查网站"
     last = get_column_letter(len(SAMPLE_HEADERS))
     ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = title
+    ws["A1"] = xlsx_value(title)
     ws["A1"].font = Font(size=14, bold=True)
     ws["A1"].alignment = CENTRE
     for col, text in enumerate(SAMPLE_HEADERS, start=1):
@@ -184,7 +178,7 @@ def write_samples(samplings: list[dict[str, Any]], path: Path, *, title: str) ->
                 site["total_deduction"],
             ]
             for col, value in enumerate(values, start=1):
-                ws.cell(row=row, column=col, value=value).border = BOX
+                ws.cell(row=row, column=col, value=xlsx_value(value)).border = BOX
     for col, width in enumerate((10, 12, 13, 30, 24, 8, 12, 12, 12, 8, 6, 8), start=1):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A3"

@@ -297,12 +297,17 @@ def score_in_processes(
 ) -> list[Summary]:
     """Score (and store, given ``computed_at``) in ``workers`` processes, each a contiguous
     share of the sites with its own connection; summaries come back in the order given."""
+    import os
     from concurrent.futures import ProcessPoolExecutor
+
+    from scanner.processes import die_with_parent
 
     ids = list(site_ids)
     step = -(-len(ids) // max(1, workers))
     shares = [ids[i : i + step] for i in range(0, len(ids), step)] if ids else []
-    with ProcessPoolExecutor(max_workers=max(1, len(shares))) as pool:
+    with ProcessPoolExecutor(
+        max_workers=max(1, len(shares)), initializer=die_with_parent, initargs=(os.getpid(),)
+    ) as pool:
         parts = pool.map(
             _worker,
             [url] * len(shares),

@@ -15,6 +15,7 @@ from typing import Any
 
 from scanner.clock import CST
 from scanner.labels import FAILURE_LABELS
+from scanner.safe_text import markup, save_workbook, xlsx_value
 from scoring import Ruleset
 
 TOP_EVIDENCE = 3
@@ -190,7 +191,9 @@ def print_card(console: Any, body: Mapping[str, Any], *, source: str = "") -> No
     from rich.table import Table
 
     site = body["site"]
-    console.print(f"[bold]{site['name']}[/]  网站标识码 {site['code']}  {site['url']}")
+    console.print(
+        f"[bold]{markup(site['name'])}[/]  网站标识码 {markup(site['code'])}  {markup(site['url'])}"
+    )
     ruleset = body["ruleset"]
     console.print(
         f"监测时间点 {body['at']}；评分规则 {ruleset['id']}（版本 {ruleset['version']}）"
@@ -215,8 +218,8 @@ def print_card(console: Any, body: Mapping[str, Any], *, source: str = "") -> No
             rule["name"],
             status,
             points_cell(rule),
-            rule["figure"],
-            top_evidence(rule),
+            markup(rule["figure"]),
+            markup(top_evidence(rule)),
             end_section=False,
         )
     console.print(table)
@@ -265,7 +268,7 @@ def write_xlsx(body: Mapping[str, Any], ruleset: Ruleset | None, path: Path) -> 
     ]
     for r, values in enumerate(header, start=2):
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(r, c, value)
+            cell = ws.cell(r, c, xlsx_value(value))
             cell.alignment = wrap
             if c % 2:
                 cell.font = bold
@@ -297,11 +300,10 @@ def write_xlsx(body: Mapping[str, Any], ruleset: Ruleset | None, path: Path) -> 
     for note in body.get("notes", []):
         row += 1
         ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=6)
-        ws.cell(row, 1, f"说明：{note}").alignment = wrap
+        ws.cell(row, 1, xlsx_value(f"说明：{note}")).alignment = wrap
     for col, width in zip("ABCDEF", (12, 14, 30, 45, 60, 10), strict=True):
         ws.column_dimensions[col].width = width
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
+    save_workbook(wb, path)
 
 
 def _rule_rows(
@@ -332,7 +334,7 @@ def _rule_rows(
             _points_value(rule),
         )
         for c, value in enumerate(values, start=1):
-            cell = ws.cell(row, c, value)
+            cell = ws.cell(row, c, xlsx_value(value))
             cell.alignment = centre if c in (1, 2, 6) else wrap
             cell.border = box
         last = i + 1 == len(rules) or rules[i + 1]["group"] != rule["group"]

@@ -27,6 +27,7 @@ from scanner.db.models.crawl import (
     Page,
     Scan,
 )
+from scanner.db.models.leases import Lease
 from scanner.db.models.registry import (
     Column,
     ColumnCategory,
@@ -64,6 +65,7 @@ __all__ = [
     "GuideAttachment",
     "GuidePage",
     "HomepageSnapshot",
+    "Lease",
     "LinkCache",
     "LinkCheck",
     "LinkOccurrence",

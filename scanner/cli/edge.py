@@ -1,0 +1,80 @@
+"""The edge where errors reach people: every failure becomes one line and an exit code.
+
+Our own errors (`CensusError`) already say what is wrong and where. The rest are mapped here
+once, instead of in every command: a database that is not one (garbage, truncated, read-only,
+another program's file, an unreachable server), a file that cannot be read or written, an
+interruption. Anything else is a bug — still one line (its type and message), never a
+traceback in front of an official.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from types import FrameType
+
+from scanner.cli.output import console_err, markup
+from scanner.errors import CensusError, NotYetAvailable
+
+__all__ = ["EXIT_BUG", "EXIT_INTERRUPTED", "EXIT_REFUSED", "one_line", "terminate_like_interrupt"]
+
+EXIT_REFUSED = 2
+EXIT_NOT_YET = 3
+EXIT_BUG = 70  # EX_SOFTWARE
+EXIT_INTERRUPTED = 130
+
+
+def _first_line(text: str) -> str:
+    return (text.strip().splitlines() or [""])[0][:500]
+
+
+def _database_reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    return _first_line(str(orig if orig is not None else exc))
+
+
+def one_line(exc: BaseException) -> tuple[str, int]:
+    """The message (rich markup, untrusted parts escaped) and exit code for ``exc``."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(exc, NotYetAvailable):
+        return f"[yellow]尚未提供 (not yet available):[/] {markup(exc)}", EXIT_NOT_YET
+    if isinstance(exc, CensusError):
+        return f"[red]错误:[/] {markup(exc)}", EXIT_REFUSED
+    if isinstance(exc, SQLAlchemyError):
+        return (
+            "[red]错误:[/] 数据库无法使用 (database unusable; check CENSUS_DATABASE_URL / "
+            f"--database-url, then 'census db upgrade'): {markup(_database_reason(exc))}",
+            EXIT_REFUSED,
+        )
+    if isinstance(exc, OSError):
+        name = exc.filename if exc.filename is not None else ""
+        reason = exc.strerror or type(exc).__name__
+        return f"[red]错误:[/] {markup(name)}: {markup(reason)}", EXIT_REFUSED
+    if isinstance(exc, KeyboardInterrupt):
+        return "[yellow]已中断 (interrupted)[/]", EXIT_INTERRUPTED
+    if isinstance(exc, MemoryError):
+        return "[red]错误:[/] 内存不足 (out of memory)", EXIT_BUG
+    text = _first_line(str(exc))
+    return (
+        f"[red]内部错误 (internal error, please report):[/] {type(exc).__name__}: {markup(text)}",
+        EXIT_BUG,
+    )
+
+
+def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
+    # Whatever handles Ctrl-C now (asyncio.run cancels the main task; otherwise
+    # KeyboardInterrupt) handles SIGTERM the same way: scans end 'interrupted', not 'running'.
+    signal.raise_signal(signal.SIGINT)
+
+
+def terminate_like_interrupt() -> None:
+    """SIGTERM (systemd stop, kill, a container's shutdown) handled like SIGINT."""
+    if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def report_and_exit(exc: BaseException) -> None:
+    message, code = one_line(exc)
+    console_err.print(message, highlight=False)
+    sys.exit(code)
