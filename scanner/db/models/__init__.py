@@ -6,6 +6,7 @@ models and the migrations agree). Importing this package registers every table o
 ``Base.metadata``.
 """
 
+from scanner.db.models.accounts import AuditEvent, LoginAttempt, Role, User, WebSession
 from scanner.db.models.availability import ProbeResult, ProbeRound, RoundStatus, apscheduler_jobs
 from scanner.db.models.base import Base, enum_column
 from scanner.db.models.content import (
@@ -50,6 +51,7 @@ __all__ = [
     "AccountabilityAction",
     "AccountabilityForm",
     "Activity",
+    "AuditEvent",
     "Base",
     "Column",
     "ColumnCategory",
@@ -68,6 +70,7 @@ __all__ = [
     "LinkCheck",
     "LinkOccurrence",
     "LinkVerdict",
+    "LoginAttempt",
     "Message",
     "NightlyRun",
     "NightlyRunSite",
@@ -76,6 +79,7 @@ __all__ = [
     "Page",
     "ProbeResult",
     "ProbeRound",
+    "Role",
     "RoundStatus",
     "SampledSite",
     "Sampling",
@@ -84,6 +88,8 @@ __all__ = [
     "Site",
     "SiteStatus",
     "SiteType",
+    "User",
+    "WebSession",
     "apscheduler_jobs",
     "enum_column",
 ]
