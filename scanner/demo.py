@@ -16,6 +16,7 @@ from pathlib import Path
 
 from farm import FarmThread
 from farm.builtin import scenario
+from farm.scenario import FarmSpec
 from probes.content import ContentChecker, load_wordlists
 from scanner.checks.run import check_sites
 from scanner.checks.store import store_site_checks
@@ -154,16 +155,18 @@ def run_demo(
     at: date | None = None,
     links: bool = True,
     checks: bool = True,
+    farm_spec: FarmSpec | None = None,
 ) -> DemoResult:
     """Run the demo pipeline in ``folder`` (which gets census.db and the farm's registry).
 
     ``links=False`` skips the crawl and ``checks=False`` the interaction/service checks: their
-    rules are then shown as 未检查, never charged."""
+    rules are then shown as 未检查, never charged. ``farm_spec`` replaces the demo scenario
+    (the web app's tests run their own farm through the same pipeline)."""
     at = at or datetime.now(CST).date()
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime.combine(at - timedelta(days=days - 1), time(0), CST).astimezone(UTC)
     clock = SimulatedClock(start)
-    spec = dataclasses.replace(scenario("demo"), today=at)
+    spec = dataclasses.replace(farm_spec or scenario("demo"), today=at)
     with FarmThread(spec, now=clock.now) as farm:
         settings = demo_settings(folder, farm)
         db = Database(settings.database_url)

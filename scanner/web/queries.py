@@ -1,0 +1,353 @@
+"""Scoped reads: every query here takes the user's ``Scope`` and filters by its organisations.
+
+The overview needs, per stored card, which 单项否决 hold and each row's points; those live in
+the card's JSON body. A small in-process digest of each card (keyed by the stored row id, which
+changes whenever a card is re-stored) means each body is parsed once, not on every page view.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from scanner.db.models import Finding, FindingStatus, Organisation, Site
+from scanner.db.models import Scorecard as StoredCard
+from scanner.web.deps import Scope
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    """What the overview and the list's veto filter need of one card."""
+
+    vetoes: tuple[str, ...]
+    points: tuple[tuple[str, float], ...]  # scored deduction rows with points > 0
+
+
+class DigestCache:
+    """Card digests by stored row id, least recently used dropped beyond ``limit``."""
+
+    def __init__(self, limit: int = 400_000):
+        self.limit = limit
+        self._items: OrderedDict[int, Digest] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_many(self, session: Session, ids: Sequence[int]) -> dict[int, Digest]:
+        with self._lock:
+            found = {i: self._items[i] for i in ids if i in self._items}
+        missing = [i for i in ids if i not in found]
+        for start in range(0, len(missing), 500):
+            chunk = missing[start : start + 500]
+            rows = session.execute(
+                select(StoredCard.id, StoredCard.body).where(StoredCard.id.in_(chunk))
+            )
+            fresh = {card_id: digest(body) for card_id, body in rows}
+            found.update(fresh)
+            with self._lock:
+                self._items.update(fresh)
+                while len(self._items) > self.limit:
+                    self._items.popitem(last=False)
+        return found
+
+
+def digest(body: dict[str, Any]) -> Digest:
+    rules = body.get("rules", {})
+    vetoes = tuple(k for k, r in rules.items() if r.get("kind") == "veto" and r.get("holds"))
+    points = tuple(
+        (k, float(r["points"]))
+        for k, r in rules.items()
+        if r.get("kind") == "deduction" and r.get("scored") and (r.get("points") or 0) > 0
+    )
+    return Digest(vetoes, points)
+
+
+DIGESTS = DigestCache()
+
+
+def site_in_scope(session: Session, scope: Scope, code: str) -> Site | None:
+    """The site with this 标识码 if the user may see it; None exactly as for a missing site."""
+    return session.scalar(
+        select(Site).where(Site.code == code, Site.organisation_id.in_(scope.org_ids))
+    )
+
+
+def finding_in_scope(session: Session, scope: Scope, finding_id: int) -> Finding | None:
+    return session.scalar(
+        select(Finding)
+        .join(Site, Finding.site_id == Site.id)
+        .where(Finding.id == finding_id, Site.organisation_id.in_(scope.org_ids))
+    )
+
+
+def monitoring_points(session: Session, scope: Scope, ruleset: str) -> list[date]:
+    """Every T with stored cards in the scope, newest first."""
+    rows = session.scalars(
+        select(StoredCard.at)
+        .join(Site, StoredCard.site_id == Site.id)
+        .where(StoredCard.ruleset == ruleset, Site.organisation_id.in_(scope.org_ids))
+        .group_by(StoredCard.at)
+        .order_by(StoredCard.at.desc())
+    )
+    return list(rows)
+
+
+def latest_point(session: Session, scope: Scope, ruleset: str) -> date | None:
+    return session.scalar(
+        select(func.max(StoredCard.at))
+        .join(Site, StoredCard.site_id == Site.id)
+        .where(StoredCard.ruleset == ruleset, Site.organisation_id.in_(scope.org_ids))
+    )
+
+
+@dataclass
+class Bar:
+    org_code: str
+    org_name: str
+    total: int = 0
+    qualified: int = 0
+    unqualified: int = 0
+    provisional: int = 0
+
+
+@dataclass
+class Overview:
+    at: date | None
+    sites: int = 0
+    scored: int = 0
+    qualified: int = 0
+    unqualified: int = 0
+    provisional: int = 0
+    vetoes: dict[str, int] = field(default_factory=dict)
+    deductions: dict[str, tuple[int, float]] = field(default_factory=dict)  # rule → (sites, pts)
+    bars: list[Bar] = field(default_factory=list)
+    trend: list[tuple[date, int, int, int]] = field(default_factory=list)  # T, 合格, 不合格, 暂定
+
+    @property
+    def rate(self) -> float | None:
+        return self.qualified / self.scored if self.scored else None
+
+
+def overview(session: Session, scope: Scope, ruleset: str, at: date | None) -> Overview:
+    """The region at T: counts, 合格率, vetoes by kind, deductions by row, bars, the trend."""
+    out = Overview(at)
+    out.sites = (
+        session.scalar(
+            select(func.count()).select_from(Site).where(Site.organisation_id.in_(scope.org_ids))
+        )
+        or 0
+    )
+    bars = {
+        branch: Bar(scope.codes[branch], scope.names[branch])
+        for branch in sorted(set(scope.branch_of.values()), key=lambda b: scope.codes[b])
+    }
+    if at is not None:
+        rows = session.execute(
+            select(
+                StoredCard.id, Site.organisation_id, StoredCard.qualified, StoredCard.provisional
+            )
+            .join(Site, StoredCard.site_id == Site.id)
+            .where(
+                StoredCard.at == at,
+                StoredCard.ruleset == ruleset,
+                Site.organisation_id.in_(scope.org_ids),
+            )
+        ).all()
+        digests = DIGESTS.get_many(session, [r[0] for r in rows])
+        for card_id, org_id, qualified, provisional in rows:
+            out.scored += 1
+            bar = bars[scope.branch_of[org_id]]
+            bar.total += 1
+            if qualified:
+                out.qualified += 1
+                bar.qualified += 1
+            else:
+                out.unqualified += 1
+                bar.unqualified += 1
+            if provisional:
+                out.provisional += 1
+                bar.provisional += 1
+            d = digests[card_id]
+            for rule in d.vetoes:
+                out.vetoes[rule] = out.vetoes.get(rule, 0) + 1
+            for rule, pts in d.points:
+                n, total = out.deductions.get(rule, (0, 0.0))
+                out.deductions[rule] = (n + 1, total + pts)
+    out.bars = [b for b in bars.values() if b.total or b.org_code != scope.user.org_code]
+    out.trend = trend(session, scope, ruleset)
+    return out
+
+
+def trend(
+    session: Session, scope: Scope, ruleset: str, limit: int = 400
+) -> list[tuple[date, int, int, int]]:
+    rows = session.execute(
+        select(
+            StoredCard.at,
+            func.count(),
+            func.sum(func.cast(StoredCard.qualified, _int())),
+            func.sum(func.cast(StoredCard.provisional, _int())),
+        )
+        .join(Site, StoredCard.site_id == Site.id)
+        .where(StoredCard.ruleset == ruleset, Site.organisation_id.in_(scope.org_ids))
+        .group_by(StoredCard.at)
+        .order_by(StoredCard.at.desc())
+        .limit(limit)
+    ).all()
+    return [(at, int(q or 0), int(n) - int(q or 0), int(p or 0)) for at, n, q, p in reversed(rows)]
+
+
+def _int() -> Any:
+    from sqlalchemy import Integer
+
+    return Integer
+
+
+@dataclass(frozen=True)
+class SiteFilters:
+    org: str = ""
+    verdict: str = ""  # qualified | unqualified | none (no card at T)
+    veto: str = ""  # a veto rule id
+    provisional: str = ""  # yes | no
+    text: str = ""
+    page: int = 1
+
+
+@dataclass(frozen=True)
+class SiteRow:
+    code: str
+    name: str
+    url: str
+    org_name: str
+    qualified: bool | None
+    provisional: bool | None
+    total: float | None
+    vetoes: tuple[str, ...]
+
+
+def _org_subtree(scope: Scope, code: str) -> set[int]:
+    """The scope's organisations at or under ``code`` (empty: not an organisation of the scope)."""
+    root = next((i for i, c in scope.codes.items() if c == code), None)
+    if root is None:
+        return set()
+    under = set()
+    for org_id in scope.org_ids:
+        node: int | None = org_id
+        while node is not None and node in scope.org_ids:
+            if node == root:
+                under.add(org_id)
+                break
+            node = scope.parents.get(node)
+    return under
+
+
+def list_sites(
+    session: Session,
+    scope: Scope,
+    ruleset: str,
+    at: date | None,
+    f: SiteFilters,
+    page_size: int | None = PAGE_SIZE,
+) -> tuple[list[SiteRow], int]:
+    """One page of the scope's sites with their card at T, and how many match in all."""
+    org_ids: Iterable[int] = scope.org_ids
+    if f.org:
+        org_ids = _org_subtree(scope, f.org)
+    card_join = and_(
+        StoredCard.site_id == Site.id,
+        StoredCard.at == at,
+        StoredCard.ruleset == ruleset,
+    )
+    query: Select[Any] = (
+        select(
+            Site.code,
+            Site.name,
+            Site.url,
+            Organisation.name,
+            StoredCard.id,
+            StoredCard.qualified,
+            StoredCard.provisional,
+            StoredCard.total_deduction,
+        )
+        .join(Organisation, Site.organisation_id == Organisation.id)
+        .outerjoin(StoredCard, card_join)
+        .where(Site.organisation_id.in_(list(org_ids)))
+    )
+    if f.text:
+        like = f"%{f.text.strip()}%"
+        query = query.where(or_(Site.name.like(like), Site.code.like(like), Site.url.like(like)))
+    if f.verdict == "qualified":
+        query = query.where(StoredCard.qualified.is_(True))
+    elif f.verdict == "unqualified":
+        query = query.where(StoredCard.qualified.is_(False))
+    elif f.verdict == "none":
+        query = query.where(StoredCard.id.is_(None))
+    if f.provisional == "yes":
+        query = query.where(StoredCard.provisional.is_(True))
+    elif f.provisional == "no":
+        query = query.where(StoredCard.provisional.is_(False))
+    query = query.order_by(StoredCard.qualified.is_(None), StoredCard.qualified, Site.code)
+    rows = session.execute(query).all()
+    digests = DIGESTS.get_many(session, [r[4] for r in rows if r[4] is not None])
+    if f.veto:
+        rows = [r for r in rows if r[4] is not None and f.veto in digests[r[4]].vetoes]
+    total = len(rows)
+    if page_size is not None:
+        start = (max(f.page, 1) - 1) * page_size
+        rows = rows[start : start + page_size]
+    page = [
+        SiteRow(
+            r[0], r[1], r[2], r[3], r[5], r[6], r[7],
+            digests[r[4]].vetoes if r[4] is not None else (),
+        )
+        for r in rows
+    ]  # fmt: skip
+    return page, total
+
+
+@dataclass(frozen=True)
+class PastVerdict:
+    at: date
+    qualified: bool
+    provisional: bool
+    total: float
+
+
+def verdict_history(session: Session, site: Site, ruleset: str) -> list[PastVerdict]:
+    """Every stored card of the site, newest first (without their bodies)."""
+    rows = session.execute(
+        select(
+            StoredCard.at, StoredCard.qualified, StoredCard.provisional, StoredCard.total_deduction
+        )
+        .where(StoredCard.site_id == site.id, StoredCard.ruleset == ruleset)
+        .order_by(StoredCard.at.desc())
+    )
+    return [PastVerdict(*r) for r in rows]
+
+
+def findings_in_scope(
+    session: Session,
+    scope: Scope,
+    statuses: Sequence[FindingStatus] | None,
+    site: Site | None = None,
+    limit: int = 500,
+) -> list[tuple[Finding, Site]]:
+    query = (
+        select(Finding, Site)
+        .join(Site, Finding.site_id == Site.id)
+        .where(Site.organisation_id.in_(scope.org_ids))
+        .order_by(Finding.found_at.desc(), Finding.id.desc())
+        .limit(limit)
+    )
+    if statuses:
+        query = query.where(Finding.status.in_(list(statuses)))
+    if site is not None:
+        query = query.where(Finding.site_id == site.id)
+    return [(f, s) for f, s in session.execute(query).all()]
