@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +74,13 @@ def create_app(
     settings = settings or load_settings(database_url=database_url)
     db = Database(database_url or settings.database_url)
     db.check_current()
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="gov-census 政府网站普查",
         summary="Scorecards, 人工复核 and 抽查 of the sites in the user's region.",
         docs_url=None,  # Swagger UI loads from a CDN; the schema is at /api/openapi.json
@@ -115,9 +123,5 @@ def create_app(
             message=exc.detail,
             code=exc.status_code,
         )
-
-    @app.on_event("shutdown")
-    def _dispose() -> None:
-        db.dispose()
 
     return app
