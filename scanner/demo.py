@@ -203,5 +203,41 @@ def run_demo(
     )
 
 
+# The demo's logins for `census serve`: documented (README, docs/web.md) rather than random, as
+# the demo database is a throwaway file on 127.0.0.1 filled with simulated sites only.
+DEMO_PASSWORD = "census-demo"
+DEMO_ACCOUNTS = (("demo", None, "admin"), ("qingshan", "910121", "reviewer"))
+
+
+def create_demo_accounts(database_url: str) -> list[tuple[str, str, str]]:
+    """The demo's web users (an admin over everything, a 青山县 reviewer), made once:
+    (username, organisation name, role) of each."""
+    from sqlalchemy import select
+
+    from scanner.db.models import Organisation, Role, User
+    from scanner.web.accounts import add_user
+
+    db = Database(database_url)
+    made = []
+    try:
+        with db.session() as session:
+            root = session.scalar(
+                select(Organisation)
+                .where(Organisation.parent_id.is_(None))
+                .order_by(Organisation.id)
+            )
+            for username, code, role in DEMO_ACCOUNTS:
+                org_code = code or (root.code if root else "")
+                user = session.scalar(select(User).where(User.username == username))
+                if user is None:
+                    user = add_user(
+                        session, username, DEMO_PASSWORD, org_code, Role(role), datetime.now(UTC)
+                    )
+                made.append((username, user.organisation.name, role))
+    finally:
+        db.dispose()
+    return made
+
+
 def _canaries(spec: object) -> list[str]:
     return [s.host for s in getattr(spec, "sites", []) if getattr(s, "canary", False)]

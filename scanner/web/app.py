@@ -74,6 +74,7 @@ def create_app(
     settings = settings or load_settings(database_url=database_url)
     db = Database(database_url or settings.database_url)
     db.check_current()
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield

@@ -13,7 +13,7 @@ from markupsafe import Markup, escape
 
 from scanner.web.queries import Bar
 
-W = 640
+W = 960
 
 
 def _svg(height: int, body: list[str], label: str) -> Markup:

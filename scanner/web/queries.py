@@ -144,8 +144,11 @@ def overview(session: Session, scope: Scope, ruleset: str, at: date | None) -> O
         )
         or 0
     )
+    own = scope.user.org_id
     bars = {
-        branch: Bar(scope.codes[branch], scope.names[branch])
+        branch: Bar(
+            scope.codes[branch], scope.names[branch] + ("（本级）" if branch == own else "")
+        )
         for branch in sorted(set(scope.branch_of.values()), key=lambda b: scope.codes[b])
     }
     if at is not None:

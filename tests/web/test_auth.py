@@ -88,7 +88,11 @@ async def test_repeated_failures_lock_the_name_even_with_the_right_password(web:
     async with web.client() as client:
         for _ in range(5):  # CENSUS_WEB_LOGIN_FAILURES defaults to 5
             form = await client.get("/login")
-            data = {"username": "qs_reviewer", "password": "guess", "csrf_token": csrf_of(form.text)}
+            data = {
+                "username": "qs_reviewer",
+                "password": "guess",
+                "csrf_token": csrf_of(form.text),
+            }
             assert (await client.post("/login", data=data)).status_code == 401
         form = await client.get("/login")
         right = {"username": "qs_reviewer", "password": PASSWORD, "csrf_token": csrf_of(form.text)}
@@ -99,7 +103,7 @@ async def test_repeated_failures_lock_the_name_even_with_the_right_password(web:
         await login(client, "qs_viewer")
     db = Database(web.url)
     with db.session() as session:
-        actions = [a for a, in session.execute(select(AuditEvent.action))]
+        actions = [a for (a,) in session.execute(select(AuditEvent.action))]
     db.dispose()
     assert actions.count("login_failed") == 5 and "login_throttled" in actions
     assert "login" in actions
@@ -134,4 +138,6 @@ async def test_every_page_has_a_strict_policy_and_no_script(web: Web) -> None:
             assert "<script" not in page.text.lower(), path
             assert " style=" not in page.text, path  # no inline styles either (CSP)
             # Nothing from another server: every stylesheet and image is ours.
-            assert not re.search(r'(src|href)="(https?:)?//(?!testserver)[^"]*\.(css|js)', page.text)
+            assert not re.search(
+                r'(src|href)="(https?:)?//(?!testserver)[^"]*\.(css|js)', page.text
+            )
