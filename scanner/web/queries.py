@@ -72,6 +72,40 @@ def digest(body: dict[str, Any]) -> Digest:
 DIGESTS = DigestCache()
 
 
+class ScopeCache:
+    """Aggregates of a scope (overview at T, the trend) until any card is stored or removed.
+
+    The key includes the scorecards table's version — its highest row id — which changes
+    whenever a card is stored or re-stored (re-scoring deletes and inserts). (A card removed
+    with its site and nothing stored since is still counted until the next scoring run.)
+    """
+
+    def __init__(self, limit: int = 256):
+        self.limit = limit
+        self._items: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> Any:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        return None
+
+    def put(self, key: tuple[Any, ...], value: Any) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+
+AGGREGATES = ScopeCache()
+
+
+def cards_version(session: Session) -> int:
+    return int(session.scalar(select(func.max(StoredCard.id))) or 0)
+
+
 def site_in_scope(session: Session, scope: Scope, code: str) -> Site | None:
     """The site with this 标识码 if the user may see it; None exactly as for a missing site."""
     return session.scalar(
@@ -89,17 +123,20 @@ def finding_in_scope(session: Session, scope: Scope, finding_id: int) -> Finding
 
 def monitoring_points(session: Session, scope: Scope, ruleset: str) -> list[date]:
     """Every T with stored cards in the scope, newest first."""
-    rows = session.scalars(
-        select(StoredCard.at)
-        .join(Site, StoredCard.site_id == Site.id)
-        .where(StoredCard.ruleset == ruleset, Site.organisation_id.in_(scope.org_ids))
-        .group_by(StoredCard.at)
-        .order_by(StoredCard.at.desc())
-    )
-    return list(rows)
+    return [point[0] for point in reversed(trend(session, scope, ruleset))]
 
 
 def latest_point(session: Session, scope: Scope, ruleset: str) -> date | None:
+    """The newest T with stored cards in the scope."""
+    key = ("latest", scope.org_ids, ruleset, cards_version(session))
+    cached = AGGREGATES.get(key)
+    if cached is None:
+        cached = (_latest_point(session, scope, ruleset),)
+        AGGREGATES.put(key, cached)
+    return cached[0]  # type: ignore[no-any-return]
+
+
+def _latest_point(session: Session, scope: Scope, ruleset: str) -> date | None:
     return session.scalar(
         select(func.max(StoredCard.at))
         .join(Site, StoredCard.site_id == Site.id)
@@ -136,7 +173,17 @@ class Overview:
 
 
 def overview(session: Session, scope: Scope, ruleset: str, at: date | None) -> Overview:
-    """The region at T: counts, 合格率, vetoes by kind, deductions by row, bars, the trend."""
+    """The region at T: counts, 合格率, vetoes by kind, deductions by row, bars, the trend
+    (kept until a card changes: see ``ScopeCache``)."""
+    key = ("overview", scope.org_ids, ruleset, at, cards_version(session))
+    cached = AGGREGATES.get(key)
+    if cached is None:
+        cached = _overview(session, scope, ruleset, at)
+        AGGREGATES.put(key, cached)
+    return cached  # type: ignore[no-any-return]
+
+
+def _overview(session: Session, scope: Scope, ruleset: str, at: date | None) -> Overview:
     out = Overview(at)
     out.sites = (
         session.scalar(
@@ -190,6 +237,18 @@ def overview(session: Session, scope: Scope, ruleset: str, at: date | None) -> O
 
 def trend(
     session: Session, scope: Scope, ruleset: str, limit: int = 400
+) -> list[tuple[date, int, int, int]]:
+    """(T, 合格, 不合格, 暂定) at every stored monitoring point of the scope, oldest first."""
+    key = ("trend", scope.org_ids, ruleset, limit, cards_version(session))
+    cached = AGGREGATES.get(key)
+    if cached is None:
+        cached = _trend(session, scope, ruleset, limit)
+        AGGREGATES.put(key, cached)
+    return cached  # type: ignore[no-any-return]
+
+
+def _trend(
+    session: Session, scope: Scope, ruleset: str, limit: int
 ) -> list[tuple[date, int, int, int]]:
     rows = session.execute(
         select(
@@ -296,15 +355,22 @@ def list_sites(
         query = query.where(StoredCard.provisional.is_(True))
     elif f.provisional == "no":
         query = query.where(StoredCard.provisional.is_(False))
-    query = query.order_by(StoredCard.qualified.is_(None), StoredCard.qualified, Site.code)
-    rows = session.execute(query).all()
-    digests = DIGESTS.get_many(session, [r[4] for r in rows if r[4] is not None])
-    if f.veto:
+    query = query.order_by(Site.code)  # the unique index walks it: no sort of the region
+    start = (max(f.page, 1) - 1) * (page_size or 0)
+    if f.veto:  # the vetoes are in the cards' bodies: filter on their digests
+        rows = session.execute(query).all()
+        digests = DIGESTS.get_many(session, [r[4] for r in rows if r[4] is not None])
         rows = [r for r in rows if r[4] is not None and f.veto in digests[r[4]].vetoes]
-    total = len(rows)
-    if page_size is not None:
-        start = (max(f.page, 1) - 1) * page_size
-        rows = rows[start : start + page_size]
+        total = len(rows)
+        if page_size is not None:
+            rows = rows[start : start + page_size]
+    else:
+        if page_size is not None:
+            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            query = query.offset(start).limit(page_size)
+        rows = session.execute(query).all()
+        total = total if page_size is not None else len(rows)
+        digests = DIGESTS.get_many(session, [r[4] for r in rows if r[4] is not None])
     page = [
         SiteRow(
             r[0], r[1], r[2], r[3], r[5], r[6], r[7],
