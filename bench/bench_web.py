@@ -101,14 +101,13 @@ def build(path: Path, sites: int, points: int) -> None:
         ids = running_site_ids(session)
     db.dispose()
     started = time.perf_counter()
-    score_in_processes(
-        db.url, ids, ruleset.path, AT, workers=2, computed_at=datetime.now(UTC)
-    )
+    score_in_processes(db.url, ids, ruleset.path, AT, workers=2, computed_at=datetime.now(UTC))
     print(f"scored and stored {len(ids)} cards at {AT} in {time.perf_counter() - started:.0f} s")
     db.dispose()
     started = time.perf_counter()
     n = history(path, [r.id for r in ruleset.rules], points)
-    print(f"{n} earlier cards ({points - 1} monthly points) in {time.perf_counter() - started:.0f} s")
+    took = time.perf_counter() - started
+    print(f"{n} earlier cards ({points - 1} monthly points) in {took:.0f} s")
     with db.session() as session:
         add_user(session, "province", PASSWORD, "990000", Role.ADMIN, datetime.now(UTC))
         add_user(session, "county", PASSWORD, "990101", Role.VIEWER, datetime.now(UTC))

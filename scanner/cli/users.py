@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -67,7 +67,7 @@ def list_(
     db = open_database(database_url)
     try:
         with db.session() as session:
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {
                     "username": u.username,
                     "organisation": u.organisation.code,

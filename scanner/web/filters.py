@@ -20,7 +20,7 @@ def local_time(value: datetime | str | None) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if value.tzinfo is not None:
         value = value.astimezone(CST)
     return value.strftime("%Y-%m-%d %H:%M")

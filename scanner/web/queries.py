@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from scanner.db.models import Finding, FindingStatus, Organisation, Site
@@ -327,7 +327,7 @@ def list_sites(
         StoredCard.at == at,
         StoredCard.ruleset == ruleset,
     )
-    query: Select[Any] = (
+    query = (
         select(
             Site.code,
             Site.name,

@@ -40,10 +40,18 @@ def secure(request: Request) -> bool:
     return request.url.scheme == "https" or state(request).settings.web_secure_cookies
 
 
-def set_cookie(request: Request, response: Response, name: str, value: str, **kw: object) -> None:
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None = None
+) -> None:
     response.set_cookie(
-        name, value, httponly=True, samesite="strict", secure=secure(request), path="/", **kw
-    )  # type: ignore[arg-type]
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="strict",
+        secure=secure(request),
+        path="/",
+    )
 
 
 def _login_page(request: Request, message: str = "", status: int = 200) -> Response:
