@@ -30,4 +30,11 @@ def serve(
     where_host = host or settings.web_host
     where_port = port or settings.web_port
     console.print(f"政府网站普查网页：http://{where_host}:{where_port}/ （Ctrl+C 停止）")
-    uvicorn.run(app, host=where_host, port=where_port, log_level="warning", proxy_headers=False)
+    uvicorn.run(
+        app,
+        host=where_host,
+        port=where_port,
+        log_level="warning",
+        proxy_headers=False,
+        server_header=False,
+    )
