@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -61,6 +63,30 @@ def render(
     )
 
 
+WARM_EVERY = 60.0  # seconds between checks for newly stored cards
+
+
+async def keep_warm(state: AppState) -> None:
+    """In the background, digest the newest monitoring point's cards whenever cards change."""
+    from scanner.web.queries import cards_version, warm
+
+    seen = -1
+
+    def step() -> int:
+        with state.db.session() as session:
+            version = cards_version(session)
+            if version != seen:
+                warm(session, state.ruleset.id)
+            return version
+
+    while True:
+        try:
+            seen = await asyncio.to_thread(step)
+        except Exception:  # a busy or locked database: try again at the next round
+            logging.getLogger(__name__).warning("warming the card digests failed", exc_info=True)
+        await asyncio.sleep(WARM_EVERY)
+
+
 def create_app(
     database_url: str | None = None,
     *,
@@ -77,7 +103,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        warmer = asyncio.create_task(keep_warm(app.state.census))
         yield
+        warmer.cancel()
         db.dispose()
 
     app = FastAPI(

@@ -218,3 +218,30 @@ async def test_a_user_added_by_the_cli_logs_in_with_that_password(web: Web) -> N
         assert answer.status_code == 303
         listed = (await client.get("/api/sites")).json()
     assert {s["code"] for s in listed["sites"]} == {DONGHU_SITE}
+
+
+def test_card_digests_read_by_sqlite_match_the_bodies(web: Web) -> None:
+    """The overview's digests come from SQLite's JSON functions; they must equal the bodies'."""
+    from scanner.db.models import Scorecard
+    from scanner.web.queries import DigestCache, digest
+
+    db = Database(web.url)
+    with db.session() as s:
+        cards = {c.id: c.body for c in s.scalars(select(Scorecard))}
+        got = DigestCache().get_many(s, list(cards))
+    db.dispose()
+    assert got == {i: digest(body) for i, body in cards.items()}
+    assert any(d.vetoes for d in got.values()) and any(d.points for d in got.values())
+
+
+def test_warming_digests_every_card_of_the_newest_point(web: Web) -> None:
+    from scanner.db.models import Scorecard
+    from scanner.web.queries import DIGESTS, warm
+
+    db = Database(web.url)
+    with db.session() as s:
+        ids = set(s.scalars(select(Scorecard.id).where(Scorecard.at == T)))
+        DIGESTS._items.clear()
+        assert warm(s, "census-2015") == len(ids) == 4
+    db.dispose()
+    assert set(DIGESTS._items) == ids
