@@ -11,7 +11,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -310,6 +310,18 @@ def _int() -> Any:
     return Integer
 
 
+def _count(session: Session, query: Any, key: tuple[Any, ...]) -> int:
+    """How many rows the list's query matches, the same for every page: cached until a card or
+    a site is added (the versions in the key)."""
+    versions = (cards_version(session), session.scalar(select(func.max(Site.id))))
+    full = ("count", *key, versions)
+    cached = AGGREGATES.get(full)
+    if cached is None:
+        cached = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        AGGREGATES.put(full, cached)
+    return int(cached)
+
+
 MAX_IN_LIST = 10_000  # more matching cards than this: filtered in Python instead
 
 
@@ -436,7 +448,7 @@ def list_sites(
             rows = rows[start : start + page_size]
     else:
         if page_size is not None:
-            total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+            total = _count(session, query, (scope.org_ids, ruleset, at, replace(f, page=1)))
             query = query.offset(start).limit(page_size)
         rows = session.execute(query).all()
         total = total if page_size is not None else len(rows)
