@@ -18,8 +18,7 @@ from scanner.web.queries import (
     list_sites,
     overview,
 )
-from scanner.web.routes.common import parse_day, point, site_or_404
-from scanner.web.routes.sites import _latest_of
+from scanner.web.routes.common import card_point, point, site_or_404
 
 router = APIRouter(prefix="/api", tags=["API"])
 
@@ -54,13 +53,14 @@ def api_sites(
     provisional: str = "",
     q: str = "",
     page: int = 1,
-    all: bool = True,
+    paged: bool = False,
 ) -> SitesOut:
-    """The sites the user may see, with their verdict at T (default: the newest T)."""
+    """The sites the user may see, with their verdict at T (default: the newest T); all of
+    them, or 50 a page with ``paged=true``."""
     rules = state(request).ruleset
     when = point(session, scope, rules.id, at)
     f = SiteFilters(org, verdict, veto, provisional, q[:100], max(1, page))
-    rows, total = list_sites(session, scope, rules.id, when, f, page_size=None if all else 50)
+    rows, total = list_sites(session, scope, rules.id, when, f, page_size=50 if paged else None)
     return SitesOut(
         at=when.isoformat() if when else None,
         total=total,
@@ -84,7 +84,7 @@ def api_scorecard(
     """Exactly the JSON of ``census scorecard CODE --at T --json``."""
     rules = state(request).ruleset
     site = site_or_404(session, scope, code)
-    when = parse_day(at) or _latest_of(session, site, rules.id)
+    when = card_point(request, session, site, at)
     body, _ = card_at(session, site, rules, when)
     return body
 

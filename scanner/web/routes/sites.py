@@ -24,7 +24,7 @@ from scanner.web.queries import (
     list_sites,
     verdict_history,
 )
-from scanner.web.routes.common import parse_day, point, site_or_404
+from scanner.web.routes.common import card_point, point, site_or_404
 
 router = APIRouter(tags=["网站"])
 
@@ -91,7 +91,7 @@ def scorecard_page(
 ) -> Response:
     rules = state(request).ruleset
     site = site_or_404(session, scope, code)
-    when = parse_day(at) or _latest_of(session, site, rules.id)
+    when = card_point(request, session, site, at)
     body, stored = card_at(session, site, rules, when)
     unreachable = body["rules"].get("veto.unreachable", {}).get("evidence", [])
     days = [(e["date"], e["valid"], e["failures"]) for e in unreachable if e["kind"] == "probe_day"]
@@ -122,15 +122,6 @@ def scorecard_page(
     )
 
 
-def _latest_of(session: DbSession, site: Any, ruleset: str) -> Any:
-    history = verdict_history(session, site, ruleset)
-    if history:
-        return history[0].at
-    from scanner.clock import CST, RealClock
-
-    return RealClock().now().astimezone(CST).date()
-
-
 def _download_name(code: str, at: Any, suffix: str) -> str:
     name = f"评分表_{code}_{at.isoformat()}.{suffix}"
     return f"attachment; filename*=UTF-8''{quote(name)}"
@@ -142,7 +133,7 @@ def scorecard_json(
 ) -> Response:
     rules = state(request).ruleset
     site = site_or_404(session, scope, code)
-    when = parse_day(at) or _latest_of(session, site, rules.id)
+    when = card_point(request, session, site, at)
     body, _ = card_at(session, site, rules, when)
     return Response(
         json.dumps(body, ensure_ascii=False, indent=2),
@@ -159,7 +150,7 @@ def scorecard_xlsx(
 
     rules = state(request).ruleset
     site = site_or_404(session, scope, code)
-    when = parse_day(at) or _latest_of(session, site, rules.id)
+    when = card_point(request, session, site, at)
     body, _ = card_at(session, site, rules, when)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "card.xlsx"
