@@ -16,6 +16,7 @@ from pathlib import Path
 
 from farm import FarmThread
 from farm.builtin import scenario
+from farm.scenario import FarmSpec
 from probes.content import ContentChecker, load_wordlists
 from scanner.checks.run import check_sites
 from scanner.checks.store import store_site_checks
@@ -155,17 +156,19 @@ def run_demo(
     at: date | None = None,
     links: bool = True,
     checks: bool = True,
+    farm_spec: FarmSpec | None = None,
 ) -> DemoResult:
     """Run the demo pipeline in ``folder`` (which gets census.db and the farm's registry).
 
     ``links=False`` skips the crawl and ``checks=False`` the interaction/service checks: their
-    rules are then shown as 未检查, never charged."""
+    rules are then shown as 未检查, never charged. ``farm_spec`` replaces the demo scenario
+    (the web app's tests run their own farm through the same pipeline)."""
     real = RealClock()  # when the demo itself runs (imports, scoring); the farm's week is simulated
     at = at or real.now().astimezone(CST).date()
     folder.mkdir(parents=True, exist_ok=True)
     start = datetime.combine(at - timedelta(days=days - 1), time(0), CST).astimezone(UTC)
     clock = SimulatedClock(start)
-    spec = dataclasses.replace(scenario("demo"), today=at)
+    spec = dataclasses.replace(farm_spec or scenario("demo"), today=at)
     with FarmThread(spec, now=clock.now) as farm:
         settings = demo_settings(folder, farm)
         db = Database(settings.database_url)
@@ -200,6 +203,43 @@ def run_demo(
         cards,
         ruleset,
     )
+
+
+# The demo's logins for `census serve`: documented (README, docs/web.md) rather than random, as
+# the demo database is a throwaway file on 127.0.0.1 filled with simulated sites only.
+DEMO_PASSWORD = "census-demo"
+DEMO_ACCOUNTS = (("demo", None, "admin"), ("qingshan", "910121", "reviewer"))
+
+
+def create_demo_accounts(database_url: str) -> list[tuple[str, str, str]]:
+    """The demo's web users (an admin over everything, a 青山县 reviewer), made once:
+    (username, organisation name, role) of each."""
+    from sqlalchemy import select
+
+    from scanner.db.models import Organisation, Role, User
+    from scanner.web.accounts import add_user
+
+    db = Database(database_url)
+    real = RealClock()
+    made = []
+    try:
+        with db.session() as session:
+            root = session.scalar(
+                select(Organisation)
+                .where(Organisation.parent_id.is_(None))
+                .order_by(Organisation.id)
+            )
+            for username, code, role in DEMO_ACCOUNTS:
+                org_code = code or (root.code if root else "")
+                user = session.scalar(select(User).where(User.username == username))
+                if user is None:
+                    user = add_user(
+                        session, username, DEMO_PASSWORD, org_code, Role(role), real.now()
+                    )
+                made.append((username, user.organisation.name, role))
+    finally:
+        db.dispose()
+    return made
 
 
 def _canaries(spec: object) -> list[str]:

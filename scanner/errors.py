@@ -15,6 +15,7 @@ Every class below is raised somewhere (tests/test_design.py holds the drawing to
     ├── PageNotOpened          ``census inspect`` could not read its page or file
     ├── ReviewError            a review decision that cannot be taken
     ├── ReportError            a 抽查/问责 request that cannot be met
+    ├── AccountError           a web user that cannot be added, changed or removed
     └── NotYetAvailable        a command whose issue has not landed yet
 
 Outside the tree, on purpose: ``scoring.errors.RulesetError`` (scoring imports nothing of
@@ -109,6 +110,10 @@ class ReviewError(CensusError):
 
 class ReportError(CensusError):
     """A report command was asked something impossible (quarter 5, unknown organisation …)."""
+
+
+class AccountError(CensusError):
+    """A user could not be added, changed or removed (the message says why)."""
 
 
 class NotYetAvailable(CensusError):

@@ -287,6 +287,27 @@ class Settings(BaseSettings):
         "complete).",
     )
 
+    web_host: str = Field(default="127.0.0.1", description="Address `census serve` listens on.")
+    web_port: int = Field(default=8000, ge=1, le=65535, description="Port `census serve` uses.")
+    web_session_hours: float = Field(
+        default=8.0, gt=0, description="Hours a web login lasts before the user must log in again."
+    )
+    web_login_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Failed logins for one user name within CENSUS_WEB_LOGIN_WINDOW that lock "
+        "further tries for that name until the window has passed (a client address gets four "
+        "times as many over all names).",
+    )
+    web_login_window: float = Field(
+        default=900.0, gt=0, description="Seconds over which failed web logins are counted."
+    )
+    web_secure_cookies: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure even when the request arrived as plain http "
+        "(behind a TLS-terminating proxy); requests that arrive as https always get it.",
+    )
+
     @property
     def nightly_step_list(self) -> tuple[str, ...]:
         return tuple(s.strip() for s in self.nightly_steps.split(",") if s.strip())

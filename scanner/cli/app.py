@@ -17,7 +17,9 @@ from scanner.cli import review as review_cmd
 from scanner.cli import scan as scan_cmd
 from scanner.cli import score as score_cmd
 from scanner.cli import scorecard as scorecard_cmd
+from scanner.cli import serve as serve_cmd
 from scanner.cli import sites as sites_cmd
+from scanner.cli import users as users_cmd
 from scanner.cli.edge import report_and_exit, terminate_like_interrupt
 
 app = typer.Typer(
@@ -48,6 +50,8 @@ app.add_typer(review_cmd.app, name="review", rich_help_panel="Officials")
 app.command("score", rich_help_panel="Officials")(score_cmd.score)
 app.command("scorecard", rich_help_panel="Officials")(scorecard_cmd.scorecard)
 app.add_typer(report_cmd.app, name="report", rich_help_panel="Officials")
+app.command("serve", rich_help_panel="Officials")(serve_cmd.serve)
+app.add_typer(users_cmd.app, name="users", rich_help_panel="Officials")
 later_cmd.register(app)
 app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 

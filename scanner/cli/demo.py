@@ -39,6 +39,20 @@ def demo(
         result = run_demo(folder, days=days)
     show(result)
     console.print(f"用时 {stopwatch() - started:.1f} 秒。数据保存在 {result.folder}")
+    show_web(result)
+
+
+def show_web(result: DemoResult) -> None:
+    """The web app over the demo's database, with the logins the demo made."""
+    from scanner.demo import DEMO_PASSWORD, create_demo_accounts
+
+    accounts = create_demo_accounts(result.database_url)
+    console.print(
+        f"\n[bold]在浏览器中查看[/]：census serve --database-url {result.database_url}"
+        "  然后打开 http://127.0.0.1:8000/"
+    )
+    for username, org, role in accounts:
+        console.print(f"  演示账号 {username} / {DEMO_PASSWORD}（{org}，{role}）")
 
 
 def show(result: DemoResult) -> None:

@@ -12,11 +12,6 @@ from scanner.errors import NotYetAvailable
 
 PENDING: dict[str, tuple[str, str, str]] = {
     # name: (help, panel, which piece of work brings it)
-    "serve": (
-        "(not yet) Web pages for looking up and reviewing scorecards.",
-        "Officials",
-        "the web interface",
-    ),
 }
 
 

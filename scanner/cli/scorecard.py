@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -26,7 +26,7 @@ def scorecard(
 ) -> None:
     """Show one site's scorecard; computed on the fly (not stored) when none is stored for T."""
     from scanner.registry.lookup import find_site
-    from scanner.scorecards import score_sites, stored_card
+    from scanner.scorecards import card_at
     from scanner.scorecards.render import print_card, write_xlsx
 
     with refusals():
@@ -38,15 +38,13 @@ def scorecard(
         try:
             with db.session() as session:
                 row = find_site(session, site)
-                stored = stored_card(session, row, when, rules.id)
+                body, stored = card_at(session, row, rules, when)
                 if stored is not None:
-                    body: dict[str, Any] = stored.body
                     source = (
                         f"已保存的评分表（计算于 {stored.computed_at:%Y-%m-%d %H:%M} UTC，"
                         f"规则版本 {stored.ruleset_version}）"
                     )
                 else:
-                    body = next(iter(score_sites(session, [row.id], rules, when))).body
                     source = "未找到已保存的评分表，现场计算（未保存；用 census score 保存）"
         finally:
             db.dispose()

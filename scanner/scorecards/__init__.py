@@ -7,6 +7,7 @@ official 评分表 layout as xlsx.
 
 from scanner.scorecards.compute import (
     Scored,
+    card_at,
     card_body,
     score_and_store,
     score_input,
@@ -21,6 +22,7 @@ __all__ = [
     "Scored",
     "SiteInput",
     "Window",
+    "card_at",
     "card_body",
     "load_site_inputs",
     "score_and_store",

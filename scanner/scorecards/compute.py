@@ -244,6 +244,17 @@ def stored_card(session: Session, site: Site, at: date, ruleset_id: str) -> Stor
     )
 
 
+def card_at(
+    session: Session, site: Site, ruleset: Ruleset, at: date
+) -> tuple[dict[str, Any], StoredCard | None]:
+    """The site's card for T as ``census scorecard --json`` prints it: the stored one, or (none
+    stored) one computed on the fly and not stored. The stored row, if any, comes second."""
+    stored = stored_card(session, site, at, ruleset.id)
+    if stored is not None:
+        return stored.body, stored
+    return next(iter(score_sites(session, [site.id], ruleset, at))).body, None
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Summary:
     """What a summary table needs of one card (cheap to send back from a worker process)."""

@@ -6,6 +6,7 @@ models and the migrations agree). Importing this package registers every table o
 ``Base.metadata``.
 """
 
+from scanner.db.models.accounts import AuditEvent, LoginAttempt, Role, User, WebSession
 from scanner.db.models.availability import ProbeResult, ProbeRound, RoundStatus, apscheduler_jobs
 from scanner.db.models.base import Base, enum_column
 from scanner.db.models.content import (
@@ -51,6 +52,7 @@ __all__ = [
     "AccountabilityAction",
     "AccountabilityForm",
     "Activity",
+    "AuditEvent",
     "Base",
     "Column",
     "ColumnCategory",
@@ -70,6 +72,7 @@ __all__ = [
     "LinkCheck",
     "LinkOccurrence",
     "LinkVerdict",
+    "LoginAttempt",
     "Message",
     "NightlyRun",
     "NightlyRunSite",
@@ -78,6 +81,7 @@ __all__ = [
     "Page",
     "ProbeResult",
     "ProbeRound",
+    "Role",
     "RoundStatus",
     "SampledSite",
     "Sampling",
@@ -86,6 +90,8 @@ __all__ = [
     "Site",
     "SiteStatus",
     "SiteType",
+    "User",
+    "WebSession",
     "apscheduler_jobs",
     "enum_column",
 ]

@@ -12,6 +12,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     String,
     Text,
     UniqueConstraint,
@@ -76,6 +77,9 @@ class Scorecard(Base):
     __tablename__ = "scorecards"
     __table_args__ = (
         UniqueConstraint("site_id", "at", "ruleset", name="uq_scorecards_site_id_at_ruleset"),
+        # The web app's overview and trend read every card of one monitoring point (or all of
+        # them) for these columns only: a covering index, never the bodies' pages.
+        Index("ix_scorecards_at_ruleset", "at", "ruleset", "site_id", "qualified", "provisional"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
