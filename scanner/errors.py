@@ -15,8 +15,7 @@ Every class below is raised somewhere (tests/test_design.py holds the drawing to
     ├── PageNotOpened          ``census inspect`` could not read its page or file
     ├── ReviewError            a review decision that cannot be taken
     ├── ReportError            a 抽查/问责 request that cannot be met
-    ├── AccountError           a web user that cannot be added, changed or removed
-    └── NotYetAvailable        a command whose issue has not landed yet
+    └── AccountError           a web user that cannot be added, changed or removed
 
 Outside the tree, on purpose: ``scoring.errors.RulesetError`` (scoring imports nothing of
 ours; the CLI maps it to ``ConfigError``), and private control-flow signals that never reach a
@@ -114,7 +113,3 @@ class ReportError(CensusError):
 
 class AccountError(CensusError):
     """A user could not be added, changed or removed (the message says why)."""
-
-
-class NotYetAvailable(CensusError):
-    """A command that exists in the CLI but whose work has not landed yet."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from scanner.cli import main
-from scanner.errors import CensusError, NotYetAvailable
+from scanner.errors import CensusError, ReportError
 
 
 def _run(
@@ -101,7 +101,8 @@ def test_usage_errors_exit_2(
     ("error", "code", "needle"),
     [
         (CensusError("数据库已被锁定"), 2, "错误: 数据库已被锁定"),
-        (NotYetAvailable("'census x' arrives later."), 3, "尚未提供"),
+        (ReportError("季度应为 1–4"), 2, "错误: 季度应为 1–4"),
+        (KeyError("a bug of ours"), 70, "内部错误"),
     ],
 )
 def test_main_turns_our_errors_into_one_line(

@@ -9,7 +9,6 @@ from scanner.cli import columns as columns_cmd
 from scanner.cli import db as db_cmd
 from scanner.cli import demo as demo_cmd
 from scanner.cli import inspect as inspect_cmd
-from scanner.cli import later as later_cmd
 from scanner.cli import monitor as monitor_cmd
 from scanner.cli import probe as probe_cmd
 from scanner.cli import report as report_cmd
@@ -52,7 +51,6 @@ app.command("scorecard", rich_help_panel="Officials")(scorecard_cmd.scorecard)
 app.add_typer(report_cmd.app, name="report", rich_help_panel="Officials")
 app.command("serve", rich_help_panel="Officials")(serve_cmd.serve)
 app.add_typer(users_cmd.app, name="users", rich_help_panel="Officials")
-later_cmd.register(app)
 app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 
 

@@ -14,12 +14,11 @@ import sys
 from types import FrameType
 
 from scanner.cli.output import console_err, markup
-from scanner.errors import CensusError, NotYetAvailable
+from scanner.errors import CensusError
 
 __all__ = ["EXIT_BUG", "EXIT_INTERRUPTED", "EXIT_REFUSED", "one_line", "terminate_like_interrupt"]
 
 EXIT_REFUSED = 2
-EXIT_NOT_YET = 3
 EXIT_BUG = 70  # EX_SOFTWARE
 EXIT_INTERRUPTED = 130
 
@@ -37,8 +36,6 @@ def one_line(exc: BaseException) -> tuple[str, int]:
     """The message (rich markup, untrusted parts escaped) and exit code for ``exc``."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    if isinstance(exc, NotYetAvailable):
-        return f"[yellow]尚未提供 (not yet available):[/] {markup(exc)}", EXIT_NOT_YET
     if isinstance(exc, CensusError):
         return f"[red]错误:[/] {markup(exc)}", EXIT_REFUSED
     if isinstance(exc, SQLAlchemyError):

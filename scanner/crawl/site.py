@@ -347,7 +347,7 @@ class SiteCrawl:
                 known = self.page_results.pop(key, None)
                 if malformed:
                     broken = LinkVerdict.BROKEN.value
-                    state.result = (broken, INVALID_URL, None, "", None, self.now())
+                    state.result = (broken, INVALID_URL, None, "", None, self.clock.now())
                 elif known is not None:
                     state.result = known
             state.count += 1

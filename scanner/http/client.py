@@ -7,6 +7,7 @@ Probes and the crawler receive a client built here and never build their own, so
 from __future__ import annotations
 
 import ssl
+from collections.abc import Sequence
 from functools import lru_cache
 
 import certifi
@@ -56,7 +57,7 @@ class _ShardedTransport(httpx.AsyncBaseTransport):
     the CPU per request of one pool of ten (``bench/bench_http.py``: 0.94 → 0.49 ms).
     """
 
-    def __init__(self, shards: list[httpx.AsyncBaseTransport]):
+    def __init__(self, shards: Sequence[httpx.AsyncBaseTransport]):
         self.shards = shards
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:

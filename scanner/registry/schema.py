@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, TypeVar
@@ -205,7 +206,7 @@ def _kind_at(loc: Path) -> str:
     return "document"
 
 
-def _message(err: dict[str, Any], loc: Path) -> str:
+def _message(err: Mapping[str, Any], loc: Path) -> str:
     kind, value = err["type"], err.get("input")
     if kind == "missing":
         return "required field is missing"
@@ -278,7 +279,8 @@ def _check_orgs(form: RawForm, raws: list[Any], orgs: dict[int, OrgEntry],
             form.add(("organisations", i, "parent"),
                      f"unknown organisation '{parent}' (not in this file nor in the database)")
             continue
-        seen, node = {code}, parent
+        seen: set[str] = {code}
+        node: str | None = parent
         while node is not None and node not in seen:
             seen.add(node)
             node = parents.get(node)
