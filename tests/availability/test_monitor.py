@@ -110,13 +110,17 @@ async def test_kill_9_loses_nothing_duplicates_nothing_and_records_missed(
         "--canary",
         f"http://control.{SUFFIX}/",
     ]
-    done = select(func.count(ProbeRound.id)).where(ProbeRound.status == RoundStatus.DONE)
+    # Rounds that ran: done, or invalid when a busy machine made the real event loop late
+    # (both store their results; only the missed ones have none).
+    done = select(func.count(ProbeRound.id)).where(
+        ProbeRound.status.in_([RoundStatus.DONE, RoundStatus.INVALID])
+    )
 
     first = await asyncio.create_subprocess_exec(
         *args, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
     try:
-        await _wait_for(db, done, 2, timeout=20)
+        await _wait_for(db, done, 2, timeout=90)  # a hang guard
     finally:
         first.send_signal(signal.SIGKILL)
         await first.wait()
@@ -129,10 +133,10 @@ async def test_kill_9_loses_nothing_duplicates_nothing_and_records_missed(
         *args, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
     )
     try:
-        await _wait_for(db, done, (before or 0) + 2, timeout=20)
+        await _wait_for(db, done, (before or 0) + 2, timeout=90)
     finally:
         second.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(second.wait(), timeout=10)
+        await asyncio.wait_for(second.wait(), timeout=60)
     assert second.returncode == 0
 
     with db.session() as session:
