@@ -57,19 +57,28 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
         )
-        self._run(
-            "pg_ctl",
-            "-D",
-            str(self.data),
-            "-l",
-            str(self.folder / "log"),
-            "-w",
-            "-t",
-            "60",
-            "-o",
-            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off",
-            "start",
-        )
+        for attempt in range(3):
+            try:
+                self._run(
+                    "pg_ctl",
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.folder / "log"),
+                    "-w",
+                    "-t",
+                    "60",
+                    "-o",
+                    f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off",
+                    "start",
+                )
+                break
+            except subprocess.CalledProcessError:
+                # Another server (a parallel test worker, another checkout) took the free port
+                # between our check and the start: try another one.
+                if attempt == 2:
+                    raise
+                self.port = _free_port()
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

@@ -40,6 +40,25 @@ class FixtureFarm:
     down: dict[str, list[tuple[datetime, datetime]]] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
+    # Delayed requests in flight now and at most; with ``together`` set, each delayed request
+    # waits until that many are in flight at once: only truly concurrent clients get through.
+    in_flight: int = 0
+    max_in_flight: int = 0
+    together: int = 0
+    all_in: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def hold(self, host: str) -> None:
+        """The injected delay of ``host``, counted in flight (and gated by ``together``)."""
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.together and self.in_flight >= self.together:
+                self.all_in.set()
+            if self.together:
+                await self.all_in.wait()
+            await asyncio.sleep(self.delays[host])
+        finally:
+            self.in_flight -= 1
 
     def is_down(self, host: str) -> bool:
         now = self.now()
@@ -62,7 +81,7 @@ def make_app(farm: FixtureFarm) -> web.Application:
         if farm.is_down(host):
             return web.Response(status=503, text="维护中", headers={"Retry-After": "60"})
         if host in farm.delays:
-            await asyncio.sleep(farm.delays[host])
+            await farm.hold(host)
         if label == "reset":
             _reset(request)
             raise web.HTTPServiceUnavailable()  # never reaches the client: the socket is gone

@@ -30,7 +30,7 @@ async def test_a_round_stores_every_site_once_and_a_rerun_is_a_no_op(
 ) -> None:
     add_sites(db, [f"a.{SUFFIX}", f"unavailable.{SUFFIX}", "closed.other.gov.cn"])
     clock = SimulatedClock(T0)
-    settings = loopback.settings(page_timeout=2.0)
+    settings = loopback.settings(page_timeout=30.0)
     outcome, round_id = await probe_and_store(
         db, settings, clock=clock, scheduled_for=T0, canaries=[CANARY]
     )

@@ -25,7 +25,9 @@ def fast_settings(farm: FarmThread, database_url: str, **over: Any) -> Settings:
         "host_map": farm.host_map,
         "extra_ca_file": farm.ca_pem,
         "per_host_rate": 500.0,
-        "page_timeout": 2.0,  # the stalled page must time out quickly
+        # The stalled page must time out, yet a loaded machine must not turn a redirect loop
+        # (ten round trips to the farm thread sharing our GIL) into a timeout.
+        "page_timeout": 6.0,
         "retry_after_cap": 0.3,
         "link_recheck_delay": 0.2,
         "link_recheck_wait": 5.0,

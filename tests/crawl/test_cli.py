@@ -20,7 +20,7 @@ def _env(farm: FarmThread, url: str, **extra: str) -> dict[str, str]:
         "CENSUS_HOST_MAP": farm.host_map,
         "CENSUS_EXTRA_CA_FILE": farm.ca_pem,
         "CENSUS_PER_HOST_RATE": "500",
-        "CENSUS_PAGE_TIMEOUT": "2",
+        "CENSUS_PAGE_TIMEOUT": "6",  # a busy machine must not time out a redirect loop
         "CENSUS_RETRY_AFTER_CAP": "0.3",
         **extra,
     }

@@ -93,10 +93,12 @@ async def test_two_connections_at_most_and_retry_after_is_honoured(db: Database)
     assert len(watcher.starts) >= 26  # homepage, 24 pages, the busy page, the logo
     assert watcher.most <= 2
     assert watcher.refused_at is not None
-    # After the 429, no new request to the host until its Retry-After (1 s) has passed; a
-    # request already on its way when the 429 went out may still arrive just after it.
-    hold = [t - watcher.refused_at for t in watcher.starts if t > watcher.refused_at + 0.1]
-    assert hold and min(hold) >= 0.9
+    # After the 429, no new request to the host until its Retry-After (1 s) has passed; only
+    # the other connection's request, already on its way when the 429 went out, may arrive in
+    # the hold. (A busy machine can only make requests later, never earlier.)
+    after = [t - watcher.refused_at for t in watcher.starts if t > watcher.refused_at]
+    assert after, "nothing was requested after the 429"
+    assert len([t for t in after if t < 0.9]) <= 1, after
 
 
 async def test_the_crawl_never_downloads_a_file_whole(db: Database) -> None:

@@ -17,12 +17,18 @@ GBK_PAGE = (
 ).encode("gbk")
 
 
+TRICKLE_CHUNKS = 100  # 50 ms apart: the whole body takes at least 5 s
+
+
 @dataclass
 class Recorder:
     in_flight: int = 0
     max_in_flight: int = 0
     hosts: list[str] = field(default_factory=list)
     peers: set[object] = field(default_factory=set)  # the client ends of the TCP connections
+    trickle_chunks: int = 0  # chunks of /trickle the server wrote
+    trickle_outcome: str = ""  # "complete", or "client hung up" when the client left early
+    trickle_ended: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def make_app(recorder: Recorder) -> web.Application:
@@ -40,11 +46,22 @@ def make_app(recorder: Recorder) -> web.Application:
         return web.Response(body=b"x" * 3_000_000, content_type="text/html")
 
     async def trickle(request: web.Request) -> web.StreamResponse:
+        """TRICKLE_CHUNKS chunks 50 ms apart; records whether the client hung up first."""
         response = web.StreamResponse()
-        await response.prepare(request)
-        for _ in range(100):
-            await response.write(b"<p>still coming</p>")
-            await asyncio.sleep(0.05)
+        try:
+            await response.prepare(request)
+            for _ in range(TRICKLE_CHUNKS):
+                await response.write(b"<p>still coming</p>")
+                recorder.trickle_chunks += 1
+                await asyncio.sleep(0.05)
+            recorder.trickle_outcome = "complete"
+        except ConnectionResetError:  # a write to a socket the client has closed
+            recorder.trickle_outcome = "client hung up"
+        except asyncio.CancelledError:  # aiohttp cancels the handler when the peer leaves
+            recorder.trickle_outcome = "client hung up"
+            raise
+        finally:
+            recorder.trickle_ended.set()
         return response
 
     async def loop(request: web.Request) -> web.Response:

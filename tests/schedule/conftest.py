@@ -23,8 +23,9 @@ def night_settings(farm: FarmThread, database_url: str, **over: Any) -> Settings
         "host_map": farm.host_map,
         "extra_ca_file": farm.ca_pem,
         "per_host_rate": 500.0,
-        "page_timeout": 2.0,
-        "connect_timeout": 2.0,
+        # Long enough that a loaded machine cannot turn a redirect loop into a timeout.
+        "page_timeout": 6.0,
+        "connect_timeout": 6.0,
         "retry_after_cap": 0.2,
         "link_recheck_delay": 0.2,
         "link_recheck_wait": 3.0,
@@ -32,9 +33,10 @@ def night_settings(farm: FarmThread, database_url: str, **over: Any) -> Settings
         "crawl_max_pages": 60,
         "nightly_sites_at_once": 4,
         "nightly_window": 0.0,
-        "nightly_crawl_timeout": 30.0,
-        "nightly_columns_timeout": 20.0,
-        "nightly_checks_timeout": 20.0,
+        # Ceilings, not targets: a loaded machine must not turn a healthy step into a timeout.
+        "nightly_crawl_timeout": 120.0,
+        "nightly_columns_timeout": 120.0,
+        "nightly_checks_timeout": 120.0,
     }
     return load_settings(**(values | over))
 

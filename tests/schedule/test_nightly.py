@@ -203,8 +203,13 @@ def test_run_nightly_and_status_commands(
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["status"] == "done" and report["night"] == "2026-03-01"
-    assert report["scored_at"] == "2026-03-01" and report["sites_failed"] >= 1
-    assert {"crawl", "columns"} <= {p["step"] for p in report["problems"] if p["code"] == OLD_CODE}
+    assert report["scored_at"] == "2026-03-01" and report["sites_failed"] == 1
+    # The farm's one broken site (old.donghu, a certificate for another name) and nothing else.
+    problems = [(p["code"], p["step"], p["status"], p["error"]) for p in report["problems"]]
+    assert problems == [
+        (OLD_CODE, "crawl", "failed", "首页无法打开：tls"),
+        (OLD_CODE, "columns", "failed", "首页无法打开：tls"),
+    ]
 
     again = runner.invoke(app, ["monitor", "run-nightly", "--at", "2026-03-01"])
     assert again.exit_code == 0, again.output

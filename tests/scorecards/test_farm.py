@@ -20,6 +20,8 @@ from scanner.db.models import Scorecard
 from scanner.demo import DemoResult, run_demo
 
 T = date(2026, 3, 1)
+# The whole demo week is built in the first test's setup: a generous hang guard for a busy host.
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")

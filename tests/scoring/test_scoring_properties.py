@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import time
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given, settings
@@ -75,15 +74,3 @@ def test_a_broken_link_never_lowers_link_points(links: list[BrokenLink], extra: 
     before = score(facts, census(), T).rule("availability.links").points
     after = score(worse, census(), T).rule("availability.links").points
     assert after >= before  # type: ignore[operator]
-
-
-def test_scoring_is_cheap() -> None:
-    """40,000 sites in under a minute with DB reads: the engine must take well under 1 ms."""
-    facts = healthy()
-    rs = census()
-    n = 300
-    started = time.perf_counter()
-    for _ in range(n):
-        score(facts, rs, T)
-    per_site = (time.perf_counter() - started) / n
-    assert per_site < 0.005, f"{per_site * 1000:.2f} ms per site"
