@@ -130,12 +130,18 @@ def main() -> None:
         data = page_bytes(page, directory)
         reading: Reading = read(page, data)
         ms = best_ms(lambda data=data, page=page: read(page, data), args.repeat)
-        results = {"htmldate": (htmldate_pair(data, page.url), best_ms(
-            lambda data=data, page=page: htmldate_pair(data, page.url), args.repeat))}
+        results = {
+            "htmldate": (
+                htmldate_pair(data, page.url),
+                best_ms(lambda data=data, page=page: htmldate_pair(data, page.url), args.repeat),
+            )
+        }
         if not args.no_dateparser:
             text = inspect_page(data, page.url, as_of=as_of(page)).text
-            results["dateparser"] = (dateparser_pair(text, as_of(page)), best_ms(
-                lambda text=text, page=page: dateparser_pair(text, as_of(page)), 1))
+            results["dateparser"] = (
+                dateparser_pair(text, as_of(page)),
+                best_ms(lambda text=text, page=page: dateparser_pair(text, as_of(page)), 1),
+            )
         for key in ("all", f"kind:{page.kind}", f"cms:{page.cms}"):
             add(groups[key], page, reading, ms, results)
         if problems := describe(page, reading):
@@ -180,7 +186,9 @@ def describe(page: Page, reading: Reading) -> str:
     if reading.newest != page.newest:
         wrong.append(f"newest {reading.newest} (truth {page.newest})")
     if reading.items != reading.truth_items:
-        wrong.append(f"items {reading.matched_items}/{len(reading.truth_items)} of {len(reading.items)}")
+        wrong.append(
+            f"items {reading.matched_items}/{len(reading.truth_items)} of {len(reading.items)}"
+        )
     return "; ".join(wrong)
 
 

@@ -92,7 +92,9 @@ def load() -> list[Page]:
 def pages_dir() -> Path | None:
     """The directory holding the page bytes, or None when no copy is present."""
     configured = os.environ.get(DIR_ENV)
-    candidates = [Path(configured)] if configured else [HERE / "pages", ROOT.parent / "shared" / "realpages"]
+    candidates = (
+        [Path(configured)] if configured else [HERE / "pages", ROOT.parent / "shared" / "realpages"]
+    )
     for candidate in candidates:
         if candidate.is_dir() and any(candidate.glob("*.html")):
             return candidate

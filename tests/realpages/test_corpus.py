@@ -26,12 +26,25 @@ if DIRECTORY is None:
     )
 
 
+# Pages the reader still misreads, each with the reason (docs/dates-and-lists.md). Strict: a page
+# that starts passing fails here until it is taken off the list.
+KNOWN_MISSES = {
+    "dyqtaiyuan.gov.cn": "an undated museum page: no date, no ArticleTitle meta, read as other",
+}
+
+
+def _param(page: Page) -> object:
+    reason = KNOWN_MISSES.get(page.id)
+    marks = [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+    return pytest.param(page, id=page.id, marks=marks)
+
+
 def test_manifest_covers_the_corpus() -> None:
     assert len(PAGES) == len({page.id for page in PAGES})
     assert len({page.site for page in PAGES}) >= 30
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[page.id for page in PAGES])
+@pytest.mark.parametrize("page", [_param(page) for page in PAGES])
 def test_page(page: Page) -> None:
     assert DIRECTORY is not None
     reading = read(page, page_bytes(page, DIRECTORY))
