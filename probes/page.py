@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 from urllib.parse import urljoin, urlsplit
@@ -25,6 +25,7 @@ from probes.listpage import (
     page_base,
     skip_href,
 )
+from probes.scripted import Endpoint, data_endpoints, expand_datastore, inline_items, script_built
 from scanner.http.charset import codec_name, decode_html
 
 __all__ = ["META_KEYS", "Link", "PageKind", "PageLinks", "PageSummary", "decode_html",
@@ -89,6 +90,10 @@ class PageSummary:
     newest_date: date | None
     published: date | None
     text: str  # visible text outside navigation/header/footer regions
+    # When the markup lists nothing: does the page look script-built, and which data URLs do
+    # its scripts request (`probes.scripted`)? The caller may fetch them or render the page.
+    scripted: bool = False
+    endpoints: list[Endpoint] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """The contract's object, keys in the contract's order."""
@@ -333,7 +338,7 @@ def inspect_page(
     else:
         html, used = content, (codec_name(encoding) if encoding else None)
     page_url = final_url or url
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(expand_datastore(html))
     base = page_base(tree, page_url)
     title_node = tree.css_first("title")
     title = _collapse(title_node.text()) if title_node is not None else ""
@@ -342,6 +347,13 @@ def inspect_page(
     blocks = find_lists(tree, base, as_of=as_of)
     main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
     home_items = [it for b in homepage_blocks(blocks) for it in b.items if it.date is not None]
+    scripted, endpoints = False, []
+    if (not main or not home_items) and not every_meta.get("articletitle"):
+        inline = inline_items(tree, page_url, as_of=as_of)  # before scripts are stripped
+        main = main or inline
+        home_items = home_items or [it for it in inline if it.date is not None]
+        if not main:
+            scripted, endpoints = script_built(tree), data_endpoints(tree, page_url)
     text = _visible_text(tree)
     matches = find_dates(text)
     labelled = any(m.labelled and m.full and not m.decoy for m in matches)
@@ -373,6 +385,8 @@ def inspect_page(
         newest_date=newest,
         published=published,
         text=text,
+        scripted=scripted,
+        endpoints=endpoints,
     )
 
 
