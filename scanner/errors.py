@@ -13,7 +13,9 @@ boundary where they happen, so callers catch *our* classes and the CLI can print
     │   ├── TLSFailed
     │   ├── ProbeTimeout
     │   └── ProtocolFailed
-    └── NotYetAvailable        a command whose issue has not landed yet
+    ├── NotYetAvailable        a command whose issue has not landed yet
+    └── RenderFailed           the headless browser could not render a page
+        └── RenderBudgetSpent  tonight's rendering budget is used up
 """
 
 from __future__ import annotations
@@ -88,3 +90,12 @@ class ProtocolFailed(ProbeError):
 
 class NotYetAvailable(CensusError):
     """A command that exists in the CLI but whose work has not landed yet."""
+
+
+class RenderFailed(CensusError):
+    """The headless browser could not render a page (not started, timed out, crashed): the
+    scanner's trouble, not the site's, so the static reading stands."""
+
+
+class RenderBudgetSpent(RenderFailed):
+    """Tonight's rendering budget (pages or seconds) is used up; static readings stand."""
