@@ -28,7 +28,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from probes.dates import parse_date
 from probes.listpage import Item, main_list, page_base, parse_html
@@ -254,6 +254,15 @@ def script_built(tree: LexborHTMLParser) -> bool:
         return False
     for node in body.css("ul, ol, tbody, div"):
         key = " ".join(v for v in (node.attributes.get("id"), node.attributes.get("class")) if v)
-        if key and _LIST_HINT_RE.search(key) and not (node.text(strip=True) or node.css_first("a")):
+        hinted = bool(key) and _LIST_HINT_RE.search(key) is not None
+        if hinted and not node.css_first("a") and not _text_outside_scripts(node):
             return True
     return False
+
+
+def _text_outside_scripts(node: LexborNode) -> str:
+    """A container's visible text: what a script inside it would write is not there yet."""
+    text = node.text(strip=True)
+    for script in node.css("script"):
+        text = text.replace(script.text(strip=True), "")
+    return text.strip()

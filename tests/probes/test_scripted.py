@@ -128,3 +128,12 @@ def test_future_and_garbage_dates_are_not_dates() -> None:
         ' {"title": "另一条很长的标题内容", "url": "/b.html", "date": "不详"}]'
     )
     assert [i.date for i in payload_items(payload, URL, as_of=AS_OF)] == [None, None]
+
+
+def test_a_list_written_by_document_write_is_flagged() -> None:
+    html = """<html><body><div class="main"><ul class="list"><script>
+    document.write("<li><a href='/a/1.html'>关于开展春季植树活动的通知</a><span>2024-02-27</span></li>");
+    </script></ul></div></body></html>"""
+    tree = parse_html(html)
+    assert script_built(tree)
+    assert summarize_page(html, URL, as_of=AS_OF)["items"] == []  # only a browser reads it
