@@ -345,7 +345,7 @@ async def _open(
     return got
 
 
-def _summary(got: Fetched, url: str, as_of: date) -> PageSummary:
+def _summary(got: Fetched, url: str, as_of: date, selector: str | None = None) -> PageSummary:
     return inspect_page(
         got.content,
         url,
@@ -353,6 +353,7 @@ def _summary(got: Fetched, url: str, as_of: date) -> PageSummary:
         status=got.status,
         encoding=charset_of(got.content_type),
         as_of=as_of,
+        selector=selector,
     )
 
 
@@ -542,6 +543,7 @@ async def _published(
 # Renders a URL in a browser and returns (DOM html, final URL); `scanner.render` provides one.
 Render = Callable[[str], Awaitable[tuple[str, str]]]
 MAX_ENDPOINTS = 2  # data URLs tried per script-built page
+MAX_STUB_HOPS = 2  # redirect stubs (meta refresh, location=…) followed per read
 
 
 async def _endpoint_items(
@@ -601,15 +603,17 @@ async def read_page(
         got = await _open(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
     except FetchFailed as exc:
         return PageRead(url, ok=False, error=exc.kind)
-    page = inspect_page(
-        got.content,
-        url,
-        final_url=got.final_url,
-        status=got.status,
-        encoding=charset_of(got.content_type),
-        as_of=as_of,
-        selector=selector,
-    )
+    page = _summary(got, url, as_of, selector)
+    for _ in range(MAX_STUB_HOPS):  # a redirect stub: read the page it sends a browser to
+        if page.redirect is None or page.items:
+            break
+        try:
+            got = await _open(
+                client, page.redirect, deadline=deadline, max_bytes=max_bytes, limiter=limiter
+            )
+        except FetchFailed as exc:
+            return PageRead(url, ok=False, error=exc.kind)
+        page = _summary(got, url, as_of, selector)
     read_via = "static"
     listing = page.kind in ("list", "homepage", "messages", "other")
     if listing and not page.items and page.endpoints and not force_render:

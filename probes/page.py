@@ -25,6 +25,7 @@ from probes.listpage import (
     page_base,
     skip_href,
 )
+from probes.redirects import redirect_target
 from probes.scripted import Endpoint, data_endpoints, expand_datastore, inline_items, script_built
 from scanner.http.charset import codec_name, decode_html
 
@@ -94,6 +95,7 @@ class PageSummary:
     # its scripts request (`probes.scripted`)? The caller may fetch them or render the page.
     scripted: bool = False
     endpoints: list[Endpoint] = field(default_factory=list)
+    redirect: str | None = None  # where a redirect stub (meta refresh, location=…) points
 
     def to_json(self) -> dict[str, Any]:
         """The contract's object, keys in the contract's order."""
@@ -342,6 +344,7 @@ def inspect_page(
     base = page_base(tree, page_url)
     title_node = tree.css_first("title")
     title = _collapse(title_node.text()) if title_node is not None else ""
+    redirect = redirect_target(tree, page_url)
     meta, every_meta = _meta(tree)
     links = _links(tree, base)
     blocks = find_lists(tree, base, as_of=as_of)
@@ -387,6 +390,7 @@ def inspect_page(
         text=text,
         scripted=scripted,
         endpoints=endpoints,
+        redirect=redirect,
     )
 
 
