@@ -19,6 +19,7 @@ and pinned (置顶) markers give the years a single ``[11-02]`` cannot.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ __all__ = [
     "RawEntry",
     "find_lists",
     "homepage_blocks",
+    "join_url",
     "main_list",
     "page_base",
     "parse_html",
@@ -162,7 +164,13 @@ def resolve_entries(raw: list[RawEntry], base: str, *, as_of: date) -> list[Item
         days = resolve_list_dates(matches, as_of=as_of, urls=[e.href for e in raw], pinned=pinned)
     else:
         days = [date(m.year, m.month, m.day) if m and m.year else None for m in matches]
-    return [Item(e.title, urljoin(base, e.href), d) for e, d in zip(raw, days, strict=True)]
+    return [Item(e.title, join_url(base, e.href), d) for e, d in zip(raw, days, strict=True)]
+
+
+@functools.lru_cache(maxsize=8192)
+def join_url(base: str, href: str) -> str:
+    """``urljoin``, remembered: a page's links and its lists join the same hrefs."""
+    return urljoin(base, href)
 
 
 def parse_html(content: str | bytes) -> LexborHTMLParser:

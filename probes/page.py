@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
 
@@ -21,6 +21,7 @@ from probes.listpage import (
     Regions,
     find_lists,
     homepage_blocks,
+    join_url,
     main_list,
     page_base,
     skip_href,
@@ -140,7 +141,7 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
             if skipped is not None and raw:
                 skipped.append(raw)
             continue
-        url = urljoin(base, raw)
+        url = join_url(base, raw)
         if (tag, url) in seen:
             continue
         seen.add((tag, url))
@@ -347,11 +348,17 @@ def inspect_page(
     redirect = redirect_target(tree, page_url)
     meta, every_meta = _meta(tree)
     links = _links(tree, base)
-    blocks = find_lists(tree, base, as_of=as_of)
-    main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
+    # A page the CMS marks as an article (ArticleTitle) shows no column of its own: its lists
+    # are sidebars, and finding them is most of a page's reading time.
+    article = bool(every_meta.get("articletitle")) and not selector
+    if article and not _HOMEPAGE_PATH_RE.match(urlsplit(page_url).path):
+        blocks, main = [], []
+    else:
+        blocks = find_lists(tree, base, as_of=as_of)
+        main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
     home_items = [it for b in homepage_blocks(blocks) for it in b.items if it.date is not None]
     scripted, endpoints = False, []
-    if (not main or not home_items) and not every_meta.get("articletitle"):
+    if (not main or not home_items) and not article:
         inline = inline_items(tree, page_url, as_of=as_of)  # before scripts are stripped
         main = main or inline
         home_items = home_items or [it for it in inline if it.date is not None]
