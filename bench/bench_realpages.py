@@ -16,11 +16,16 @@ this one process on the same bytes:
   its latest (not after the scan day) as newest — the naive date-only baseline.
 
 Times are wall-clock per page, best of --repeat, on a shared 2-core machine.
+
+``--render N`` also renders the first N pages in headless Chromium (scanner/render), served
+from 127.0.0.1 under their own host names through an exclusive host map, and prints the
+milliseconds per rendered page and the browser's resident memory after each.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import statistics
 import sys
 import time
@@ -30,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -122,6 +128,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--no-dateparser", action="store_true")
     parser.add_argument("--failures", action="store_true", help="list every page the reader misses")
+    parser.add_argument("--render", type=int, default=0, metavar="N", help="render N pages")
     args = parser.parse_args()
     directory = pages_dir()
     if directory is None:
@@ -160,6 +167,49 @@ def main() -> None:
     if args.failures:
         print("\nPages the reader misses:")
         print("\n".join(failures) or "none")
+    if args.render:
+        asyncio.run(render_pages(load()[: args.render], directory))
+
+
+async def render_pages(pages: list[Page], directory: Path) -> None:
+    """Render corpus pages in headless Chromium behind an exclusive host map; print costs."""
+    from aiohttp import web
+
+    from scanner.render import renderer_for
+    from scanner.settings import Settings
+
+    by_path = {urlsplit(p.url).path: page_bytes(p, directory) for p in pages}
+
+    async def serve(request: web.Request) -> web.Response:
+        body = by_path.get(request.path)
+        if body is None:
+            return web.Response(status=404)
+        return web.Response(body=body, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    hosts = sorted({urlsplit(p.url).hostname or "" for p in pages})
+    settings = Settings(host_map=",".join(f"{h}=127.0.0.1:{port}" for h in hosts))
+    times, memory = [], []
+    try:
+        async with renderer_for(settings) as renderer:
+            for page in pages:
+                parts = urlsplit(page.url)  # served over plain HTTP here
+                rendered = await renderer.render(f"http://{parts.hostname}{parts.path}")
+                times.append(rendered.ms)
+                memory.append(rendered.rss_mb)
+    finally:
+        await runner.cleanup()
+    print(
+        f"\nrendered {len(times)} pages: median {statistics.median(times):.0f} ms, "
+        f"max {max(times):.0f} ms (the first includes starting Chromium); browser memory "
+        f"median {statistics.median(memory):.0f} MB, max {max(memory):.0f} MB"
+    )
 
 
 def add(tally: Tally, page: Page, reading: Reading, ms: float, results: dict) -> None:  # type: ignore[type-arg]

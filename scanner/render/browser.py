@@ -42,6 +42,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--disable-dev-shm-usage", "--renderer-process-limit=2",
     # Defence in depth behind the route: no name resolves, non-loopback goes to a dead proxy.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
     "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
@@ -90,13 +91,16 @@ class _PageLog:
 
 
 def browser_rss_mb() -> float:
-    """Resident memory of the Chromium processes this process started (MB)."""
+    """Memory of the Chromium processes this process started (MB): their proportional set
+    size, so the libraries and shared memory they all map are counted once, not per process
+    (resident size where the system does not tell PSS)."""
     total = 0
     with contextlib.suppress(psutil.Error):
         for child in psutil.Process(os.getpid()).children(recursive=True):
             with contextlib.suppress(psutil.Error):
                 if "chrom" in child.name().lower():
-                    total += child.memory_info().rss
+                    info = child.memory_full_info()
+                    total += getattr(info, "pss", info.rss)
     return total / (1024 * 1024)
 
 
@@ -202,7 +206,8 @@ class Renderer:
                 try:
                     await page.goto(url, wait_until="load", timeout=timeout_ms)
                 except Exception as exc:
-                    raise RenderFailed(f"页面渲染失败：{type(exc).__name__}") from exc
+                    detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+                    raise RenderFailed(f"页面渲染失败：{detail}") from exc
                 remaining = timeout_ms - (time.perf_counter() - started) * 1000
                 with contextlib.suppress(Exception):  # a page that never settles is read as is
                     await page.wait_for_load_state("networkidle", timeout=max(remaining, 1))
