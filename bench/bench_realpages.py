@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import statistics
 import sys
 import time
@@ -139,18 +140,18 @@ def main() -> None:
     for page in load():
         data = page_bytes(page, directory)
         reading: Reading = read(page, data)
-        ms = best_ms(lambda data=data, page=page: read(page, data), args.repeat)
-        results = {
+        ms = best_ms(functools.partial(read, page, data), args.repeat)
+        results: dict[str, tuple[tuple[date | None, date | None], float]] = {
             "htmldate": (
                 htmldate_pair(data, page.url),
-                best_ms(lambda data=data, page=page: htmldate_pair(data, page.url), args.repeat),
+                best_ms(functools.partial(htmldate_pair, data, page.url), args.repeat),
             )
         }
         if not args.no_dateparser:
             text = inspect_page(data, page.url, as_of=as_of(page)).text
             results["dateparser"] = (
                 dateparser_pair(text, as_of(page)),
-                best_ms(lambda text=text, page=page: dateparser_pair(text, as_of(page)), 1),
+                best_ms(functools.partial(dateparser_pair, text, as_of(page)), 1),
             )
         for key in ("all", f"kind:{page.kind}", f"cms:{page.cms}"):
             add(groups[key], page, reading, ms, results)
@@ -212,7 +213,13 @@ async def render_pages(pages: list[Page], directory: Path) -> None:
     )
 
 
-def add(tally: Tally, page: Page, reading: Reading, ms: float, results: dict) -> None:  # type: ignore[type-arg]
+def add(
+    tally: Tally,
+    page: Page,
+    reading: Reading,
+    ms: float,
+    results: dict[str, tuple[tuple[date | None, date | None], float]],
+) -> None:
     tally.pages += 1
     tally.newest_ok += reading.newest == page.newest
     tally.kind_ok += reading.kind == page.kind

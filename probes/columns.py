@@ -617,12 +617,12 @@ async def read_page(
     read_via = "static"
     listing = page.kind in ("list", "homepage", "messages", "other")
     if listing and not page.items and page.endpoints and not force_render:
-        found = await _endpoint_items(
+        answered = await _endpoint_items(
             client, page, as_of=as_of, deadline=deadline, max_bytes=max_bytes, limiter=limiter
         )
-        if found:
-            page.items, read_via = found, "endpoint"
-            page.newest_date = max((i.date for i in found if i.date), default=None)
+        if answered:
+            page.items, read_via = answered, "endpoint"
+            page.newest_date = max((i.date for i in answered if i.date), default=None)
             page.kind = "list" if page.kind == "other" else page.kind
     if render is not None and (force_render or (listing and not page.items and page.scripted)):
         try:

@@ -8,6 +8,7 @@ truth has it, and record how: static, endpoint, browser.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -40,10 +41,13 @@ def farm() -> Iterator[FarmThread]:
         yield running
 
 
-def _settings(farm: FarmThread, **extra: object) -> Settings:
+def _settings(farm: FarmThread, *, render_pages: bool = True) -> Settings:
     return Settings(
-        host_map=farm.host_map, extra_ca_file=str(farm.ca_pem), per_host_rate=50, **extra
-    )  # type: ignore[arg-type]
+        host_map=farm.host_map,
+        extra_ca_file=str(farm.ca_pem),
+        per_host_rate=50,
+        render_pages=render_pages,
+    )
 
 
 def _read(farm: FarmThread, db: Database, tmp_path: Path, settings: Settings) -> None:
@@ -52,8 +56,6 @@ def _read(farm: FarmThread, db: Database, tmp_path: Path, settings: Settings) ->
     import_file(db, path, datetime.now(UTC))
     with db.session() as session:
         sites = wanted_sites(session)
-    import asyncio
-
     asyncio.run(read_and_store(db, settings, sites, as_of=AT, now=lambda: datetime.now(UTC)))
 
 
