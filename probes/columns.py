@@ -626,7 +626,7 @@ async def read_page(
             page.kind = "list" if page.kind == "other" else page.kind
     if render is not None and (force_render or (listing and not page.items and page.scripted)):
         try:
-            html, final_url = await render(url)
+            html, final_url = await render(page.final_url)
         except RenderFailed:
             pass
         else:

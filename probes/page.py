@@ -268,7 +268,7 @@ def _content_paragraphs(tree: LexborHTMLParser) -> int:
 
 def _form_captions(tree: LexborHTMLParser) -> str:
     """The captions of form fields: an article's comment box says 留言内容 / 回复内容 too."""
-    return "\n".join(node.text() for node in tree.css("form label, label"))
+    return "\n".join(node.text() for node in tree.css("label"))
 
 
 def _shown_outside(pattern: re.Pattern[str], text: str, captions: str) -> bool:
