@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -167,9 +167,21 @@ def resolve_entries(raw: list[RawEntry], base: str, *, as_of: date) -> list[Item
     return [Item(e.title, join_url(base, e.href), d) for e, d in zip(raw, days, strict=True)]
 
 
+@functools.lru_cache(maxsize=256)
+def _origin(base: str) -> str:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 @functools.lru_cache(maxsize=8192)
 def join_url(base: str, href: str) -> str:
-    """``urljoin``, remembered: a page's links and its lists join the same hrefs."""
+    """``urljoin``, remembered (a page's links and its lists join the same hrefs), with the two
+    commonest hrefs — absolute and root-relative, without dot segments — joined directly."""
+    if "/." not in href and "\\" not in href:
+        if href.startswith(("http://", "https://")):
+            return href
+        if href.startswith("/") and not href.startswith("//"):
+            return _origin(base) + href
     return urljoin(base, href)
 
 
