@@ -178,7 +178,7 @@ def join_url(base: str, href: str) -> str:
     """``urljoin``, remembered (a page's links and its lists join the same hrefs), with the two
     commonest hrefs — absolute and root-relative, without dot segments — joined directly."""
     if "/." not in href and "\\" not in href:
-        if href.startswith(("http://", "https://")):
+        if href.startswith(("http://", "https://")) and href.partition("://")[2][:1].isalnum():
             return href
         if href.startswith("/") and not href.startswith("//"):
             return _origin(base) + href
