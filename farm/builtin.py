@@ -378,6 +378,32 @@ def old_donghu() -> Site:
     )
 
 
+JSDEMO = "www.jsdemo.example.gov.cn"
+
+
+def jsdemo() -> Site:
+    """Lists that scripts build, one real shape per column (probes/scripted, scanner/render)."""
+    cols = (
+        ColumnSpec("工作动态", "news", "gzdt", items("山南县", every(2, 12))),
+        ColumnSpec("通知公告", "notice", "tzgg", items("通知：", every(5, 10, 1)), script="jpage"),
+        ColumnSpec("政策文件", "policy", "zcwj", items("山政发", every(9, 8, 2)), script="json"),
+        ColumnSpec("部门动态", "news", "bmdt", items("县直部门", every(3, 10)), script="docwrite"),
+    )
+    return Site(
+        JSDEMO,
+        "9101210009",
+        "山南县人民政府",
+        "910121",
+        template="ul",
+        columns=cols,
+        description="jpage datastore, a list filled from data.json, a document.write list",
+    )
+
+
+def scripted() -> FarmSpec:
+    return FarmSpec(sites=(jsdemo(),), organisations=ORGS, name="scripted")
+
+
 def demo() -> FarmSpec:
     return FarmSpec(
         sites=(
@@ -403,6 +429,7 @@ SCENARIOS: dict[str, Callable[[], FarmSpec]] = {
     "generated": lambda: generated_farm(10_000, 1000),
     "generated-small": lambda: generated_farm(100, 200, huge_site=False),
     "interaction": interaction,  # farm/interaction.py: edges of the interaction checks
+    "scripted": scripted,  # lists built by scripts (jpage, data.json, document.write)
 }
 
 
@@ -414,5 +441,5 @@ def scenario(name: str) -> FarmSpec:
     return load_scenario(path if path.exists() else Path(name))
 
 
-__all__ = ["CANARY", "DONGHU", "FGW", "JYJ", "LINJIANG", "QINGSHAN", "SCENARIOS", "ZWFW",
+__all__ = ["CANARY", "DONGHU", "FGW", "JSDEMO", "JYJ", "LINJIANG", "QINGSHAN", "SCENARIOS", "ZWFW",
            "ZWGK", "demo", "scenario"]  # fmt: skip

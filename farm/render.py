@@ -9,6 +9,7 @@ and can never disagree with what the server sends. Five templates mimic real CMS
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from html import escape
@@ -203,13 +204,16 @@ class PageBuilder:
         entries: list[tuple[str, str, date | None, str]],
         here: str,
         record: bool = True,
+        script: str = "",
     ) -> str:
-        """A dated list in the site's template; entries are (path, title, day, format)."""
-        tpl = self.spec.template
+        """A dated list in the site's template (``li`` rows when a script builds it); entries
+        are (path, title, day, format)."""
+        tpl = "ul" if script else self.spec.template
         rows = []
         for path, title, day, fmt in entries:
             shown = format_date(day, fmt, path) if day is not None else ""
-            r.links.append(Link(self.site.url(path), title))
+            if script in ("", "jpage"):  # links a crawler that runs no script still sees
+                r.links.append(Link(self.site.url(path), title))
             if record:
                 r.items.append(Shown(title, self.site.url(path), day if shown else None))
             href, t = escape(self._href(path, here)), escape(title)
@@ -238,6 +242,8 @@ class PageBuilder:
                     f'<li><a href="{href}" target="_blank" title="{t}">{t}</a>'
                     f'<span class="date">{shown}</span></li>'
                 )
+        if script:
+            return scripted_list(script, rows)
         body = "".join(rows)
         if tpl == "table":
             return f'<table class="list-table" width="100%">{body}</table>'
@@ -347,7 +353,8 @@ class PageBuilder:
             ]
             body = self._entries(r, entries, path)
         elif col.items:
-            body = self._entries(r, self._item_entries(col, lo, hi), path)
+            script = col.script if page == 0 else ""
+            body = self._entries(r, self._item_entries(col, lo, hi), path, script=script)
         elif col.exempt_note:
             body = f'<div class="empty-note">{escape(col.exempt_note)}</div>'
         else:
@@ -368,6 +375,17 @@ class PageBuilder:
             f"</div>" + self._traps(r, path, query) + self._extra(r, "lists") + self._foot(r)
         )
         return r
+
+    def data_json(self, col: ColumnSpec) -> str:
+        """What a "json" column's data.json answers: its first page's entries, the way CMS list
+        APIs write them (nested under data.list, full date-times)."""
+        rows = [
+            {"title": title, "url": path, "pubDate": f"{day:%Y-%m-%d} 09:30:00" if day else ""}
+            for path, title, day, _ in self._item_entries(col, 0, col.page_size)
+        ]
+        return json.dumps(
+            {"code": 0, "data": {"total": len(rows), "list": rows}}, ensure_ascii=False
+        )
 
     def _message_table(self, r: Rendered, col: ColumnSpec, lo: int, hi: int) -> str:
         rows = [
@@ -554,6 +572,35 @@ class PageBuilder:
             '<p><a href="/">返回首页</a></p></body></html>'
         )
         return r
+
+
+# The script of a "json" column: fetch the column's data.json and write the rows (what the
+# 政务公开 platforms' Vue/jQuery pages do). Dates are shown as their first 10 characters.
+_FILL_FROM_JSON = """<script>fetch("data.json").then(function (r) { return r.json(); })
+.then(function (d) { document.getElementById("list").innerHTML = d.data.list.map(function (e) {
+  return '<li><a href="' + e.url + '" target="_blank">' + e.title + '</a><span class="date">'
+    + e.pubDate.slice(0, 10) + '</span></li>'; }).join(""); });</script>"""
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal that cannot end the <script> it sits in."""
+    return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
+
+
+def scripted_list(script: str, rows: list[str]) -> str:
+    """A column list as a script-built page carries it (see ColumnSpec.script)."""
+    if script == "jpage":
+        records = "".join(f"<record><![CDATA[{row}]]></record>" for row in rows)
+        return (
+            '<div id="4196"><script type="text/xml"><datastore><nextgroup><![CDATA[<a href="'
+            '/module/web/jpage/dataproxy.jsp?page=1&webid=1&columnid=1&unitid=4196"></a>]]>'
+            f"</nextgroup><recordset>{records}</recordset></datastore></script>"
+            f'<script>$("#4196").jpage({{perPage: 20, totalRecord: {len(rows)}}});</script></div>'
+        )
+    if script == "docwrite":
+        writes = "".join(f"document.write({_js_string(row)});" for row in rows)
+        return f'<ul class="list"><script>{writes}</script></ul>'
+    return '<ul id="list" class="list"></ul>' + _FILL_FROM_JSON
 
 
 def html_error_page() -> str:

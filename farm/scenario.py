@@ -138,6 +138,10 @@ class ColumnSpec:
     homepage_count: int = 6
     page_size: int = 20
     exempt_note: str | None = None  # e.g. 根据三定方案，本单位不产生此类信息
+    # How the list page carries its entries when a script builds the list: "jpage" (大汉: CDATA
+    # records in a <script type="text/xml"> datastore), "json" (an empty <ul> a script fills
+    # from the column's data.json), "docwrite" (document.write strings only a browser runs).
+    script: Literal["", "jpage", "json", "docwrite"] = ""
 
     @property
     def url_path(self) -> str:

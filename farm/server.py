@@ -216,6 +216,10 @@ class Farm:
                     "Content-Disposition": f"attachment; filename={att.filename}",
                 },
             )
+        if kind == "data":
+            assert target.column is not None
+            text = PageBuilder(site, now).data_json(target.column)
+            return web.Response(text=text, content_type="application/json")
         query = ""
         if kind == "search":
             query = self._query(request, site, "q")

@@ -24,7 +24,7 @@ from farm.scenario import (
 
 TargetKind = Literal[
     "homepage", "list", "article", "guide", "message", "system", "attachment", "asset",
-    "other", "search", "calendar", "robots", "not_found", "soft404", "fault",
+    "other", "search", "calendar", "robots", "not_found", "soft404", "fault", "data",
 ]  # fmt: skip
 
 ASSETS: dict[str, tuple[str, bytes]] = {
@@ -39,6 +39,7 @@ _ARTICLE = re.compile(r"^/(?P<col>.+?)/(?:\d{6}/t\d{8}|art)_(?P<idx>\d+)\.html$"
 _LIST = re.compile(r"^/(?P<col>.+?)/(?:index(?:_(?P<page>\d+))?\.html)?$")
 _GUIDE = re.compile(r"^/(?P<col>.+?)/guide_(?P<idx>\d+)\.html$")
 _MESSAGE = re.compile(r"^/(?P<col>.+?)/msg_(?P<idx>\d+)\.html$")
+_DATA = re.compile(r"^/(?P<col>.+?)/data\.json$")  # a "json" script column's entries
 _FILE = re.compile(r"^/(?P<col>.+?)/files/(?P<owner>[ag])(?P<idx>\d+)/(?P<name>[^/]+)$")
 
 
@@ -146,6 +147,9 @@ class Site:
         return Target("soft404" if self.spec.soft404_unknown else "not_found")
 
     def _locate_column(self, path: str) -> Target | None:
+        m = _DATA.match(path)
+        if m and (col := self._columns.get(m["col"])) is not None and col.script == "json":
+            return Target("data", column=col)
         m = _LIST.match(path)
         if m and (col := self._columns.get(m["col"])) is not None:
             page = int(m["page"] or 0)

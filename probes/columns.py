@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,7 +26,8 @@ from probes.blank import ColumnState, column_state, explains_absence
 from probes.dates import find_dates, parse_date
 from probes.listpage import Item, page_base, skip_href
 from probes.page import PageSummary, inspect_page
-from scanner.errors import FetchFailed
+from probes.scripted import payload_items
+from scanner.errors import FetchFailed, RenderFailed
 from scanner.http.charset import charset_of, decode_html
 from scanner.http.failures import FailureKind
 from scanner.http.fetch import Fetched, fetch
@@ -332,9 +333,14 @@ async def _open(
     deadline: float,
     max_bytes: int,
     limiter: HostLimiter | None,
+    method: str = "GET",
+    data: dict[str, str] | None = None,
 ) -> Fetched:
     """Fetch, with a 4xx/5xx status, an empty or a cut-off body as failures like the others."""
-    got = await fetch(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
+    got = await fetch(
+        client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter, method=method,
+        data=data,
+    )  # fmt: skip
     if got.status >= 400:
         raise FetchFailed(FailureKind.HTTP_STATUS, f"HTTP {got.status}", got.elapsed_ms)
     if not got.content.strip():
@@ -344,7 +350,7 @@ async def _open(
     return got
 
 
-def _summary(got: Fetched, url: str, as_of: date) -> PageSummary:
+def _summary(got: Fetched, url: str, as_of: date, selector: str | None = None) -> PageSummary:
     return inspect_page(
         got.content,
         url,
@@ -352,6 +358,7 @@ def _summary(got: Fetched, url: str, as_of: date) -> PageSummary:
         status=got.status,
         encoding=charset_of(got.content_type),
         as_of=as_of,
+        selector=selector,
     )
 
 
@@ -483,6 +490,9 @@ class PageRead:
     state: str | None = None  # ColumnState value; None when the page did not open
     exempt_note: str = ""  # the sentence that explains why the column has no entries
     dated_from_pages: int = 0  # undated entries whose date was read from their own page
+    # How the entries were read: "static" (the markup, jpage records and inline JSON included),
+    # "endpoint" (the data URL the page's script requests) or "browser" (rendered).
+    read_via: str = "static"
     # A homepage's same-site links that can be second-level pages (`nav_candidates`), in page
     # order; only filled when asked (``homepage_links``).
     links: list[str] = field(default_factory=list)
@@ -535,6 +545,36 @@ async def _published(
     return published if published is not None and published <= as_of else None
 
 
+# Renders a URL in a browser and returns (DOM html, final URL); `scanner.render` provides one.
+Render = Callable[[str], Awaitable[tuple[str, str]]]
+MAX_ENDPOINTS = 2  # data URLs tried per script-built page
+MAX_STUB_HOPS = 2  # redirect stubs (meta refresh, location=…) followed per read
+
+
+async def _endpoint_items(
+    client: httpx.AsyncClient,
+    page: PageSummary,
+    *,
+    as_of: date,
+    deadline: float,
+    max_bytes: int,
+    limiter: HostLimiter | None,
+) -> list[Item]:
+    """The entries a script-built page's own data endpoint answers (the cheap path)."""
+    for endpoint in page.endpoints[:MAX_ENDPOINTS]:
+        try:
+            got = await _open(
+                client, endpoint.url, deadline=deadline, max_bytes=max_bytes, limiter=limiter,
+                method=endpoint.method, data=dict(endpoint.form) if endpoint.form else None,
+            )  # fmt: skip
+        except FetchFailed:
+            continue
+        items = payload_items(got.content, got.final_url, as_of=as_of)
+        if items:
+            return items
+    return []
+
+
 async def read_page(
     client: httpx.AsyncClient,
     url: str,
@@ -547,6 +587,8 @@ async def read_page(
     open_undated: int = 3,
     homepage_links: bool | None = False,
     hosts: Iterable[str] = (),
+    render: Render | None = None,
+    force_render: bool = False,
 ) -> PageRead:
     """Open a registered column (or homepage) and read its entries; failures are facts too.
 
@@ -556,20 +598,46 @@ async def read_page(
     ``homepage_links`` (for a homepage): True collects its second-level links (``links``), None
     only when it shows no dated entries (navigation-only), False never; ``hosts`` are the
     site's other host names.
+
+    A page that lists nothing but looks script-built is read further: first the data endpoint
+    its script requests, then — when ``render`` is given — the page rendered in a browser;
+    ``force_render`` (a column set to render) renders it whatever the static read found. A
+    browser failure or a spent budget keeps the static reading. ``read_via`` says which won.
     """
     try:
         got = await _open(client, url, deadline=deadline, max_bytes=max_bytes, limiter=limiter)
     except FetchFailed as exc:
         return PageRead(url, ok=False, error=exc.kind)
-    page = inspect_page(
-        got.content,
-        url,
-        final_url=got.final_url,
-        status=got.status,
-        encoding=charset_of(got.content_type),
-        as_of=as_of,
-        selector=selector,
-    )
+    page = _summary(got, url, as_of, selector)
+    for _ in range(MAX_STUB_HOPS):  # a redirect stub: read the page it sends a browser to
+        if page.redirect is None or page.items:
+            break
+        try:
+            got = await _open(
+                client, page.redirect, deadline=deadline, max_bytes=max_bytes, limiter=limiter
+            )
+        except FetchFailed as exc:
+            return PageRead(url, ok=False, error=exc.kind)
+        page = _summary(got, url, as_of, selector)
+    read_via = "static"
+    listing = page.kind in ("list", "homepage", "messages", "other")
+    if listing and not page.items and page.endpoints and not force_render:
+        answered = await _endpoint_items(
+            client, page, as_of=as_of, deadline=deadline, max_bytes=max_bytes, limiter=limiter
+        )
+        if answered:
+            page.items, read_via = answered, "endpoint"
+            page.newest_date = max((i.date for i in answered if i.date), default=None)
+            page.kind = "list" if page.kind == "other" else page.kind
+    if render is not None and (force_render or (listing and not page.items and page.scripted)):
+        try:
+            html, final_url = await render(page.final_url)
+        except RenderFailed:
+            pass
+        else:
+            rendered = inspect_page(html, url, final_url=final_url, as_of=as_of, selector=selector)
+            if rendered.items or force_render:
+                page, read_via = rendered, "browser"
     state = column_state(page)
     items, newest, opened = list(page.items), page.newest_date, 0
     if page.kind == "list" and items and open_undated > 0 and all(i.date is None for i in items):
@@ -602,4 +670,5 @@ async def read_page(
         exempt_note=_exempt_note(page) if state == ColumnState.EXEMPT else "",
         dated_from_pages=opened,
         links=links,
+        read_via=read_via,
     )

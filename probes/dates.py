@@ -76,6 +76,12 @@ _DATE_RE = re.compile(
 # A label right before a date marks it as the page's or entry's own date.
 _LABEL_RE = re.compile(
     r"(?:发布|更新|成文|发文|印发|生成|公开|公布|信息|录入|提交|留言|来信|回复|答复|办结|受理|创建)?"
+    r"(?:时间|日期)(?:发布)?\s*[:：]?\s*[\[【（(]?\s*$"
+)
+# ... unless the words before the label make it some other day: a birth date, an event's start
+# or end, a deadline, a training session ("出生日期2002年1月5日", "开始时间：2024-05-08").
+_OTHER_DAY_RE = re.compile(
+    r"(?:出生|开始|结束|截止|起止|活动|展会|展览|会议|培训|报名|考试|举办|开展|有效|施行|实施)"
     r"(?:时间|日期)\s*[:：]?\s*[\[【（(]?\s*$"
 )
 # A live clock in the page header: "今天是2024年1月5日 星期五".
@@ -181,7 +187,7 @@ def find_dates(text: str) -> list[DateMatch]:
                 month=month,
                 day=day,
                 clock=clock,
-                labelled=bool(_LABEL_RE.search(before)),
+                labelled=bool(_LABEL_RE.search(before)) and not _OTHER_DAY_RE.search(before),
                 decoy=decoy,
             )
         )

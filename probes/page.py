@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -25,6 +25,8 @@ from probes.listpage import (
     page_base,
     skip_href,
 )
+from probes.redirects import redirect_target
+from probes.scripted import Endpoint, data_endpoints, expand_datastore, inline_items, script_built
 from scanner.http.charset import codec_name, decode_html
 from scanner.http.urls import join_href
 
@@ -91,6 +93,11 @@ class PageSummary:
     newest_date: date | None
     published: date | None
     text: str  # visible text outside navigation/header/footer regions
+    # When the markup lists nothing: does the page look script-built, and which data URLs do
+    # its scripts request (`probes.scripted`)? The caller may fetch them or render the page.
+    scripted: bool = False
+    endpoints: list[Endpoint] = field(default_factory=list)
+    redirect: str | None = None  # where a redirect stub (meta refresh, location=…) points
 
     def to_json(self) -> dict[str, Any]:
         """The contract's object, keys in the contract's order."""
@@ -219,21 +226,56 @@ def _heading_offset(tree: LexborHTMLParser, text: str, title: str) -> int | None
     return None
 
 
-def _published(
-    tree: LexborHTMLParser, text: str, matches: list[DateMatch], meta: dict[str, str], title: str
+# A label that names the publication itself; 生成日期 / 成文日期 in a 信息公开 table name the
+# document's own days, which may be weeks before it was published.
+_PUBLICATION_LABEL_RE = re.compile(r"(?:发布|公布|发表|更新)(?:时间|日期)|(?:时间|日期)发布")
+
+
+def _heading_date(
+    tree: LexborHTMLParser, text: str, real: list[DateMatch], title: str
 ) -> date | None:
-    """Visible labelled date, then the date line under the heading, then the PubDate meta."""
-    real = [m for m in matches if m.full and not m.decoy]
-    for m in real:
-        if m.labelled:
-            return m.to_date()
+    """The first full date within 300 characters after the article's heading."""
     heading_end = _heading_offset(tree, text, title)
     if heading_end is not None:
         for m in real:
             if heading_end <= m.start <= heading_end + 300:
                 return m.to_date()
+    return None
+
+
+def _published(
+    tree: LexborHTMLParser, text: str, matches: list[DateMatch], meta: dict[str, str], title: str
+) -> date | None:
+    """A date labelled as the publication, another labelled date, the date line under the
+    heading, then the PubDate meta."""
+    real = [m for m in matches if m.full and not m.decoy]
+    labelled = [m for m in real if m.labelled]
+    for m in labelled:
+        if _PUBLICATION_LABEL_RE.search(text, max(0, m.start - 12), m.start):
+            return m.to_date()
+    if labelled:
+        return labelled[0].to_date()
+    heading = _heading_date(tree, text, real, title)
+    if heading is not None:
+        return heading
     pub = meta.get("pubdate")
     return parse_date(pub) if pub else None
+
+
+def _content_paragraphs(tree: LexborHTMLParser) -> int:
+    """Characters of paragraphs outside navigation/header/footer regions."""
+    regions = Regions()
+    return sum(len(_collapse(p.text())) for p in tree.css("p") if not regions.penalised(p))
+
+
+def _form_captions(tree: LexborHTMLParser) -> str:
+    """The captions of form fields: an article's comment box says 留言内容 / 回复内容 too."""
+    return "\n".join(node.text() for node in tree.css("label"))
+
+
+def _shown_outside(pattern: re.Pattern[str], text: str, captions: str) -> bool:
+    """Whether ``pattern`` occurs in the text more often than in the form captions."""
+    return len(pattern.findall(text)) > len(pattern.findall(captions))
 
 
 def _classify(
@@ -244,6 +286,7 @@ def _classify(
     main: list[Item],
     labelled_date: bool,
     tree: LexborHTMLParser,
+    heading_dated: Callable[[], bool],
 ) -> PageKind:
     path = urlsplit(url).path
     if _HOMEPAGE_PATH_RE.match(path):
@@ -255,7 +298,12 @@ def _classify(
     if statuses >= 2 and _MESSAGE_WORD_RE.search(title + text):
         return "messages"
     asked, answered = _MESSAGE_DETAIL_RE
-    if asked.search(text) and (answered.search(text) or statuses) and len(main) < 3:
+    captions = _form_captions(tree)
+    if (
+        _shown_outside(asked, text, captions)
+        and (_shown_outside(answered, text, captions) or statuses)
+        and len(main) < 3
+    ):
         return "messages"  # one message with its reply or status
     dated = sum(1 for it in main if it.date is not None)
     strong_list = dated >= 3 or (len(main) >= 5 and dated > 0)
@@ -266,8 +314,10 @@ def _classify(
     if strong_list:
         return "list"
     paragraphs = sum(len(_collapse(p.text())) for p in tree.css("p"))
-    if labelled_date and paragraphs >= 120:
+    if paragraphs >= 120 and labelled_date:
         return "article"
+    if heading_dated() and _content_paragraphs(tree) >= 120:
+        return "article"  # a date line under the heading, and a body outside header/footer
     if not main and len(tree.css("form input, form textarea, form select")) >= 2:
         return "other"  # an online application or query system, not a column of entries
     last = path.rsplit("/", 1)[-1].lower()
@@ -293,19 +343,37 @@ def inspect_page(
     else:
         html, used = content, (codec_name(encoding) if encoding else None)
     page_url = final_url or url
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(expand_datastore(html))
     base = page_base(tree, page_url)
     title_node = tree.css_first("title")
     title = _collapse(title_node.text()) if title_node is not None else ""
+    redirect = redirect_target(tree, page_url)
     meta, every_meta = _meta(tree)
     links = _links(tree, base)
-    blocks = find_lists(tree, base, as_of=as_of)
-    main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
+    # A page the CMS marks as an article (ArticleTitle) shows no column of its own: its lists
+    # are sidebars, and finding them is most of a page's reading time.
+    article = bool(every_meta.get("articletitle")) and not selector
+    if article and not _HOMEPAGE_PATH_RE.match(urlsplit(page_url).path):
+        blocks, main = [], []
+    else:
+        blocks = find_lists(tree, base, as_of=as_of)
+        main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
     home_items = [it for b in homepage_blocks(blocks) for it in b.items if it.date is not None]
+    scripted, endpoints = False, []
+    if (not main or not home_items) and not article:
+        inline = inline_items(tree, page_url, as_of=as_of)  # before scripts are stripped
+        main = main or inline
+        home_items = home_items or [it for it in inline if it.date is not None]
+        if not main:
+            scripted, endpoints = script_built(tree), data_endpoints(tree, page_url)
     text = _visible_text(tree)
     matches = find_dates(text)
     labelled = any(m.labelled and m.full and not m.decoy for m in matches)
-    kind = _classify(page_url, title, text, every_meta, main, labelled, tree)
+    real = [m for m in matches if m.full and not m.decoy]
+    kind = _classify(
+        page_url, title, text, every_meta, main, labelled, tree,
+        lambda: _heading_date(tree, text, real, title) is not None,
+    )  # fmt: skip
     items: list[Item]
     if kind == "homepage":
         items = home_items
@@ -329,6 +397,9 @@ def inspect_page(
         newest_date=newest,
         published=published,
         text=text,
+        scripted=scripted,
+        endpoints=endpoints,
+        redirect=redirect,
     )
 
 

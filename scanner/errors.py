@@ -15,7 +15,9 @@ Every class below is raised somewhere (tests/test_design.py holds the drawing to
     ├── PageNotOpened          ``census inspect`` could not read its page or file
     ├── ReviewError            a review decision that cannot be taken
     ├── ReportError            a 抽查/问责 request that cannot be met
-    └── AccountError           a web user that cannot be added, changed or removed
+    ├── AccountError           a web user that cannot be added, changed or removed
+    └── RenderFailed           the headless browser could not render a page (the scanner's
+        └── RenderBudgetSpent  trouble, not the site's); tonight's rendering budget is used up
 
 Outside the tree, on purpose: ``scoring.errors.RulesetError`` (scoring imports nothing of
 ours; the CLI maps it to ``ConfigError``), and private control-flow signals that never reach a
@@ -113,3 +115,13 @@ class ReportError(CensusError):
 
 class AccountError(CensusError):
     """A user could not be added, changed or removed (the message says why)."""
+
+
+
+class RenderFailed(CensusError):
+    """The headless browser could not render a page (not started, timed out, crashed): the
+    scanner's trouble, not the site's, so the static reading stands."""
+
+
+class RenderBudgetSpent(RenderFailed):
+    """Tonight's rendering budget (pages or seconds) is used up; static readings stand."""

@@ -117,6 +117,29 @@ class Settings(BaseSettings):
         description="A PEM file of extra certificate authorities to trust (the farm's test CA).",
     )
 
+    render_pages: bool = Field(
+        default=True,
+        description="Read a column whose page lists nothing but looks script-built through "
+        "headless Chromium (after trying the data URL its script requests); columns marked "
+        "'render' always are.",
+    )
+    chromium_path: str = Field(
+        default="/usr/bin/chromium", description="The Chromium that renders script-built pages."
+    )
+    render_page_seconds: float = Field(
+        default=8.0, description="Seconds a rendered page may take to load and settle."
+    )
+    render_night_pages: int = Field(
+        default=300, description="At most this many pages are rendered in one read of the sites."
+    )
+    render_night_seconds: float = Field(
+        default=900.0, description="At most this many seconds of rendering in one read."
+    )
+    render_max_rss_mb: float = Field(
+        default=400.0,
+        description="A browser using more memory than this (MB) after a page is restarted.",
+    )
+
     crawl_max_depth: int = Field(
         ge=0,
         le=1000,

@@ -19,15 +19,17 @@ null) the pages it links to on its own site are read too, and their dated entrie
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from probes.columns import PageRead, column_key, read_page
+from probes.columns import PageRead, Render, column_key, read_page
 from probes.listpage import Item
 from scanner.clock import CST, Clock
 from scanner.db import Database
@@ -46,6 +48,7 @@ class WantedColumn:
     category: str
     url: str
     selector: str | None
+    render: bool = False  # always read through the headless browser
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +108,8 @@ def wanted_sites(session: Session, codes: Sequence[str] | None = None) -> list[W
             s.name,
             s.url,
             tuple(
-                WantedColumn(c.id, c.name, c.category.value, c.url, c.selector) for c in s.columns
+                WantedColumn(c.id, c.name, c.category.value, c.url, c.selector, bool(c.render))
+                for c in s.columns
             ),
             s.navigation_only,
             tuple(s.own_hosts or ()),
@@ -122,14 +126,18 @@ async def read_site(
     as_of: date,
     limiter: HostLimiter,
     open_undated: int = 3,
+    render: Render | None = None,
 ) -> SiteReads:
     """Open the homepage and every registered column of one site.
 
     When the homepage is navigation-only (set by the operator, or detected: no dated entries),
-    the same-site pages it links to are read as well, up to `MAX_SECOND_LEVEL`.
+    the same-site pages it links to are read as well, up to `MAX_SECOND_LEVEL`. ``render``
+    (a browser) reads script-built pages and the columns set to render.
     """
 
-    async def one(url: str, selector: str | None = None, links: bool | None = False) -> PageRead:
+    async def one(
+        url: str, selector: str | None = None, links: bool | None = False, force: bool = False
+    ) -> PageRead:
         return await read_page(
             client,
             url,
@@ -141,13 +149,16 @@ async def read_site(
             open_undated=open_undated,
             homepage_links=links,
             hosts=site.own_hosts,
+            render=render,
+            force_render=force and render is not None,
         )
 
     # Links are wanted when the operator says navigation-only; when unset, only when the read
     # finds no dated entries; never when the operator says the homepage has its own.
     links = None if site.navigation_only is None else site.navigation_only
     home, *reads = await asyncio.gather(
-        one(site.url, links=links), *(one(c.url, c.selector) for c in site.columns)
+        one(site.url, links=links),
+        *(one(c.url, c.selector, force=c.render) for c in site.columns),
     )
     out = SiteReads(site, home, {c.column_id: r for c, r in zip(site.columns, reads, strict=True)})
     if home.ok and out.navigation_only:
@@ -157,6 +168,24 @@ async def read_site(
         opened = dict(zip(fresh, await asyncio.gather(*(one(u) for u in fresh)), strict=True))
         out.second_level = {u: opened.get(u) or registered[column_key(u)] for u in urls}
     return out
+
+
+@contextlib.asynccontextmanager
+async def browser_for(settings: Settings) -> AsyncIterator[Render | None]:
+    """A render function over one shared browser (started only when a page needs it), or None
+    when rendering is off (``render_pages``) or no Chromium is installed."""
+    if not settings.render_pages or not Path(settings.chromium_path).exists():
+        yield None
+        return
+    from scanner.render import renderer_for
+
+    async with renderer_for(settings) as renderer:
+
+        async def render(url: str) -> tuple[str, str]:
+            page = await renderer.render(url)
+            return page.html, page.final_url
+
+        yield render
 
 
 def _unique(items: Sequence[Item]) -> list[Item]:
@@ -257,6 +286,7 @@ def store_site_reads(
                 newest_title=newest.title if newest else "",
                 newest_url=newest.url if newest else "",
                 error=read.error,
+                read_via=read.read_via,
             )
         )
         stored.snapshots += 1
@@ -282,13 +312,14 @@ async def read_and_store(
     limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
     gate = asyncio.Semaphore(SITES_AT_ONCE)
     out: list[tuple[SiteReads, Stored]] = []
-    async with build_client(settings) as client:
+    async with build_client(settings) as client, browser_for(settings) as render:
 
         async def one(site: WantedSite) -> None:
             async with gate:
                 reads = await read_site(
-                    client, site, settings, as_of=as_of, limiter=limiter, open_undated=open_undated
-                )
+                    client, site, settings, as_of=as_of, limiter=limiter,
+                    open_undated=open_undated, render=render,
+                )  # fmt: skip
             with db.session() as session:
                 stored = store_site_reads(session, reads, clock.now())
             out.append((reads, stored))

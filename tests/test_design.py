@@ -42,16 +42,20 @@ def _name(path: Path) -> str:
 
 
 def _drawn_tree() -> dict[str, str | None]:
-    """class → parent, read from the drawing in scanner/errors.py's docstring."""
+    """class → parent, read from the drawing in scanner/errors.py's docstring (a class's depth
+    is the column of its branch glyph; a line without a glyph is the root)."""
     doc = scanner.errors.__doc__ or ""
     drawing = doc.split("::", 1)[1].split("\n\n", 2)[1]
     parents: dict[str, str | None] = {}
     stack: list[tuple[int, str]] = []
+    root_col = 0
     for line in drawing.splitlines():
-        m = re.match(r"^(\s*)((?:[│ ]   )*)(?:[├└]── )?([A-Za-z]+)\b", line)
-        assert m, f"unreadable line in the drawing: {line!r}"
-        depth = len(m.group(2)) // 4 + (1 if "──" in line else 0)
-        name = m.group(3)
+        m = re.search(r"([├└])── ([A-Za-z]+)\b", line)
+        if m is None:
+            name = line.split()[0]
+            root_col, depth = len(line) - len(line.lstrip()), 0
+        else:
+            name, depth = m.group(2), (m.start(1) - root_col) // 4 + 1
         while stack and stack[-1][0] >= depth:
             stack.pop()
         parents[name] = stack[-1][1] if stack else None

@@ -329,11 +329,17 @@ def read(
         _print_reads(reads, stored)
 
 
+# How a column's entries were read, when not from the markup (the evidence says so).
+READ_VIA_LABEL = {"endpoint": "经数据接口读取", "browser": "经浏览器渲染读取"}
+
+
 def _read_state(read: PageRead) -> str:
     if not read.ok:
         return f"无法打开（{FAILURE_LABELS.get(read.error, read.error)}）"
     label = STATE_LABEL.get(read.state or "", read.state or "")
-    return f"{label} {len(read.items)} 条" if read.state == "ok" else label
+    state = f"{label} {len(read.items)} 条" if read.state == "ok" else label
+    via = READ_VIA_LABEL.get(read.read_via)
+    return f"{state}（{via}）" if via else state
 
 
 def _print_reads(reads: SiteReads, stored: Stored) -> None:
@@ -382,6 +388,7 @@ def _page_json(read: PageRead) -> dict[str, Any]:
         "newest_date": read.newest.isoformat() if read.newest else None,
         "exempt_note": read.exempt_note,
         "dated_from_pages": read.dated_from_pages,
+        "read_via": read.read_via,
     }
 
 
@@ -429,7 +436,8 @@ def _snapshot_state(snap: ColumnSnapshot) -> str:
         return STATE_LABEL["exempt"]
     if snap.blank:
         return STATE_LABEL["blank"]
-    return f"{STATE_LABEL['ok']} {snap.item_count} 条"
+    via = READ_VIA_LABEL.get(snap.read_via)
+    return f"{STATE_LABEL['ok']} {snap.item_count} 条" + (f"（{via}）" if via else "")
 
 
 @app.command("list")

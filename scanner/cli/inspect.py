@@ -100,10 +100,28 @@ def _read_local(path: Path) -> bytes:
     return content
 
 
-def inspect_target(target: str, *, base_url: str | None = None, as_of: date) -> dict[str, Any]:
-    """The contract object for a URL (fetched through the one client) or a local HTML file."""
+async def _render(url: str) -> tuple[str, str]:
+    """The page's DOM after its scripts ran, in headless Chromium behind the one client."""
+    from scanner.render import renderer_for
+    from scanner.settings import load_settings
+
+    async with renderer_for(load_settings()) as renderer:
+        page = await renderer.render(url)
+    return page.html, page.final_url
+
+
+def inspect_target(
+    target: str, *, base_url: str | None = None, as_of: date, render: bool = False
+) -> dict[str, Any]:
+    """The contract object for a URL (fetched through the one client, or rendered in the
+    browser with ``render``) or a local HTML file."""
     from probes.page import summarize_page
 
+    if render:
+        if not _is_url(target):
+            raise _not_opened("file", target, "--render 只适用于网址（http/https）")
+        html, final_url = asyncio.run(_render(target))
+        return summarize_page(html, target, final_url=final_url, status=None, as_of=as_of)
     if _is_url(target):
         content, final_url, status, encoding = asyncio.run(_fetch(target))
         return summarize_page(
@@ -164,6 +182,14 @@ def inspect(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the contract JSON object.")
     ] = False,
+    render: Annotated[
+        bool,
+        typer.Option(
+            "--render",
+            help="Read the page as headless Chromium shows it after its scripts ran (for lists "
+            "built by JavaScript); every request still goes through the host map.",
+        ),
+    ] = False,
 ) -> None:
     """Show what the scanner reads from one page: kind, list items with dates, newest date."""
     from scanner.cli.values import parse_day
@@ -175,11 +201,13 @@ def inspect(
         console_err.print(f"[red]错误:[/] {escape(str(exc))}")
         raise SystemExit(EXIT_REFUSED) from None
     try:
-        data = inspect_target(target, base_url=base_url, as_of=day)
+        data = inspect_target(target, base_url=base_url, as_of=day, render=render)
     except CensusError as exc:
         console_err.print(f"[red]错误:[/] {escape(str(exc))}")
         raise SystemExit(EXIT_REFUSED) from None
     if as_json:
         print_json(data)
     else:
+        if render:
+            console.print("（经浏览器渲染读取）")
         _print_summary(data)

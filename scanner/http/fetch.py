@@ -76,12 +76,14 @@ async def fetch(
     limiter: HostLimiter | None = None,
     headers: dict[str, str] | None = None,
     extensions: dict[str, Any] | None = None,
+    data: dict[str, str] | None = None,
 ) -> Fetched:
     """Fetch ``url`` completely within ``deadline`` seconds, reading at most ``max_bytes``
     (or as many as ``max_bytes(response)`` allows once the headers are in).
 
     ``extensions`` go to the request as-is (e.g. httpcore's ``trace`` hook, which the
-    availability probe uses for phase times); httpx keeps them across redirects.
+    availability probe uses for phase times); httpx keeps them across redirects. ``data`` is
+    a form body (a script's POST to a list endpoint).
     """
     started = stopwatch()
     host = host_of(url)
@@ -92,7 +94,7 @@ async def fetch(
                 extensions = {**(extensions or {}), SLOT_EXTENSION: slot}
             async with asyncio.timeout(deadline):
                 response = await stack.enter_async_context(
-                    client.stream(method, url, headers=headers, extensions=extensions)
+                    client.stream(method, url, headers=headers, extensions=extensions, data=data)
                 )
                 cap = max_bytes(response) if callable(max_bytes) else max_bytes
                 chunks, truncated = await _read_bounded(response, cap)

@@ -8,6 +8,7 @@ site's error (an 错误 link), recorded like any other broken link, never an exc
 
 from __future__ import annotations
 
+import functools
 from urllib.parse import urljoin, urlsplit
 
 __all__ = ["MAX_URL_LENGTH", "join_href", "url_problem"]
@@ -35,13 +36,34 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=256)
+def _origin(base: str) -> str:
+    parts = urlsplit(base)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@functools.lru_cache(maxsize=8192)
 def join_href(base: str, href: str) -> str | None:
     """The absolute URL an href names, or None when it cannot be one (unclosed ``[``, a bad
-    port, over `MAX_URL_LENGTH`): callers treat None as the site's malformed link."""
+    port, over `MAX_URL_LENGTH`): callers treat None as the site's malformed link.
+
+    Remembered (a page's links and its lists join the same hrefs), with the two commonest
+    hrefs — absolute and root-relative, without dot segments — joined without ``urljoin``
+    (a property test holds the shortcut to ``urljoin``)."""
     if len(href) > MAX_URL_LENGTH:
         return None
     try:
-        url = urljoin(base, href)
+        plain = "/." not in href and "\\" not in href
+        if (
+            plain
+            and href.startswith(("http://", "https://"))
+            and href[href.index("//") + 2 :][:1].isalnum()
+        ):
+            url = href
+        elif plain and href.startswith("/") and not href.startswith("//"):
+            url = _origin(base) + href
+        else:
+            url = urljoin(base, href)
         urlsplit(url).port  # noqa: B018 - raises on a port that is not a number in range
     except ValueError:
         return None

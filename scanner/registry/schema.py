@@ -140,6 +140,7 @@ class ColumnEntry(Entry):
     exempt: Annotated[bool, _bool("exempt")] = False
     static: Annotated[bool, _bool("static")] = False
     selector: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)] | None = None
+    render: Annotated[bool, _bool("render")] = False  # read through the headless browser
 
 
 class SiteEntry(Entry):

@@ -126,7 +126,7 @@ def _write_columns(site: Site, entries: list[ColumnEntry], counts: Counts) -> bo
     changed = False
     for entry in entries:
         values = {"name": entry.name, "category": entry.category, "exempt": entry.exempt,
-                  "static": entry.static, "selector": entry.selector,
+                  "static": entry.static, "selector": entry.selector, "render": entry.render,
                   "source": ColumnSource.CONFIG}
         column = by_url.get(entry.url)
         if column is None:

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from probes.listpage import Item, read_homepage, read_list
+from scanner.http.urls import join_href
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = date(2024, 1, 10)
@@ -191,3 +195,45 @@ def test_stale_yearless_list_follows_its_own_years() -> None:
 
 def test_empty_list_page_has_no_items() -> None:
     assert read_list(page("blank.html"), "http://x.gov.cn/ghjh/", as_of=AS_OF) == []
+
+
+_HREF_PARTS = st.sampled_from(
+    [
+        "/",
+        "a",
+        "..",
+        ".",
+        "b.html",
+        "?q=1",
+        "#top",
+        "//",
+        "http:",
+        "https://h.gov.cn",
+        "中文",
+        " ",
+        "\\",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base=st.sampled_from(
+        [
+            "http://www.a.gov.cn/col/col1/index.html",
+            "https://b.gov.cn",
+            "http://c.cn:8080/x/y/",
+            "file:///tmp/p.html",
+        ]
+    ),
+    href=st.lists(_HREF_PARTS, max_size=6).map("".join),
+)
+def test_join_href_is_urljoin(base: str, href: str) -> None:
+    """The shortcut for absolute and root-relative hrefs gives what ``urljoin`` gives, and an
+    href the stdlib refuses is None."""
+    try:
+        expected: str | None = urljoin(base, href)
+        urlsplit(expected).port  # noqa: B018 - a refused port makes the href malformed
+    except ValueError:
+        expected = None
+    assert join_href(base, href) == expected

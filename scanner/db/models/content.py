@@ -39,6 +39,8 @@ class ColumnSnapshot(Base):
     newest_title: Mapped[str] = mapped_column(Text, default="")
     newest_url: Mapped[str] = mapped_column(String(2000), default="")
     error: Mapped[str] = mapped_column(Text, default="")
+    # static | endpoint | browser: how the entries were read (`probes.columns.PageRead`).
+    read_via: Mapped[str] = mapped_column(String(16), default="static")
 
 
 class ColumnItem(Base):

@@ -103,6 +103,8 @@ class Column(Base):
     exempt: Mapped[bool] = mapped_column(Boolean, default=False)
     static: Mapped[bool] = mapped_column(Boolean, default=False)  # other_info marked "static"
     selector: Mapped[str | None] = mapped_column(String(500))  # CSS override for the list
+    # Read the list through the headless browser every time (a list only scripts build).
+    render: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[ColumnSource] = mapped_column(
         enum_column(ColumnSource, "column_source"), default=ColumnSource.CONFIG
     )

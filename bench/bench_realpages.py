@@ -1,0 +1,256 @@
+"""Benchmark: the reader on the real-page corpus, beside htmldate and dateparser, same pages.
+
+Run: /work/venv/bin/python bench/bench_realpages.py [--repeat 3] [--no-dateparser]
+
+Not a test (tests/realpages/test_corpus.py checks every page by name). Needs the corpus bytes
+(python -m tests.realpages.corpus --mirror DIR) and htmldate (the [test] extra). Prints, per page
+kind and per CMS family: newest date exact, article published date exact, kind exact, list items
+by URL and date (precision, recall), and the median milliseconds per page of each reader, all in
+this one process on the same bytes:
+
+- reader: `probes.page.summarize_page` (what `census inspect` prints: decode, parse, links,
+  lists, kind, dates);
+- htmldate: `find_date(original_date=True)` for the published date and `find_date()` (its
+  "updated" date) for the newest date; it finds no items and no kind;
+- dateparser: `search_dates` over the page's visible text, its first date taken as published and
+  its latest (not after the scan day) as newest — the naive date-only baseline.
+
+Times are wall-clock per page, best of --repeat, on a shared 2-core machine.
+
+``--render N`` also renders the first N pages in headless Chromium (scanner/render), served
+from 127.0.0.1 under their own host names through an exclusive host map, and prints the
+milliseconds per rendered page and the browser's resident memory after each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import functools
+import statistics
+import sys
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from probes.listpage import join_url
+from probes.page import inspect_page
+from tests.realpages.corpus import Page, as_of, load, page_bytes, pages_dir
+from tests.realpages.reading import Reading, read
+
+
+@dataclass
+class Tally:
+    pages: int = 0
+    newest_ok: int = 0
+    articles: int = 0
+    published_ok: int = 0
+    kind_ok: int = 0
+    found: int = 0
+    truth: int = 0
+    matched: int = 0
+    ms: list[float] = field(default_factory=list)
+    other_newest_ok: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    other_published_ok: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    other_ms: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+
+
+def best_ms(func: Callable[[], object], repeat: int) -> float:
+    """Best of ``repeat`` cold reads (the reader's URL-join memo is emptied before each)."""
+    best = float("inf")
+    for _ in range(repeat):
+        join_url.cache_clear()
+        start = time.perf_counter()
+        func()
+        best = min(best, time.perf_counter() - start)
+    return best * 1000
+
+
+def htmldate_pair(data: bytes, url: str) -> tuple[date | None, date | None]:
+    from htmldate import find_date
+
+    def one(original: bool) -> date | None:
+        found = find_date(data, url=url, original_date=original, outputformat="%Y-%m-%d")
+        return date.fromisoformat(found) if found else None
+
+    return one(True), one(False)
+
+
+def dateparser_pair(text: str, day: date) -> tuple[date | None, date | None]:
+    from dateparser.search import search_dates
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = search_dates(text, languages=["zh", "en"]) or []
+    days = [when.date() for _, when in found if when.date() <= day]
+    return (days[0] if days else None), (max(days) if days else None)
+
+
+def pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:5.1f} %" if whole else "    —  "
+
+
+def ratio(part: int, whole: int) -> str:
+    return f"{part / whole:5.3f}" if whole else "  —  "
+
+
+def median(values: list[float]) -> str:
+    return f"{statistics.median(values):6.1f}" if values else "     —"
+
+
+def report(name: str, tally: Tally, others: list[str]) -> str:
+    cells = [
+        f"{name:<14}{tally.pages:>4}",
+        pct(tally.newest_ok, tally.pages),
+        pct(tally.published_ok, tally.articles),
+        pct(tally.kind_ok, tally.pages),
+        ratio(tally.matched, tally.found),
+        ratio(tally.matched, tally.truth),
+        median(tally.ms),
+    ]
+    for other in others:
+        cells += [
+            pct(tally.other_newest_ok[other], tally.pages),
+            pct(tally.other_published_ok[other], tally.articles),
+            median(tally.other_ms[other]),
+        ]
+    return " | ".join(cells)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-dateparser", action="store_true")
+    parser.add_argument("--failures", action="store_true", help="list every page the reader misses")
+    parser.add_argument("--render", type=int, default=0, metavar="N", help="render N pages")
+    args = parser.parse_args()
+    directory = pages_dir()
+    if directory is None:
+        sys.exit("no corpus: python -m tests.realpages.corpus --mirror DIR")
+    others = ["htmldate"] + ([] if args.no_dateparser else ["dateparser"])
+    groups: dict[str, Tally] = defaultdict(Tally)
+    failures: list[str] = []
+    for page in load():
+        data = page_bytes(page, directory)
+        reading: Reading = read(page, data)
+        ms = best_ms(functools.partial(read, page, data), args.repeat)
+        results: dict[str, tuple[tuple[date | None, date | None], float]] = {
+            "htmldate": (
+                htmldate_pair(data, page.url),
+                best_ms(functools.partial(htmldate_pair, data, page.url), args.repeat),
+            )
+        }
+        if not args.no_dateparser:
+            text = inspect_page(data, page.url, as_of=as_of(page)).text
+            results["dateparser"] = (
+                dateparser_pair(text, as_of(page)),
+                best_ms(functools.partial(dateparser_pair, text, as_of(page)), 1),
+            )
+        for key in ("all", f"kind:{page.kind}", f"cms:{page.cms}"):
+            add(groups[key], page, reading, ms, results)
+        if problems := describe(page, reading):
+            failures.append(f"{page.id}: {problems}")
+    header = (
+        f"{'group':<14}{'n':>4} | newest  | publ.   | kind    | P     | R     | ms    "
+        + "".join(f"| {o[:8]:<8} new | publ.   | ms     " for o in others)
+    )
+    print(header)
+    print("-" * len(header))
+    for key in sorted(groups, key=lambda k: (k != "all", k)):
+        print(report(key, groups[key], others))
+    if args.failures:
+        print("\nPages the reader misses:")
+        print("\n".join(failures) or "none")
+    if args.render:
+        asyncio.run(render_pages(load()[: args.render], directory))
+
+
+async def render_pages(pages: list[Page], directory: Path) -> None:
+    """Render corpus pages in headless Chromium behind an exclusive host map; print costs."""
+    from aiohttp import web
+
+    from scanner.render import renderer_for
+    from scanner.settings import Settings
+
+    by_path = {urlsplit(p.url).path: page_bytes(p, directory) for p in pages}
+
+    async def serve(request: web.Request) -> web.Response:
+        body = by_path.get(request.path)
+        if body is None:
+            return web.Response(status=404)
+        return web.Response(body=body, content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", serve)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    hosts = sorted({urlsplit(p.url).hostname or "" for p in pages})
+    settings = Settings(host_map=",".join(f"{h}=127.0.0.1:{port}" for h in hosts))
+    times, memory = [], []
+    try:
+        async with renderer_for(settings) as renderer:
+            for page in pages:
+                parts = urlsplit(page.url)  # served over plain HTTP here
+                rendered = await renderer.render(f"http://{parts.hostname}{parts.path}")
+                times.append(rendered.ms)
+                memory.append(rendered.rss_mb)
+    finally:
+        await runner.cleanup()
+    print(
+        f"\nrendered {len(times)} pages: median {statistics.median(times):.0f} ms, "
+        f"max {max(times):.0f} ms (the first includes starting Chromium); browser memory "
+        f"median {statistics.median(memory):.0f} MB, max {max(memory):.0f} MB"
+    )
+
+
+def add(
+    tally: Tally,
+    page: Page,
+    reading: Reading,
+    ms: float,
+    results: dict[str, tuple[tuple[date | None, date | None], float]],
+) -> None:
+    tally.pages += 1
+    tally.newest_ok += reading.newest == page.newest
+    tally.kind_ok += reading.kind == page.kind
+    if page.kind == "article":
+        tally.articles += 1
+        tally.published_ok += reading.published == page.published
+    tally.found += len(reading.items)
+    tally.truth += len(reading.truth_items)
+    tally.matched += reading.matched_items
+    tally.ms.append(ms)
+    for name, ((published, newest), other_ms) in results.items():
+        tally.other_newest_ok[name] += newest == page.newest
+        if page.kind == "article":
+            tally.other_published_ok[name] += published == page.published
+        tally.other_ms[name].append(other_ms)
+
+
+def describe(page: Page, reading: Reading) -> str:
+    wrong = []
+    if reading.kind != page.kind:
+        wrong.append(f"kind {reading.kind} (truth {page.kind})")
+    if page.kind == "article" and reading.published != page.published:
+        wrong.append(f"published {reading.published} (truth {page.published})")
+    if reading.newest != page.newest:
+        wrong.append(f"newest {reading.newest} (truth {page.newest})")
+    if reading.items != reading.truth_items:
+        wrong.append(
+            f"items {reading.matched_items}/{len(reading.truth_items)} of {len(reading.items)}"
+        )
+    return "; ".join(wrong)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+# ruff: noqa: E501  (the test pages keep one statement a line)
+"""The headless browser: it builds script-made lists, and it cannot reach past the host map.
+
+A small aiohttp server on 127.0.0.1 plays a site whose list is filled by a script from a JSON
+endpoint; the renderer reaches it only through the project's HTTP client and its exclusive host
+map, like every other request in tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from probes.page import summarize_page
+from scanner.render import CHROMIUM, RenderBudget, RenderBudgetSpent, renderer_for
+from scanner.settings import Settings
+
+HOST = "www.jsfarm.example.gov.cn"
+ENTRIES = [
+    ("关于做好2024年春季森林防火工作的通知", "/art/2024/2/27/art_5_901.html", "2024-02-27"),
+    ("关于开展安全生产大检查的通知", "/art/2024/2/20/art_5_900.html", "2024-02-20"),
+    ("关于春节期间值班安排的公告", "/art/2024/1/31/art_5_899.html", "2024-01-31"),
+]
+LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>
+<body><div class="main"><h2>通知公告</h2><ul id="list" class="news-list"></ul></div>
+<script>fetch('/api/list.json').then(function (r) { return r.json(); }).then(function (d) {
+  document.getElementById('list').innerHTML = d.rows.map(function (e) {
+    return '<li><a href="' + e.u + '">' + e.t + '</a><span>' + e.d + '</span></li>'; }).join('');
+});</script></body></html>"""
+ESCAPE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>外部请求</title></head>
+<body><div id="out"></div><img src="http://10.9.8.7/logo.png">
+<script>
+function note(t) { document.getElementById('out').insertAdjacentHTML('beforeend', '<p>' + t + '</p>'); }
+fetch('http://93.184.216.34/steal').then(function () { note('reached-ip'); }, function () { note('blocked-ip'); });
+fetch('http://www.not-in-the-map.example.com/').then(function () { note('reached-host'); }, function () { note('blocked-host'); });
+fetch('/api/list.json').then(function () { note('reached-own'); }, function () { note('blocked-own'); });
+</script></body></html>"""
+
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium")
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[tuple[int, list[str]]]:
+    seen: list[str] = []
+
+    async def page(request: web.Request) -> web.Response:
+        seen.append(request.path)
+        if request.path == "/api/list.json":
+            rows = [{"t": t, "u": u, "d": d} for t, u, d in ENTRIES]
+            return web.Response(text=json.dumps({"rows": rows}), content_type="application/json")
+        body = ESCAPE_PAGE if request.path == "/escape.html" else LIST_PAGE
+        return web.Response(text=body, content_type="text/html", charset="utf-8")
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    server = web.TCPSite(runner, "127.0.0.1", 0)
+    await server.start()
+    port = runner.addresses[0][1]
+    yield port, seen
+    await runner.cleanup()
+
+
+def _settings(port: int) -> Settings:
+    return Settings(host_map=f"{HOST}=127.0.0.1:{port}")
+
+
+async def test_a_script_built_list_is_read_after_rendering(site: tuple[int, list[str]]) -> None:
+    port, seen = site
+    url = f"http://{HOST}/col/col5/index.html"
+    static = summarize_page(LIST_PAGE, url, as_of=date(2024, 3, 1))
+    assert static["items"] == []  # nothing to read without a browser
+    async with renderer_for(_settings(port)) as renderer:
+        page = await renderer.render(url)
+    summary = summarize_page(page.html, url, final_url=page.final_url, as_of=date(2024, 3, 1))
+    assert [(i["title"], i["url"], i["date"]) for i in summary["items"]] == [
+        (t, f"http://{HOST}{u}", d) for t, u, d in ENTRIES
+    ]
+    assert summary["kind"] == "list"
+    assert seen == ["/col/col5/index.html", "/api/list.json"]
+    assert page.refused == ()
+    assert page.rss_mb > 0  # the browser's memory is measured after every page
+
+
+async def test_the_browser_cannot_reach_past_the_host_map(site: tuple[int, list[str]]) -> None:
+    port, seen = site
+    async with renderer_for(_settings(port)) as renderer:
+        page = await renderer.render(f"http://{HOST}/escape.html")
+    assert set(page.refused) == {
+        "http://10.9.8.7/logo.png",
+        "http://93.184.216.34/steal",
+        "http://www.not-in-the-map.example.com/",
+    }
+    notes = re.findall(r"<p>([a-z-]+)</p>", page.html)  # what the page's own scripts saw
+    assert sorted(notes) == ["blocked-host", "blocked-ip", "reached-own"]
+    assert seen == ["/escape.html", "/api/list.json"]
+
+
+async def test_the_night_budget_stops_rendering(site: tuple[int, list[str]]) -> None:
+    port, _ = site
+    budget = RenderBudget(night_pages=1)
+    async with renderer_for(_settings(port), budget=budget) as renderer:
+        await renderer.render(f"http://{HOST}/col/col5/index.html")
+        with pytest.raises(RenderBudgetSpent):
+            await renderer.render(f"http://{HOST}/col/col5/index.html")
+    assert budget.pages == 1
