@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -31,6 +30,7 @@ from urllib.parse import urlsplit
 import httpx
 import psutil
 
+from scanner.clock import stopwatch
 from scanner.errors import RenderBudgetSpent, RenderFailed
 
 if TYPE_CHECKING:
@@ -192,7 +192,7 @@ class Renderer:
         self.budget.check()
         async with self._slots:
             browser = await self._ensure_browser()
-            started = time.perf_counter()
+            started = stopwatch()
             log = _PageLog()
             context = await browser.new_context(java_script_enabled=True, service_workers="block")
             try:
@@ -208,7 +208,7 @@ class Renderer:
                 except Exception as exc:
                     detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
                     raise RenderFailed(f"页面渲染失败：{detail}") from exc
-                remaining = timeout_ms - (time.perf_counter() - started) * 1000
+                remaining = timeout_ms - (stopwatch() - started) * 1000
                 with contextlib.suppress(Exception):  # a page that never settles is read as is
                     await page.wait_for_load_state("networkidle", timeout=max(remaining, 1))
                 html = await page.content()
@@ -216,7 +216,7 @@ class Renderer:
             finally:
                 with contextlib.suppress(Exception):
                     await context.close()
-            elapsed = time.perf_counter() - started
+            elapsed = stopwatch() - started
             self.budget.spend(elapsed)
             rss = browser_rss_mb()
             if rss > self.budget.max_rss_mb:
