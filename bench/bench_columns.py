@@ -356,12 +356,12 @@ def main() -> None:
     ap.add_argument("--show-misses", type=int, default=20)
     args = ap.parse_args()
     if args.no_url_dates:
-        resolve = listpage.resolve_list_dates
+        resolve = listpage.resolve_list_dates  # type: ignore[attr-defined]
 
         def without_urls(matches, *, as_of, urls=None, pinned=None):  # type: ignore[no-untyped-def]
             return resolve(matches, as_of=as_of, pinned=pinned)
 
-        listpage.resolve_list_dates = without_urls  # type: ignore[assignment]
+        listpage.resolve_list_dates = without_urls  # type: ignore[attr-defined]
     asyncio.run(run(args))
 
 

@@ -40,8 +40,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from probes.listpage import join_url
 from probes.page import inspect_page
+from scanner.http.urls import join_href
 from tests.realpages.corpus import Page, as_of, load, page_bytes, pages_dir
 from tests.realpages.reading import Reading, read
 
@@ -66,7 +66,7 @@ def best_ms(func: Callable[[], object], repeat: int) -> float:
     """Best of ``repeat`` cold reads (the reader's URL-join memo is emptied before each)."""
     best = float("inf")
     for _ in range(repeat):
-        join_url.cache_clear()
+        join_href.cache_clear()
         start = time.perf_counter()
         func()
         best = min(best, time.perf_counter() - start)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from farm.generate import CANARY, GOV_CN, canary_site, generated_farm, gov_cn_site
 from farm.interaction import interaction
@@ -69,7 +70,7 @@ def every(days: int, n: int, start: int = 0) -> list[int | None]:
 
 
 def full_guides(prefix: str, n: int = 3) -> tuple[GuideSpec, ...]:
-    layouts = ("table", "dl", "headings")
+    layouts: tuple[Literal["table", "dl", "headings"], ...] = ("table", "dl", "headings")
     return tuple(
         GuideSpec(
             f"{prefix}事项{k + 1}",

@@ -18,7 +18,9 @@ from typing import overload
 from farm.scenario import (
     GUIDE_ELEMENTS,
     AttachmentSpec,
+    Category,
     ColumnSpec,
+    DateFormat,
     FarmSpec,
     Fault,
     GeneratedSpec,
@@ -57,10 +59,10 @@ _TOPICS = [
     "生态环保",
 ]
 _ACTS = ["工作会议召开", "专题部署会举行", "督查调研开展", "推进会召开", "实施方案印发", "情况通报"]
-_FORMATS = ("iso", "slash", "dot", "cn", "md", "pubtime")
+_FORMATS: tuple[DateFormat, ...] = ("iso", "slash", "dot", "cn", "md", "pubtime")
 _TEMPLATES = ("ul", "table", "cards", "trs", "kaipu")
 #: (name, category, path, cadence in days between items)
-_COLUMNS = [
+_COLUMNS: list[tuple[str, Category, str, int]] = [
     ("工作动态", "news", "xwdt", 1), ("通知公告", "notice", "tzgg", 6),
     ("政策文件", "policy", "zcwj", 9), ("人事信息", "personnel", "rsxx", 20),
     ("规划计划", "planning", "ghjh", 30), ("机构概况", "other_info", "jggk", 45),
@@ -91,7 +93,7 @@ class _Recipe:
     n: int
     cadence: int
     lag: int  # days since the newest item
-    fmt: str
+    fmt: DateFormat
     attachments: int = 0  # per item, for link-rich sites
     gov_links: bool = False  # each item cites one www.gov.cn document (1 in 23 missing)
     base: date | None = None  # absolute dates counted back from here (targets others link to)

@@ -254,7 +254,7 @@ class PageBuilder:
     def _item_entries(
         self, col: ColumnSpec, lo: int, hi: int
     ) -> list[tuple[str, str, date | None, str]]:
-        out = []
+        out: list[tuple[str, str, date | None, str]] = []
         for i in range(lo, min(hi, len(col.items))):
             item = col.items[i]
             day = self.site.item_day(item)
@@ -347,7 +347,7 @@ class PageBuilder:
         if col.messages:
             body = self._message_table(r, col, lo, hi)
         elif col.guides:
-            entries = [
+            entries: list[tuple[str, str, date | None, str]] = [
                 (f"{col.url_path}guide_{i}.html", g.title, self.site.day(g.date), col.fmt)
                 for i, g in enumerate(col.guides[lo:hi], start=lo)
             ]

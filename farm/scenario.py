@@ -319,7 +319,7 @@ def _convert(tp: Any, value: Any) -> Any:
         return tuple(_convert(arg, v) for v in value)
     if tp is Any:
         return value
-    if is_dataclass(tp):
+    if is_dataclass(tp) and isinstance(tp, type):
         if isinstance(value, tp):
             return value
         if not isinstance(value, dict):

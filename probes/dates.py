@@ -477,7 +477,7 @@ def parse_date_fallback(text: str, *, as_of: date | None = None) -> date | None:
         settings["RELATIVE_BASE"] = datetime.combine(as_of, time(23, 59))
     found = search_dates(text, languages=["zh", "en"], settings=settings)  # type: ignore[arg-type]
     for _, when in found or []:
-        day = when.date()
+        day: date = when.date()
         if as_of is None or day <= as_of:
             return day
     return None

@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from farm import FarmThread
 from farm.builtin import JSDEMO, scenario
+from scanner.clock import RealClock
 from scanner.db import Database
 from scanner.db.models import Column, ColumnItem, ColumnSnapshot
 from scanner.registry import import_file
@@ -56,7 +57,7 @@ def _read(farm: FarmThread, db: Database, tmp_path: Path, settings: Settings) ->
     import_file(db, path, datetime.now(UTC))
     with db.session() as session:
         sites = wanted_sites(session)
-    asyncio.run(read_and_store(db, settings, sites, as_of=AT, now=lambda: datetime.now(UTC)))
+    asyncio.run(read_and_store(db, settings, sites, as_of=AT, clock=RealClock()))
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium")

@@ -65,7 +65,7 @@ class HostileSite:
         return web.Response(status=route.status, body=body, headers=headers)
 
     async def _start(self) -> None:
-        server = web.Server(self._handle)
+        server = web.Server(self._handle)  # type: ignore[arg-type]  # low-level server: Requests
         self._runner = web.ServerRunner(server)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)

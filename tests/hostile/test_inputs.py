@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import tracemalloc
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -147,11 +148,11 @@ def _registry(n: int) -> dict[str, object]:
     }
 
 
-def _rewrite(path: Path, edit: dict[str, callable]) -> None:  # type: ignore[valid-type]
+def _rewrite(path: Path, edit: dict[str, Callable[[bytes], bytes]]) -> None:
     with zipfile.ZipFile(path) as old:
         members = {i.filename: old.read(i.filename) for i in old.infolist()}
     for name, change in edit.items():
-        members[name] = change(members[name])  # type: ignore[operator]
+        members[name] = change(members[name])
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
         for name, data in members.items():
             new.writestr(name, data)

@@ -229,5 +229,5 @@ def _reached_twice(
         assert missing is not None and missing.verdict is LinkVerdict.BROKEN
         assert missing.confirmed_at is not None  # the site was link-checked to the end
         pages = s.scalar(select(func.count()).where(Page.scan_id == scan.id))
-        assert pages >= 3
+        assert pages is not None and pages >= 3
     db.dispose()

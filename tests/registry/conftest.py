@@ -61,7 +61,7 @@ def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
         sites = {x.id: x.code for x in s.scalars(select(Site))}
         return {
             "organisations": sorted(
-                (o.code, o.name, o.level.value, orgs.get(o.parent_id))
+                (o.code, o.name, o.level.value, orgs.get(o.parent_id) if o.parent_id else None)
                 for o in s.scalars(select(Organisation))
             ),
             "sites": sorted(

@@ -83,7 +83,7 @@ def _form_2015(path: Path, columns: list[list[Any]] | None = None,
         sheet.append(row)
     cols = wb.create_sheet("栏目（系统）基本信息")
     cols.append(["网站标识码", "内容大类", "内容类别", "栏目(系统)名称", "栏目（系统）地址"])
-    for row in columns if columns is not None else [
+    for col_row in columns if columns is not None else [
         ["9901020001", "信息公开类", "机构设置及职能", "机构职能",
          "http://www.example-county.gov.cn/jgzn/"],
         [None, None, "工作动态", "工作动态；乡镇动态",
@@ -97,7 +97,7 @@ def _form_2015(path: Path, columns: list[list[Any]] | None = None,
          "https://zwfw.example-county.gov.cn/"],
         ["9901020002", "信息公开类", "通知公告", "通知公告", "http://slj.example-county.gov.cn/tzgg/"],
     ]:
-        cols.append(row)
+        cols.append(col_row)
     wb.create_sheet("填写说明").append(["表单所有信息项均为必填项，如确无内容请填写“无”。"])
     wb.save(path)
     return path

@@ -56,6 +56,7 @@ def test_a_failing_probe_never_lowers_availability(probes: list[Probe], minute: 
     worse = with_(facts, probes=(*facts.probes, extra))
     rs = census()
     params = rs.rule("availability.homepage").params
+    assert isinstance(params, availability.HomepageParams)
     before = availability.homepage(Context(facts, T, rs.monitoring), params).points
     after = availability.homepage(Context(worse, T, rs.monitoring), params).points
     assert after is not None and before is not None and after >= before

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from scoring import (
     Column,
@@ -316,7 +317,7 @@ def test_serious_error_only_when_confirmed() -> None:
 # ------------------------------------------------------------------ veto.unanswered
 
 
-def msg(asked: date, reply: date | None = None, **kw: object) -> Message:
+def msg(asked: date, reply: date | None = None, **kw: Any) -> Message:
     return Message(
         kw.pop("column_id", "mail"),
         f"http://www.example.gov.cn/mail/{asked}.html",

@@ -33,6 +33,12 @@ ARTIFACTS = Path(
 )
 
 
+def _note_dialog(dialogs: list[str], dialog: Any) -> None:
+    """A dialog is evidence of script from a page running: note it, close it."""
+    dialogs.append(dialog.message)
+    dialog.dismiss()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -86,7 +92,7 @@ def test_county_reviewer_drills_in_confirms_and_downloads(server: str, browser: 
     context.set_default_timeout(60_000)
     page = context.new_page()
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("dialog", lambda d: _note_dialog(dialogs, d))
     page.goto(f"{server}/login")
     shot(page, "01-login")
     log_in(page, server, "qs_reviewer")
@@ -137,7 +143,7 @@ def test_admin_pages_and_a_bureau_probe_week(server: str, browser: Browser) -> N
     context.set_default_timeout(60_000)
     page = context.new_page()
     dialogs: list[Any] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.on("dialog", lambda d: _note_dialog(dialogs, d))
     log_in(page, server, "city_admin")
     shot(page, "10-overview-city")
     page.goto(f"{server}/users")
