@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from scanner.clock import SimulatedClock
@@ -84,6 +85,7 @@ async def test_a_late_event_loop_makes_the_round_invalid(db: Database, loopback:
     assert "event loop late" in outcome.invalid_reason
 
 
+@pytest.mark.timeout(900)  # 168 real rounds: a hang guard sized for a loaded 2-core machine
 async def test_a_compressed_week_gives_exactly_the_scenario_failures(
     db: Database, loopback: Loopback
 ) -> None:
