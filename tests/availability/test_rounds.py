@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from scanner.clock import CST, RealClock, SimulatedClock
@@ -98,6 +99,7 @@ async def test_a_simulated_round_is_never_late(db: Database, loopback: Loopback)
         assert all(r.valid for r in session.scalars(select(ProbeResult)))
 
 
+@pytest.mark.timeout(900)  # 168 real rounds: a hang guard sized for a loaded 2-core machine
 async def test_a_compressed_week_gives_exactly_the_scenario_failures(
     db: Database, loopback: Loopback
 ) -> None:
