@@ -118,7 +118,7 @@ def build_client(
         )
         host_map = HostMap(mapping, exclusive=exclusive)
         policy = AddressPolicy(parse_networks(settings.allowed_networks))
-        pools = [
+        pools: list[httpx.AsyncBaseTransport] = [
             _MappedTransport(
                 ssl_context=ssl_context_for(settings),
                 limits=limits,
