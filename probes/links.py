@@ -162,9 +162,41 @@ def looks_like_page(url: str) -> bool:
     return ext not in DOCUMENT_EXTENSIONS and ext not in ASSET_EXTENSIONS
 
 
+# Words at least one of which every phrase of _SOFT404_TEXT_RE / _WAF_RE contains (lower case):
+# `str.__contains__` runs in C at memory speed, the case-insensitive regexes step through every
+# character of a 16 KB page in Python's regex engine (15 % of a crawl's CPU on realistic pages).
+_SOFT404_HINTS = ("不存在", "未找到", "找不到", "已被删除", "404", "found")
+_WAF_HINTS = (
+    "安全狗",
+    "云锁",
+    "防火墙",
+    "拦截",
+    "非法请求",
+    "验证",
+    "开启javascript",
+    "启用javascript",
+    "访问频率",
+    "访问过于频繁",
+    "jiasule",
+    "__jsl_clearance",
+    "safedog",
+    "yunsuo",
+    "just a moment",
+    "attention required",
+    "access denied",
+)
+
+
 def needs_text(html: str) -> bool:
-    """Whether a page's body text could change its verdict (it names an error or a WAF)."""
-    return bool(_SOFT404_TEXT_RE.search(html) or _WAF_RE.search(html))
+    """Whether a page's body text could change its verdict (it names an error or a WAF).
+
+    A page containing none of the hint words cannot match the regexes, so they run only on the
+    few pages that do.
+    """
+    lowered = html.lower()
+    if any(hint in lowered for hint in _SOFT404_HINTS) and _SOFT404_TEXT_RE.search(html):
+        return True
+    return any(hint in lowered for hint in _WAF_HINTS) and bool(_WAF_RE.search(html))
 
 
 def is_soft404(title: str, short_text: str) -> bool:

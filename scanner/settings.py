@@ -204,6 +204,15 @@ class Settings(BaseSettings):
         description="Seconds a check of an external target (e.g. www.gov.cn) is reused by "
         "other sites' scans.",
     )
+    link_verdict_reuse: float = Field(
+        ge=0,
+        le=31 * 86400,
+        allow_inf_nan=False,
+        default=0.0,
+        description="Seconds an 'ok' link verdict of the site's last finished scan stands for "
+        "a check in the next scan (0: every link is checked every scan). Links on the homepage "
+        "and the second-level pages, and broken or undetermined ones, are always checked.",
+    )
     link_max_occurrences: int = Field(
         ge=0,
         default=20,

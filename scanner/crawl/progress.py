@@ -31,6 +31,7 @@ class ScanProgress:
     links: int = 0
     to_check: int = 0
     checked: int = 0
+    reused: int = 0  # link verdicts taken from an earlier night (`link_verdict_reuse`)
     skipped: int = 0
     trapped: int = 0
     resumed: bool = False
@@ -50,6 +51,7 @@ class ScanProgress:
             "errors": self.errors,
             "links": self.links,
             "checked": self.checked,
+            "reused_verdicts": self.reused,
             "skipped_hrefs": self.skipped,
             "trapped": self.trapped,
         }

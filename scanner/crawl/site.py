@@ -381,10 +381,16 @@ class SiteCrawl:
         queue: asyncio.Queue[CheckRow | None] = asyncio.Queue(maxsize=_CHECK_CHUNK)
         done: list[dict[str, Any]] = []
         workers = max(2, min(self.settings.link_checks_at_once, 64))
+        reusable = await self._reusable_verdicts()
 
         async def work() -> None:
             while (row := await queue.get()) is not None:
-                done.append(await self._check(row))
+                earlier = None if row.one_point else reusable.get(row.target)
+                if earlier is not None:
+                    p.reused += 1
+                    done.append(self._result_row(row.id, earlier))
+                else:
+                    done.append(await self._check(row))
                 if len(done) >= _CHECK_CHUNK // 2:
                     await self._save(done)
 
@@ -405,6 +411,16 @@ class SiteCrawl:
             for task in tasks:
                 task.cancel()
         await self._save(done)
+
+    async def _reusable_verdicts(self) -> dict[str, Result]:
+        """Earlier nights' 'ok' verdicts still fresh enough to stand for a check tonight (none
+        when `link_verdict_reuse` is 0). Broken and undetermined links are always checked
+        again, and so is every link on the homepage and the second-level pages."""
+        keep = self.settings.link_verdict_reuse
+        if keep <= 0:
+            return {}
+        since = self.clock.now() - timedelta(seconds=keep)
+        return await self.store.run(self.store.reusable_verdicts, self.site.id, self.scan_id, since)
 
     async def _save(self, done: list[dict[str, Any]]) -> None:
         rows = done[:]

@@ -102,6 +102,7 @@ class CheckRow:
     external: bool
     checked_at: datetime | None = None
     kind: str = ""
+    one_point: bool = False  # on the homepage or a second-level page: checked every night
 
 
 class ScanStore:
@@ -151,9 +152,7 @@ class ScanStore:
             s.execute(
                 update(Scan)
                 .where(Scan.id == scan_id)
-                .values(
-                    status=status, stats=stats, error=error[:2000], finished_at=now
-                )
+                .values(status=status, stats=stats, error=error[:2000], finished_at=now)
             )
 
     def load(self, scan_id: int) -> Loaded:
@@ -283,7 +282,13 @@ class ScanStore:
     def unchecked(self, scan_id: int, after_id: int, limit: int) -> list[CheckRow]:
         with self.db.session() as s:
             rows = s.execute(
-                select(LinkCheck.id, LinkCheck.target, LinkCheck.external)
+                select(
+                    LinkCheck.id,
+                    LinkCheck.target,
+                    LinkCheck.external,
+                    LinkCheck.on_homepage,
+                    LinkCheck.on_second_level,
+                )
                 .where(
                     LinkCheck.scan_id == scan_id,
                     LinkCheck.verdict.is_(None),
@@ -292,7 +297,47 @@ class ScanStore:
                 .order_by(LinkCheck.id)
                 .limit(limit)
             ).all()
-        return [CheckRow(r.id, r.target, r.external) for r in rows]
+        return [
+            CheckRow(r.id, r.target, r.external, one_point=r.on_homepage or r.on_second_level)
+            for r in rows
+        ]
+
+    def reusable_verdicts(self, site_id: int, scan_id: int, since: datetime) -> dict[str, Result]:
+        """The 'ok' verdicts of the site's last finished scan before ``scan_id`` that were
+        checked at or after ``since`` (what a later night may reuse instead of a request)."""
+        with self.db.session() as s:
+            previous = s.scalar(
+                select(func.max(Scan.id)).where(
+                    Scan.site_id == site_id, Scan.status == "done", Scan.id < scan_id
+                )
+            )
+            if previous is None:
+                return {}
+            rows = s.execute(
+                select(
+                    LinkCheck.target,
+                    LinkCheck.kind,
+                    LinkCheck.status_code,
+                    LinkCheck.failure,
+                    LinkCheck.final_url,
+                    LinkCheck.checked_at,
+                ).where(
+                    LinkCheck.scan_id == previous,
+                    LinkCheck.verdict == LinkVerdict.OK,
+                    LinkCheck.checked_at >= since,
+                )
+            ).all()
+        return {
+            r.target: (
+                LinkVerdict.OK.value,
+                r.kind or "ok",
+                r.status_code,
+                r.failure or "",
+                r.final_url,
+                aware(r.checked_at) or since,
+            )
+            for r in rows
+        }
 
     def save_results(self, rows: list[dict[str, Any]]) -> None:
         if rows:

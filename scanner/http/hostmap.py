@@ -17,6 +17,7 @@ from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 
 from scanner.clock import stopwatch
 from scanner.http.addresses import AddressPolicy
+from scanner.http.streams import AsyncioBackend
 
 # The probe reads how long the last name lookup took in its own task (None: no lookup done).
 last_dns_ms: ContextVar[float | None] = ContextVar("last_dns_ms", default=None)
@@ -56,7 +57,7 @@ class HostMapBackend(AsyncNetworkBackend):
         policy: AddressPolicy | None = None,
     ):
         self.host_map = host_map
-        self.inner = inner or httpcore.AnyIOBackend()
+        self.inner = inner or AsyncioBackend()
         self.policy = policy or AddressPolicy()
 
     async def connect_tcp(

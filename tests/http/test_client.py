@@ -206,3 +206,23 @@ async def test_mock_transport_can_replace_the_network() -> None:
     async with client:
         got = await fetch(client, "http://www.example.gov.cn/", deadline=5, max_bytes=100)
     assert got.content == b"seen www.example.gov.cn"
+
+
+async def test_cookies_set_by_a_response_go_back_and_survive_responses_without_any() -> None:
+    """The jar skips responses without Set-Cookie (for speed); a session cookie must still be
+    kept and sent on every later request."""
+    sent: list[str | None] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("cookie"))
+        if request.url.path == "/login":
+            return httpx.Response(200, headers={"Set-Cookie": "JSESSIONID=abc; Path=/"})
+        return httpx.Response(200, text="ok")
+
+    client = build_client(load_settings(), transport=httpx.MockTransport(answer))
+    async with client:
+        await client.get("http://www.example.gov.cn/before")
+        await client.get("http://www.example.gov.cn/login")
+        await client.get("http://www.example.gov.cn/a")
+        await client.get("http://www.example.gov.cn/b")
+    assert sent == [None, None, "JSESSIONID=abc", "JSESSIONID=abc"]

@@ -1,0 +1,124 @@
+"""Nights that cost what changed: with `link_verdict_reuse`, a second night takes the 'ok'
+verdicts of deep links from the night before instead of requesting them again, while every link
+on the homepage and the second-level pages is still checked — as the server sees it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import web
+from sqlalchemy import select
+
+from scanner.crawl import Scanner, SiteRef
+from scanner.db import Database
+from scanner.db.models import LinkCheck, LinkVerdict, Scan
+from scanner.settings import load_settings
+from tests.crawl.test_politeness import _register
+
+HOST = "www.polite.example.gov.cn"  # the name `_register` gives the site
+SECOND = [f"/s{i}.html" for i in range(3)]
+DEEP = [f"/s{i}/d{k}.html" for i in range(3) for k in range(3)]
+HOME_DOCS = [f"/h{j}.pdf" for j in range(4)]
+DEEP_DOCS = [f"{page[:-5]}/f{m}.pdf" for page in DEEP for m in range(5)]
+
+
+@dataclass
+class Site:
+    """Homepage → 3 second-level pages → 3 deep pages each; documents on every level."""
+
+    broken: set[str] = field(default_factory=set)
+    requests: list[str] = field(default_factory=list)
+
+    async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
+        path = request.path
+        self.requests.append(path)
+        if path in self.broken:
+            return web.Response(status=404, text="not here")
+        if path.endswith(".pdf"):
+            return web.Response(body=b"%PDF-1.4 " + path.encode(), content_type="application/pdf")
+        if path == "/":
+            links = SECOND + HOME_DOCS
+        elif path in SECOND:
+            links = [f"/{path[1:3]}.pdf", *(p for p in DEEP if p.startswith(path[:3] + "/"))]
+        elif path in DEEP:
+            links = [d for d in DEEP_DOCS if d.startswith(path[:-5] + "/")]
+        else:
+            return web.Response(status=404, text="not here")
+        body = "".join(f'<a href="{link}">链接{n}</a>' for n, link in enumerate(links))
+        html = f"<html><head><title>{path}</title></head><body>{body}</body></html>"
+        return web.Response(text=html, content_type="text/html")
+
+
+@pytest.fixture
+async def site() -> AsyncIterator[tuple[Site, int]]:
+    state = Site()
+    runner = web.ServerRunner(web.Server(state.handle), access_log=None)
+    await runner.setup()
+    tcp = web.TCPSite(runner, "127.0.0.1", 0)
+    await tcp.start()
+    port = tcp._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield state, port
+    finally:
+        await runner.cleanup()
+
+
+def _path(target: str) -> str:
+    return "/" + target.split("/", 3)[3]
+
+
+async def _night(db: Database, ref: SiteRef, port: int, reuse: float) -> dict[str, LinkCheck]:
+    settings = load_settings(
+        database_url=db.url,
+        host_map=f"{HOST}=127.0.0.1:{port}",
+        per_host_rate=500.0,
+        link_recheck_delay=0.05,
+        link_verdict_reuse=reuse,
+    )
+    async with Scanner(db, settings) as scanner:
+        scan_id = (await scanner.scan([ref]))[ref.code]
+    with db.session() as s:
+        assert s.get(Scan, scan_id).status == "done"  # type: ignore[union-attr]
+        rows = s.scalars(select(LinkCheck).where(LinkCheck.scan_id == scan_id)).all()
+        return {_path(r.target): r for r in rows}
+
+
+async def test_second_night_reuses_deep_verdicts_and_still_checks_one_point_links(
+    db: Database, site: tuple[Site, int]
+) -> None:
+    server, port = site
+    ref = _register(db)
+    day = 86400.0
+    first = await _night(db, ref, port, reuse=day)
+    first_requests = list(server.requests)
+    assert set(first) >= set(SECOND + DEEP + HOME_DOCS + DEEP_DOCS)
+    assert all(r.verdict is LinkVerdict.OK for r in first.values())
+
+    # Overnight a homepage document and a deep document break.
+    server.broken |= {"/h0.pdf", "/s0/d0/f0.pdf"}
+    server.requests.clear()
+    second = await _night(db, ref, port, reuse=day)
+    asked = set(server.requests)
+
+    # The 1-point links (homepage and second-level pages) were all requested again, and the
+    # newly broken homepage document is found and confirmed that night.
+    one_point = {p for p, r in second.items() if r.on_homepage or r.on_second_level}
+    assert one_point >= set(SECOND + HOME_DOCS)
+    assert one_point <= asked
+    assert second["/h0.pdf"].verdict is LinkVerdict.BROKEN
+    assert second["/h0.pdf"].confirmed_at is not None
+    # No deep document was requested: its verdict of the night before stands (and says so by
+    # its check time), which is why the deep document broken overnight is not seen yet.
+    assert not asked & set(DEEP_DOCS)
+    assert all(second[d].checked_at == first[d].checked_at for d in DEEP_DOCS)
+    assert second["/s0/d0/f0.pdf"].verdict is LinkVerdict.OK
+    assert len(server.requests) < len(first_requests) / 2
+
+    # Reuse off: every link is checked, the deep breakage is found.
+    server.requests.clear()
+    third = await _night(db, ref, port, reuse=0)
+    assert set(DEEP_DOCS) <= set(server.requests)
+    assert third["/s0/d0/f0.pdf"].verdict is LinkVerdict.BROKEN
+    assert third["/s0/d0/f0.pdf"].confirmed_at is not None

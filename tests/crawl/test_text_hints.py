@@ -1,0 +1,58 @@
+"""`needs_text` skips the error/WAF regexes on pages without any of their words: it must still
+say yes to every phrase the regexes know, in any letter case, and no to ordinary pages."""
+
+from __future__ import annotations
+
+import pytest
+
+from probes.links import needs_text
+
+# One phrase per alternative of the soft-404 text and WAF patterns (probes/links.py), as pages
+# write them.
+PHRASES = [
+    "对不起，您访问的页面不存在",
+    "页面未找到",
+    "找不到该页面",
+    "文件已经不存在",
+    "信息不存在或已被删除",
+    "该内容已被删除",
+    "Error 404",
+    "HTTP 404 - Not   Found",
+    "网站防火墙 安全狗",
+    "云锁提示",
+    "您的访问被拦截",
+    "系统拦截了您的访问",
+    "非法请求",
+    "请完成人机验证",
+    "请拖动滑块完成滑动验证",
+    "安全验证",
+    "请开启JavaScript后刷新",
+    "请启用Javascript",
+    "访问频率过高",
+    "访问过于频繁",
+    "JiaSuLe",
+    "document.cookie='__jsl_clearance=1'",
+    "SafeDog",
+    "YUNSUO",
+    "Just a moment...",
+    "Attention Required! | Cloudflare",
+    "ACCESS DENIED",
+]
+
+
+@pytest.mark.parametrize("phrase", PHRASES)
+def test_every_error_or_waf_phrase_needs_the_text(phrase: str) -> None:
+    page = f"<html><head><title>x</title></head><body><p>{phrase}</p></body></html>"
+    assert needs_text(page)
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "<html><body><p>政务公开</p><a href='/a/4041.html'>第4041号</a></body></html>",
+        "<html><body><script type='text/javascript'>var f=1;</script>通知公告</body></html>",
+        "<html><body><p>found the answer 验收</p></body></html>",
+    ],
+)
+def test_ordinary_pages_do_not(page: str) -> None:
+    assert not needs_text(page)
