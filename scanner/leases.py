@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -67,13 +68,38 @@ def _upsert(db: Database, name: str, holder: str, now: datetime, expires: dateti
         s.execute(stmt)
 
 
+def dead_here(holder: str) -> bool:
+    """Whether ``holder`` names a process of this host that no longer runs (killed outright):
+    its lease need not wait for expiry. A holder elsewhere, or alive, is never judged dead."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:100] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"])  # a zombie holds nothing
+
+
 def acquire(db: Database, name: str, *, holder: str | None = None) -> str | None:
-    """Take the lease ``name``; None when taken, else the current holder's id."""
+    """Take the lease ``name``; None when taken, else the current holder's id. A lease left by
+    a dead process of this host is taken at once (a worker killed with SIGKILL mid-unit)."""
     holder = holder or holder_id()
     now = _now()
-    _upsert(db, name, holder, now, now + timedelta(seconds=LEASE_SECONDS))
+    expires = now + timedelta(seconds=LEASE_SECONDS)
+    _upsert(db, name, holder, now, expires)
     with db.session() as s:
         current = s.scalar(select(Lease.holder).where(Lease.name == name))
+        if current is not None and current != holder and dead_here(current):
+            s.execute(
+                update(Lease)
+                .where(Lease.name == name, Lease.holder == current)
+                .values(holder=holder, acquired_at=now, expires_at=expires)
+            )
+            current = s.scalar(select(Lease.holder).where(Lease.name == name))
     return None if current == holder else (current or "?")
 
 

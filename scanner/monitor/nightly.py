@@ -170,7 +170,7 @@ class NightlyPass:
         self.run_id = 0
 
     # -- the ledger ---------------------------------------------------------------------------
-    def _open(self, planned: int) -> tuple[int, bool]:
+    def open_run(self, planned: int) -> tuple[int, bool]:
         with self.db.session() as s:
             run = s.scalar(select(NightlyRun).where(NightlyRun.night == self.night))
             if run is None:
@@ -201,7 +201,7 @@ class NightlyPass:
         refs.sort(key=lambda r: site_order(r.code))
         with self.db.session() as s:
             wanted = {w.code: w for w in wanted_sites(s)}
-        self.run_id, done = await asyncio.to_thread(self._open, len(refs))
+        self.run_id, done = await asyncio.to_thread(self.open_run, len(refs))
         if done:
             return NightlyOutcome(self.run_id, "done", already_done=True)
         try:

@@ -48,6 +48,7 @@ from scanner.clock import Clock, RealClock
 from scanner.db import Database
 from scanner.db.models import ProbeRound, RoundStatus
 from scanner.errors import ConfigError
+from scanner.leases import hold
 from scanner.monitor.nightly import (
     NightlyPass,
     mark_interrupted,
@@ -69,6 +70,7 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "probe-slot-"
 NIGHTLY_JOB = "nightly"
+MONITOR_LEASE = "monitor"  # held while a monitor runs: a second one is refused
 ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)  # the grid's origin: every slot time is on it
 
 
@@ -193,11 +195,18 @@ class Monitor:
         )
 
     def start_nightly(self) -> bool:
-        """Start (or resume) the current night's pass in its thread; false if one is going."""
+        """Start (or resume) the current night's pass in its thread; false if one is going.
+        With a broker, the night's units are enqueued for the workers instead."""
         if self._night is not None and self._night.is_alive():
             return False
         now = self.clock.now()
         night = night_of(now, self.settings)
+        if self.settings.broker_url:
+            from scanner.workers.night import submit_night
+
+            submitted = submit_night(self.db, self.settings, night, takeover=True)
+            log.info("nightly run %s: %s site units enqueued", night, submitted.units)
+            return True
         work = NightlyPass(
             self.db, self.settings, night, base=night_start(night, self.settings), takeover=True
         )
@@ -268,7 +277,10 @@ class Monitor:
             timezone=UTC,
         )
         _ACTIVE = self
-        async with round_client(self.settings, self.options) as client:
+        async with (
+            hold(self.db, MONITOR_LEASE, "监测（census monitor）"),  # one scheduler per database
+            round_client(self.settings, self.options) as client,
+        ):
             self.client = client
             scheduler.start(paused=True)
             try:
