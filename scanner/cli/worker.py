@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -46,6 +47,7 @@ def worker(
             f"--concurrency={concurrency}",
             f"--loglevel={loglevel}",
             f"--queues={QUEUE}",
+            f"--hostname=census-{os.getpid()}@%h",  # one name per worker, several per machine
             "--pool=prefork",
             "--without-gossip",
             "--without-mingle",

@@ -24,7 +24,14 @@ def make_app(settings: Settings) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
+        broker_transport_options={
+            "visibility_timeout": settings.broker_visibility_timeout,
+            # look for units of dead workers every few seconds (kombu: ~100 s by default)
+            "unacked_restore_interval": max(
+                1, min(10, int(settings.broker_visibility_timeout / 4))
+            ),
+            "unacked_restore_throttle": 1,
+        },
         worker_hijack_root_logger=False,
         worker_send_task_events=True,
     )
