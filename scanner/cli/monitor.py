@@ -18,6 +18,7 @@ from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_fro
 from scanner.clock import CST, RealClock
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
 
     from scanner.db import Database
@@ -97,6 +98,7 @@ def monitor(
         canaries=canary or settings.canary_urls,
         options=RoundOptions.from_settings(settings),
         nightly=nightly,
+        submit_night=_night_submitter(db, settings) if settings.broker_url else None,
     )
     night = (
         f"；每晚 {settings.nightly_start}（北京时间）起扫描、检查并评分全部运行中网站"
@@ -190,6 +192,16 @@ def run_nightly(
     if outcome.already_done:
         console.print(f"{night} 的夜间运行已完成，未重复运行。")
     _print_runs(report, details=True)
+
+
+def _night_submitter(db: Database, settings: Settings) -> Callable[[date], object]:
+    """With a broker, the monitor's nightly job enqueues the night's units for the workers."""
+    from scanner.workers.night import submit_night
+
+    def submit(night: date) -> object:
+        return submit_night(db, settings, night, takeover=True).units
+
+    return submit
 
 
 def _enqueue_night(

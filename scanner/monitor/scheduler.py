@@ -32,9 +32,9 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from apscheduler.job import Job
@@ -129,6 +129,8 @@ class Monitor:
     client: httpx.AsyncClient | None = None
     rounds_run: int = 0
     nightly: bool = False  # also run the nightly pass (census monitor does; tests may not)
+    # With a broker: hands the night to the workers (enqueues its units) instead of running it.
+    submit_night: Callable[[date], object] | None = None
     _night: NightlyThread | None = None
 
     def fill_missed(self, slot: int, until: datetime) -> int:
@@ -201,11 +203,8 @@ class Monitor:
             return False
         now = self.clock.now()
         night = night_of(now, self.settings)
-        if self.settings.broker_url:
-            from scanner.workers.night import submit_night
-
-            submitted = submit_night(self.db, self.settings, night, takeover=True)
-            log.info("nightly run %s: %s site units enqueued", night, submitted.units)
+        if self.submit_night is not None:
+            log.info("nightly run %s handed to the workers: %s", night, self.submit_night(night))
             return True
         work = NightlyPass(
             self.db, self.settings, night, base=night_start(night, self.settings), takeover=True
