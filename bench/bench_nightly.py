@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import resource
 import subprocess
 import sys
 import time
@@ -92,6 +93,11 @@ def tree_cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def run_mode(
     workers: int, args: argparse.Namespace, pg: PostgresServer, broker: str, host_map: str
 ) -> dict[str, float]:
@@ -106,6 +112,7 @@ def run_mode(
         "CENSUS_CONFIG": "/nonexistent/census.toml",
         "CENSUS_NIGHTLY_WINDOW": "0",
     }
+    children_before = _children_cpu()
     started: list[psutil.Process] = []
     if workers:
         env["CENSUS_BROKER_URL"] = broker
@@ -138,10 +145,12 @@ def run_mode(
                     peak = max(peak, q.memory_info().rss)
         time.sleep(0.5)
     wall = time.perf_counter() - t0
-    cpu = tree_cpu(started) - cpu_before + cpu_main
     for p in started:
         p.terminate()
-    psutil.wait_procs(started, timeout=60)
+    psutil.wait_procs(started, timeout=120)
+    # every process of the mode, reaped: the run, the workers and their pool processes
+    cpu = _children_cpu() - children_before
+    del cpu_before, cpu_main
     with db.session() as s:
         pages = s.scalar(select(func.count(Page.id))) or 0
         status = s.scalar(select(NightlyRun.status))
