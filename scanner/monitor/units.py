@@ -349,7 +349,10 @@ def site_unit(db: Database, settings: Settings, run_id: int, site_id: int) -> Un
 
     run = _run_of(db, run_id)
     steps = [x for x in run.steps.split(",") if x]
-    with held(db, f"nightly-site:{run_id}:{site_id}", f"网站 {site_id} 的夜间运行"):
+    # A unit redelivered because its worker was killed takes over at once: the dead worker's
+    # leases (this unit's and its scan's) are freed, the scan resumes where it stopped.
+    lease = f"nightly-site:{run_id}:{site_id}"
+    with held(db, lease, f"网站 {site_id} 的夜间运行", take_from_dead=True):
         todo = steps_to_do(steps, site_id, finals(db, run_id, site_id))
         if todo and run.status != "done":
             refs = [r for r in load_sites(db) if r.id == site_id]
