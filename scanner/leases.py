@@ -160,9 +160,11 @@ def held(db: Database, name: str, what: str, *, take_from_dead: bool = False) ->
 
 
 @asynccontextmanager
-async def hold(db: Database, name: str, what: str) -> AsyncIterator[None]:
+async def hold(
+    db: Database, name: str, what: str, *, take_from_dead: bool = False
+) -> AsyncIterator[None]:
     """`held` for async work: renewed by a task of the running loop."""
-    other = acquire(db, name)
+    other = acquire(db, name, take_from_dead=take_from_dead)
     if other is not None:
         raise _busy(name, what, other)
 

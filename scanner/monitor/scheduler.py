@@ -277,7 +277,9 @@ class Monitor:
         )
         _ACTIVE = self
         async with (
-            hold(self.db, MONITOR_LEASE, "监测（census monitor）"),  # one scheduler per database
+            hold(
+                self.db, MONITOR_LEASE, "监测（census monitor）", take_from_dead=True
+            ),  # one scheduler per database
             round_client(self.settings, self.options) as client,
         ):
             self.client = client
