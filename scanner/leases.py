@@ -5,7 +5,8 @@ the same database; without a lease the second "resumes" the first's live scan an
 the same pages. A lease row names the holder (host, pid, a random part) and an expiry; the
 holder renews it while it works and deletes it when done. Taking a lease is one atomic
 INSERT … ON CONFLICT DO UPDATE … WHERE expired (SQLite and PostgreSQL alike), so exactly one of
-two racing processes wins. A process killed outright frees its work when the lease expires.
+two racing processes wins. A process killed outright frees its work when the lease expires (a
+worker unit taking over from a dead process of its own host frees that process's leases at once).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from datetime import datetime, timedelta
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, select, update
@@ -67,13 +69,43 @@ def _upsert(db: Database, name: str, holder: str, now: datetime, expires: dateti
         s.execute(stmt)
 
 
-def acquire(db: Database, name: str, *, holder: str | None = None) -> str | None:
-    """Take the lease ``name``; None when taken, else the current holder's id."""
+def dead_here(holder: str) -> bool:
+    """Whether ``holder`` names a process of this host that no longer runs (killed outright):
+    its lease need not wait for expiry. A holder elsewhere, or alive, is never judged dead."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:100] or not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"])  # a zombie holds nothing
+
+
+def acquire(
+    db: Database, name: str, *, holder: str | None = None, take_from_dead: bool = False
+) -> str | None:
+    """Take the lease ``name``; None when taken, else the current holder's id.
+
+    ``take_from_dead``: when the holder is a dead process of this host (a worker killed with
+    SIGKILL mid-unit), free every lease it held and take this one at once, instead of waiting
+    for expiry. Only the worker units ask for it; other callers keep waiting for expiry.
+    """
     holder = holder or holder_id()
     now = _now()
-    _upsert(db, name, holder, now, now + timedelta(seconds=LEASE_SECONDS))
+    expires = now + timedelta(seconds=LEASE_SECONDS)
+    _upsert(db, name, holder, now, expires)
     with db.session() as s:
         current = s.scalar(select(Lease.holder).where(Lease.name == name))
+    if take_from_dead and current is not None and current != holder and dead_here(current):
+        with db.session() as s:
+            s.execute(delete(Lease).where(Lease.holder == current))
+        _upsert(db, name, holder, now, expires)
+        with db.session() as s:
+            current = s.scalar(select(Lease.holder).where(Lease.name == name))
     return None if current == holder else (current or "?")
 
 
@@ -101,14 +133,14 @@ def _busy(name: str, what: str, other: str) -> LeaseBusy:
 
 
 @contextmanager
-def held(db: Database, name: str, what: str) -> Iterator[None]:
+def held(db: Database, name: str, what: str, *, take_from_dead: bool = False) -> Iterator[None]:
     """Hold ``name`` for a synchronous unit of work (renewed by a thread); LeaseBusy if taken.
 
-    ``what`` names the work for the message (e.g. "评分").
+    ``what`` names the work for the message (e.g. "评分"); ``take_from_dead`` as in `acquire`.
     """
     import threading
 
-    other = acquire(db, name)
+    other = acquire(db, name, take_from_dead=take_from_dead)
     if other is not None:
         raise _busy(name, what, other)
     stop = threading.Event()
@@ -128,9 +160,11 @@ def held(db: Database, name: str, what: str) -> Iterator[None]:
 
 
 @asynccontextmanager
-async def hold(db: Database, name: str, what: str) -> AsyncIterator[None]:
+async def hold(
+    db: Database, name: str, what: str, *, take_from_dead: bool = False
+) -> AsyncIterator[None]:
     """`held` for async work: renewed by a task of the running loop."""
-    other = acquire(db, name)
+    other = acquire(db, name, take_from_dead=take_from_dead)
     if other is not None:
         raise _busy(name, what, other)
 

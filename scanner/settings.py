@@ -311,6 +311,19 @@ class Settings(BaseSettings):
         description="Seconds one site's interaction, service and content checks may take in the "
         "nightly pass.",
     )
+    broker_url: str = Field(
+        default="",
+        description="Celery broker (redis://host:6379/0) for a census spread over workers: "
+        "when set, 'census monitor' and 'census monitor run-nightly' enqueue the night's units "
+        "and 'census worker' processes run them (see scale). Empty: everything in one process.",
+    )
+    broker_visibility_timeout: float = Field(
+        gt=0,
+        allow_inf_nan=False,
+        default=7200.0,
+        description="Seconds after which a unit taken by a worker that stopped answering (killed, "
+        "machine lost) is handed to another worker; longer than any one site's nightly steps.",
+    )
     nightly_score_lag_days: int = Field(
         default=0,
         ge=0,

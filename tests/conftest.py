@@ -11,6 +11,7 @@ import pytest
 
 from scanner.db import Database
 from tests.pgserver import PostgresServer, find_bin_dir
+from tests.redisserver import RedisServer, find_redis_server
 
 _counter = itertools.count()
 
@@ -61,3 +62,28 @@ def postgres_server() -> Iterator[PostgresServer]:
 def postgres_url(postgres_server: PostgresServer) -> str:
     """An empty database of its own on the session's PostgreSQL server."""
     return postgres_server.create_database(f"census_test_{os.getpid()}_{next(_counter)}")
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    """A real Redis server (the workers' broker) started for this test session; mandatory
+    when CENSUS_TEST_POSTGRES=required, as scripts/test installs both servers."""
+    binary = find_redis_server()
+    if binary is None:
+        if os.environ.get("CENSUS_TEST_POSTGRES") == "required":
+            pytest.fail("redis-server not found; scripts/test installs it")
+        pytest.skip("redis-server not installed (scripts/test installs it)")
+    server = RedisServer(binary)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> Iterator[str]:
+    """The session's Redis, emptied after each test."""
+    import redis
+
+    url = f"redis://127.0.0.1:{redis_server.port}/0"
+    yield url
+    redis.Redis.from_url(url).flushdb()

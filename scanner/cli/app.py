@@ -19,6 +19,7 @@ from scanner.cli import scorecard as scorecard_cmd
 from scanner.cli import serve as serve_cmd
 from scanner.cli import sites as sites_cmd
 from scanner.cli import users as users_cmd
+from scanner.cli import worker as worker_cmd
 from scanner.cli.edge import report_and_exit, terminate_like_interrupt
 
 app = typer.Typer(
@@ -43,6 +44,7 @@ app.add_typer(probe_cmd.app, name="probe", rich_help_panel="Measuring")
 app.add_typer(monitor_cmd.app, name="monitor", rich_help_panel="Measuring")
 app.command("scan", rich_help_panel="Measuring")(scan_cmd.scan)
 app.command("inspect", rich_help_panel="Measuring")(inspect_cmd.inspect)
+app.command("worker", rich_help_panel="Measuring")(worker_cmd.worker)
 app.command("check", rich_help_panel="Measuring")(check_cmd.check)
 app.add_typer(review_cmd.app, name="review", rich_help_panel="Officials")
 # Officials: verdicts.

@@ -18,8 +18,12 @@ from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_fro
 from scanner.clock import CST, RealClock
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from scanner.db import Database
     from scanner.db.models import NightlyRun
+    from scanner.settings import Settings
 
 app = typer.Typer(
     help="Run the whole schedule (probe rounds, nightly scan and scoring) and show its state.",
@@ -94,6 +98,7 @@ def monitor(
         canaries=canary or settings.canary_urls,
         options=RoundOptions.from_settings(settings),
         nightly=nightly,
+        submit_night=_night_submitter(db, settings) if settings.broker_url else None,
     )
     night = (
         f"；每晚 {settings.nightly_start}（北京时间）起扫描、检查并评分全部运行中网站"
@@ -112,7 +117,8 @@ def monitor(
             loop.add_signal_handler(sig, stop.set)
         await mon.run(stop)
 
-    asyncio.run(main())
+    with refusals():
+        asyncio.run(main())
     console.print(f"监测已停止（本次运行 {mon.rounds_run} 轮）。")
 
 
@@ -135,12 +141,21 @@ def run_nightly(
             help="Resume the night's run even though it is marked running (its process is gone).",
         ),
     ] = False,
+    wait: Annotated[
+        bool,
+        typer.Option(
+            "--wait/--no-wait",
+            help="With CENSUS_BROKER_URL: wait for the workers to finish the night and report "
+            "it (default), or only enqueue its units.",
+        ),
+    ] = True,
     ruleset: RulesetOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
     database_url: DatabaseOpt = None,
 ) -> None:
     """Run one nightly pass now for the night of DATE (default: the current night); an
-    interrupted night is resumed, a finished one is left as it is."""
+    interrupted night is resumed, a finished one is left as it is. With CENSUS_BROKER_URL set,
+    the night's units are enqueued for `census worker` processes instead."""
     from scanner.monitor.nightly import (
         NightlyOptions,
         NightlyPass,
@@ -154,6 +169,9 @@ def run_nightly(
         night = parse_at(at) if at else night_of(RealClock().now(), settings)
         rules = ruleset_from(ruleset)
         db = open_database(database_url)
+        if settings.broker_url:
+            _enqueue_night(db, settings, night, spread, takeover, ruleset, wait, as_json)
+            return
         try:
             work = NightlyPass(
                 db,
@@ -176,6 +194,61 @@ def run_nightly(
     _print_runs(report, details=True)
 
 
+def _night_submitter(db: Database, settings: Settings) -> Callable[[date], object]:
+    """With a broker, the monitor's nightly job enqueues the night's units for the workers."""
+    from scanner.workers.night import submit_night
+
+    def submit(night: date) -> object:
+        return submit_night(db, settings, night, takeover=True).units
+
+    return submit
+
+
+def _enqueue_night(
+    db: Database,
+    settings: Settings,
+    night: date,
+    spread: float,
+    takeover: bool,
+    ruleset: Path | None,
+    wait: bool,
+    as_json: bool,
+) -> None:
+    """run-nightly on workers: enqueue the night's units, then (unless --no-wait) wait and
+    report the run as the in-process pass does."""
+    from scanner.monitor.nightly import get_run
+    from scanner.workers.night import submit_night, wait_night
+
+    try:
+        submitted = submit_night(
+            db,
+            settings,
+            night,
+            spread=spread,
+            takeover=takeover,
+            ruleset_path=str(ruleset) if ruleset else None,
+        )
+        outcome = submitted.outcome
+        if not as_json and not outcome.already_done:
+            console.print(
+                f"{night} 的夜间运行已入队：{submitted.units} 个网站单元，"
+                f"由 census worker 进程执行{'；等待完成…' if wait else '。'}"
+            )
+        if wait and not outcome.already_done:
+            wait_night(db, outcome.run_id)
+        report = _runs_json(db, [get_run(db, outcome.run_id)])
+    finally:
+        db.dispose()
+    if as_json:
+        print_json(
+            {"already_done": outcome.already_done, "units_enqueued": submitted.units, **report[0]}
+        )
+        return
+    if outcome.already_done:
+        console.print(f"{night} 的夜间运行已完成，未重复运行。")
+    _print_runs(report, details=True)
+
+
 @app.command("status")
 def status(
     limit: Annotated[int, typer.Option("--limit", min=1, help="Nights to show.")] = 7,
@@ -185,16 +258,24 @@ def status(
     """Show the latest nightly runs (sites done, failed and why) and the probe schedule."""
     from scanner.monitor.nightly import latest_runs
 
+    settings = settings_with(database_url)
     db = open_database(database_url)
     try:
         runs = _runs_json(db, latest_runs(db, limit))
         probes = _probe_state(db)
     finally:
         db.dispose()
+    queue = None
+    if settings.broker_url:
+        from scanner.workers.night import broker_state
+
+        queue = broker_state(settings)
     if as_json:
-        print_json({"nightly_runs": runs, "probe_schedule": probes})
+        print_json({"nightly_runs": runs, "probe_schedule": probes, "queue": queue})
         return
     _print_probes(probes)
+    if queue is not None:
+        _print_queue(queue)
     if not runs:
         console.print("尚无夜间运行记录。")
         return
@@ -298,6 +379,18 @@ def _print_probes(p: dict[str, Any]) -> None:
         f"  最近完成的一轮 {p['last_round'] or '—'}；已完成 {rounds.get('done', 0)} 轮，"
         f"无效 {rounds.get('invalid', 0)} 轮，错过 {rounds.get('missed', 0)} 轮"
     )
+
+
+def _print_queue(q: dict[str, Any]) -> None:
+    console.print(f"[bold]任务队列[/] {markup(q['broker'])}")
+    if not q["reachable"]:
+        console.print(
+            f"  [red]代理不可达[/]：{markup(q.get('error', ''))}（工作暂停，队列中的任务不会丢失）"
+        )
+        return
+    workers = q.get("workers") or {}
+    flying = "，".join(f"{markup(name)} {n} 个" for name, n in workers.items()) or "无工作进程应答"
+    console.print(f"  排队 {q['queued']} 个；已取走未确认 {q['unacked']} 个；执行中：{flying}")
 
 
 def _print_runs(runs: list[dict[str, Any]], *, details: bool) -> None:

@@ -22,48 +22,46 @@ import asyncio
 import functools
 import logging
 import zlib
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
 
-from probes.content import ContentChecker, load_wordlists
-from scanner.checks.run import check_site
-from scanner.checks.store import store_site_checks
+from probes.content import ContentChecker
 from scanner.clock import CST, Clock, RealClock, ShiftedClock
 from scanner.crawl import Scanner, load_sites
 from scanner.crawl.progress import SiteRef
 from scanner.db import Database
-from scanner.db.models import NightlyRun, NightlyRunSite, Page, Scan
+from scanner.db.models import NightlyRun, NightlyRunSite
 from scanner.errors import NightlyBusy
 from scanner.http import build_client
-from scanner.scorecards.compute import score_and_store_summaries
-from scanner.scorecards.facts import running_site_ids
+from scanner.monitor.units import (
+    FINAL,
+    STEPS,
+    SiteSteps,
+    finals,
+    finish_run,
+    load_checker,
+    recount,
+    score_night,
+    steps_to_do,
+)
 from scanner.settings import Settings
-from scanner.snapshots import WantedSite, read_site, store_site_reads, wanted_sites
-from scoring import Ruleset, default_ruleset_path, load_ruleset
+from scanner.snapshots import WantedSite, wanted_sites
+from scoring import Ruleset
+
+__all__ = ["FINAL", "STEPS", "NightlyBusy", "NightlyPass", "mark_interrupted", "site_order"]
 
 log = logging.getLogger(__name__)
 
-STEPS = ("crawl", "columns", "checks")
 STEP_LABEL = {"crawl": "抓取与链接检查", "columns": "栏目读取", "checks": "互动、服务与内容检查"}
-FINAL = ("ok", "failed", "timeout")
 STATUS_LABEL = {
     "running": "运行中", "done": "已完成", "interrupted": "已中断", "failed": "失败",
     "ok": "成功", "timeout": "超时",
 }  # fmt: skip
-STOP_GRACE = 10.0  # seconds a cancelled step gets to wind down (a scan records its state)
-T = TypeVar("T")
 RESUME_AFTER = timedelta(hours=2)  # an interrupted night is resumed until window end + this
-SCAN_FAILED = {"homepage_failed": "首页无法打开", "interrupted": "扫描中途站点无法访问"}
-
-
-class StepTimeout(Exception):
-    """A step overran its timeout (never an asyncio.TimeoutError from inside the step)."""
 
 
 def night_start(night: date, settings: Settings) -> datetime:
@@ -107,26 +105,8 @@ def mark_interrupted(
             .values(status="interrupted", finished_at=now, error=reason)
         )
         for run_id in ids:
-            _recount(s, run_id)
+            recount(s, run_id)
         return len(ids)
-
-
-def _recount(s: Session, run_id: int) -> None:
-    rows = s.execute(
-        select(NightlyRunSite.site_id, NightlyRunSite.status).where(NightlyRunSite.run_id == run_id)
-    ).all()
-    run = s.get(NightlyRun, run_id)
-    assert run is not None
-    steps = len([x for x in run.steps.split(",") if x])
-    by_site: dict[int, list[str]] = {}
-    for site_id, status in rows:
-        by_site.setdefault(site_id, []).append(status)
-    run.sites_failed = sum(
-        1 for v in by_site.values() if any(x in ("failed", "timeout") for x in v)
-    )
-    run.sites_done = sum(
-        1 for v in by_site.values() if all(x == "ok" for x in v) and len(v) >= steps
-    )
 
 
 @dataclass
@@ -190,7 +170,7 @@ class NightlyPass:
         self.run_id = 0
 
     # -- the ledger ---------------------------------------------------------------------------
-    def _open(self, planned: int) -> tuple[int, bool]:
+    def open_run(self, planned: int) -> tuple[int, bool]:
         with self.db.session() as s:
             run = s.scalar(select(NightlyRun).where(NightlyRun.night == self.night))
             if run is None:
@@ -215,157 +195,13 @@ class NightlyPass:
             run.steps = ",".join(self.options.steps)
             return run.id, False
 
-    def _finals(self) -> set[tuple[int, str]]:
-        with self.db.session() as s:
-            rows = s.execute(
-                select(NightlyRunSite.site_id, NightlyRunSite.step).where(
-                    NightlyRunSite.run_id == self.run_id, NightlyRunSite.status.in_(FINAL)
-                )
-            ).all()
-        return {(r[0], r[1]) for r in rows}
-
-    def _begin_step(self, site_id: int, step: str) -> None:
-        with self.db.session() as s:
-            row = s.scalar(
-                select(NightlyRunSite).where(
-                    NightlyRunSite.run_id == self.run_id,
-                    NightlyRunSite.site_id == site_id,
-                    NightlyRunSite.step == step,
-                )
-            )
-            if row is None:
-                row = NightlyRunSite(run_id=self.run_id, site_id=site_id, step=step)
-                s.add(row)
-            row.status, row.error, row.started_at, row.finished_at = (
-                "running",
-                "",
-                self.ledger.now(),
-                None,
-            )
-
-    def _end_step(self, s: Session, site_id: int, step: str, status: str, error: str) -> None:
-        s.execute(
-            update(NightlyRunSite)
-            .where(
-                NightlyRunSite.run_id == self.run_id,
-                NightlyRunSite.site_id == site_id,
-                NightlyRunSite.step == step,
-            )
-            .values(status=status, error=error[:2000], finished_at=self.ledger.now())
-        )
-        _recount(s, self.run_id)
-
-    def _end_step_alone(self, site_id: int, step: str, status: str, error: str) -> None:
-        with self.db.session() as s:
-            self._end_step(s, site_id, step, status, error)
-
-    # -- the steps ----------------------------------------------------------------------------
-    async def _crawl(self, scanner: Scanner, ref: SiteRef) -> None:
-        scan_id = await self._bounded(scanner.crawl_for(ref).run(), "crawl")
-        with self.db.session() as s:
-            scan = s.get(Scan, scan_id)
-            status, error = (scan.status, scan.error) if scan else ("missing", "")
-            if status == "homepage_failed" and not error:
-                home = s.execute(
-                    select(Page.failure, Page.status)
-                    .where(Page.scan_id == scan_id, Page.depth == 0)
-                    .limit(1)
-                ).first()
-                if home is not None:
-                    error = home.failure or f"HTTP {home.status}"
-        if status == "done":
-            await asyncio.to_thread(self._end_step_alone, ref.id, "crawl", "ok", "")
-        else:
-            reason = SCAN_FAILED.get(status, f"扫描状态 {status}")
-            progress = scanner.progress.get(ref.code)
-            detail = error or (progress.error if progress else "")
-            text = f"{reason}：{detail}" if detail else reason
-            await asyncio.to_thread(self._end_step_alone, ref.id, "crawl", "failed", text)
-
-    async def _columns(self, client: object, limiter: object, site: WantedSite) -> None:
-        reads = await self._bounded(
-            read_site(
-                client,  # type: ignore[arg-type]
-                site,
-                self.settings,
-                as_of=self.night,
-                limiter=limiter,  # type: ignore[arg-type]
-            ),
-            "columns",
-        )
-        home = reads.homepage
-        status, error = ("ok", "") if home.ok else ("failed", f"首页无法打开：{home.error}")
-
-        def store() -> None:
-            with self.db.session() as s:
-                store_site_reads(s, reads, self.clock.now())
-                self._end_step(s, site.site_id, "columns", status, error)
-
-        await asyncio.to_thread(store)
-
-    async def _checks(self, client: object, limiter: object, site: WantedSite) -> None:
-        result = await self._bounded(
-            check_site(
-                client,  # type: ignore[arg-type]
-                site,
-                self.settings,
-                as_of=self.night,
-                limiter=limiter,  # type: ignore[arg-type]
-                checker=self.checker,
-            ),
-            "checks",
-        )
-
-        def store() -> None:
-            with self.db.session() as s:
-                store_site_checks(s, result, self.clock.now())
-                self._end_step(s, site.site_id, "checks", "ok", "")
-
-        await asyncio.to_thread(store)
-
-    async def _bounded(self, work: Coroutine[Any, Any, T], step: str) -> T:
-        """Await ``work`` in a task of its own under the step's timeout. A task of its own, so
-        that whatever cancellation happens inside a step (and however the step handles it)
-        stays inside: only our own stop may cancel the night."""
-        task = asyncio.ensure_future(work)
-        try:
-            done, _ = await asyncio.wait({task}, timeout=self.options.timeouts[step])
-        except asyncio.CancelledError:  # the night is stopping: stop the step too
-            task.cancel()
-            await asyncio.wait({task}, timeout=STOP_GRACE)
-            raise
-        if not done:
-            task.cancel()
-            await asyncio.wait({task}, timeout=STOP_GRACE)  # let it record where it stopped
-            raise StepTimeout(step)
-        if task.cancelled():
-            raise RuntimeError(f"{step} was cancelled from inside")
-        return task.result()
-
-    async def _step(self, site_id: int, step: str, work: Callable[[], object]) -> None:
-        """Run one step; its overrun or error lands on its row, never on the other sites."""
-        await asyncio.to_thread(self._begin_step, site_id, step)
-        timeout = self.options.timeouts[step]
-        try:
-            await work()  # type: ignore[misc]
-        except StepTimeout:
-            note = "（扫描保留，下次继续）" if step == "crawl" else ""
-            await asyncio.to_thread(
-                self._end_step_alone, site_id, step, "timeout", f"超过 {timeout:g} 秒未完成{note}"
-            )
-        except Exception as exc:  # one site's trouble, recorded; the others go on
-            log.exception("nightly %s of site %s failed", step, site_id)
-            await asyncio.to_thread(
-                self._end_step_alone, site_id, step, "failed", f"{type(exc).__name__}: {exc}"
-            )
-
     # -- the night ----------------------------------------------------------------------------
     async def run(self) -> NightlyOutcome:
         refs = await asyncio.to_thread(load_sites, self.db)
         refs.sort(key=lambda r: site_order(r.code))
         with self.db.session() as s:
             wanted = {w.code: w for w in wanted_sites(s)}
-        self.run_id, done = await asyncio.to_thread(self._open, len(refs))
+        self.run_id, done = await asyncio.to_thread(self.open_run, len(refs))
         if done:
             return NightlyOutcome(self.run_id, "done", already_done=True)
         try:
@@ -381,12 +217,19 @@ class NightlyPass:
         return NightlyOutcome(self.run_id, "done")
 
     async def _sites(self, refs: Sequence[SiteRef], wanted: dict[str, WantedSite]) -> None:
-        finals = await asyncio.to_thread(self._finals)
-        if self.checker is None and "checks" in self.options.steps:
-            try:
-                self.checker = ContentChecker(load_wordlists())
-            except (OSError, ValueError, KeyError, TypeError) as exc:
-                log.warning("content word lists not loaded, content checks skipped: %s", exc)
+        done = await asyncio.to_thread(finals, self.db, self.run_id)
+        if self.checker is None:
+            self.checker = load_checker(self.options.steps)
+        unit = SiteSteps(
+            self.db,
+            self.settings,
+            self.run_id,
+            self.night,
+            self.options.timeouts,
+            self.clock,
+            self.ledger,
+            self.checker,
+        )
         gate = asyncio.Semaphore(self.options.at_once)
         step_gap = self.options.spread / len(refs) if refs else 0.0
         base = self.base.timestamp()
@@ -394,60 +237,29 @@ class NightlyPass:
             Scanner(self.db, self.settings, clock=self.clock) as scanner,
             build_client(self.settings) as client,
         ):
-            limiter = scanner.limiter
             if "crawl" in self.options.steps:
-                try:  # links of earlier nights whose confirming re-check is now due
-                    await self._bounded(scanner.recheck_due(), "crawl")
-                except Exception as exc:  # a timeout or an error: logged, the night goes on
-                    log.warning("re-check of earlier broken links failed: %r", exc)
+                await unit.recheck(scanner)
 
             async def one(index: int, ref: SiteRef) -> None:
-                todo = [
-                    st for st in STEPS if st in self.options.steps and (ref.id, st) not in finals
-                ]
+                todo = steps_to_do(self.options.steps, ref.id, done)
                 if not todo:
                     return
                 await self.ledger.sleep(
                     max(0.0, base + index * step_gap - self.ledger.now().timestamp())
                 )
-                site = wanted.get(ref.code)
                 async with gate:
-                    for st in todo:
-                        if st == "crawl":
-                            await self._step(ref.id, st, lambda: self._crawl(scanner, ref))
-                        elif site is None:
-                            continue
-                        elif st == "columns":
-                            await self._step(
-                                ref.id, st, lambda: self._columns(client, limiter, site)
-                            )
-                        else:
-                            await self._step(
-                                ref.id, st, lambda: self._checks(client, limiter, site)
-                            )
+                    await unit.run(
+                        todo, ref, wanted.get(ref.code), scanner, client, scanner.limiter
+                    )
 
             await asyncio.gather(*(one(i, r) for i, r in enumerate(refs)))
 
     def _score(self) -> None:
         at = self.night - timedelta(days=self.options.score_lag_days)
-        ruleset = self.ruleset or load_ruleset(default_ruleset_path())
-        with self.db.session() as s:
-            ids = running_site_ids(s)
-        cards = score_and_store_summaries(
-            self.db, ids, ruleset, at, self.ledger.now()
-        )  # one batch held
-        with self.db.session() as s:
-            run = s.get(NightlyRun, self.run_id)
-            assert run is not None
-            run.scorecards, run.scored_at = len(cards), at
-        self._finish("done", "")
+        score_night(self.db, self.run_id, at, self.ruleset, self.ledger)
 
     def _finish(self, status: str, error: str) -> None:
-        with self.db.session() as s:
-            run = s.get(NightlyRun, self.run_id)
-            assert run is not None
-            run.status, run.error, run.finished_at = status, error[:2000], self.ledger.now()
-            _recount(s, self.run_id)
+        finish_run(self.db, self.run_id, status, error, self.ledger)
 
 
 def shifted_clock(night: date, settings: Settings) -> Clock:

@@ -32,9 +32,9 @@ import asyncio
 import contextlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 from apscheduler.job import Job
@@ -48,6 +48,7 @@ from scanner.clock import Clock, RealClock
 from scanner.db import Database
 from scanner.db.models import ProbeRound, RoundStatus
 from scanner.errors import ConfigError
+from scanner.leases import hold
 from scanner.monitor.nightly import (
     NightlyPass,
     mark_interrupted,
@@ -69,6 +70,7 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "probe-slot-"
 NIGHTLY_JOB = "nightly"
+MONITOR_LEASE = "monitor"  # held while a monitor runs: a second one is refused
 ANCHOR = datetime(2000, 1, 1, tzinfo=UTC)  # the grid's origin: every slot time is on it
 
 
@@ -127,6 +129,8 @@ class Monitor:
     client: httpx.AsyncClient | None = None
     rounds_run: int = 0
     nightly: bool = False  # also run the nightly pass (census monitor does; tests may not)
+    # With a broker: hands the night to the workers (enqueues its units) instead of running it.
+    submit_night: Callable[[date], object] | None = None
     _night: NightlyThread | None = None
 
     def fill_missed(self, slot: int, until: datetime) -> int:
@@ -193,11 +197,15 @@ class Monitor:
         )
 
     def start_nightly(self) -> bool:
-        """Start (or resume) the current night's pass in its thread; false if one is going."""
+        """Start (or resume) the current night's pass in its thread; false if one is going.
+        With a broker, the night's units are enqueued for the workers instead."""
         if self._night is not None and self._night.is_alive():
             return False
         now = self.clock.now()
         night = night_of(now, self.settings)
+        if self.submit_night is not None:
+            log.info("nightly run %s handed to the workers: %s", night, self.submit_night(night))
+            return True
         work = NightlyPass(
             self.db, self.settings, night, base=night_start(night, self.settings), takeover=True
         )
@@ -268,7 +276,12 @@ class Monitor:
             timezone=UTC,
         )
         _ACTIVE = self
-        async with round_client(self.settings, self.options) as client:
+        async with (
+            hold(
+                self.db, MONITOR_LEASE, "监测（census monitor）", take_from_dead=True
+            ),  # one scheduler per database
+            round_client(self.settings, self.options) as client,
+        ):
             self.client = client
             scheduler.start(paused=True)
             try:

@@ -1,0 +1,69 @@
+"""The Celery tasks: thin wrappers that call the units of work with ids.
+
+A unit another process holds (LeaseBusy: a redelivered copy whose first run is still alive)
+is retried later; a retry finds the finished steps final and does nothing twice. The site unit
+that completes the night enqueues the scoring unit, which scores once (its own lease, and a
+done run is not scored again).
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from celery import Celery, Task
+
+from scanner.db import Database
+from scanner.errors import LeaseBusy
+from scanner.leases import LEASE_SECONDS
+from scanner.monitor.units import (
+    NightNotReady,
+    recheck_unit,
+    scoring_unit,
+    site_unit,
+)
+from scanner.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SITE_TASK = "census.nightly_site"
+SCORE_TASK = "census.nightly_score"
+RECHECK_TASK = "census.nightly_recheck"
+RETRY_AFTER = LEASE_SECONDS / 4  # a busy unit is looked at again after this many seconds
+
+
+@lru_cache(maxsize=1)
+def _database(url: str) -> Database:
+    """One engine per worker process (created after the fork, never inherited)."""
+    return Database(url)
+
+
+def register(app: Celery, settings: Settings) -> None:
+    """Register the census tasks on ``app``; they read the database of ``settings``."""
+
+    @app.task(name=SITE_TASK, bind=True, max_retries=None)
+    def nightly_site(
+        self: Task, run_id: int, site_id: int, ruleset_path: str | None = None
+    ) -> None:
+        try:
+            result = site_unit(_database(settings.database_url), settings, run_id, site_id)
+        except LeaseBusy as exc:
+            raise self.retry(countdown=RETRY_AFTER, exc=exc) from exc
+        log.info("nightly run %s site %s: %s", run_id, site_id, ",".join(result.steps_run))
+        if result.night_complete:
+            app.send_task(SCORE_TASK, args=[run_id, ruleset_path])
+
+    @app.task(name=SCORE_TASK, bind=True, max_retries=None)
+    def nightly_score(self: Task, run_id: int, ruleset_path: str | None = None) -> None:
+        try:
+            cards = scoring_unit(_database(settings.database_url), settings, run_id, ruleset_path)
+        except (LeaseBusy, NightNotReady) as exc:
+            raise self.retry(countdown=RETRY_AFTER, exc=exc) from exc
+        log.info("nightly run %s scored: %s cards", run_id, cards)
+
+    @app.task(name=RECHECK_TASK, bind=True, max_retries=None)
+    def nightly_recheck(self: Task, run_id: int) -> None:
+        try:
+            recheck_unit(_database(settings.database_url), settings, run_id)
+        except LeaseBusy as exc:
+            raise self.retry(countdown=RETRY_AFTER, exc=exc) from exc
