@@ -117,7 +117,6 @@ class AccountError(CensusError):
     """A user could not be added, changed or removed (the message says why)."""
 
 
-
 class RenderFailed(CensusError):
     """The headless browser could not render a page (not started, timed out, crashed): the
     scanner's trouble, not the site's, so the static reading stands."""

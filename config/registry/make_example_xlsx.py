@@ -1,6 +1,6 @@
 """Write example.xlsx (the 2015-form layout) from example.yaml, so the two stay equal.
 
-    python config/registry/make_example_xlsx.py [SOURCE.yaml] [TARGET.xlsx]
+python config/registry/make_example_xlsx.py [SOURCE.yaml] [TARGET.xlsx]
 """
 
 from __future__ import annotations

@@ -86,17 +86,13 @@ def _read_local(path: Path) -> bytes:
     try:
         if not path.is_file():
             kind = "文件夹 (a folder)" if path.is_dir() else "不是普通文件 (not a regular file)"
-            raise _not_opened(
-                "file", str(path), kind if path.exists() else "文件不存在 (missing)"
-            )
+            raise _not_opened("file", str(path), kind if path.exists() else "文件不存在 (missing)")
         with path.open("rb") as handle:
             content = handle.read(cap + 1)
     except OSError as exc:
         raise _not_opened("file", str(path), exc.strerror or type(exc).__name__) from None
     if len(content) > cap:
-        raise _not_opened(
-            "file", str(path), f"大于 {cap} 字节 (larger than CENSUS_MAX_BODY_BYTES)"
-        )
+        raise _not_opened("file", str(path), f"大于 {cap} 字节 (larger than CENSUS_MAX_BODY_BYTES)")
     return content
 
 

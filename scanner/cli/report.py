@@ -36,9 +36,14 @@ accountability_app = typer.Typer(
 app.add_typer(accountability_app, name="accountability")
 
 YearOpt = Annotated[int, typer.Option("--year", min=2000, max=2099, help="年度, e.g. 2025.")]
-OrgOpt = Annotated[str | None, typer.Option(
-    "--org", help="Organisation code; includes every organisation below it "
-                  "(default: the only top-level one).")]
+OrgOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--org",
+        help="Organisation code; includes every organisation below it "
+        "(default: the only top-level one).",
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 
 
@@ -75,14 +80,19 @@ def _now() -> datetime:
 
 
 def _sampling_lines(sampling: Sampling) -> str:
-    asked = (f"比例 {sampling.ratio:g}%" if sampling.ratio is not None
-             else f"数量 {sampling.size}")
-    strata = "按" + "、".join({"level": "层级", "type": "类型"}[s]
-                             for s in sampling.strata.split("+")) + "分层" \
-        if sampling.strata else "不分层"
-    return (f"编号 {sampling.id}，种子 {sampling.seed}，监测时间点 "
-            f"{sampling.monitoring_date.isoformat()}，{asked}，{strata}"
-            + ("（每层至少 1 个）" if sampling.min_per_stratum else ""))
+    asked = f"比例 {sampling.ratio:g}%" if sampling.ratio is not None else f"数量 {sampling.size}"
+    strata = (
+        "按"
+        + "、".join({"level": "层级", "type": "类型"}[s] for s in sampling.strata.split("+"))
+        + "分层"
+        if sampling.strata
+        else "不分层"
+    )
+    return (
+        f"编号 {sampling.id}，种子 {sampling.seed}，监测时间点 "
+        f"{sampling.monitoring_date.isoformat()}，{asked}，{strata}"
+        + ("（每层至少 1 个）" if sampling.min_per_stratum else "")
+    )
 
 
 @app.command("sampling")
@@ -90,22 +100,42 @@ def sampling_cmd(
     year: YearOpt,
     quarter: Annotated[int, typer.Option("--quarter", help="季度 1–4.")],
     org: OrgOpt = None,
-    ratio_text: Annotated[str | None, typer.Option(
-        "--ratio", help="抽查比例 in percent (20 or 20%); the size is rounded up.")] = None,
-    size: Annotated[int | None, typer.Option("--size", min=1, help="抽查数量 (not --ratio).")]
-    = None,
-    by: Annotated[list[str] | None, typer.Option(
-        "--by", help="Stratify by level (层级) and/or type (类型); repeat for both.")] = None,
-    min_one: Annotated[bool, typer.Option(
-        "--min-one", help="At least one site from every non-empty stratum.")] = False,
-    seed: Annotated[int | None, typer.Option(
-        "--seed", help="Random seed; the same seed over the same sites draws the same sample "
-                       "(default: a new one, printed).")] = None,
-    at: Annotated[str | None, typer.Option(
-        "--at", help="Monitoring date T in the quarter, whose scorecards are the results "
-                     "(default: today, or the quarter's last day once it is over).")] = None,
-    replace: Annotated[bool, typer.Option(
-        "--replace", help="Replace this quarter's earlier sample of the organisation.")] = False,
+    ratio_text: Annotated[
+        str | None,
+        typer.Option("--ratio", help="抽查比例 in percent (20 or 20%); the size is rounded up."),
+    ] = None,
+    size: Annotated[
+        int | None, typer.Option("--size", min=1, help="抽查数量 (not --ratio).")
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="Stratify by level (层级) and/or type (类型); repeat for both."),
+    ] = None,
+    min_one: Annotated[
+        bool, typer.Option("--min-one", help="At least one site from every non-empty stratum.")
+    ] = False,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Random seed; the same seed over the same sites draws the same sample "
+            "(default: a new one, printed).",
+        ),
+    ] = None,
+    at: Annotated[
+        str | None,
+        typer.Option(
+            "--at",
+            help="Monitoring date T in the quarter, whose scorecards are the results "
+            "(default: today, or the quarter's last day once it is over).",
+        ),
+    ] = None,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Replace this quarter's earlier sample of the organisation."
+        ),
+    ] = False,
     note: Annotated[str, typer.Option("--note", help="A remark kept with the sample.")] = "",
     as_json: JsonOpt = False,
     database_url: DatabaseOpt = None,
@@ -123,32 +153,47 @@ def sampling_cmd(
     with _refusing():
         check_quarter(year, quarter)
         request = DrawRequest(
-            year=year, quarter=quarter, organisation=org or "",
-            ratio=parse_ratio(ratio_text) if ratio_text is not None else None, size=size,
-            by=parse_strata(by or []), min_one=min_one, seed=seed, at=_day(at, "--at"),
-            replace=replace, note=note,
+            year=year,
+            quarter=quarter,
+            organisation=org or "",
+            ratio=parse_ratio(ratio_text) if ratio_text is not None else None,
+            size=size,
+            by=parse_strata(by or []),
+            min_one=min_one,
+            seed=seed,
+            at=_day(at, "--at"),
+            replace=replace,
+            note=note,
         )
         db = open_database(database_url)
         try:
             with db.session() as session:
                 if org is None:
-                    request = dataclasses.replace(request,
-                                      organisation=default_organisation(session, None).code)
+                    request = dataclasses.replace(
+                        request, organisation=default_organisation(session, None).code
+                    )
                 outcome = draw_sampling(session, request, _now())
                 sampling = outcome.sampling
                 rows = [(s.site.code, s.site.name, s.stratum) for s in sampling.sites]
-                head = (f"{sampling.organisation.name} {year}年第{quarter}季度抽查：网站总数 "
-                        f"{sampling.population}，抽取 {len(rows)} 个"
-                        f"（{percent(ratio(len(rows), sampling.population))}）")
+                head = (
+                    f"{sampling.organisation.name} {year}年第{quarter}季度抽查：网站总数 "
+                    f"{sampling.population}，抽取 {len(rows)} 个"
+                    f"（{percent(ratio(len(rows), sampling.population))}）"
+                )
                 detail = _sampling_lines(sampling)
                 data = {
-                    "id": sampling.id, "year": year, "quarter": quarter,
-                    "organisation": sampling.organisation.code, "seed": sampling.seed,
+                    "id": sampling.id,
+                    "year": year,
+                    "quarter": quarter,
+                    "organisation": sampling.organisation.code,
+                    "seed": sampling.seed,
                     "monitoring_date": sampling.monitoring_date.isoformat(),
-                    "population": sampling.population, "strata": sampling.strata,
+                    "population": sampling.population,
+                    "strata": sampling.strata,
                     "replaced": outcome.replaced,
-                    "allocation": {k: {"sites": n, "drawn": d}
-                                   for k, (n, d) in outcome.strata.items()},
+                    "allocation": {
+                        k: {"sites": n, "drawn": d} for k, (n, d) in outcome.strata.items()
+                    },
                     "sites": [{"code": c, "name": n, "stratum": s} for c, n, s in rows],
                 }
         finally:
@@ -176,14 +221,22 @@ def sampling_cmd(
 @app.command("samples")
 def samples_cmd(
     year: YearOpt,
-    quarter: Annotated[int | None, typer.Option("--quarter", help="季度 1–4 (default: all).")]
-    = None,
+    quarter: Annotated[
+        int | None, typer.Option("--quarter", help="季度 1–4 (default: all).")
+    ] = None,
     org: OrgOpt = None,
-    ruleset: Annotated[str | None, typer.Option(
-        "--ruleset", help="Read scorecards of this ruleset only (default: the newest).")] = None,
-    xlsx: Annotated[Path | None, typer.Option(
-        "--xlsx", help="Also write the sampled sites and their results to this .xlsx file.")]
-    = None,
+    ruleset: Annotated[
+        str | None,
+        typer.Option(
+            "--ruleset", help="Read scorecards of this ruleset only (default: the newest)."
+        ),
+    ] = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx", help="Also write the sampled sites and their results to this .xlsx file."
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -211,23 +264,35 @@ def samples_cmd(
                 data: list[dict[str, Any]] = []
                 for sampling in found:
                     results = sampling_results(session, sampling, ruleset)
-                    data.append({
-                        "id": sampling.id, "year": sampling.year, "quarter": sampling.quarter,
-                        "organisation": sampling.organisation.code,
-                        "organisation_name": sampling.organisation.name,
-                        "summary": _sampling_lines(sampling),
-                        "seed": sampling.seed, "population": sampling.population,
-                        "monitoring_date": sampling.monitoring_date.isoformat(),
-                        "sites": [{
-                            "code": r.sampled.site.code, "name": r.sampled.site.name,
-                            "host_org": r.sampled.site.host_org,
-                            "type": r.sampled.site.type.value,
-                            "site_organisation": r.sampled.site.organisation.name,
-                            "stratum": r.sampled.stratum, "at": r.sampled.at.isoformat(),
-                            "outcome": r.outcome.value, "provisional": r.provisional,
-                            "ruleset": r.ruleset, "total_deduction": r.total_deduction,
-                        } for r in results],
-                    })
+                    data.append(
+                        {
+                            "id": sampling.id,
+                            "year": sampling.year,
+                            "quarter": sampling.quarter,
+                            "organisation": sampling.organisation.code,
+                            "organisation_name": sampling.organisation.name,
+                            "summary": _sampling_lines(sampling),
+                            "seed": sampling.seed,
+                            "population": sampling.population,
+                            "monitoring_date": sampling.monitoring_date.isoformat(),
+                            "sites": [
+                                {
+                                    "code": r.sampled.site.code,
+                                    "name": r.sampled.site.name,
+                                    "host_org": r.sampled.site.host_org,
+                                    "type": r.sampled.site.type.value,
+                                    "site_organisation": r.sampled.site.organisation.name,
+                                    "stratum": r.sampled.stratum,
+                                    "at": r.sampled.at.isoformat(),
+                                    "outcome": r.outcome.value,
+                                    "provisional": r.provisional,
+                                    "ruleset": r.ruleset,
+                                    "total_deduction": r.total_deduction,
+                                }
+                                for r in results
+                            ],
+                        }
+                    )
                 name = root.name
         finally:
             db.dispose()
@@ -242,8 +307,10 @@ def samples_cmd(
         console.print(f"{year}年{'第' + str(quarter) + '季度' if quarter else ''}没有抽查记录。")
         return
     for item in data:
-        table = Table(title=f"{item['organisation_name']} {item['year']}年第{item['quarter']}"
-                            f"季度抽查（{item['summary']}）")
+        table = Table(
+            title=f"{item['organisation_name']} {item['year']}年第{item['quarter']}"
+            f"季度抽查（{item['summary']}）"
+        )
         for header in ("网站标识码", "网站名称", "分层", "结果", "扣分"):
             table.add_column(header, overflow="fold")
         for site in item["sites"]:
@@ -251,8 +318,13 @@ def samples_cmd(
             if site["provisional"]:
                 outcome += "（暂定）"
             points = "" if site["total_deduction"] is None else f"{site['total_deduction']:g}"
-            table.add_row(markup(site["code"]), markup(site["name"]),
-                          stratum_label(site["stratum"]), outcome, points)
+            table.add_row(
+                markup(site["code"]),
+                markup(site["name"]),
+                stratum_label(site["stratum"]),
+                outcome,
+                points,
+            )
         console.print(table)
 
 
@@ -261,8 +333,10 @@ def retime_cmd(
     site: Annotated[str, typer.Argument(help="网站标识码 of a sampled site.")],
     year: YearOpt,
     quarter: Annotated[int, typer.Option("--quarter", help="季度 1–4.")],
-    at: Annotated[str, typer.Option(
-        "--at", help="The day in the quarter it was actually checked (YYYY-MM-DD).")],
+    at: Annotated[
+        str,
+        typer.Option("--at", help="The day in the quarter it was actually checked (YYYY-MM-DD)."),
+    ],
     org: OrgOpt = None,
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -279,8 +353,10 @@ def retime_cmd(
             with db.session() as session:
                 code = default_organisation(session, org).code
                 sampled, before = retime(session, code, year, quarter, site, day)
-                line = (f"已将 {sampled.site.code} {sampled.site.name} 的监测时间点由 "
-                        f"{before.isoformat()} 改为 {day.isoformat()}")
+                line = (
+                    f"已将 {sampled.site.code} {sampled.site.name} 的监测时间点由 "
+                    f"{before.isoformat()} 改为 {day.isoformat()}"
+                )
         finally:
             db.dispose()
     console.print(line, markup=False)
@@ -290,14 +366,23 @@ def retime_cmd(
 def supervision_cmd(
     year: YearOpt,
     org: OrgOpt = None,
-    xlsx: Annotated[Path | None, typer.Option(
-        "--xlsx", help="Also write the form's 网站抽查 section to this .xlsx file.")] = None,
-    ruleset: Annotated[str | None, typer.Option(
-        "--ruleset", help="Read scorecards of this ruleset only (default: the newest).")] = None,
-    performance_weight: Annotated[str | None, typer.Option(
-        "--performance-weight",
-        help="7. 纳入政府年度绩效考核: its weight in percent (0 = 否); blank when omitted.")]
-    = None,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Also write the form's 网站抽查 section to this .xlsx file."),
+    ] = None,
+    ruleset: Annotated[
+        str | None,
+        typer.Option(
+            "--ruleset", help="Read scorecards of this ruleset only (default: the newest)."
+        ),
+    ] = None,
+    performance_weight: Annotated[
+        str | None,
+        typer.Option(
+            "--performance-weight",
+            help="7. 纳入政府年度绩效考核: its weight in percent (0 = 否); blank when omitted.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -310,8 +395,11 @@ def supervision_cmd(
     with _refusing():
         weight = None
         if performance_weight is not None:
-            weight = (Decimal(0) if performance_weight.strip() in ("0", "0%")
-                      else parse_ratio(performance_weight))
+            weight = (
+                Decimal(0)
+                if performance_weight.strip() in ("0", "0%")
+                else parse_ratio(performance_weight)
+            )
         if xlsx is not None and xlsx.suffix.lower() != ".xlsx":
             raise ReportError(f"--xlsx 的文件名应以 .xlsx 结尾：{xlsx}")
         db = open_database(database_url)
@@ -321,8 +409,9 @@ def supervision_cmd(
         finally:
             db.dispose()
         if xlsx is not None:
-            write_supervision(report, xlsx, filled_on=_now().astimezone(CST).date(),
-                              performance_weight=weight)
+            write_supervision(
+                report, xlsx, filled_on=_now().astimezone(CST).date(), performance_weight=weight
+            )
     if as_json:
         print_json(report.as_dict())
     else:
@@ -335,22 +424,37 @@ def _print_supervision(report: Supervision) -> None:
     from scanner.reports.accountability import FORM_COLUMNS, FORM_LABEL
     from scanner.reports.common import percent
 
-    table = Table(title=f"政府网站监管年度报表 一、网站抽查 — {report.organisation_name}"
-                        f"（{report.organisation_code}） {report.year}年度")
-    headers = ["", "网站总数", "抽查比例", "抽查网站数量", "抽查合格率", "不合格网站数量",
-               "问责人次"] + [FORM_LABEL[f] for f in FORM_COLUMNS]
+    table = Table(
+        title=f"政府网站监管年度报表 一、网站抽查 — {report.organisation_name}"
+        f"（{report.organisation_code}） {report.year}年度"
+    )
+    headers = [
+        "",
+        "网站总数",
+        "抽查比例",
+        "抽查网站数量",
+        "抽查合格率",
+        "不合格网站数量",
+        "问责人次",
+    ] + [FORM_LABEL[f] for f in FORM_COLUMNS]
     for header in headers:
         table.add_column(header, justify="right", overflow="fold")
     for row in report.rows:
         table.add_row(
-            row.label, "—" if row.total_sites is None else str(row.total_sites),
-            percent(row.sample_ratio), str(row.sampled), percent(row.pass_rate),
-            str(row.unqualified), str(row.accountability.total),
+            row.label,
+            "—" if row.total_sites is None else str(row.total_sites),
+            percent(row.sample_ratio),
+            str(row.sampled),
+            percent(row.pass_rate),
+            str(row.unqualified),
+            str(row.accountability.total),
             *(str(row.accountability.by_form[f]) for f in FORM_COLUMNS),
         )
     console.print(table)
-    console.print("全年网站总数为截至12月31日运行网站数；抽查比例仅分季度填写；"
-                  "抽查合格率按已评分网站计算，待评分网站不计入合格或不合格。")
+    console.print(
+        "全年网站总数为截至12月31日运行网站数；抽查比例仅分季度填写；"
+        "抽查合格率按已评分网站计算，待评分网站不计入合格或不合格。"
+    )
     for row in report.rows[:-1]:
         if row.monitoring_date is None:
             continue
@@ -358,26 +462,48 @@ def _print_supervision(report: Supervision) -> None:
         if row.provisional:
             line += f"，暂定评分 {row.provisional} 个"
         if row.pending:
-            line += (f"，[yellow]待评分 {row.pending} 个[/]（尚无该日评分，"
-                     "请运行 census score --at 监测时间点），统计未完成")
+            line += (
+                f"，[yellow]待评分 {row.pending} 个[/]（尚无该日评分，"
+                "请运行 census score --at 监测时间点），统计未完成"
+            )
         console.print(line)
 
 
 @accountability_app.command("add")
 def accountability_add(
     org: Annotated[str, typer.Option("--org", help="Organisation code of the target.")],
-    target: Annotated[str, typer.Option(
-        "--target", help="The person or role held accountable (unique within the organisation).")],
-    form: Annotated[str, typer.Option(
-        "--form", help="约谈 | 书面检查 | 通报批评 | 警告或记过处分 | 调离岗位或免职 | 其他.")],
+    target: Annotated[
+        str,
+        typer.Option(
+            "--target", help="The person or role held accountable (unique within the organisation)."
+        ),
+    ],
+    form: Annotated[
+        str,
+        typer.Option(
+            "--form", help="约谈 | 书面检查 | 通报批评 | 警告或记过处分 | 调离岗位或免职 | 其他."
+        ),
+    ],
     on: Annotated[str, typer.Option("--date", help="The day it was taken (YYYY-MM-DD).")],
-    quarter: Annotated[int | None, typer.Option(
-        "--quarter", help="Count it in this quarter (default: the one --date falls in).")] = None,
-    year: Annotated[int | None, typer.Option(
-        "--year", min=2000, max=2099,
-        help="Count it in this year (default: the year of --date).")] = None,
-    site: Annotated[str | None, typer.Option(
-        "--site", help="网站标识码 of the 不合格 or 整改不到位 site concerned.")] = None,
+    quarter: Annotated[
+        int | None,
+        typer.Option(
+            "--quarter", help="Count it in this quarter (default: the one --date falls in)."
+        ),
+    ] = None,
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            min=2000,
+            max=2099,
+            help="Count it in this year (default: the year of --date).",
+        ),
+    ] = None,
+    site: Annotated[
+        str | None,
+        typer.Option("--site", help="网站标识码 of the 不合格 or 整改不到位 site concerned."),
+    ] = None,
     note: Annotated[str, typer.Option("--note", help="A remark.")] = "",
     database_url: DatabaseOpt = None,
 ) -> None:
@@ -394,12 +520,25 @@ def accountability_add(
         db = open_database(database_url)
         try:
             with db.session() as session:
-                action = add_action(session, NewAction(
-                    organisation=org, target=target, form=form, taken_on=taken_on, year=year,
-                    quarter=quarter, site=site, note=note), _now())
-                line = (f"已记录问责（编号 {action.id}）：{action.organisation.name} "
-                        f"{action.target}，{FORM_LABEL[action.form]}，{action.taken_on}，"
-                        f"计入 {action.year}年第{action.quarter}季度")
+                action = add_action(
+                    session,
+                    NewAction(
+                        organisation=org,
+                        target=target,
+                        form=form,
+                        taken_on=taken_on,
+                        year=year,
+                        quarter=quarter,
+                        site=site,
+                        note=note,
+                    ),
+                    _now(),
+                )
+                line = (
+                    f"已记录问责（编号 {action.id}）：{action.organisation.name} "
+                    f"{action.target}，{FORM_LABEL[action.form]}，{action.taken_on}，"
+                    f"计入 {action.year}年第{action.quarter}季度"
+                )
         finally:
             db.dispose()
     console.print(line, markup=False)
@@ -408,8 +547,9 @@ def accountability_add(
 @accountability_app.command("list")
 def accountability_list(
     year: YearOpt,
-    quarter: Annotated[int | None, typer.Option("--quarter", help="季度 1–4 (default: all).")]
-    = None,
+    quarter: Annotated[
+        int | None, typer.Option("--quarter", help="季度 1–4 (default: all).")
+    ] = None,
     org: OrgOpt = None,
     as_json: JsonOpt = False,
     database_url: DatabaseOpt = None,
@@ -430,14 +570,22 @@ def accountability_list(
         try:
             with db.session() as session:
                 root = default_organisation(session, org)
-                rows: list[dict[str, Any]] = [{
-                    "id": a.id, "year": a.year, "quarter": a.quarter,
-                    "organisation": a.organisation.code,
-                    "organisation_name": a.organisation.name, "target": a.target,
-                    "form": a.form.value, "form_label": FORM_LABEL[a.form],
-                    "date": a.taken_on.isoformat(), "site": a.site.code if a.site else None,
-                    "note": a.note,
-                } for a in actions_in(session, subtree_ids(session, root), year, quarter)]
+                rows: list[dict[str, Any]] = [
+                    {
+                        "id": a.id,
+                        "year": a.year,
+                        "quarter": a.quarter,
+                        "organisation": a.organisation.code,
+                        "organisation_name": a.organisation.name,
+                        "target": a.target,
+                        "form": a.form.value,
+                        "form_label": FORM_LABEL[a.form],
+                        "date": a.taken_on.isoformat(),
+                        "site": a.site.code if a.site else None,
+                        "note": a.note,
+                    }
+                    for a in actions_in(session, subtree_ids(session, root), year, quarter)
+                ]
         finally:
             db.dispose()
     if as_json:
@@ -447,10 +595,16 @@ def accountability_list(
     for header in ("编号", "季度", "组织", "问责对象", "形式", "日期", "网站", "备注"):
         table.add_column(header, overflow="fold")
     for r in rows:
-        table.add_row(str(r["id"]), f"{r['year']}年{QUARTER_LABEL[r['quarter']]}",
-                      r["organisation_name"],
-                      escape(r["target"]), r["form_label"], r["date"], r["site"] or "",
-                      escape(r["note"]))
+        table.add_row(
+            str(r["id"]),
+            f"{r['year']}年{QUARTER_LABEL[r['quarter']]}",
+            r["organisation_name"],
+            escape(r["target"]),
+            r["form_label"],
+            r["date"],
+            r["site"] or "",
+            escape(r["note"]),
+        )
     console.print(table)
 
 

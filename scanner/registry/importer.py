@@ -29,12 +29,23 @@ def read_form(file: Path) -> RawForm:
     name = str(file)
     suffix = file.suffix.lower()
     if not file.is_file():
-        what = "is a folder" if file.is_dir() else "no such file" if not file.exists() else (
-            "not a regular file")
+        what = (
+            "is a folder"
+            if file.is_dir()
+            else "no such file"
+            if not file.exists()
+            else ("not a regular file")
+        )
         raise RegistryError(Problem(name, "", "", what))
     if file.stat().st_size > MAX_REGISTRY_BYTES:
-        raise RegistryError(Problem(name, "", "", f"larger than {MAX_REGISTRY_BYTES} bytes; "
-                                    "a register of sites is far smaller"))
+        raise RegistryError(
+            Problem(
+                name,
+                "",
+                "",
+                f"larger than {MAX_REGISTRY_BYTES} bytes; a register of sites is far smaller",
+            )
+        )
     if suffix in YAML_SUFFIXES:
         return read_yaml(file, name)
     if suffix in XLSX_SUFFIXES:

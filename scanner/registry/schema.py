@@ -78,15 +78,18 @@ OptText = Annotated[
 ]
 Code = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=32,
-                      pattern=r"^[0-9A-Za-z][0-9A-Za-z_\-.]*$"),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[0-9A-Za-z][0-9A-Za-z_\-.]*$"
+    ),
 ]
 Url = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=1000),
     AfterValidator(check_url),
 ]
-Host = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1),
-                 AfterValidator(check_host)]
+Host = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(check_host)
+]
 Day = Annotated[date | None, BeforeValidator(vocab.to_date)]
 
 
@@ -256,15 +259,18 @@ def _raw_code(raw: Any) -> str | None:
     return code.strip() if isinstance(code, str) else None
 
 
-def _check_orgs(form: RawForm, raws: list[Any], orgs: dict[int, OrgEntry],
-                known: dict[str, str | None]) -> set[str]:
+def _check_orgs(
+    form: RawForm, raws: list[Any], orgs: dict[int, OrgEntry], known: dict[str, str | None]
+) -> set[str]:
     """Duplicates, unknown parents and cycles; returns every organisation code now known."""
     first: dict[str, int] = {}
     for i, org in orgs.items():
         if org.code in first:
             loc, _ = form.where(("organisations", first[org.code], "code"))
-            form.add(("organisations", i, "code"),
-                     f"duplicate organisation code '{org.code}' (first at {loc})")
+            form.add(
+                ("organisations", i, "code"),
+                f"duplicate organisation code '{org.code}' (first at {loc})",
+            )
         else:
             first[org.code] = i
     in_file = {c for c in (_raw_code(r) for r in raws) if c}
@@ -277,8 +283,10 @@ def _check_orgs(form: RawForm, raws: list[Any], orgs: dict[int, OrgEntry],
         if parent is None:
             continue
         if parent not in codes:
-            form.add(("organisations", i, "parent"),
-                     f"unknown organisation '{parent}' (not in this file nor in the database)")
+            form.add(
+                ("organisations", i, "parent"),
+                f"unknown organisation '{parent}' (not in this file nor in the database)",
+            )
             continue
         seen: set[str] = {code}
         node: str | None = parent
@@ -286,13 +294,14 @@ def _check_orgs(form: RawForm, raws: list[Any], orgs: dict[int, OrgEntry],
             seen.add(node)
             node = parents.get(node)
         if node == code:
-            form.add(("organisations", i, "parent"),
-                     f"parent '{parent}' makes a cycle: '{code}' would be its own ancestor")
+            form.add(
+                ("organisations", i, "parent"),
+                f"parent '{parent}' makes a cycle: '{code}' would be its own ancestor",
+            )
     return codes
 
 
-def _check_sites(form: RawForm, sites: dict[int, SiteEntry],
-                 org_codes: set[str]) -> None:
+def _check_sites(form: RawForm, sites: dict[int, SiteEntry], org_codes: set[str]) -> None:
     first_code: dict[str, int] = {}
     first_url: dict[str, int] = {}
     for i, site in sites.items():
@@ -309,20 +318,27 @@ def _check_sites(form: RawForm, sites: dict[int, SiteEntry],
         else:
             first_url.setdefault(url_key, i)
         if site.organisation not in org_codes:
-            form.add((*at, "organisation"), f"unknown organisation '{site.organisation}' "
-                     "(not in this file nor in the database)")
+            form.add(
+                (*at, "organisation"),
+                f"unknown organisation '{site.organisation}' "
+                "(not in this file nor in the database)",
+            )
         _check_status(form, at, site)
         seen: dict[str, int] = {}
         for k, column in enumerate(site.columns or []):
             if column.url in seen:
                 loc, _ = form.where((*at, "columns", seen[column.url], "url"))
-                form.add((*at, "columns", k, "url"),
-                         f"column URL {column.url} appears twice for this site (first at {loc})")
+                form.add(
+                    (*at, "columns", k, "url"),
+                    f"column URL {column.url} appears twice for this site (first at {loc})",
+                )
             else:
                 seen[column.url] = k
             if column.static and column.category is not ColumnCategory.OTHER_INFO:
-                form.add((*at, "columns", k, "static"),
-                         f"only other_info columns may be static, this one is {column.category}")
+                form.add(
+                    (*at, "columns", k, "static"),
+                    f"only other_info columns may be static, this one is {column.category}",
+                )
 
 
 def _check_status(form: RawForm, at: Path, site: SiteEntry) -> None:

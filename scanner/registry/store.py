@@ -48,8 +48,11 @@ class ImportSummary:
     def lines(self) -> list[str]:
         """The summary as officials read it."""
         out = []
-        for label, counts in (("组织机构", self.organisations), ("网站", self.sites),
-                              ("栏目", self.columns)):
+        for label, counts in (
+            ("组织机构", self.organisations),
+            ("网站", self.sites),
+            ("栏目", self.columns),
+        ):
             text = f"{label}：新增 {counts.added}，更新 {counts.updated}，未变 {counts.unchanged}"
             if label == "栏目":
                 text += f"，删除 {counts.removed}"
@@ -73,7 +76,7 @@ def known_organisations(session: Session) -> dict[str, str | None]:
 
 def _chunks(items: Sequence[str]) -> Iterable[Sequence[str]]:
     for start in range(0, len(items), CHUNK):
-        yield items[start:start + CHUNK]
+        yield items[start : start + CHUNK]
 
 
 def _assign(record: Any, values: dict[str, Any]) -> bool:
@@ -98,8 +101,7 @@ def _write_orgs(session: Session, entries: list[OrgEntry], counts: Counts) -> di
     for entry in entries:
         org = by_code[entry.code]
         parent_id = by_code[entry.parent].id if entry.parent else None
-        changed = _assign(org, {"name": entry.name, "level": entry.level,
-                                "parent_id": parent_id})
+        changed = _assign(org, {"name": entry.name, "level": entry.level, "parent_id": parent_id})
         if entry.code not in existing:
             counts.added += 1
         elif changed:
@@ -111,11 +113,20 @@ def _write_orgs(session: Session, entries: list[OrgEntry], counts: Counts) -> di
 
 def _site_values(entry: SiteEntry, org: Organisation) -> dict[str, Any]:
     return {
-        "name": entry.name, "url": entry.url, "host_org": entry.host_org, "type": entry.type,
-        "organisation_id": org.id, "icp": entry.icp, "police": entry.police,
-        "status": entry.status, "opened_on": entry.opened_on, "closed_on": entry.closed_on,
-        "merged_on": entry.merged_on, "merged_into": entry.merged_into,
-        "navigation_only": entry.navigation_only, "own_hosts": list(entry.own_hosts),
+        "name": entry.name,
+        "url": entry.url,
+        "host_org": entry.host_org,
+        "type": entry.type,
+        "organisation_id": org.id,
+        "icp": entry.icp,
+        "police": entry.police,
+        "status": entry.status,
+        "opened_on": entry.opened_on,
+        "closed_on": entry.closed_on,
+        "merged_on": entry.merged_on,
+        "merged_into": entry.merged_into,
+        "navigation_only": entry.navigation_only,
+        "own_hosts": list(entry.own_hosts),
     }
 
 
@@ -125,9 +136,15 @@ def _write_columns(site: Site, entries: list[ColumnEntry], counts: Counts) -> bo
     wanted = {e.url for e in entries}
     changed = False
     for entry in entries:
-        values = {"name": entry.name, "category": entry.category, "exempt": entry.exempt,
-                  "static": entry.static, "selector": entry.selector, "render": entry.render,
-                  "source": ColumnSource.CONFIG}
+        values = {
+            "name": entry.name,
+            "category": entry.category,
+            "exempt": entry.exempt,
+            "static": entry.static,
+            "selector": entry.selector,
+            "render": entry.render,
+            "source": ColumnSource.CONFIG,
+        }
         column = by_url.get(entry.url)
         if column is None:
             site.columns.append(Column(url=entry.url, **values))
@@ -194,9 +211,7 @@ def list_sites(
     """Sites in code order; ``org`` includes every organisation below it, at any depth."""
     query = select(Site).options(selectinload(Site.organisation)).order_by(Site.code)
     if org is not None:
-        tree = (
-            select(Organisation.id).where(Organisation.code == org).cte("tree", recursive=True)
-        )
+        tree = select(Organisation.id).where(Organisation.code == org).cte("tree", recursive=True)
         # UNION (not UNION ALL) stops even if a hand-edited database has a cycle
         tree = tree.union(select(Organisation.id).join(tree, Organisation.parent_id == tree.c.id))
         query = query.where(Site.organisation_id.in_(select(tree.c.id)))

@@ -95,11 +95,17 @@ CATEGORY_WORDS: dict[str, ColumnCategory] = {
 # 信息公开类 (other columns that should be updated → other_info).
 GROUPS: dict[str, set[ColumnCategory]] = {
     "信息公开类": {
-        ColumnCategory.OTHER_INFO, ColumnCategory.NEWS, ColumnCategory.NOTICE,
-        ColumnCategory.POLICY, ColumnCategory.PLANNING, ColumnCategory.PERSONNEL,
+        ColumnCategory.OTHER_INFO,
+        ColumnCategory.NEWS,
+        ColumnCategory.NOTICE,
+        ColumnCategory.POLICY,
+        ColumnCategory.PLANNING,
+        ColumnCategory.PERSONNEL,
     },
     "互动回应类": {
-        ColumnCategory.CONSULT, ColumnCategory.SURVEY, ColumnCategory.INTERVIEW,
+        ColumnCategory.CONSULT,
+        ColumnCategory.SURVEY,
+        ColumnCategory.INTERVIEW,
         ColumnCategory.REPORT,
     },
     "办事服务类": {ColumnCategory.GUIDE, ColumnCategory.ONLINE_SYSTEM},

@@ -75,9 +75,19 @@ SITE_HEADERS = (
 # Columns of 附件3 the database has no place for: accepted so a filled 2015 form imports, not
 # stored (see docs/registry.md).
 SITE_INFO_HEADERS = (
-    "部门/地区", "网站主管单位", "办公地址", "负责人姓名", "负责人职务", "负责人办公电话",
-    "负责人手机", "负责人电子邮箱", "联系人姓名", "联系人办公电话", "联系人手机",
-    "联系人电子邮箱", "备注",
+    "部门/地区",
+    "网站主管单位",
+    "办公地址",
+    "负责人姓名",
+    "负责人职务",
+    "负责人办公电话",
+    "负责人手机",
+    "负责人电子邮箱",
+    "联系人姓名",
+    "联系人办公电话",
+    "联系人手机",
+    "联系人电子邮箱",
+    "备注",
 )
 COLUMN_HEADERS = (
     Header("site", "网站标识码", ("site", "code"), True),
@@ -118,8 +128,14 @@ def _cell(value: Any) -> Any:
 class _Sheet:
     """One sheet's header map and rows, with the problems of its header row."""
 
-    def __init__(self, form: RawForm, ws: Any, title: str, headers: tuple[Header, ...],
-                 ignored: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        form: RawForm,
+        ws: Any,
+        title: str,
+        headers: tuple[Header, ...],
+        ignored: tuple[str, ...] = (),
+    ):
         self.title = title
         self.columns: dict[str, int] = {}
         if hasattr(ws, "reset_dimensions"):
@@ -137,8 +153,12 @@ class _Sheet:
             if header is None:
                 if _norm(raw) not in skip:
                     known = "、".join(h.label for h in headers)
-                    self._problem(form, 1, str(raw), f"unknown column header '{raw}'; "
-                                  f"this sheet knows: {known}")
+                    self._problem(
+                        form,
+                        1,
+                        str(raw),
+                        f"unknown column header '{raw}'; this sheet knows: {known}",
+                    )
                 continue
             if header.field in self.columns:
                 self._problem(form, 1, header.label, "this column header appears twice")
@@ -148,8 +168,11 @@ class _Sheet:
             if header.required and header.field not in self.columns:
                 self._problem(form, 1, header.label, "required column header is missing")
                 form.muted.add(header.label)
-        self.rows = [(n, row) for n, row in enumerate(rows, start=2)
-                     if any(_cell(v) is not None for v in row)]
+        self.rows = [
+            (n, row)
+            for n, row in enumerate(rows, start=2)
+            if any(_cell(v) is not None for v in row)
+        ]
 
     def location(self, row: int) -> str:
         return f"sheet {self.title} row {row}"
@@ -174,9 +197,12 @@ def _find_sheets(form: RawForm, workbook: Any) -> dict[str, Any]:
                 break
         else:
             if name not in NOTE_SHEETS:
-                form.note(f"sheet {ws.title}", "",
-                          f"unknown sheet '{ws.title}'; expected {', '.join(SHEET_ALIASES)} "
-                          "(or a notes sheet named 说明)")
+                form.note(
+                    f"sheet {ws.title}",
+                    "",
+                    f"unknown sheet '{ws.title}'; expected {', '.join(SHEET_ALIASES)} "
+                    "(or a notes sheet named 说明)",
+                )
     return found
 
 
@@ -184,8 +210,14 @@ def _labeller(path: Path) -> str:
     """Headers name the fields of an xlsx registry."""
     tables = {"organisations": ORG_HEADERS, "sites": SITE_HEADERS}
     if len(path) >= 5 and path[2] == "columns":
-        table = {"name": "栏目（系统）名称", "url": "栏目（系统）地址", "category": "内容类别",
-                 "exempt": "免检", "static": "静态", "selector": "列表选择器"}
+        table = {
+            "name": "栏目（系统）名称",
+            "url": "栏目（系统）地址",
+            "category": "内容类别",
+            "exempt": "免检",
+            "static": "静态",
+            "selector": "列表选择器",
+        }
         return table.get(str(path[-1]), str(path[-1]))
     if len(path) == 3 and path[0] in tables:
         for header in tables[str(path[0])]:
@@ -194,8 +226,9 @@ def _labeller(path: Path) -> str:
     return dotted(path)
 
 
-def _read_entries(form: RawForm, sheet: _Sheet, kind: str,
-                  headers: tuple[Header, ...]) -> list[dict[str, Any]]:
+def _read_entries(
+    form: RawForm, sheet: _Sheet, kind: str, headers: tuple[Header, ...]
+) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     for row_number, row in sheet.rows:
         entry: dict[str, Any] = {}
@@ -213,21 +246,26 @@ def _read_entries(form: RawForm, sheet: _Sheet, kind: str,
     return entries
 
 
-def _category(form: RawForm, sheet: _Sheet, row_number: int, raw: Any,
-              group: Any) -> ColumnCategory | None:
+def _category(
+    form: RawForm, sheet: _Sheet, row_number: int, raw: Any, group: Any
+) -> ColumnCategory | None:
     """内容类别 (with 内容大类 for "其他") → category id; a problem and None when it cannot be."""
     where = sheet.location(row_number)
     group_name = vocab.normalise_word(group) if isinstance(group, str) else None
     if group_name is not None and group_name not in vocab.GROUPS:
-        form.note(where, "内容大类", f"unknown 内容大类 '{group}'; expected "
-                 + "、".join(vocab.GROUPS))
+        form.note(
+            where, "内容大类", f"unknown 内容大类 '{group}'; expected " + "、".join(vocab.GROUPS)
+        )
         return None
     if isinstance(raw, str) and vocab.normalise_word(raw) == OTHER:
         if group_name == "信息公开类":
             return ColumnCategory.OTHER_INFO
-        form.note(where, "内容类别",
-                  "其他 has a category only under 内容大类 信息公开类 (other_info); "
-                  "elsewhere write the category id (e.g. report, consult, guide)")
+        form.note(
+            where,
+            "内容类别",
+            "其他 has a category only under 内容大类 信息公开类 (other_info); "
+            "elsewhere write the category id (e.g. report, consult, guide)",
+        )
         return None
     try:
         category = vocab.to_enum(raw, ColumnCategory, vocab.CATEGORY_WORDS, "column category")
@@ -270,9 +308,12 @@ def _read_columns(form: RawForm, sheet: _Sheet, sites: list[dict[str, Any]]) -> 
             continue
         category = _category(form, sheet, row_number, raw_category, group)
         if len(names) != len(urls):
-            form.note(where, "栏目（系统）地址",
-                      f"{len(names)} names but {len(urls)} addresses; separate several "
-                      "栏目 with “；” in both cells, in the same order")
+            form.note(
+                where,
+                "栏目（系统）地址",
+                f"{len(names)} names but {len(urls)} addresses; separate several "
+                "栏目 with “；” in both cells, in the same order",
+            )
             continue
         if category is None:
             continue
@@ -325,12 +366,14 @@ def read_xlsx(file: FilePath, name: str | None = None) -> RawForm:
         if SITE_SHEET not in sheets:
             form.add((), f"the workbook has no sheet '{SITE_SHEET}' (the sites)")
         else:
-            site_sheet = _Sheet(form, sheets[SITE_SHEET], sheets[SITE_SHEET].title, SITE_HEADERS,
-                                SITE_INFO_HEADERS)
+            site_sheet = _Sheet(
+                form, sheets[SITE_SHEET], sheets[SITE_SHEET].title, SITE_HEADERS, SITE_INFO_HEADERS
+            )
             data["sites"] = _read_entries(form, site_sheet, "sites", SITE_HEADERS)
         if COLUMN_SHEET in sheets:
-            column_sheet = _Sheet(form, sheets[COLUMN_SHEET], sheets[COLUMN_SHEET].title,
-                                  COLUMN_HEADERS)
+            column_sheet = _Sheet(
+                form, sheets[COLUMN_SHEET], sheets[COLUMN_SHEET].title, COLUMN_HEADERS
+            )
             _read_columns(form, column_sheet, data["sites"])
         form.data = data
     finally:
@@ -372,8 +415,10 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     orgs.title = ORG_SHEET
     _append(orgs, [h.label for h in ORG_HEADERS])
     for org in data.get("organisations") or []:
-        org = {**org, "level": _label(org.get("level"), OrgLevel, vocab.LEVEL_WORDS,
-                                      vocab.LEVEL_LABEL)}
+        org = {
+            **org,
+            "level": _label(org.get("level"), OrgLevel, vocab.LEVEL_WORDS, vocab.LEVEL_LABEL),
+        }
         _append(orgs, [_out(org.get(h.field)) for h in ORG_HEADERS])
     sites = workbook.create_sheet(SITE_SHEET)
     _append(sites, [h.label for h in SITE_HEADERS])
@@ -381,34 +426,58 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     _append(columns, [h.label for h in COLUMN_HEADERS])
     order = list(vocab.CATEGORY_LABEL)
     for site in data.get("sites") or []:
-        shown = {**site,
-                 "type": _label(site.get("type"), SiteType, vocab.SITE_TYPE_WORDS,
-                                vocab.SITE_TYPE_LABEL),
-                 "status": _label(site.get("status") or "running", SiteStatus,
-                                  vocab.STATUS_WORDS, vocab.STATUS_LABEL)}
+        shown = {
+            **site,
+            "type": _label(
+                site.get("type"), SiteType, vocab.SITE_TYPE_WORDS, vocab.SITE_TYPE_LABEL
+            ),
+            "status": _label(
+                site.get("status") or "running", SiteStatus, vocab.STATUS_WORDS, vocab.STATUS_LABEL
+            ),
+        }
         _append(sites, [_out(shown.get(h.field)) for h in SITE_HEADERS])
         groups: dict[ColumnCategory, list[dict[str, Any]]] = {}
         flagged: list[dict[str, Any]] = []
         for column in site.get("columns") or []:
-            category = vocab.to_enum(column["category"], ColumnCategory, vocab.CATEGORY_WORDS,
-                                     "column category")
+            category = vocab.to_enum(
+                column["category"], ColumnCategory, vocab.CATEGORY_WORDS, "column category"
+            )
             if any(column.get(f) for f in ("exempt", "static", "selector")):
                 flagged.append(column)
             else:
                 groups.setdefault(category, []).append(column)
         for category in sorted(groups, key=order.index):
             items = groups[category]
-            _append(columns, [site["code"], vocab.GROUP_OF[category],
-                            vocab.CATEGORY_LABEL[category],
-                            "；".join(c["name"] for c in items), "；".join(c["url"] for c in items),
-                            None, None, None])
+            _append(
+                columns,
+                [
+                    site["code"],
+                    vocab.GROUP_OF[category],
+                    vocab.CATEGORY_LABEL[category],
+                    "；".join(c["name"] for c in items),
+                    "；".join(c["url"] for c in items),
+                    None,
+                    None,
+                    None,
+                ],
+            )
         for column in flagged:
-            category = vocab.to_enum(column["category"], ColumnCategory, vocab.CATEGORY_WORDS,
-                                     "column category")
-            _append(columns, [site["code"], vocab.GROUP_OF[category],
-                            vocab.CATEGORY_LABEL[category], column["name"], column["url"],
-                            _out(bool(column.get("exempt"))), _out(bool(column.get("static"))),
-                            column.get("selector")])
+            category = vocab.to_enum(
+                column["category"], ColumnCategory, vocab.CATEGORY_WORDS, "column category"
+            )
+            _append(
+                columns,
+                [
+                    site["code"],
+                    vocab.GROUP_OF[category],
+                    vocab.CATEGORY_LABEL[category],
+                    column["name"],
+                    column["url"],
+                    _out(bool(column.get("exempt"))),
+                    _out(bool(column.get("static"))),
+                    column.get("selector"),
+                ],
+            )
     for sheet in (orgs, sites, columns):
         for row in sheet.iter_rows(min_row=2):
             for cell in row:

@@ -26,8 +26,8 @@ class _Loader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             event = self.peek_event()
             raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a registry file",
-                event.start_mark)
+                None, None, "aliases (*name) are not allowed in a registry file", event.start_mark
+            )
         node: yaml.Node | None = super().compose_node(parent, index)
         return node
 
@@ -54,9 +54,14 @@ def _walk(form: RawForm, node: yaml.Node, path: Path) -> None:
             key = key_node.value
             child = (*path, key)
             if key in seen:
-                form.problems.append(Problem(
-                    form.file, _line(key_node.start_mark), form.label(child),
-                    f"key '{key}' appears twice in this mapping; the first value would be lost"))
+                form.problems.append(
+                    Problem(
+                        form.file,
+                        _line(key_node.start_mark),
+                        form.label(child),
+                        f"key '{key}' appears twice in this mapping; the first value would be lost",
+                    )
+                )
                 continue
             seen.add(key)
             form.places[child] = (_line(key_node.start_mark), form.label(child))

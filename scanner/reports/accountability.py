@@ -157,8 +157,15 @@ def add_action(session: Session, new: NewAction, now: datetime) -> Accountabilit
             raise ReportError(f"未知的网站标识码 (unknown site) '{new.site}'")
         site_id = site.id
     action = AccountabilityAction(
-        year=year, quarter=quarter, organisation_id=org.id, target=target, form=form,
-        taken_on=new.taken_on, site_id=site_id, note=new.note, recorded_at=now,
+        year=year,
+        quarter=quarter,
+        organisation_id=org.id,
+        target=target,
+        form=form,
+        taken_on=new.taken_on,
+        site_id=site_id,
+        note=new.note,
+        recorded_at=now,
     )
     action.organisation = org
     session.add(action)
@@ -166,15 +173,19 @@ def add_action(session: Session, new: NewAction, now: datetime) -> Accountabilit
     return action
 
 
-def actions_in(session: Session, org_ids: set[int], year: int,
-               quarter: int | None = None) -> list[AccountabilityAction]:
-    query = (select(AccountabilityAction)
-             .where(AccountabilityAction.year == year,
-                    AccountabilityAction.organisation_id.in_(org_ids))
-             .options(selectinload(AccountabilityAction.organisation),
-                      selectinload(AccountabilityAction.site))
-             .order_by(AccountabilityAction.quarter, AccountabilityAction.taken_on,
-                       AccountabilityAction.id))
+def actions_in(
+    session: Session, org_ids: set[int], year: int, quarter: int | None = None
+) -> list[AccountabilityAction]:
+    query = (
+        select(AccountabilityAction)
+        .where(AccountabilityAction.year == year, AccountabilityAction.organisation_id.in_(org_ids))
+        .options(
+            selectinload(AccountabilityAction.organisation), selectinload(AccountabilityAction.site)
+        )
+        .order_by(
+            AccountabilityAction.quarter, AccountabilityAction.taken_on, AccountabilityAction.id
+        )
+    )
     if quarter is not None:
         query = query.where(AccountabilityAction.quarter == quarter)
     return list(session.scalars(query))

@@ -32,8 +32,14 @@ from scanner.reports.common import (
 )
 
 STRATA = ("level", "type")  # what a sample may be stratified by, in key order
-STRATA_WORDS = {"level": "level", "层级": "level", "级别": "level",
-                "type": "type", "类型": "type", "网站类型": "type"}
+STRATA_WORDS = {
+    "level": "level",
+    "层级": "level",
+    "级别": "level",
+    "type": "type",
+    "类型": "type",
+    "网站类型": "type",
+}
 WHOLE = "all"  # the one stratum of an unstratified sample
 SEED_LIMIT = 2**63  # a seed fits a BIGINT
 
@@ -160,8 +166,9 @@ class Drawn:
     stratum: str
 
 
-def draw(frame: Sequence[Site], n: int, seed: int, by: Sequence[str] = (),
-         *, min_one: bool = False) -> tuple[list[Drawn], dict[str, tuple[int, int]]]:
+def draw(
+    frame: Sequence[Site], n: int, seed: int, by: Sequence[str] = (), *, min_one: bool = False
+) -> tuple[list[Drawn], dict[str, tuple[int, int]]]:
     """The sample and, per stratum, (frame size, drawn); pure given the frame and the seed."""
     ordered = sorted(frame, key=lambda s: s.code)
     unordered: dict[str, list[Site]] = {}
@@ -216,18 +223,18 @@ def monitoring_date(year: int, quarter: int, at: date | None, today: date) -> da
             return last
         raise ReportError(f"{year}年第{quarter}季度尚未开始，请用 --at 指定监测时间点")
     if not first <= at <= last:
-        raise ReportError(
-            f"监测时间点 {at} 不在 {year}年第{quarter}季度（{first} 至 {last}）之内"
-        )
+        raise ReportError(f"监测时间点 {at} 不在 {year}年第{quarter}季度（{first} 至 {last}）之内")
     return at
 
 
-def find_sampling(session: Session, org: Organisation, year: int, quarter: int
-                  ) -> Sampling | None:
-    query = (select(Sampling)
-             .where(Sampling.organisation_id == org.id, Sampling.year == year,
-                    Sampling.quarter == quarter)
-             .options(selectinload(Sampling.sites).selectinload(SampledSite.site)))
+def find_sampling(session: Session, org: Organisation, year: int, quarter: int) -> Sampling | None:
+    query = (
+        select(Sampling)
+        .where(
+            Sampling.organisation_id == org.id, Sampling.year == year, Sampling.quarter == quarter
+        )
+        .options(selectinload(Sampling.sites).selectinload(SampledSite.site))
+    )
     return session.scalars(query).first()
 
 
@@ -254,10 +261,17 @@ def draw_sampling(session: Session, request: DrawRequest, now: datetime) -> Draw
         session.delete(old)
         session.flush()
     sampling = Sampling(
-        year=request.year, quarter=request.quarter, organisation_id=org.id, seed=seed,
-        drawn_at=now, monitoring_date=at, strata="+".join(request.by),
+        year=request.year,
+        quarter=request.quarter,
+        organisation_id=org.id,
+        seed=seed,
+        drawn_at=now,
+        monitoring_date=at,
+        strata="+".join(request.by),
         ratio=float(request.ratio) if request.ratio is not None else None,
-        size=request.size, min_per_stratum=request.min_one, population=len(frame),
+        size=request.size,
+        min_per_stratum=request.min_one,
+        population=len(frame),
         note=request.note,
         sites=[SampledSite(site_id=d.site.id, stratum=d.stratum, at=at) for d in drawn],
     )
@@ -267,22 +281,29 @@ def draw_sampling(session: Session, request: DrawRequest, now: datetime) -> Draw
     return DrawOutcome(sampling, strata, replaced)
 
 
-def samplings_in(session: Session, org_ids: set[int], year: int,
-                 quarter: int | None = None) -> list[Sampling]:
+def samplings_in(
+    session: Session, org_ids: set[int], year: int, quarter: int | None = None
+) -> list[Sampling]:
     """Samplings of a year (or quarter) whose scope lies in ``org_ids``, oldest first."""
-    query = (select(Sampling).where(Sampling.year == year,
-                                    Sampling.organisation_id.in_(org_ids))
-             .options(selectinload(Sampling.sites).selectinload(SampledSite.site)
-                      .selectinload(Site.organisation),
-                      selectinload(Sampling.organisation))
-             .order_by(Sampling.quarter, Sampling.id))
+    query = (
+        select(Sampling)
+        .where(Sampling.year == year, Sampling.organisation_id.in_(org_ids))
+        .options(
+            selectinload(Sampling.sites)
+            .selectinload(SampledSite.site)
+            .selectinload(Site.organisation),
+            selectinload(Sampling.organisation),
+        )
+        .order_by(Sampling.quarter, Sampling.id)
+    )
     if quarter is not None:
         query = query.where(Sampling.quarter == quarter)
     return list(session.scalars(query))
 
 
-def retime(session: Session, org_code: str, year: int, quarter: int, site_code: str,
-           at: date) -> tuple[SampledSite, date]:
+def retime(
+    session: Session, org_code: str, year: int, quarter: int, site_code: str, at: date
+) -> tuple[SampledSite, date]:
     """Move one sampled site's monitoring date within the quarter (it was checked that day).
 
     Returns the sampled site and its previous date. The sample itself (which sites) is

@@ -43,8 +43,11 @@ class Outcome(enum.StrEnum):
     PENDING = "pending"
 
 
-OUTCOME_LABEL = {Outcome.QUALIFIED: "合格", Outcome.UNQUALIFIED: "不合格",
-                 Outcome.PENDING: "待评分"}
+OUTCOME_LABEL = {
+    Outcome.QUALIFIED: "合格",
+    Outcome.UNQUALIFIED: "不合格",
+    Outcome.PENDING: "待评分",
+}
 
 
 @dataclass(frozen=True)
@@ -66,19 +69,22 @@ def _result(sampled: SampledSite, card: Scorecard | None) -> SiteResult:
     if card is None:
         return SiteResult(sampled, Outcome.PENDING)
     outcome = Outcome.QUALIFIED if card.qualified else Outcome.UNQUALIFIED
-    return SiteResult(sampled, outcome, card.provisional, card.id, card.ruleset,
-                      card.total_deduction)
+    return SiteResult(
+        sampled, outcome, card.provisional, card.id, card.ruleset, card.total_deduction
+    )
 
 
-def results_of(session: Session, sampled: Sequence[SampledSite],
-               ruleset: str | None = None) -> list[SiteResult]:
+def results_of(
+    session: Session, sampled: Sequence[SampledSite], ruleset: str | None = None
+) -> list[SiteResult]:
     """Results in bulk (a province samples thousands of sites a year): one query per chunk."""
     newest: dict[tuple[int, date], Scorecard] = {}
     ids = sorted({s.site_id for s in sampled})
     days = sorted({s.at for s in sampled})
     for start in range(0, len(ids), CHUNK):
-        query = select(Scorecard).where(Scorecard.site_id.in_(ids[start:start + CHUNK]),
-                                        Scorecard.at.in_(days))
+        query = select(Scorecard).where(
+            Scorecard.site_id.in_(ids[start : start + CHUNK]), Scorecard.at.in_(days)
+        )
         if ruleset is not None:
             query = query.where(Scorecard.ruleset == ruleset)
         for card in session.scalars(query):
@@ -89,8 +95,9 @@ def results_of(session: Session, sampled: Sequence[SampledSite],
     return [_result(s, newest.get((s.site_id, s.at))) for s in sampled]
 
 
-def sampling_results(session: Session, sampling: Sampling,
-                     ruleset: str | None = None) -> list[SiteResult]:
+def sampling_results(
+    session: Session, sampling: Sampling, ruleset: str | None = None
+) -> list[SiteResult]:
     return results_of(session, sampling.sites, ruleset)
 
 
@@ -165,8 +172,14 @@ class Supervision:
         }
 
 
-def _quarter(session: Session, org: Organisation, tree_sites: list[Site],
-             samplings: list[Sampling], ruleset: str | None, label: str) -> Period:
+def _quarter(
+    session: Session,
+    org: Organisation,
+    tree_sites: list[Site],
+    samplings: list[Sampling],
+    ruleset: str | None,
+    label: str,
+) -> Period:
     period = Period(label)
     if not samplings:
         return period
@@ -192,8 +205,9 @@ def _quarter(session: Session, org: Organisation, tree_sites: list[Site],
     return period
 
 
-def supervision(session: Session, org_code: str | None, year: int,
-                ruleset: str | None = None) -> Supervision:
+def supervision(
+    session: Session, org_code: str | None, year: int, ruleset: str | None = None
+) -> Supervision:
     """The figures of 一 网站抽查 for ``org_code`` and everything below it."""
     check_quarter(year, 1)
     org = default_organisation(session, org_code)
@@ -203,15 +217,25 @@ def supervision(session: Session, org_code: str | None, year: int,
     quarter_counts, year_counts = count_year(entries(accountability_in(session, tree, year)))
     quarters: dict[int, Period] = {}
     for q in QUARTERS:
-        period = _quarter(session, org, tree_sites, [s for s in samplings if s.quarter == q],
-                          ruleset, QUARTER_LABEL[q])
+        period = _quarter(
+            session,
+            org,
+            tree_sites,
+            [s for s in samplings if s.quarter == q],
+            ruleset,
+            QUARTER_LABEL[q],
+        )
         period.accountability = quarter_counts[q]
         quarters[q] = period
     # The year's 网站总数 is the year-end count, as 三 网站开设整合 reads it (截至12月底).
     year_end = date(year, 12, 31)
-    total = Period(YEAR_LABEL, is_year=True, monitoring_date=year_end,
-                   total_sites=sum(1 for site in tree_sites if running_on(site, year_end)),
-                   accountability=year_counts)
+    total = Period(
+        YEAR_LABEL,
+        is_year=True,
+        monitoring_date=year_end,
+        total_sites=sum(1 for site in tree_sites if running_on(site, year_end)),
+        accountability=year_counts,
+    )
     for period in quarters.values():
         total.sampled += period.sampled
         total.qualified += period.qualified

@@ -44,8 +44,13 @@ def _percent(value: Decimal | None) -> float | None:
 
 def _row_values(period: Period) -> list[object]:
     values: list[object] = [
-        period.label, period.total_sites, _percent(period.sample_ratio), period.sampled,
-        _percent(period.pass_rate), period.unqualified, period.accountability.total,
+        period.label,
+        period.total_sites,
+        _percent(period.sample_ratio),
+        period.sampled,
+        _percent(period.pass_rate),
+        period.unqualified,
+        period.accountability.total,
     ]
     values += [period.accountability.by_form[form] for form in FORM_COLUMNS]
     return values
@@ -71,16 +76,18 @@ def _notes(report: Supervision) -> list[str]:
     return notes
 
 
-def write_supervision(report: Supervision, path: Path, *, filled_on: date,
-                      performance_weight: Decimal | None = None) -> None:
+def write_supervision(
+    report: Supervision, path: Path, *, filled_on: date, performance_weight: Decimal | None = None
+) -> None:
     """Write the workbook; the file appears whole or not at all."""
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET
     last = get_column_letter(LAST_COLUMN)
 
-    def banner(row: int, text: str, *, size: int = 11, bold: bool = False,
-               centre: bool = True) -> None:
+    def banner(
+        row: int, text: str, *, size: int = 11, bold: bool = False, centre: bool = True
+    ) -> None:
         ws.merge_cells(f"A{row}:{last}{row}")
         cell = ws.cell(row=row, column=1, value=xlsx_value(text))
         cell.font = Font(size=size, bold=bold)
@@ -88,8 +95,7 @@ def write_supervision(report: Supervision, path: Path, *, filled_on: date,
 
     banner(1, "政府网站监管年度报表", size=16, bold=True)
     banner(2, f"（{report.year}年度）")
-    banner(3, f"填报单位：{report.organisation_name}（{report.organisation_code}）",
-           centre=False)
+    banner(3, f"填报单位：{report.organisation_name}（{report.organisation_code}）", centre=False)
     banner(4, "一、网站抽查", bold=True, centre=False)
 
     top, sub = HEADER_ROW, HEADER_ROW + 1
@@ -97,8 +103,7 @@ def write_supervision(report: Supervision, path: Path, *, filled_on: date,
         ws.merge_cells(start_row=top, start_column=col, end_row=sub, end_column=col)
         ws.cell(row=top, column=col, value=text)
     first_form_col = len(MAIN_HEADERS) + 1
-    ws.merge_cells(start_row=top, start_column=first_form_col, end_row=top,
-                   end_column=LAST_COLUMN)
+    ws.merge_cells(start_row=top, start_column=first_form_col, end_row=top, end_column=LAST_COLUMN)
     ws.cell(row=top, column=first_form_col, value="问责人次")
     for offset, text in enumerate(["合计"] + [FORM_LABEL[f] for f in FORM_COLUMNS]):
         ws.cell(row=sub, column=first_form_col + offset, value=text)
@@ -131,8 +136,9 @@ def write_supervision(report: Supervision, path: Path, *, filled_on: date,
         banner(row, note, centre=False)
     row += 2
     banner(row, "单位负责人：　　　　　　审核人：　　　　　　填报人：", centre=False)
-    banner(row + 1, f"联系电话：　　　　　　　　　　填报日期：{filled_on.isoformat()}",
-           centre=False)
+    banner(
+        row + 1, f"联系电话：　　　　　　　　　　填报日期：{filled_on.isoformat()}", centre=False
+    )
 
     ws.column_dimensions["A"].width = 10
     for col in range(2, LAST_COLUMN + 1):
@@ -147,8 +153,20 @@ def _save(wb: Workbook, path: Path) -> None:
     save_workbook(wb, path)
 
 
-SAMPLE_HEADERS = ("季度", "抽查单位", "网站标识码", "网站名称", "主办单位", "网站类型", "所属组织",
-                  "分层", "监测时间点", "结果", "暂定", "扣分")
+SAMPLE_HEADERS = (
+    "季度",
+    "抽查单位",
+    "网站标识码",
+    "网站名称",
+    "主办单位",
+    "网站类型",
+    "所属组织",
+    "分层",
+    "监测时间点",
+    "结果",
+    "暂定",
+    "扣分",
+)
 
 
 def write_samples(samplings: list[dict[str, Any]], path: Path, *, title: str) -> None:
@@ -171,10 +189,17 @@ def write_samples(samplings: list[dict[str, Any]], path: Path, *, title: str) ->
         for site in sampling["sites"]:
             row += 1
             values = [
-                QUARTER_LABEL[sampling["quarter"]], sampling["organisation_name"], site["code"],
-                site["name"], site["host_org"], vocab.SITE_TYPE_LABEL[SiteType(site["type"])],
-                site["site_organisation"], stratum_label(site["stratum"]), site["at"],
-                OUTCOME_LABEL[Outcome(site["outcome"])], "是" if site["provisional"] else "",
+                QUARTER_LABEL[sampling["quarter"]],
+                sampling["organisation_name"],
+                site["code"],
+                site["name"],
+                site["host_org"],
+                vocab.SITE_TYPE_LABEL[SiteType(site["type"])],
+                site["site_organisation"],
+                stratum_label(site["stratum"]),
+                site["at"],
+                OUTCOME_LABEL[Outcome(site["outcome"])],
+                "是" if site["provisional"] else "",
                 site["total_deduction"],
             ]
             for col, value in enumerate(values, start=1):

@@ -65,14 +65,36 @@ def dump(db: Database) -> dict[str, list[tuple[Any, ...]]]:
                 for o in s.scalars(select(Organisation))
             ),
             "sites": sorted(
-                (x.code, x.name, x.url, x.host_org, x.type.value, orgs[x.organisation_id], x.icp,
-                 x.police, x.status.value, x.opened_on, x.closed_on, x.merged_on, x.merged_into,
-                 x.navigation_only, tuple(x.own_hosts))
+                (
+                    x.code,
+                    x.name,
+                    x.url,
+                    x.host_org,
+                    x.type.value,
+                    orgs[x.organisation_id],
+                    x.icp,
+                    x.police,
+                    x.status.value,
+                    x.opened_on,
+                    x.closed_on,
+                    x.merged_on,
+                    x.merged_into,
+                    x.navigation_only,
+                    tuple(x.own_hosts),
+                )
                 for x in s.scalars(select(Site))
             ),
             "columns": sorted(
-                (sites[c.site_id], c.url, c.name, c.category.value, c.exempt, c.static,
-                 c.selector or "", c.source.value)
+                (
+                    sites[c.site_id],
+                    c.url,
+                    c.name,
+                    c.category.value,
+                    c.exempt,
+                    c.static,
+                    c.selector or "",
+                    c.source.value,
+                )
                 for c in s.scalars(select(Column))
             ),
         }

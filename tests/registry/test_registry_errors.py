@@ -37,47 +37,160 @@ sites:
 
 # (id, old text, new text, line, field, words the message must contain)
 CASES = [
-    ("yaml-syntax", "    name: 示例市人民政府", "\tname: 示例市人民政府", 17, None,
-     "YAML syntax error"),
-    ("wrong-type-code", 'code: "9901000001"', "code: 9901000001", 16, "sites[1].code",
-     "put codes and numbers in quotes"),
-    ("wrong-type-list", 'organisation: "990100"', 'organisation: ["990100"]', 20,
-     "sites[1].organisation", "expected text"),
-    ("wrong-type-bool", 'organisation: "990100"', 'organisation: "990100"\n    '
-     "navigation_only: maybe", 21, "sites[1].navigation_only", "true/false"),
-    ("unknown-category", "category: notice", "category: notices", 15,
-     "sites[0].columns[1].category", "unknown column category 'notices'"),
+    (
+        "yaml-syntax",
+        "    name: 示例市人民政府",
+        "\tname: 示例市人民政府",
+        17,
+        None,
+        "YAML syntax error",
+    ),
+    (
+        "wrong-type-code",
+        'code: "9901000001"',
+        "code: 9901000001",
+        16,
+        "sites[1].code",
+        "put codes and numbers in quotes",
+    ),
+    (
+        "wrong-type-list",
+        'organisation: "990100"',
+        'organisation: ["990100"]',
+        20,
+        "sites[1].organisation",
+        "expected text",
+    ),
+    (
+        "wrong-type-bool",
+        'organisation: "990100"',
+        'organisation: "990100"\n    navigation_only: maybe',
+        21,
+        "sites[1].navigation_only",
+        "true/false",
+    ),
+    (
+        "unknown-category",
+        "category: notice",
+        "category: notices",
+        15,
+        "sites[0].columns[1].category",
+        "unknown column category 'notices'",
+    ),
     ("unknown-type", "type: 门户", "type: 门户网站x", 19, "sites[1].type", "unknown site type"),
-    ("duplicate-code", 'code: "9901000001"', 'code: "9901020001"', 16, "sites[1].code",
-     "duplicate 网站标识码 '9901020001' (first at line 6)"),
-    ("url-no-scheme", "url: http://www.example-city.gov.cn/", "url: www.example-city.gov.cn",
-     18, "sites[1].url", "must start with http:// or https://"),
-    ("url-no-host", "url: http://www.example-city.gov.cn/", "url: http:///index.html",
-     18, "sites[1].url", "no valid host"),
-    ("column-url-ftp", "http://www.example-county.gov.cn/tzgg/", "ftp://example-county.gov.cn/",
-     15, "sites[0].columns[1].url", "http://"),
-    ("unknown-organisation", 'organisation: "990100"', 'organisation: "990199"', 20,
-     "sites[1].organisation", "unknown organisation '990199'"),
-    ("unknown-parent", 'parent: "990100"}', 'parent: "990199"}', 4,
-     "organisations[2].parent", "unknown organisation '990199'"),
-    ("bad-date", "opened_on: 2010-01-01", "opened_on: 2010-02-30", 12, "sites[0].opened_on",
-     "not a real date"),
-    ("bad-date-text", "opened_on: 2010-01-01", "opened_on: last spring", 12,
-     "sites[0].opened_on", "bad date"),
-    ("missing-field", "    name: 示例市人民政府\n", "", 16, "sites[1].name",
-     "required field is missing"),
-    ("unknown-key", "host_org:", "host_orgg:", 9, "sites[0].host_orgg",
-     "unknown field 'host_orgg' (did you mean 'host_org'?)"),
+    (
+        "duplicate-code",
+        'code: "9901000001"',
+        'code: "9901020001"',
+        16,
+        "sites[1].code",
+        "duplicate 网站标识码 '9901020001' (first at line 6)",
+    ),
+    (
+        "url-no-scheme",
+        "url: http://www.example-city.gov.cn/",
+        "url: www.example-city.gov.cn",
+        18,
+        "sites[1].url",
+        "must start with http:// or https://",
+    ),
+    (
+        "url-no-host",
+        "url: http://www.example-city.gov.cn/",
+        "url: http:///index.html",
+        18,
+        "sites[1].url",
+        "no valid host",
+    ),
+    (
+        "column-url-ftp",
+        "http://www.example-county.gov.cn/tzgg/",
+        "ftp://example-county.gov.cn/",
+        15,
+        "sites[0].columns[1].url",
+        "http://",
+    ),
+    (
+        "unknown-organisation",
+        'organisation: "990100"',
+        'organisation: "990199"',
+        20,
+        "sites[1].organisation",
+        "unknown organisation '990199'",
+    ),
+    (
+        "unknown-parent",
+        'parent: "990100"}',
+        'parent: "990199"}',
+        4,
+        "organisations[2].parent",
+        "unknown organisation '990199'",
+    ),
+    (
+        "bad-date",
+        "opened_on: 2010-01-01",
+        "opened_on: 2010-02-30",
+        12,
+        "sites[0].opened_on",
+        "not a real date",
+    ),
+    (
+        "bad-date-text",
+        "opened_on: 2010-01-01",
+        "opened_on: last spring",
+        12,
+        "sites[0].opened_on",
+        "bad date",
+    ),
+    (
+        "missing-field",
+        "    name: 示例市人民政府\n",
+        "",
+        16,
+        "sites[1].name",
+        "required field is missing",
+    ),
+    (
+        "unknown-key",
+        "host_org:",
+        "host_orgg:",
+        9,
+        "sites[0].host_orgg",
+        "unknown field 'host_orgg' (did you mean 'host_org'?)",
+    ),
     ("unknown-top-key", "sites:\n", "site:\n", 5, "site", "unknown field 'site'"),
-    ("duplicate-key", "    type: 门户\n", "    type: 门户\n    type: portal\n", 20,
-     "sites[1].type", "appears twice"),
-    ("status-dates", 'organisation: "990100"', 'organisation: "990100"\n    '
-     "closed_on: 2015-01-01", 21, "sites[1].closed_on", "status is running"),
-    ("static-not-other-info", "category: news}", "category: news, static: true}", 14,
-     "sites[0].columns[0].static", "only other_info"),
-    ("parent-cycle", '{code: "990000", name: 示例省, level: province}',
-     '{code: "990000", name: 示例省, level: province, parent: "990102"}', 2,
-     "organisations[0].parent", "cycle"),
+    (
+        "duplicate-key",
+        "    type: 门户\n",
+        "    type: 门户\n    type: portal\n",
+        20,
+        "sites[1].type",
+        "appears twice",
+    ),
+    (
+        "status-dates",
+        'organisation: "990100"',
+        'organisation: "990100"\n    closed_on: 2015-01-01',
+        21,
+        "sites[1].closed_on",
+        "status is running",
+    ),
+    (
+        "static-not-other-info",
+        "category: news}",
+        "category: news, static: true}",
+        14,
+        "sites[0].columns[0].static",
+        "only other_info",
+    ),
+    (
+        "parent-cycle",
+        '{code: "990000", name: 示例省, level: province}',
+        '{code: "990000", name: 示例省, level: province, parent: "990102"}',
+        2,
+        "organisations[0].parent",
+        "cycle",
+    ),
 ]
 
 
@@ -88,11 +201,19 @@ def seeded(run: Any, reg_db: Any) -> dict[str, Any]:
     return dump(reg_db)
 
 
-@pytest.mark.parametrize(("old", "new", "line", "field", "words"),
-                         [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("old", "new", "line", "field", "words"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
 def test_yaml_error_is_located_and_nothing_is_written(
-    tmp_path: Path, run: Any, reg_db: Any, seeded: dict[str, Any],
-    old: str, new: str, line: int, field: str | None, words: str,
+    tmp_path: Path,
+    run: Any,
+    reg_db: Any,
+    seeded: dict[str, Any],
+    old: str,
+    new: str,
+    line: int,
+    field: str | None,
+    words: str,
 ) -> None:
     assert old in BASE
     bad = tmp_path / "bad.yaml"
@@ -133,9 +254,11 @@ def test_empty_or_misshapen_file(tmp_path: Path, run: Any, text: str) -> None:
 
 
 def test_all_problems_are_reported_together_in_file_order(tmp_path: Path, run: Any) -> None:
-    text = (BASE.replace("category: notice", "category: notices")
-            .replace("host_org:", "hostorg:")
-            .replace('organisation: "990100"', 'organisation: "990199"'))
+    text = (
+        BASE.replace("category: notice", "category: notices")
+        .replace("host_org:", "hostorg:")
+        .replace('organisation: "990100"', 'organisation: "990199"')
+    )
     bad = tmp_path / "many.yaml"
     bad.write_text(text, encoding="utf-8")
     result = run("sites", "import", str(bad))
@@ -151,7 +274,7 @@ def test_unknown_organisation_may_be_in_the_database(tmp_path: Path, run: Any) -
     only_site = tmp_path / "site.yaml"
     only_site.write_text(
         'sites:\n  - {code: "9901029999", name: 示例县教育局, '
-        "url: http://jyj.example-county.gov.cn/, type: department, organisation: \"990102\"}\n",
+        'url: http://jyj.example-county.gov.cn/, type: department, organisation: "990102"}\n',
         encoding="utf-8",
     )
     result = run("sites", "import", str(only_site))
@@ -188,5 +311,4 @@ def test_registry_error_carries_every_problem(tmp_path: Path, reg_db: Any) -> No
     with pytest.raises(RegistryError) as caught:
         import_file(reg_db, bad, RealClock().now())
     (problem,) = caught.value.problems
-    assert (problem.file, problem.location, problem.field) == (str(bad), "line 10",
-                                                               "sites[0].type")
+    assert (problem.file, problem.location, problem.field) == (str(bad), "line 10", "sites[0].type")

@@ -22,12 +22,17 @@ def _codes(run: Any, *args: str) -> list[str]:
     return [row["code"] for row in json.loads(result.stdout)]
 
 
-@pytest.mark.parametrize(("org", "expected"), [
-    ("990000", ["9900000001", "9901000001", "9901000002", "9901020001", "9901020002",
-                "9901020003"]),  # province: its own, the city's and the county's (two levels)
-    ("990100", ["9901000001", "9901000002", "9901020001", "9901020002", "9901020003"]),
-    ("990102", ["9901020001", "9901020002", "9901020003"]),
-])
+@pytest.mark.parametrize(
+    ("org", "expected"),
+    [
+        (
+            "990000",
+            ["9900000001", "9901000001", "9901000002", "9901020001", "9901020002", "9901020003"],
+        ),  # province: its own, the city's and the county's (two levels)
+        ("990100", ["9901000001", "9901000002", "9901020001", "9901020002", "9901020003"]),
+        ("990102", ["9901020001", "9901020002", "9901020003"]),
+    ],
+)
 def test_org_filter_includes_descendants(imported: Any, org: str, expected: list[str]) -> None:
     assert _codes(imported, "--org", org) == expected
 
@@ -37,7 +42,10 @@ def test_type_and_status_filters(imported: Any) -> None:
     assert _codes(imported, "--type", "部门", "--org", "990102") == ["9901020003"]
     assert _codes(imported, "--status", "closed") == ["9901020002"]
     assert _codes(imported, "--status", "running", "--type", "portal") == [
-        "9900000001", "9901000001", "9901020001"]
+        "9900000001",
+        "9901000001",
+        "9901020001",
+    ]
 
 
 def test_json_rows(imported: Any) -> None:

@@ -67,8 +67,14 @@ def test_dropped_columns_removed_only_when_configured(
     assert run("sites", "import", str(EXAMPLE)).exit_code == 0
     with reg_db.session() as s:
         site = s.scalars(select(Site).where(Site.code == "9901020001")).one()
-        site.columns.append(Column(name="专题专栏", url="http://www.example-county.gov.cn/ztzl/",
-                                   category="other_info", source=ColumnSource.DISCOVERED))
+        site.columns.append(
+            Column(
+                name="专题专栏",
+                url="http://www.example-county.gov.cn/ztzl/",
+                category="other_info",
+                source=ColumnSource.DISCOVERED,
+            )
+        )
     data = copy.deepcopy(example_data)
     county = next(s for s in data["sites"] if s["code"] == "9901020001")
     county["columns"] = county["columns"][:2]  # 人事信息 and 县长信箱 leave the file
@@ -78,7 +84,10 @@ def test_dropped_columns_removed_only_when_configured(
     with reg_db.session() as s:
         site = s.scalars(select(Site).where(Site.code == "9901020001")).one()
         assert {(c.name, c.source.value) for c in site.columns} == {
-            ("工作动态", "config"), ("通知公告", "config"), ("专题专栏", "discovered")}
+            ("工作动态", "config"),
+            ("通知公告", "config"),
+            ("专题专栏", "discovered"),
+        }
 
 
 def test_a_site_without_columns_key_keeps_its_columns(
@@ -101,8 +110,9 @@ def test_configuring_a_discovered_column_adopts_it(
     url = "http://www.example-county.gov.cn/ztzl/"
     with reg_db.session() as s:
         site = s.scalars(select(Site).where(Site.code == "9901020001")).one()
-        site.columns.append(Column(name="专题", url=url, category="other_info",
-                                   source=ColumnSource.DISCOVERED))
+        site.columns.append(
+            Column(name="专题", url=url, category="other_info", source=ColumnSource.DISCOVERED)
+        )
     data = copy.deepcopy(example_data)
     county = next(s for s in data["sites"] if s["code"] == "9901020001")
     county["columns"].append({"name": "专题专栏", "url": url, "category": "news"})
@@ -112,7 +122,10 @@ def test_configuring_a_discovered_column_adopts_it(
     with reg_db.session() as s:
         column = s.scalars(select(Column).where(Column.url == url)).one()
         assert (column.name, column.category.value, column.source.value) == (
-            "专题专栏", "news", "config")
+            "专题专栏",
+            "news",
+            "config",
+        )
 
 
 def test_status_and_navigation_only_round_trip(

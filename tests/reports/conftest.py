@@ -40,8 +40,13 @@ ORGS = [  # code, name, level, parent
     ("440200", "韶关市", OrgLevel.CITY, "440000"),
 ]
 
-P, S, D_, CL, M = SiteType.PORTAL, SiteType.SPECIAL, SiteType.DEPARTMENT, SiteStatus.CLOSED, \
-    SiteStatus.MERGED
+P, S, D_, CL, M = (
+    SiteType.PORTAL,
+    SiteType.SPECIAL,
+    SiteType.DEPARTMENT,
+    SiteStatus.CLOSED,
+    SiteStatus.MERGED,
+)
 R = SiteStatus.RUNNING
 SITES = [  # code, organisation, type, status, opened_on, closed_on, merged_on
     ("4400000001", "440000", P, R, None, None, None),
@@ -70,15 +75,27 @@ def build_world(db: Database) -> None:
     with db.session() as s:
         orgs: dict[str, Organisation] = {}
         for code, name, level, parent in ORGS:
-            org = Organisation(code=code, name=name, level=level,
-                               parent=orgs[parent] if parent else None)
+            org = Organisation(
+                code=code, name=name, level=level, parent=orgs[parent] if parent else None
+            )
             s.add(org)
             orgs[code] = org
         for code, org_code, kind, status, opened, closed, merged in SITES:
-            s.add(Site(code=code, name=f"网站{code}", url=f"http://s{code}.gov.cn/",
-                       type=kind, organisation=orgs[org_code], status=status,
-                       opened_on=_day(opened), closed_on=_day(closed), merged_on=_day(merged),
-                       created_at=NOW, updated_at=NOW))
+            s.add(
+                Site(
+                    code=code,
+                    name=f"网站{code}",
+                    url=f"http://s{code}.gov.cn/",
+                    type=kind,
+                    organisation=orgs[org_code],
+                    status=status,
+                    opened_on=_day(opened),
+                    closed_on=_day(closed),
+                    merged_on=_day(merged),
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+            )
 
 
 def site_id(db: Database, code: str) -> int:
@@ -91,39 +108,77 @@ def org_id(db: Database, code: str) -> int:
         return s.scalars(select(Organisation.id).where(Organisation.code == code)).one()
 
 
-def add_scorecard(db: Database, code: str, at: str, *, qualified: bool,
-                  provisional: bool = False, ruleset: str = "census-2015",
-                  computed_at: datetime = NOW) -> None:
+def add_scorecard(
+    db: Database,
+    code: str,
+    at: str,
+    *,
+    qualified: bool,
+    provisional: bool = False,
+    ruleset: str = "census-2015",
+    computed_at: datetime = NOW,
+) -> None:
     sid = site_id(db, code)
     with db.session() as s:
-        s.add(Scorecard(site_id=sid, at=D(at), ruleset=ruleset, ruleset_version="1",
-                        qualified=qualified, provisional=provisional,
-                        total_deduction=0.0 if qualified else 45.0, body={},
-                        computed_at=computed_at))
+        s.add(
+            Scorecard(
+                site_id=sid,
+                at=D(at),
+                ruleset=ruleset,
+                ruleset_version="1",
+                qualified=qualified,
+                provisional=provisional,
+                total_deduction=0.0 if qualified else 45.0,
+                body={},
+                computed_at=computed_at,
+            )
+        )
 
 
-def add_sampling(db: Database, org: str, year: int, quarter: int, at: str,
-                 codes: list[str], population: int = 0) -> None:
+def add_sampling(
+    db: Database, org: str, year: int, quarter: int, at: str, codes: list[str], population: int = 0
+) -> None:
     """A sampling written by hand (the report tests must not depend on the draw)."""
     oid = org_id(db, org)
     ids = [site_id(db, c) for c in codes]
     with db.session() as s:
-        s.add(Sampling(year=year, quarter=quarter, organisation_id=oid, seed=1, drawn_at=NOW,
-                       monitoring_date=D(at), strata="", ratio=None, size=len(codes),
-                       min_per_stratum=False, population=population,
-                       sites=[SampledSite(site_id=i, stratum="all", at=D(at)) for i in ids]))
+        s.add(
+            Sampling(
+                year=year,
+                quarter=quarter,
+                organisation_id=oid,
+                seed=1,
+                drawn_at=NOW,
+                monitoring_date=D(at),
+                strata="",
+                ratio=None,
+                size=len(codes),
+                min_per_stratum=False,
+                population=population,
+                sites=[SampledSite(site_id=i, stratum="all", at=D(at)) for i in ids],
+            )
+        )
 
 
-def add_action(db: Database, org: str, target: str, form: str, on: str,
-               quarter: int | None = None) -> None:
+def add_action(
+    db: Database, org: str, target: str, form: str, on: str, quarter: int | None = None
+) -> None:
     from scanner.db.models import AccountabilityForm
 
     oid = org_id(db, org)
     day = D(on)
     with db.session() as s:
-        s.add(AccountabilityAction(
-            year=day.year, quarter=quarter or (day.month - 1) // 3 + 1, organisation_id=oid,
-            target=target, form=AccountabilityForm(form), taken_on=day, recorded_at=NOW))
+        s.add(
+            AccountabilityAction(
+                year=day.year,
+                quarter=quarter or (day.month - 1) // 3 + 1,
+                organisation_id=oid,
+                target=target,
+                form=AccountabilityForm(form),
+                taken_on=day,
+                recorded_at=NOW,
+            )
+        )
 
 
 @pytest.fixture(scope="session")
@@ -163,5 +218,7 @@ def count_rows(db: Database) -> dict[str, int]:
     from sqlalchemy import func
 
     with db.session() as s:
-        return {m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0
-                for m in (Sampling, SampledSite, AccountabilityAction)}
+        return {
+            m.__tablename__: s.scalar(select(func.count()).select_from(m)) or 0
+            for m in (Sampling, SampledSite, AccountabilityAction)
+        }

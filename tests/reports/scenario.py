@@ -11,12 +11,17 @@ EARLIER = NOW - timedelta(days=3)
 
 
 def build_2025(db: Database) -> None:
-    add_sampling(db, "440000", 2025, 1, "2025-03-01",
-                 ["4400000001", "4401000002", "4401030002", "4401040002"])
+    add_sampling(
+        db,
+        "440000",
+        2025,
+        1,
+        "2025-03-01",
+        ["4400000001", "4401000002", "4401030002", "4401040002"],
+    )
     add_sampling(db, "440100", 2025, 1, "2025-03-10", ["4401000001", "4401000002"])
     add_sampling(db, "440200", 2025, 2, "2025-06-15", ["4402000001", "4402000002"])
-    add_sampling(db, "440000", 2025, 4, "2025-12-01",
-                 ["4400000002", "4401000004", "4401040001"])
+    add_sampling(db, "440000", 2025, 4, "2025-12-01", ["4400000002", "4401000004", "4401040001"])
     add_sampling(db, "440000", 2024, 4, "2024-12-01", ["4400000001"])  # another year
 
     add_scorecard(db, "4400000001", "2025-03-01", qualified=True)
@@ -30,8 +35,9 @@ def build_2025(db: Database) -> None:
     add_scorecard(db, "4402000002", "2025-06-15", qualified=False)
     add_scorecard(db, "4400000002", "2025-12-01", qualified=False)
     add_scorecard(db, "4401000004", "2025-12-01", qualified=True)
-    add_scorecard(db, "4401000004", "2025-12-01", qualified=False, ruleset="custom",
-                  computed_at=EARLIER)
+    add_scorecard(
+        db, "4401000004", "2025-12-01", qualified=False, ruleset="custom", computed_at=EARLIER
+    )
     add_scorecard(db, "4401040001", "2025-12-01", qualified=True)
 
     # Q1
@@ -53,4 +59,3 @@ def build_2025(db: Database) -> None:
     add_action(db, "440000", "办公室主任", "interview", "2025-11-11")
     # another year
     add_action(db, "440100", "张三", "removal", "2024-12-01")
-

@@ -18,8 +18,21 @@ from tests.reports.scenario import build_2025
 
 
 def test_real_scorecards_are_read_at_the_sample_date(run: Any) -> None:
-    drawn = run("report", "sampling", "--year", "2025", "--quarter", "2", "--size", "2",
-                "--seed", "3", "--at", "2025-06-15", "--json")
+    drawn = run(
+        "report",
+        "sampling",
+        "--year",
+        "2025",
+        "--quarter",
+        "2",
+        "--size",
+        "2",
+        "--seed",
+        "3",
+        "--at",
+        "2025-06-15",
+        "--json",
+    )
     assert drawn.exit_code == 0, drawn.output
     codes = [s["code"] for s in json.loads(drawn.stdout)["sites"]]
     before = json.loads(run("report", "samples", "--year", "2025", "--json").stdout)
@@ -44,13 +57,21 @@ def test_supervision_on_postgres(postgres_url: str) -> None:
     try:
         build_world(db)
         build_2025(db)
-        result = CliRunner().invoke(app, ["report", "supervision", "--year", "2025", "--json",
-                                          "--database-url", postgres_url])
+        result = CliRunner().invoke(
+            app,
+            ["report", "supervision", "--year", "2025", "--json", "--database-url", postgres_url],
+        )
         assert result.exit_code == 0, result.output
         rows = json.loads(result.stdout)["rows"]
-        assert [(r["total_sites"], r["sampled"], r["pass_rate"], r["accountability"]["total"])
-                for r in rows] == [(12, 5, "75.00%", 5), (12, 2, "50.00%", 2),
-                                   (None, 0, None, 0), (11, 3, "66.67%", 1),
-                                   (11, 10, "66.67%", 8)]
+        assert [
+            (r["total_sites"], r["sampled"], r["pass_rate"], r["accountability"]["total"])
+            for r in rows
+        ] == [
+            (12, 5, "75.00%", 5),
+            (12, 2, "50.00%", 2),
+            (None, 0, None, 0),
+            (11, 3, "66.67%", 1),
+            (11, 10, "66.67%", 8),
+        ]
     finally:
         db.dispose()

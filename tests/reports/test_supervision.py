@@ -26,8 +26,19 @@ def _report(db: Database, org: str | None, ruleset: str | None = None) -> Superv
 
 
 def _figures(report: Supervision) -> list[tuple]:
-    return [(r.label, r.total_sites, percent(r.sample_ratio), r.sampled, percent(r.pass_rate),
-             r.unqualified, r.pending, r.provisional) for r in report.rows]
+    return [
+        (
+            r.label,
+            r.total_sites,
+            percent(r.sample_ratio),
+            r.sampled,
+            percent(r.pass_rate),
+            r.unqualified,
+            r.pending,
+            r.provisional,
+        )
+        for r in report.rows
+    ]
 
 
 def test_province_figures(year_2025: Database) -> None:
@@ -55,8 +66,14 @@ def test_province_accountability(year_2025: Database) -> None:
     q1 = report.quarters[1].accountability.by_form
     # 张三(广州) 约谈+通报批评+书面检查 → 通报批评; 李四 其他+约谈 → 约谈; 张三(越秀) 约谈;
     # 王五 其他; 赵六 警告 (dated April, entered for Q1)
-    assert q1 == {F.INTERVIEW: 2, F.WRITTEN_REVIEW: 0, F.CRITICISM: 1, F.DISCIPLINE: 1,
-                  F.REMOVAL: 0, F.OTHER: 1}
+    assert q1 == {
+        F.INTERVIEW: 2,
+        F.WRITTEN_REVIEW: 0,
+        F.CRITICISM: 1,
+        F.DISCIPLINE: 1,
+        F.REMOVAL: 0,
+        F.OTHER: 1,
+    }
     assert report.quarters[1].accountability.total == 5
     # 张三 调离+警告 → 调离; 李四 / "李四 " 书面检查+其他 → 书面检查
     assert report.quarters[2].accountability.by_form[F.REMOVAL] == 1
@@ -66,8 +83,14 @@ def test_province_accountability(year_2025: Database) -> None:
     assert report.quarters[4].accountability.by_form[F.INTERVIEW] == 1  # twice, counted once
     assert report.quarters[4].accountability.total == 1
     year = report.year_total.accountability
-    assert year.by_form == {F.INTERVIEW: 3, F.WRITTEN_REVIEW: 1, F.CRITICISM: 1,
-                            F.DISCIPLINE: 1, F.REMOVAL: 1, F.OTHER: 1}
+    assert year.by_form == {
+        F.INTERVIEW: 3,
+        F.WRITTEN_REVIEW: 1,
+        F.CRITICISM: 1,
+        F.DISCIPLINE: 1,
+        F.REMOVAL: 1,
+        F.OTHER: 1,
+    }
     assert year.total == 8  # 5 + 2 + 0 + 1; the 2024 action is not in it
 
 
@@ -104,6 +127,13 @@ def test_json_shape(year_2025: Database) -> None:
     data = _report(year_2025, "440000").as_dict()
     q1 = data["rows"][0]
     assert q1["sample_ratio"] == "41.67%" and q1["pass_rate"] == "75.00%"
-    assert q1["accountability"] == {"total": 5, "约谈": 2, "书面检查": 0, "通报批评": 1,
-                                    "警告或记过处分": 1, "调离岗位或免职": 0, "其他": 1}
+    assert q1["accountability"] == {
+        "total": 5,
+        "约谈": 2,
+        "书面检查": 0,
+        "通报批评": 1,
+        "警告或记过处分": 1,
+        "调离岗位或免职": 0,
+        "其他": 1,
+    }
     assert data["rows"][4]["period"] == "全年" and data["rows"][4]["sample_ratio"] is None

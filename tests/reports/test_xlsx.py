@@ -30,14 +30,30 @@ def test_layout_and_figures(world: Database, tmp_path: Path) -> None:
     assert ws["A3"].value == "填报单位：广东省（440000）"
     assert ws["A4"].value == "一、网站抽查"
     header = [ws.cell(HEADER_ROW, c).value for c in range(1, 8)]
-    assert header == ["季度", "网站总数", "抽查比例", "抽查网站数量", "抽查合格率",
-                      "不合格网站数量", "问责人次"]
+    assert header == [
+        "季度",
+        "网站总数",
+        "抽查比例",
+        "抽查网站数量",
+        "抽查合格率",
+        "不合格网站数量",
+        "问责人次",
+    ]
     sub = [ws.cell(HEADER_ROW + 1, c).value for c in range(7, 14)]
-    assert sub == ["合计", "约谈", "书面检查", "通报批评", "警告或记过处分", "调离岗位或免职",
-                   "其他"]
+    assert sub == [
+        "合计",
+        "约谈",
+        "书面检查",
+        "通报批评",
+        "警告或记过处分",
+        "调离岗位或免职",
+        "其他",
+    ]
     assert f"G{HEADER_ROW}:M{HEADER_ROW}" in {str(r) for r in ws.merged_cells.ranges}
-    rows = [[ws.cell(r, c).value for c in range(1, 14)]
-            for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 5)]
+    rows = [
+        [ws.cell(r, c).value for c in range(1, 14)]
+        for r in range(FIRST_DATA_ROW, FIRST_DATA_ROW + 5)
+    ]
     assert rows == [
         ["第一季度", 12, 0.4167, 5, 0.75, 1, 5, 2, 0, 1, 1, 0, 1],
         ["第二季度", 12, 0.1667, 2, 0.5, 1, 2, 0, 1, 0, 0, 1, 0],
@@ -59,6 +75,10 @@ def test_layout_and_figures(world: Database, tmp_path: Path) -> None:
 def test_performance_weight(world: Database, tmp_path: Path) -> None:
     path = tmp_path / "r.xlsx"
     _write(world, path, Decimal("5"))
-    texts = [str(c.value) for row in load_workbook(path)[SHEET].iter_rows() for c in row
-             if c.value is not None]
+    texts = [
+        str(c.value)
+        for row in load_workbook(path)[SHEET].iter_rows()
+        for c in row
+        if c.value is not None
+    ]
     assert any("☑是（所占比重：5%）" in t for t in texts)
