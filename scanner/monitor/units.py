@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -339,14 +339,65 @@ def night_complete(db: Database, run_id: int) -> bool:
     return all((site, st) in done for site in sites for st in steps)
 
 
-def site_unit(db: Database, settings: Settings, run_id: int, site_id: int) -> UnitResult:
-    """One site's nightly steps for run ``run_id``, as a worker runs them.
+class SiteRunner(Protocol):
+    """Where a unit's async work runs: a worker process's one loop with the night's shared
+    scanner, client and limiter (`scanner.workers.runtime.WorkerRuntime`); without one, a loop
+    and pieces of the unit's own."""
+
+    def run_site(
+        self, run: NightlyRun, todo: Sequence[str], ref: SiteRef, site: WantedSite | None
+    ) -> None: ...
+
+    def run_recheck(self, run: NightlyRun) -> None: ...
+
+
+class _OwnLoop:
+    """A loop, a scanner and a client for one unit (a caller with no worker runtime)."""
+
+    def __init__(self, db: Database, settings: Settings):
+        self.db, self.settings = db, settings
+
+    def _steps(self, run: NightlyRun, steps: Sequence[str]) -> SiteSteps:
+        from scanner.monitor.nightly import shifted_clock
+
+        return SiteSteps(
+            self.db,
+            self.settings,
+            run.id,
+            run.night,
+            timeouts_of(self.settings),
+            shifted_clock(run.night, self.settings),
+            checker=load_checker(steps),
+        )
+
+    def run_site(
+        self, run: NightlyRun, todo: Sequence[str], ref: SiteRef, site: WantedSite | None
+    ) -> None:
+        asyncio.run(_one_site(self._steps(run, todo), todo, ref, site))
+
+    def run_recheck(self, run: NightlyRun) -> None:
+        unit = self._steps(run, ())
+
+        async def go() -> None:
+            async with Scanner(self.db, self.settings, clock=unit.clock) as scanner:
+                await unit.recheck(scanner)
+
+        asyncio.run(go())
+
+
+def site_unit(
+    db: Database,
+    settings: Settings,
+    run_id: int,
+    site_id: int,
+    *,
+    runner: SiteRunner | None = None,
+) -> UnitResult:
+    """One site's nightly steps for run ``run_id``, as a worker runs them (on ``runner``).
 
     Held under the lease ``nightly-site:<run>:<site>`` (LeaseBusy while another process works
     on it); steps with a final row are skipped, so running it twice is harmless.
     """
-    from scanner.monitor.nightly import shifted_clock
-
     run = _run_of(db, run_id)
     steps = [x for x in run.steps.split(",") if x]
     # A unit redelivered because its worker was killed takes over at once: the dead worker's
@@ -360,16 +411,9 @@ def site_unit(db: Database, settings: Settings, run_id: int, site_id: int) -> Un
                 ref = refs[0]
                 with db.session() as s:
                     wanted = wanted_sites(s, [ref.code])
-                unit = SiteSteps(
-                    db,
-                    settings,
-                    run_id,
-                    run.night,
-                    timeouts_of(settings),
-                    shifted_clock(run.night, settings),
-                    checker=load_checker(todo),
+                (runner or _OwnLoop(db, settings)).run_site(
+                    run, todo, ref, wanted[0] if wanted else None
                 )
-                asyncio.run(_one_site(unit, todo, ref, wanted[0] if wanted else None))
             else:
                 todo = []  # no longer running: nothing to do for it tonight
     return UnitResult(run_id, site_id, tuple(todo), night_complete(db, run_id))
@@ -385,23 +429,15 @@ async def _one_site(
         await unit.run(todo, ref, site, scanner, client, scanner.limiter)
 
 
-def recheck_unit(db: Database, settings: Settings, run_id: int) -> None:
+def recheck_unit(
+    db: Database, settings: Settings, run_id: int, *, runner: SiteRunner | None = None
+) -> None:
     """The night's re-check of earlier broken links whose confirmation is due."""
-    from scanner.monitor.nightly import shifted_clock
-
     run = _run_of(db, run_id)
     if "crawl" not in run.steps.split(","):
         return
-    unit = SiteSteps(
-        db, settings, run_id, run.night, timeouts_of(settings), shifted_clock(run.night, settings)
-    )
-
-    async def go() -> None:
-        async with Scanner(db, settings, clock=unit.clock) as scanner:
-            await unit.recheck(scanner)
-
     with held(db, f"nightly-recheck:{run_id}", "失效链接复核"):
-        asyncio.run(go())
+        (runner or _OwnLoop(db, settings)).run_recheck(run)
 
 
 class NightNotReady(Exception):
