@@ -8,8 +8,9 @@ machines' clocks never matter):
 
 - a connection token: a member of the sorted set ``census:host:<host>:conn`` whose score is
   its expiry (a token of a worker killed mid-request frees itself after ``hold_seconds``);
-- its turn at the host's rate (GCRA: at most ``rate`` requests in any one second, as the
-  in-process limiter allows), later still while the host asked us to back off (429/503 with
+- its turn at the host's rate: starts spaced ``1/rate`` seconds apart (so never more than
+  ``rate`` in any one second; the in-process limiter allows the same count but in bursts),
+  later still while the host asked us to back off (429/503 with
   Retry-After, ``census:host:<host>:hold``).
 
 When Redis cannot be reached the limiter waits and tries again (with a growing pause, logged):
@@ -38,7 +39,7 @@ PREFIX = "census:host:"
 POLL = 0.02  # seconds between looks at a host whose connections are all taken
 OUTAGE_PAUSES = (0.5, 1.0, 2.0, 5.0)  # seconds between tries while Redis is unreachable
 
-# KEYS: conn set, rate state, hold. ARGV: connections, interval, burst window, token ttl, token.
+# KEYS: conn set, next start, hold. ARGV: connections, interval, token ttl, token.
 # Returns {1, wait} (token taken; start after ``wait`` seconds) or {0, 0} (no connection free).
 _TAKE = """
 local t = redis.call('TIME')
@@ -48,14 +49,13 @@ if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[1]) then
   return {0, '0'}
 end
 local interval = tonumber(ARGV[2])
-local tau = tonumber(ARGV[3])
-local tat = tonumber(redis.call('GET', KEYS[2]) or '0')
+local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
 local hold = tonumber(redis.call('GET', KEYS[3]) or '0')
-local start = math.max(now, tat - tau, hold)
-local new_tat = math.max(tat, start) + interval
-local ttl = tonumber(ARGV[4])
-redis.call('SET', KEYS[2], string.format('%.6f', new_tat), 'EX', math.ceil(new_tat - now + 60))
-redis.call('ZADD', KEYS[1], start + ttl, ARGV[5])
+local start = math.max(now, nxt, hold)
+local ttl = tonumber(ARGV[3])
+redis.call('SET', KEYS[2], string.format('%.6f', start + interval), 'EX',
+  math.ceil(start + interval - now + 60))
+redis.call('ZADD', KEYS[1], start + ttl, ARGV[4])
 redis.call('EXPIRE', KEYS[1], math.ceil(start - now + ttl + 60))
 return {1, string.format('%.6f', start - now)}
 """
@@ -98,8 +98,6 @@ class SharedHostLimiter(HostLimiter):
         self.hold_seconds = hold_seconds
         self.prefix = prefix
         self.interval = 1.0 / requests_per_second
-        burst = max(1, int(requests_per_second))  # as the in-process throttler: N per second
-        self.tau = (burst - 1) * self.interval
         self._take = self.redis.register_script(_TAKE)
         self._hold = self.redis.register_script(_HOLD)
         self.outages = 0  # Redis calls that failed (each was waited out, none let through)
@@ -120,7 +118,7 @@ class SharedHostLimiter(HostLimiter):
         """Wait for a connection token and the request's turn; the token."""
         token = secrets.token_hex(8)
         keys = self._keys(host)
-        args = [self.connections, self.interval, self.tau, self.hold_seconds, token]
+        args = [self.connections, self.interval, self.hold_seconds, token]
         tries = 0
         while True:
             try:
