@@ -118,7 +118,7 @@ class SharedHostLimiter(HostLimiter):
         """Wait for a connection token and the request's turn; the token."""
         token = secrets.token_hex(8)
         keys = self._keys(host)
-        args = [self.connections, self.interval, self.hold_seconds, token]
+        args: list[str | int | float] = [self.connections, self.interval, self.hold_seconds, token]
         tries = 0
         while True:
             try:

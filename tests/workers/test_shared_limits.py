@@ -5,6 +5,7 @@ by the server itself (requests in flight per Host, and their start times)."""
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import subprocess
 import sys
@@ -201,6 +202,6 @@ def test_two_workers_keep_one_hosts_limits_together(
     # than 2 × RATE in two seconds (requests leave a loaded machine up to ~0.1 s after their
     # turn: two of slack). Each worker on its own limits would allow twice as many.
     fast = sorted(server.arrivals[FAST])
-    gaps = [round(b - a, 3) for a, b in zip(fast, fast[1:], strict=False)]
+    gaps = [round(b - a, 3) for a, b in itertools.pairwise(fast)]
     assert (len(fast) - 1) / (fast[-1] - fast[0]) <= RATE * 1.05, gaps
     assert _most_in_one_window(fast, 2.0) <= 2 * RATE + 2, gaps

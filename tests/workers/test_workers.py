@@ -110,9 +110,7 @@ def _facts(db: Database) -> dict[str, Any]:
 def _most_sites_in_one_process(db: Database) -> int:
     """The most site units one process holds right now (their leases name the process)."""
     with db.session() as s:
-        holders = list(
-            s.scalars(select(Lease.holder).where(Lease.name.like("nightly-site:%")))
-        )
+        holders = list(s.scalars(select(Lease.holder).where(Lease.name.like("nightly-site:%"))))
     per_pid: dict[str, int] = {}
     for holder in holders:
         pid = holder.split(":")[1]
