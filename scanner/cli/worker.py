@@ -38,6 +38,14 @@ def worker(
             help="Units in flight in each process (default CENSUS_NIGHTLY_SITES_AT_ONCE).",
         ),
     ] = None,
+    probes: Annotated[
+        bool,
+        typer.Option(
+            "--probes",
+            help="Run the hourly probe rounds (one at a time, nothing else in the process, so "
+            "its timing is the round's own) instead of the nightly units.",
+        ),
+    ] = False,
     loglevel: Annotated[
         str, typer.Option("--loglevel", help="Celery log level (INFO, WARNING, …).")
     ] = "INFO",
@@ -57,31 +65,32 @@ def worker(
             )
     at_once = sites_at_once or settings.nightly_sites_at_once
     if concurrency > 1:
-        raise typer.Exit(_supervise(concurrency, at_once, loglevel, database_url))
+        raise typer.Exit(_supervise(concurrency, at_once, loglevel, database_url, probes))
     from scanner.workers.app import QUEUE, make_app
+    from scanner.workers.tasks import PROBE_QUEUE
 
+    if probes:  # one round at a time on the process's main thread: its loop lag is its own
+        pool = ["--pool=solo", f"--queues={PROBE_QUEUE}", f"--hostname=probes-{os.getpid()}@%h"]
+    else:  # threads handing units to the process's one loop
+        pool = ["--pool=threads", f"--concurrency={at_once}", f"--queues={QUEUE}"]
+        pool.append(f"--hostname=census-{os.getpid()}@%h")  # several workers per machine
     app = make_app(settings)
     app.worker_main(
-        [
-            "worker",
-            f"--concurrency={at_once}",  # threads handing units to the process's one loop
-            f"--loglevel={loglevel}",
-            f"--queues={QUEUE}",
-            f"--hostname=census-{os.getpid()}@%h",  # one name per worker, several per machine
-            "--pool=threads",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        ["worker", *pool, f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
     )
 
 
-def _supervise(processes: int, at_once: int, loglevel: str, database_url: str | None) -> int:
+def _supervise(
+    processes: int, at_once: int, loglevel: str, database_url: str | None, probes: bool
+) -> int:
     """Run ``processes`` single-process workers (one core each at most: Python runs one thread
     at a time) and pass SIGTERM / SIGINT on to them; their exit code."""
     argv = [sys.executable, "-c", "from scanner.cli import main; main()", "worker"]
     argv += ["--concurrency", "1", "--sites-at-once", str(at_once), "--loglevel", loglevel]
     if database_url:
         argv += ["--database-url", database_url]
+    if probes:
+        argv.append("--probes")
     children = [subprocess.Popen(argv) for _ in range(processes)]
     stopping = threading.Event()
 

@@ -15,7 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
@@ -462,3 +462,41 @@ def scoring_unit(
         if _run_of(db, run_id).status == "done":
             return 0
         return score_night(db, run_id, at, rules, RealClock())
+
+
+# -- the probe round of one slot, as a probe worker runs it ---------------------------------------
+
+
+def probe_unit(
+    db: Database,
+    settings: Settings,
+    slot: int,
+    slots: int,
+    due: datetime,
+    canaries: Sequence[str],
+    *,
+    late_after: float,
+) -> str:
+    """Probe and store the round of ``slot`` due at ``due``, on a loop of this unit's own whose
+    lag the round measures (a late loop makes the round invalid, never a site slow); the
+    round's status. Later than ``late_after`` s after ``due`` (a unit redelivered after its
+    worker died) it is recorded missed instead; a round already stored is not stored twice."""
+    from scanner.monitor.rounds import RoundOptions, probe_and_store, record_missed
+
+    clock = RealClock()
+    if (clock.now() - due).total_seconds() > late_after:
+        record_missed(db, due, slot)
+        return "missed"
+    outcome, round_id = asyncio.run(
+        probe_and_store(
+            db,
+            settings,
+            clock=clock,
+            scheduled_for=due,
+            canaries=canaries,
+            options=RoundOptions.from_settings(settings),
+            slot=slot,
+            slots=slots,
+        )
+    )
+    return outcome.status.value if round_id else "already stored"

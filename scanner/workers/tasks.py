@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from functools import lru_cache
 
 from celery import Celery, Task
@@ -19,6 +20,7 @@ from scanner.errors import LeaseBusy
 from scanner.leases import LEASE_SECONDS
 from scanner.monitor.units import (
     NightNotReady,
+    probe_unit,
     recheck_unit,
     scoring_unit,
     site_unit,
@@ -31,6 +33,8 @@ log = logging.getLogger(__name__)
 SITE_TASK = "census.nightly_site"
 SCORE_TASK = "census.nightly_score"
 RECHECK_TASK = "census.nightly_recheck"
+PROBE_TASK = "census.probe_round"
+PROBE_QUEUE = "census-probes"  # run by `census worker --probes` only: one round at a time
 RETRY_AFTER = LEASE_SECONDS / 4  # a busy unit is looked at again after this many seconds
 
 
@@ -97,3 +101,18 @@ def register(app: Celery, settings: Settings) -> None:
             )
         except LeaseBusy as exc:
             raise self.retry(countdown=RETRY_AFTER, exc=exc) from exc
+
+    @app.task(name=PROBE_TASK, max_retries=0)
+    def probe_round(
+        slot: int, slots: int, due: str, canaries: list[str], late_after: float
+    ) -> None:
+        status = probe_unit(
+            _database(settings.database_url),
+            settings,
+            slot,
+            slots,
+            datetime.fromisoformat(due),
+            canaries,
+            late_after=late_after,
+        )
+        log.info("probe round slot %s at %s: %s", slot, due, status)
