@@ -1,6 +1,7 @@
-"""Politeness across workers: two real `census worker` processes crawling sites that all link to
-the same two external hosts keep, together, to one host's connection and rate limits — counted
-by the server itself (requests in flight per Host, and their start times)."""
+"""Politeness across workers: two real worker processes (`census worker --concurrency 2`, as an
+office starts them) crawling sites that all link to the same two external hosts keep, together,
+to one host's connection and rate limits — counted by the server itself (requests in flight per
+Host, and their start times)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import psutil
 import pytest
 from aiohttp import web
 from sqlalchemy import select
@@ -122,10 +124,14 @@ def _register(db: Database) -> None:
             )
 
 
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+def _workers(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """Two worker processes under one `census worker` (which passes SIGTERM on to them)."""
     with log.open("wb") as out:
         return subprocess.Popen(
-            [*CENSUS, "worker", "--loglevel", "INFO"], env=env, stdout=out, stderr=subprocess.STDOUT
+            [*CENSUS, "worker", "--concurrency", "2", "--loglevel", "INFO"],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -159,7 +165,7 @@ def test_two_workers_keep_one_hosts_limits_together(
         "CENSUS_LINK_RECHECK_DELAY": "0.2",
         "CENSUS_LINK_RECHECK_WAIT": "3",
     }
-    workers = [_worker(env, tmp_path / f"worker{i}.log") for i in range(2)]
+    workers = _workers(env, tmp_path / "workers.log")
     try:
         queued = subprocess.run(
             [*CENSUS, "monitor", "run-nightly", "--at", NIGHT.isoformat(), "--no-wait", "--json"],
@@ -175,7 +181,7 @@ def test_two_workers_keep_one_hosts_limits_together(
         both_at_once = False  # both processes held site units at the same moment
         deadline = time.monotonic() + 300
         while get_run(db, run_id).status == "running":
-            assert time.monotonic() < deadline, (tmp_path / "worker0.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, (tmp_path / "workers.log").read_text()[-3000:]
             with db.session() as s:
                 holders = s.scalars(
                     select(Lease.holder).where(Lease.name.like("nightly-site:%"))
@@ -184,9 +190,11 @@ def test_two_workers_keep_one_hosts_limits_together(
             time.sleep(0.05)
         assert get_run(db, run_id).status == "done"
     finally:
-        for w in workers:
-            w.terminate()
-            w.wait(timeout=120)
+        pool = psutil.Process(workers.pid).children()
+        workers.terminate()
+        assert workers.wait(timeout=120) == 0
+        _gone, alive = psutil.wait_procs(pool, timeout=30)  # SIGTERM was passed on to both
+        assert len(pool) == 2 and not alive
         db.dispose()
 
     assert both_at_once
