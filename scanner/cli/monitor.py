@@ -410,7 +410,10 @@ def _print_queue(q: dict[str, Any]) -> None:
         return
     workers = q.get("workers") or {}
     flying = "，".join(f"{markup(name)} {n} 个" for name, n in workers.items()) or "无工作进程应答"
-    console.print(f"  排队 {q['queued']} 个；已取走未确认 {q['unacked']} 个；执行中：{flying}")
+    console.print(
+        f"  排队 {q['queued']} 个（探测轮次 {q.get('probes_queued', 0)} 个）；"
+        f"已取走未确认 {q['unacked']} 个；执行中：{flying}"
+    )
 
 
 def _print_runs(runs: list[dict[str, Any]], *, details: bool) -> None:
