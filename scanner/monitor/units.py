@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from probes.content import ContentChecker, load_wordlists
@@ -108,9 +108,15 @@ class SiteSteps:
                     NightlyRunSite.step == step,
                 )
             )
+            floor = None
+            if step == "crawl" and (row is None or row.scan_floor is None):
+                newest = s.scalar(select(func.max(Scan.id)).where(Scan.site_id == site_id))
+                floor = newest or 0
             if row is None:
                 row = NightlyRunSite(run_id=self.run_id, site_id=site_id, step=step)
                 s.add(row)
+            if floor is not None:
+                row.scan_floor = floor
             row.status, row.error, row.started_at, row.finished_at = (
                 "running",
                 "",
@@ -135,8 +141,31 @@ class SiteSteps:
             self._end(s, site_id, step, status, error)
 
     # -- the steps ----------------------------------------------------------------------------
+    def _own_finished_scan(self, site_id: int) -> int | None:
+        """A finished scan this step already made (its worker died before the step's row was
+        made final): adopted, never a second scan of the night."""
+        with self.db.session() as s:
+            floor = s.scalar(
+                select(NightlyRunSite.scan_floor).where(
+                    NightlyRunSite.run_id == self.run_id,
+                    NightlyRunSite.site_id == site_id,
+                    NightlyRunSite.step == "crawl",
+                )
+            )
+            if floor is None:
+                return None
+            return s.scalar(
+                select(func.max(Scan.id)).where(
+                    Scan.site_id == site_id,
+                    Scan.id > floor,
+                    Scan.status.not_in(("running", "interrupted", "abandoned")),
+                )
+            )
+
     async def _crawl(self, scanner: Scanner, ref: SiteRef) -> None:
-        scan_id = await self._bounded(scanner.crawl_for(ref).run(), "crawl")
+        scan_id = await asyncio.to_thread(self._own_finished_scan, ref.id)
+        if scan_id is None:
+            scan_id = await self._bounded(scanner.crawl_for(ref).run(), "crawl")
         with self.db.session() as s:
             scan = s.get(Scan, scan_id)
             status, error = (scan.status, scan.error) if scan else ("missing", "")

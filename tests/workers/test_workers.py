@@ -217,7 +217,7 @@ def test_two_workers_one_killed_mid_site_give_the_in_process_night(
         db.dispose()
     # No duplicate fact, no lost page: the same facts as the in-process night.
     for key in expected:
-        assert got[key] == expected[key], key
+        assert got[key] == expected[key], (key, got["scans per site"], expected["scans per site"])
     # A worker process held several sites at once (the leases of its units, by process).
     assert most >= 2, most
 
