@@ -271,7 +271,7 @@ def main() -> None:
             )
             if args.json:
                 with open(args.json, "a", encoding="utf-8") as fh:
-                    fh.write(json.dumps({**r, **vars(args)}, default=str) + "\n")
+                    fh.write(json.dumps({**vars(args), **r}, default=str) + "\n")
         if last:
             tables = db_footprint(str(last["url"]), args.sites)
             rows = sum(n for n, _ in tables.values())
