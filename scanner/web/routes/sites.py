@@ -19,12 +19,11 @@ from scanner.web.charts import probe_week
 from scanner.web.deps import DbSession, UserScope, state
 from scanner.web.queries import (
     PAGE_SIZE,
-    SiteFilters,
     findings_in_scope,
     list_sites,
     verdict_history,
 )
-from scanner.web.routes.common import card_point, point, site_or_404
+from scanner.web.routes.common import Filters, card_point, point, site_or_404
 
 router = APIRouter(tags=["网站"])
 
@@ -34,20 +33,15 @@ def sites_page(
     request: Request,
     session: DbSession,
     scope: UserScope,
+    filters: Filters,
     at: str | None = None,
-    org: str = "",
-    verdict: str = "",
-    veto: str = "",
-    provisional: str = "",
-    q: str = "",
-    page: int = 1,
 ) -> Response:
     rules = state(request).ruleset
     when = point(session, scope, rules.id, at)
-    filters = SiteFilters(org, verdict, veto, provisional, q[:100], max(1, page))
     rows, total = list_sites(session, scope, rules.id, when, filters)
-    base = {"at": when.isoformat() if when else "", "org": org, "verdict": verdict,
-            "veto": veto, "provisional": provisional, "q": q}  # fmt: skip
+    base = {"at": when.isoformat() if when else "", "org": filters.org,
+            "verdict": filters.verdict, "veto": filters.veto,
+            "provisional": filters.provisional, "q": filters.text}  # fmt: skip
     pages = max(1, -(-total // PAGE_SIZE))
 
     def page_link(n: int) -> str:
