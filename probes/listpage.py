@@ -316,19 +316,25 @@ def _without_lead_cards(raw: list[RawEntry]) -> list[RawEntry]:
     """A dated list without its undated lead stories (a picture card, a headline with a summary).
 
     News columns open with a featured card inside the same ``<ul>`` as the dated entries: it
-    has its own class, a picture or a summary paragraph, and no date. An undated entry shaped
-    like the dated ones (same class, no picture) stays: it is a row whose date is missing.
+    has its own class, or a picture or summary paragraph the dated entries lack, and no date.
+    An undated entry shaped like the dated ones stays: it is a row whose date is missing.
     """
-    shapes = {e.node.attrs.get("class") or "" for e in raw if e.match is not None and e.node}
+    shapes = {_shape(e.node) for e in raw if e.match is not None and e.node is not None}
     kept = []
     for e in raw:
-        node = e.node
-        if e.match is None and node is not None:
-            own = node.attrs.get("class") or ""
-            if own not in shapes or node.css_first("img, p") is not None:
-                continue
+        if e.match is None and e.node is not None and _shape(e.node) not in shapes:
+            continue
         kept.append(e)
     return kept
+
+
+def _shape(node: LexborNode) -> tuple[str, bool, bool]:
+    """An entry's class and whether it holds a picture and a paragraph."""
+    return (
+        node.attrs.get("class") or "",
+        node.css_first("img") is not None,
+        node.css_first("p") is not None,
+    )
 
 
 def _build_block(

@@ -166,3 +166,19 @@ def test_gbk_list_without_declared_charset() -> None:
     assert [(it["title"], it["date"]) for it in s["items"]] == [
         (TITLES[d], f"2024-02-{d:02d}") for d in range(20, 14, -1)
     ]
+
+
+def test_undated_card_shaped_like_the_dated_cards_stays() -> None:
+    # Cards that all carry a summary paragraph: the one without a date is still an entry.
+    def card(day: int, shown: str) -> str:
+        return (
+            f'<div class="card"><h4><a href="./202402/t202402{day:02d}_{day}.html">{TITLES[day]}'
+            f'</a></h4><p class="summary">{TITLES[day]}……</p><div class="info">{shown}</div></div>'
+        )
+
+    html = '<div class="news-list">' + "".join(
+        card(d, "" if d == 18 else f"2024-02-{d:02d}") for d in range(20, 15, -1)
+    ) + "</div>"  # fmt: skip
+    assert [r[2] for r in read(html)] == [
+        date(2024, 2, 20), date(2024, 2, 19), None, date(2024, 2, 17), date(2024, 2, 16)
+    ]  # fmt: skip
