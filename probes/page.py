@@ -31,7 +31,7 @@ from scanner.http.charset import codec_name, decode_html
 from scanner.http.urls import join_href
 
 __all__ = ["META_KEYS", "Link", "PageKind", "PageLinks", "PageSummary", "decode_html",
-           "inspect_page", "page_links", "summarize_page"]  # fmt: skip
+           "inspect_page", "meta_published", "page_links", "summarize_page"]  # fmt: skip
 
 PageKind = Literal["homepage", "list", "article", "guide", "messages", "other"]
 META_KEYS = ("SiteName", "SiteIDCode", "ColumnName", "ColumnType", "PubDate")
