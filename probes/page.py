@@ -31,7 +31,7 @@ from scanner.http.charset import codec_name, decode_html
 from scanner.http.urls import join_href
 
 __all__ = ["META_KEYS", "Link", "PageKind", "PageLinks", "PageSummary", "decode_html",
-           "inspect_page", "page_links", "summarize_page"]  # fmt: skip
+           "inspect_page", "meta_published", "page_links", "summarize_page"]  # fmt: skip
 
 PageKind = Literal["homepage", "list", "article", "guide", "messages", "other"]
 META_KEYS = ("SiteName", "SiteIDCode", "ColumnName", "ColumnType", "PubDate")
@@ -258,8 +258,38 @@ def _published(
     heading = _heading_date(tree, text, real, title)
     if heading is not None:
         return heading
-    pub = meta.get("pubdate")
-    return parse_date(pub) if pub else None
+    return meta_published(meta)
+
+
+# Publication metas in the order they are trusted; maketime / htmlgeneratetime / createdate are
+# when the CMS built the file, not when the page was published.
+_PUBLISHED_METAS = ("pubdate", "publishdate", "firstpublishedtime", "published", "publishtime")
+# What CMSs write there besides the grammar's forms: 大汉 Hanweb's ``2021-06-04-16:21:51`` (a
+# date glued to its time by a hyphen, which the grammar refuses as a landline shape) and bare
+# ``20210604`` / ``20210604162151`` stamps.
+_META_DATE_RE = re.compile(
+    r"^\s*(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})(?!\d)|(\d{2})(\d{2})(?:\d{4}(?:\d{2})?)?$)"
+)
+
+
+def meta_published(meta: dict[str, str]) -> date | None:
+    """The publication date a page's metas state (``PubDate`` and its kin), or None."""
+    for name in _PUBLISHED_METAS:
+        value = meta.get(name)
+        if not value:
+            continue
+        day = parse_date(value)
+        if day is None and (m := _META_DATE_RE.match(value)):
+            year, month, dom = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
+            try:
+                day = date(int(year), int(month), int(dom))
+            except ValueError:
+                day = None
+            if day is not None and not 1970 <= day.year <= 2099:
+                day = None
+        if day is not None:
+            return day
+    return None
 
 
 def _content_paragraphs(tree: LexborHTMLParser) -> int:
