@@ -399,7 +399,7 @@ def jsdemo() -> Site:
         ColumnSpec(
             "政策解读", "policy", "zcjd", items("解读：", every(12, 8, 3)), script="getjson"
         ),
-        ColumnSpec("重点工作", "news", "zdgz", items("重点工作", every(4, 8, 2)), script="computed"),
+        ColumnSpec("重点工作", "news", "zdgz", items("重点", every(4, 8, 2)), script="computed"),
         ColumnSpec("人事信息", "personnel", "rsxx", items("人事任免：", [20, 90]), stub="meta"),
         ColumnSpec("规划计划", "planning", "ghjh", items("规划：", [45, 200]), stub="script"),
         ColumnSpec("县长信箱", "consult", "xzxx", messages=answered(8)),

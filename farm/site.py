@@ -35,7 +35,8 @@ function createPageHTML(n, cur, name, ext) {
   function href(k) { return k == 0 ? name + "." + ext : name + "_" + k + "." + ext; }
   var out = ["\\u5171" + n + "\\u9875 "];
   for (var k = 0; k < n; k++) {
-    out.push(k == cur ? "<span>" + (k + 1) + "</span>" : '<a href="' + href(k) + '">' + (k + 1) + "</a>");
+    out.push(k == cur ? "<span>" + (k + 1) + "</span>"
+      : '<a href="' + href(k) + '">' + (k + 1) + "</a>");
   }
   document.write(out.join(" "));
 }

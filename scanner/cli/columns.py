@@ -331,11 +331,14 @@ def read(
 
 # How a column's entries were read, when not from the markup (the evidence says so).
 READ_VIA_LABEL = {"endpoint": "经数据接口读取", "browser": "经浏览器渲染读取"}
+UNRENDERED_STATE = "未能判定（列表由脚本生成，浏览器未能渲染）"
 
 
 def _read_state(read: PageRead) -> str:
     if not read.ok:
         return f"无法打开（{FAILURE_LABELS.get(read.error, read.error)}）"
+    if read.uncertain:
+        return UNRENDERED_STATE
     label = STATE_LABEL.get(read.state or "", read.state or "")
     state = f"{label} {len(read.items)} 条" if read.state == "ok" else label
     via = READ_VIA_LABEL.get(read.read_via)
@@ -430,6 +433,8 @@ def _latest(session: Session, column_id: int) -> ColumnSnapshot | None:
 
 
 def _snapshot_state(snap: ColumnSnapshot) -> str:
+    if snap.read_via == "unrendered":
+        return UNRENDERED_STATE
     if not snap.readable:
         return f"无法打开（{FAILURE_LABELS.get(snap.error, snap.error)}）"
     if snap.exempt_note:
