@@ -84,11 +84,11 @@ def _read(farm: FarmThread, db: Database, tmp_path: Path, settings: Settings) ->
     asyncio.run(read_and_store(db, settings, sites, as_of=AT, clock=RealClock()))
 
 
-def _first_page(farm: FarmThread, name: str) -> set[tuple[str, object]]:
+def _first_page(farm: FarmThread, name: str) -> set[tuple[str, str, object]]:
     """The truth's entries of a column's first list page (what one read of the column sees)."""
     truth = farm.truth.column(JSDEMO, name)
     spec = next(c for c in farm.spec.site(JSDEMO).columns if c.name == name)
-    return {(i.url, i.date) for i in truth.items[: spec.page_size]}
+    return {(i.url, i.title, i.date) for i in truth.items[: spec.page_size]}
 
 
 def _snapshots(db: Database) -> dict[str, ColumnSnapshot]:
@@ -120,9 +120,8 @@ def test_every_shape_is_read_the_cheapest_way(
             assert snap.read_via == READ_VIA[column.name], column.name
             assert snap.newest_date == truth.newest, column.name
             rows = session.scalars(select(ColumnItem).where(ColumnItem.column_id == column.id))
-            assert {(r.url, r.published_on) for r in rows} == _first_page(farm, column.name), (
-                column.name
-            )
+            got = {(r.url, r.title, r.published_on) for r in rows}
+            assert got == _first_page(farm, column.name), column.name
 
 
 @needs_chromium
