@@ -327,13 +327,13 @@ def write_xlsx(body: Mapping[str, Any], ruleset: Ruleset | None, path: Path) -> 
         ws.cell(row, 1, xlsx_value(f"说明：{note}")).alignment = wrap
     for col, width in zip("ABCDEF", (12, 14, 30, 45, 60, 10), strict=True):
         ws.column_dimensions[col].width = width
-    rows = column_rows(body)
-    if rows:  # how each column was read: a sheet of its own, the 评分表 keeps its layout
+    reads = column_rows(body)
+    if reads:  # how each column was read: a sheet of its own, the 评分表 keeps its layout
         sheet = wb.create_sheet("栏目读取")
         for c, title in enumerate(("栏目名称", "类别", "网址", "读取方式", "最新信息日期"), 1):
             sheet.cell(1, c, title).font = bold
-        for r, row in enumerate(rows, start=2):
-            for c, value in enumerate(row, start=1):
+        for r, cells in enumerate(reads, start=2):
+            for c, value in enumerate(cells, start=1):
                 sheet.cell(r, c, xlsx_value(value)).alignment = wrap
         for col, width in zip("ABCDE", (20, 14, 50, 30, 14), strict=True):
             sheet.column_dimensions[col].width = width

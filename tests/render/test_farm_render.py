@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from farm import ColumnSpec, FarmSpec, FarmThread, ItemSpec, LinkSpec, SiteSpec
+from farm import ColumnSpec, FarmThread, ItemSpec, LinkSpec, SiteSpec
 from farm.builtin import JSDEMO, scenario
 from scanner.cli.app import app
 from scanner.clock import CST, RealClock
