@@ -205,3 +205,22 @@ def test_columns_read_cli_says_how_it_read(
     for name, via in READ_VIA.items():
         truth = farm.truth.column(JSDEMO, name).newest
         assert newest[name] == (None if via == "browser" else truth.isoformat()), name
+
+
+@needs_chromium
+def test_the_nightly_pass_reads_them_the_same_way(
+    farm: FarmThread, db: Database, tmp_path: Path
+) -> None:
+    """The nightly pass's columns step shares one browser for the night (started on demand)."""
+    from scanner.monitor.nightly import NightlyOptions, NightlyPass, shifted_clock
+
+    _register(farm, db, tmp_path)
+    settings = _settings(farm).model_copy(update={"database_url": db.url, "nightly_window": 0.0})
+    options = dataclasses.replace(NightlyOptions.from_settings(settings), steps=("columns",))
+    night = NightlyPass(db, settings, AT, options=options, clock=shifted_clock(AT, settings))
+    outcome = asyncio.run(night.run())
+    assert outcome.status == "done"
+    snaps = _snapshots(db)
+    assert {n: s.read_via for n, s in snaps.items()} == READ_VIA
+    for name in BROWSER_ONLY:
+        assert snaps[name].newest_date == farm.truth.column(JSDEMO, name).newest, name
