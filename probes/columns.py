@@ -252,7 +252,9 @@ class Proposal:
     url: str
     category: str | None
     basis: str  # what the category was read from; "" when unknown
-    state: str | None  # ColumnState value, "system" for online systems, None when not opened
+    # ColumnState value, "system" for online systems, "scripted" for a list a script builds
+    # (read through its endpoint or the browser when the column is read), None when not opened
+    state: str | None
     kind: str | None = None
     items: int = 0
     newest: date | None = None
@@ -310,8 +312,14 @@ def propose(candidate: Candidate, page: PageSummary | None, error: str = "") -> 
     looks = bool(meta_name) or page.kind in ("list", "messages", "guide")
     if not looks and guess.basis != "name":
         return None
-    # an online system is a form to fill in: neither blank nor stale
-    state = "system" if guess.category == "online_system" else column_state(page).value
+    # an online system is a form to fill in: neither blank nor stale; a list a script builds
+    # is read later through its endpoint or the browser (`read_page`), never called blank here
+    if guess.category == "online_system":
+        state = "system"
+    elif page.scripted and not page.items:
+        state = SCRIPTED
+    else:
+        state = column_state(page).value
     return Proposal(
         name=candidate.name or meta_name or page.title or candidate.url,
         url=candidate.url,
@@ -360,6 +368,15 @@ def _summary(got: Fetched, url: str, as_of: date, selector: str | None = None) -
         as_of=as_of,
         selector=selector,
     )
+
+
+def _stub_target(got: Fetched, url: str, as_of: date) -> str | None:
+    """Where a redirect stub points (None for a page with entries or no redirect)."""
+    head = got.content[:65536].lower()
+    if b"refresh" not in head and b"location" not in head:
+        return None
+    page = _summary(got, url, as_of)
+    return page.redirect if not page.items else None
 
 
 def _channel_like(page: PageSummary) -> bool:
@@ -418,6 +435,13 @@ async def discover(
             opened = await _open(
                 client, candidate.url, deadline=deadline, max_bytes=max_bytes, limiter=limiter
             )
+            for _ in range(MAX_STUB_HOPS):  # a redirect stub: the column is where it points
+                target = _stub_target(opened, candidate.url, as_of)
+                if target is None:
+                    break
+                opened = await _open(
+                    client, target, deadline=deadline, max_bytes=max_bytes, limiter=limiter
+                )
         except FetchFailed as exc:
             return candidate, None, exc.kind
         return candidate, opened, ""
@@ -557,6 +581,7 @@ async def _published(
 Render = Callable[[str], Awaitable[tuple[str, str]]]
 MAX_ENDPOINTS = 2  # data URLs tried per script-built page
 UNRENDERED = "unrendered"  # read_via of a script-built list no browser could render
+SCRIPTED = "scripted"  # a proposal's state: its list is built by a script (read when read)
 MAX_STUB_HOPS = 2  # redirect stubs (meta refresh, location=…) followed per read
 
 

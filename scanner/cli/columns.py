@@ -41,6 +41,7 @@ app = typer.Typer(
 
 STATE_LABEL = {
     "ok": "有条目", "blank": "空白栏目", "exempt": "说明无此类信息", "system": "在线系统",
+    "scripted": "列表由脚本生成（读取时经数据接口或浏览器）",
 }  # fmt: skip
 # Short labels for the table (the registry's 附件4 wording, e.g. 机构设置及职能, reads like a
 # column name next to one).
