@@ -131,7 +131,8 @@ async def read_columns(
                 c.name,
                 c.category,
                 c.url,
-                ok=reads.columns[c.column_id].ok,
+                # a script-built list no browser rendered is not read
+                ok=reads.columns[c.column_id].ok and not reads.columns[c.column_id].uncertain,
                 items=len(reads.columns[c.column_id].items),
                 newest=reads.columns[c.column_id].newest,
                 error=reads.columns[c.column_id].error,
