@@ -206,7 +206,8 @@ def page_links(
     links = _links(tree, base, skipped)
     if "createPageHTML" in html:
         links += _pager(tree, base, links)
-    if "refresh" in html or "location" in html:  # a redirect stub leads on like a link
+    stub = "location" in html and sum(1 for link in links if link.tag == "a") <= 3
+    if stub or "refresh" in html:  # a redirect stub leads on like a link
         target = redirect_target(tree, url)
         if target is not None and all(link.url != target for link in links):
             links.append(Link(url=target, text="", tag="a"))
