@@ -427,5 +427,5 @@ def test_template_shapes_load_from_yaml_and_keep_the_truth_whole() -> None:
     # The computed list: in the truth, and in the page only encoded.
     notices = truth.column(host, "通知公告")
     assert len(notices.items) == 4
-    page = truth._render(host, "/tzgg/")
-    assert page is not None and notices.items[0].title not in page.html
+    shown = truth._render(host, "/tzgg/")
+    assert shown is not None and notices.items[0].title not in shown.html
