@@ -479,6 +479,7 @@ def list_(
                         "exempt": column.exempt,
                         "read_at": snap.taken_at.isoformat() if snap is not None else None,
                         "state": _snapshot_state(snap) if snap is not None else None,
+                        "read_via": snap.read_via if snap is not None else None,
                         "newest_date": newest.isoformat() if newest else None,
                         "days_since_newest": (today - newest).days if newest else None,
                         "newest_title": snap.newest_title if snap is not None else "",

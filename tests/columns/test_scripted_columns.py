@@ -22,9 +22,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from typer.testing import CliRunner
 
 from farm import FarmThread
 from farm.builtin import JSDEMO, scenario
+from scanner.cli.app import app
 from scanner.clock import RealClock
 from scanner.db import Database
 from scanner.db.models import Column, ColumnItem, ColumnSnapshot, Site
@@ -205,6 +207,17 @@ def test_columns_read_cli_says_how_it_read(
     for name, via in READ_VIA.items():
         truth = farm.truth.column(JSDEMO, name).newest
         assert newest[name] == (None if via == "browser" else truth.isoformat()), name
+    listed = CliRunner().invoke(
+        app, ["columns", "list", "9101210009", "--json", "--database-url", db.url]
+    )
+    assert listed.exit_code == 0, listed.output
+    rows = {r["name"]: r for r in json.loads(listed.output)}
+    for name in BROWSER_ONLY:
+        assert rows[name]["read_via"] == "unrendered", name
+        assert rows[name]["state"].startswith("未能判定"), rows[name]
+    assert (
+        rows["政策文件"]["read_via"] == "endpoint" and "经数据接口读取" in rows["政策文件"]["state"]
+    )
 
 
 @needs_chromium
