@@ -237,3 +237,21 @@ def test_the_nightly_pass_reads_them_the_same_way(
     assert {n: s.read_via for n, s in snaps.items()} == READ_VIA
     for name in BROWSER_ONLY:
         assert snaps[name].newest_date == farm.truth.column(JSDEMO, name).newest, name
+
+
+@needs_chromium
+def test_a_spent_render_budget_leaves_the_rest_unknown(
+    farm: FarmThread, db: Database, tmp_path: Path
+) -> None:
+    """One page of budget for two browser-only lists: one is read, the other is unknown."""
+    settings = _settings(farm).model_copy(update={"render_night_pages": 1})
+    _read(farm, db, tmp_path, settings)
+    snaps = _snapshots(db)
+    vias = sorted(snaps[name].read_via for name in BROWSER_ONLY)
+    assert vias == ["browser", "unrendered"]
+    for name in BROWSER_ONLY:
+        snap = snaps[name]
+        if snap.read_via == "browser":
+            assert snap.readable and snap.newest_date == farm.truth.column(JSDEMO, name).newest
+        else:
+            assert not snap.readable and not snap.blank
