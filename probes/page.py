@@ -26,7 +26,14 @@ from probes.listpage import (
     skip_href,
 )
 from probes.redirects import redirect_target
-from probes.scripted import Endpoint, data_endpoints, expand_datastore, inline_items, script_built
+from probes.scripted import (
+    Endpoint,
+    data_endpoints,
+    expand_datastore,
+    inline_items,
+    pager_links,
+    script_built,
+)
 from scanner.http.charset import codec_name, decode_html
 from scanner.http.urls import join_href
 
@@ -157,6 +164,17 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
     return out
 
 
+def _pager(tree: LexborHTMLParser, base: str, links: list[Link]) -> list[Link]:
+    """The pages a createPageHTML pager links (`probes.scripted.pager_links`) not yet linked."""
+    seen = {link.url for link in links if link.tag == "a"}
+    out = []
+    for url, text in pager_links(tree, base):
+        if url not in seen:
+            seen.add(url)
+            out.append(Link(url=url, text=text, tag="a"))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class PageLinks:
     """What the crawler needs from a page: its title, its links, and how many were skipped."""
@@ -180,12 +198,19 @@ def page_links(
     heuristics of `inspect_page`; ``want_text`` (a cheap test of the raw HTML) spares the body
     text of pages that cannot need it.
     """
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(expand_datastore(html))  # jpage records are real links
     base = page_base(tree, url)
     title_node = tree.css_first("title")
     title = _collapse(title_node.text()) if title_node is not None else ""
     skipped: list[str] = []
     links = _links(tree, base, skipped)
+    if "createPageHTML" in html:
+        links += _pager(tree, base, links)
+    stub = "location" in html and sum(1 for link in links if link.tag == "a") <= 3
+    if stub or "refresh" in html:  # a redirect stub leads on like a link
+        target = redirect_target(tree, url)
+        if target is not None and all(link.url != target for link in links):
+            links.append(Link(url=target, text="", tag="a"))
     text = ""
     body = tree.body
     if body is not None and len(html) < 64 * 1024 and (want_text is None or want_text(html)):
@@ -380,6 +405,8 @@ def inspect_page(
     redirect = redirect_target(tree, page_url)
     meta, every_meta = _meta(tree)
     links = _links(tree, base)
+    if "createPageHTML" in html:
+        links += _pager(tree, base, links)
     # A page the CMS marks as an article (ArticleTitle) shows no column of its own: its lists
     # are sidebars, and finding them is most of a page's reading time.
     article = bool(every_meta.get("articletitle")) and not selector

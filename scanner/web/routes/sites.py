@@ -14,6 +14,7 @@ from fastapi.responses import Response
 
 from scanner.db.models import FindingStatus
 from scanner.scorecards import card_at
+from scanner.scorecards.render import column_rows
 from scanner.web.app import render
 from scanner.web.charts import probe_week
 from scanner.web.deps import DbSession, UserScope, state
@@ -108,6 +109,7 @@ def scorecard_page(
         failed_probes=failed,
         broken=_evidence(body, {"broken_link"}),
         stale=_evidence(body, {"stale_column", "blank_column"}),
+        column_reads=column_rows(body),
         overdue=_evidence(body, {"overdue_message", "undated_reply"}),
         guides=_evidence(body, {"missing_guide_element"}),
         history=verdict_history(session, site, rules.id),
