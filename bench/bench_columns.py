@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from datetime import time as dtime
@@ -53,14 +54,16 @@ from farm.builtin import scenario
 from farm.catalog import Catalog
 from farm.render import PageBuilder
 from farm.scenario import CST, ColumnSpec, FarmSpec
-from farm.site import Site, list_path
+from farm.site import ASSETS, Site, list_path
 from farm.truth import Truth
-from probes.columns import PageRead, read_page
+from probes.columns import PageRead, Render, read_page
 from scanner.http import build_client
 from scanner.settings import Settings
 
 TARGET_NEWEST = 0.98
 TARGET_F1 = 0.97
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
+_HTML = {"Content-Type": "text/html"}
 
 
 class FarmTransport(httpx.MockTransport):
@@ -85,11 +88,20 @@ class FarmTransport(httpx.MockTransport):
             return httpx.Response(404, text="no such site")
         path = request.url.path
         target = site.locate(path, faults=False)
-        if target.kind not in ("homepage", "list", "article", "guide", "message", "system"):
+        if target.kind == "data" and target.column is not None:  # a script's JSON endpoint
+            text = PageBuilder(site, self.now).data_json(target.column)
+            return httpx.Response(200, content=text.encode(), headers=_JSON)
+        if target.kind == "asset":
+            ctype, body = ASSETS[path]
+            return httpx.Response(200, content=body, headers={"Content-Type": ctype})
+        if target.kind not in ("homepage", "list", "article", "guide", "message", "system", "stub"):
             return httpx.Response(404, text="not found")
         html = PageBuilder(site, self.now).render(target, path).html
         if target.kind == "list":
             self.pages[str(request.url)] = html
+        if not site.spec.declare_charset:  # no charset anywhere, as the farm's server sends it
+            enc = "utf-8" if site.spec.encoding == "utf-8" else "gbk"
+            return httpx.Response(200, content=html.encode(enc, "xmlcharrefreplace"), headers=_HTML)
         if site.spec.encoding == "utf-8":
             return httpx.Response(
                 200, content=html.encode(), headers={"Content-Type": "text/html; charset=utf-8"}
@@ -158,6 +170,36 @@ def fmt_of(col: ColumnSpec) -> str:
     return shown.pop() if len(shown) == 1 else "mixed"
 
 
+def shapes_of(site: Site, col: ColumnSpec) -> list[str]:
+    """The real-template shapes a column shows (farm ColumnSpec/SiteSpec fields)."""
+    out = [f"script:{col.script}"] if col.script else []
+    out += ["split"] if col.split else []
+    out += ["lead"] if col.lead else []
+    out += ["box"] if col.box else []
+    out += ["pager:js"] if col.pager == "js" else []
+    out += [f"stub:{col.stub}"] if col.stub else []
+    out += ["undeclared charset"] if not site.spec.declare_charset else []
+    return out
+
+
+@contextlib.asynccontextmanager
+async def browser(client: httpx.AsyncClient, wanted: bool) -> AsyncIterator[Render | None]:
+    """Headless Chromium answering every request through the same in-memory farm (so the
+    browser-only lists are read as `census columns read` reads them), or None."""
+    from scanner.render import CHROMIUM, Renderer
+
+    if not wanted or not Path(CHROMIUM).exists():
+        yield None
+        return
+    async with Renderer(client) as renderer:
+
+        async def render(url: str) -> tuple[str, str]:
+            page = await renderer.render(url)
+            return page.html, page.final_url
+
+        yield render
+
+
 def _key(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.hostname}{parts.path}"
@@ -180,11 +222,14 @@ async def read_column(
     *,
     as_of: date,
     list_pages: int,
+    render: Render | None = None,
 ) -> tuple[Tally, PageRead]:
     ct = truth.column(site.spec.host, col.path.strip("/"))
     n_pages = min(site.n_list_pages(col), list_pages)
+    # the first page at the column's registered address (a redirect stub, where there is one)
+    urls = [site.url(col.url_path if p == 0 else list_path(col, p)) for p in range(n_pages)]
     reads = await asyncio.gather(
-        *(read_page(client, site.url(list_path(col, p)), as_of=as_of) for p in range(n_pages))
+        *(read_page(client, url, as_of=as_of, render=render) for url in urls)
     )
     tally = Tally(columns=1)
     first = reads[0]
@@ -256,24 +301,35 @@ async def run(args: argparse.Namespace) -> None:
     by_format: dict[str, Tally] = defaultdict(Tally)
     by_scenario: dict[str, Tally] = defaultdict(Tally)
     homepages: dict[str, Tally] = defaultdict(Tally)
+    by_via: dict[str, Tally] = defaultdict(Tally)
+    shapes: dict[str, Tally] = defaultdict(Tally)
     misses: list[str] = []
     nav_ok = nav_total = nav_sites = 0
     started = time.perf_counter()
-    async with build_client(Settings(), transport=transport) as client:
+    async with (
+        build_client(Settings(), transport=transport) as client,
+        browser(client, args.render) as render,
+    ):
         for (name, spec), catalog in zip(farms, catalogs, strict=True):
             truth = Truth(catalog)
             for site in sites_of(spec, catalog, args.sites):
                 cols = [c for c in site.spec.columns if c.category != "online_system"]
                 results = await asyncio.gather(
                     *(
-                        read_column(client, site, truth, c, as_of=as_of, list_pages=args.list_pages)
+                        read_column(
+                            client, site, truth, c, as_of=as_of, list_pages=args.list_pages,
+                            render=render,
+                        )
                         for c in cols
                     )
-                )
-                for col, (tally, _) in zip(cols, results, strict=True):
+                )  # fmt: skip
+                for col, (tally, first) in zip(cols, results, strict=True):
                     by_template[site.spec.template].add(tally)
                     by_format[fmt_of(col)].add(tally)
                     by_scenario[name].add(tally)
+                    by_via[first.read_via].add(tally)
+                    for shape in shapes_of(site, col):
+                        shapes[shape].add(tally)
                     misses += tally.misses
                 home, detected = await read_homepage_items(client, site, truth, as_of=as_of)
                 kind = "navigation-only" if site.spec.navigation_only else site.spec.template
@@ -309,6 +365,14 @@ async def run(args: argparse.Namespace) -> None:
     print(head)
     for name in sorted(by_format):
         print(by_format[name].row(name))
+    print("\nby how the first page was read (read_via)")
+    print(head)
+    for name in sorted(by_via):
+        print(by_via[name].row(name))
+    print("\nby template shape (columns showing it)")
+    print(head)
+    for name in sorted(shapes):
+        print(shapes[name].row(name))
     print("\nHomepages (dated entries)")
     print(head)
     home_total = Tally()
@@ -354,6 +418,12 @@ def main() -> None:
     ap.add_argument("--dateparser-pages", type=int, default=50, help="0 skips the speed part")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--show-misses", type=int, default=20)
+    ap.add_argument(
+        "--no-render",
+        dest="render",
+        action="store_false",
+        help="no browser: browser-only lists read as unrendered (not judged)",
+    )
     args = ap.parse_args()
     if args.no_url_dates:
         resolve = listpage.resolve_list_dates  # type: ignore[attr-defined]

@@ -383,21 +383,46 @@ JSDEMO = "www.jsdemo.example.gov.cn"
 
 
 def jsdemo() -> Site:
-    """Lists that scripts build, one real shape per column (probes/scripted, scanner/render)."""
+    """Qualified, in the shapes real CMS templates print (docs/farm.md): lists split over
+    sibling <ul>s under a 头条 card and a box header with 更多>>, year-less dates, a
+    createPageHTML pager, redirect stubs, homepage tab panes, GBK with no declared charset,
+    and one list per way a script builds it (probes/scripted, scanner/render)."""
     cols = (
-        ColumnSpec("工作动态", "news", "gzdt", items("山南县", every(2, 12))),
+        ColumnSpec(
+            "工作动态", "news", "gzdt", items("山南县", every(1, 30)), fmt="md",
+            split=5, lead=True, box=True, pager="js", page_size=15,
+        ),
         ColumnSpec("通知公告", "notice", "tzgg", items("通知：", every(5, 10, 1)), script="jpage"),
         ColumnSpec("政策文件", "policy", "zcwj", items("山政发", every(9, 8, 2)), script="json"),
         ColumnSpec("部门动态", "news", "bmdt", items("县直部门", every(3, 10)), script="docwrite"),
-    )
+        ColumnSpec("乡镇动态", "news", "xzdt", items("乡镇", every(2, 10, 1)), script="inline"),
+        ColumnSpec(
+            "政策解读", "policy", "zcjd", items("解读：", every(12, 8, 3)), script="getjson"
+        ),
+        ColumnSpec("重点工作", "news", "zdgz", items("重点", every(4, 8, 2)), script="computed"),
+        ColumnSpec("人事信息", "personnel", "rsxx", items("人事任免：", [20, 90]), stub="meta"),
+        ColumnSpec("规划计划", "planning", "ghjh", items("规划：", [45, 200]), stub="script"),
+        ColumnSpec("县长信箱", "consult", "xzxx", messages=answered(8)),
+        ColumnSpec("意见征集", "survey", "yjzj", items("征集：", every(40, 6, 10))),
+        ColumnSpec("在线访谈", "interview", "zxft", items("访谈：", every(60, 4, 20))),
+        ColumnSpec("办事指南", "guide", "bszn", guides=full_guides("山南县")),
+    )  # fmt: skip
     return Site(
         JSDEMO,
         "9101210009",
         "山南县人民政府",
         "910121",
-        template="ul",
+        host_org="山南县人民政府办公室",
+        encoding="gbk",
+        declare_charset=False,
+        template="trs",
+        homepage_tabs=True,
         columns=cols,
-        description="jpage datastore, a list filled from data.json, a document.write list",
+        links=(GOV_LINK,),
+        icp="江ICP备12000009号",
+        police="江公网安备91012102000009号",
+        description="qualified: CMS template shapes and script-built lists (static, endpoint, "
+        "browser)",
     )
 
 
@@ -416,6 +441,7 @@ def demo() -> FarmSpec:
             jyj(),
             zwgk(),
             old_donghu(),
+            jsdemo(),
             canary_site(),
             gov_cn_site(),
         ),
@@ -430,7 +456,7 @@ SCENARIOS: dict[str, Callable[[], FarmSpec]] = {
     "generated": lambda: generated_farm(10_000, 1000),
     "generated-small": lambda: generated_farm(100, 200, huge_site=False),
     "interaction": interaction,  # farm/interaction.py: edges of the interaction checks
-    "scripted": scripted,  # lists built by scripts (jpage, data.json, document.write)
+    "scripted": scripted,  # CMS template shapes and lists built by scripts (also in demo)
 }
 
 

@@ -198,6 +198,13 @@ def _ordinary(gen: GeneratedSpec, i: int) -> SiteSpec:
     faults = (Fault("/", "slow", delay=delay / 1000),) if delay else ()
     per_col = max(1, (gen.pages_per_site - 40) // len(_COLUMNS))
     stale = h % 10 == 0  # one site in ten lets its news go stale
+    template = _TEMPLATES[h % len(_TEMPLATES)]
+    # Real templates' shapes (docs/farm.md): TRS splits its lists into <ul>s of 5; one site in
+    # four puts its news under a 头条 card in a box with 更多>>; half the GBK sites declare no
+    # charset at all.
+    split = 5 if template == "trs" else 0
+    headline = (h >> 20) % 4 == 0
+    gbk = h % 5 == 0
     cols = []
     for c, (name, cat, path, cadence) in enumerate(_COLUMNS):
         lag = (h >> (4 + c)) % 3 + (30 if stale and cat == "news" else 0)
@@ -209,6 +216,9 @@ def _ordinary(gen: GeneratedSpec, i: int) -> SiteSpec:
                 path,
                 items=GeneratedItems(recipe),  # type: ignore[arg-type]
                 fmt=recipe.fmt,
+                split=split,
+                lead=headline and cat == "news",
+                box=headline and cat == "news",
             )
         )  # type: ignore[arg-type]
     msgs = tuple(
@@ -242,8 +252,9 @@ def _ordinary(gen: GeneratedSpec, i: int) -> SiteSpec:
         name=f"模拟县{i}人民政府",
         organisation="410000",
         host_org=f"模拟县{i}人民政府办公室",
-        encoding="gbk" if h % 5 == 0 else "utf-8",  # type: ignore[arg-type]
-        template=_TEMPLATES[h % len(_TEMPLATES)],  # type: ignore[arg-type]
+        encoding="gbk" if gbk else "utf-8",  # type: ignore[arg-type]
+        declare_charset=not (gbk and (h >> 24) % 2 == 0),
+        template=template,  # type: ignore[arg-type]
         columns=tuple(cols),
         links=links,
         faults=faults,

@@ -8,6 +8,7 @@ and can never disagree with what the server sends. Five templates mimic real CMS
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -149,6 +150,11 @@ class PageBuilder:
     def _head(self, r: Rendered, col: ColumnSpec | None, meta: str = "") -> str:
         s = self.spec
         charset = "gb2312" if s.encoding != "utf-8" else "utf-8"
+        declared = (
+            f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+            if s.declare_charset
+            else ""
+        )
         colmeta = ""
         if col is not None:
             colmeta = (
@@ -162,8 +168,7 @@ class PageBuilder:
         clock = f"{self.now.year}年{self.now.month}月{self.now.day}日 星期{wd}"
         nav = self._a(r, "/", "首页") + "".join(self._a(r, c.url_path, c.name) for c in s.columns)
         return (
-            f'<!DOCTYPE html><html lang="zh-CN"><head>'
-            f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">'
+            f'<!DOCTYPE html><html lang="zh-CN"><head>{declared}'
             f"<title>{escape(r.title)}_{escape(s.name)}</title>"
             f'<meta name="SiteName" content="{escape(s.name)}">'
             f'<meta name="SiteDomain" content="{s.host}">'
@@ -205,9 +210,10 @@ class PageBuilder:
         here: str,
         record: bool = True,
         script: str = "",
+        split: int = 0,
     ) -> str:
         """A dated list in the site's template (``li`` rows when a script builds it); entries
-        are (path, title, day, format)."""
+        are (path, title, day, format); ``split`` prints it as sibling wrappers of that many."""
         tpl = "ul" if script else self.spec.template
         rows = []
         for path, title, day, fmt in entries:
@@ -243,13 +249,23 @@ class PageBuilder:
                     f'<span class="date">{shown}</span></li>'
                 )
         if script:
-            return scripted_list(script, rows)
-        body = "".join(rows)
-        if tpl == "table":
-            return f'<table class="list-table" width="100%">{body}</table>'
-        if tpl in ("cards", "kaipu"):
-            return f'<div class="news-list">{body}</div>'
-        return f'<ul class="list">{body}</ul>'
+            if script == "getjson":
+                r.links.append(Link(self.site.url("/js/jquery.js"), "", "script"))
+            return scripted_list(script, rows, self._script_data(entries, script))
+        size = split if split > 0 else max(1, len(rows))
+        return "".join(_wrap(tpl, "".join(rows[k : k + size])) for k in range(0, len(rows), size))
+
+    @staticmethod
+    def _script_data(
+        entries: list[tuple[str, str, date | None, str]], script: str
+    ) -> list[dict[str, str]]:
+        """The entries as a script-built page's data carries them (inline and computed)."""
+        if script not in ("inline", "computed"):
+            return []
+        return [
+            {"title": title, "url": path, "pubDate": f"{day:%Y-%m-%d} 09:30:00" if day else ""}
+            for path, title, day, _ in entries
+        ]
 
     def _item_entries(
         self, col: ColumnSpec, lo: int, hi: int
@@ -281,6 +297,9 @@ class PageBuilder:
         if kind == "system":
             assert target.column is not None
             return self.system(target.column)
+        if kind == "stub":
+            assert target.column is not None
+            return self.stub(target.column)
         if kind == "other":
             return self.other(path)
         if kind == "search":
@@ -302,8 +321,10 @@ class PageBuilder:
                 )
             body = f'<div class="nav-grid">{"".join(parts)}</div>'
         else:
+            if s.homepage_tabs:
+                parts.append(self._tabs(r, [c for c in s.columns if c.shown_on_homepage]))
             for col in s.columns:
-                if not col.shown_on_homepage:
+                if not col.shown_on_homepage or s.homepage_tabs:
                     continue
                 entries = self._item_entries(col, 0, col.homepage_count)
                 parts.append(
@@ -319,6 +340,27 @@ class PageBuilder:
         body += self._search_box(r) + self._traps(r, "/", "") + self._extra(r, "homepage")
         r.html = head + body + self._foot(r)
         return r
+
+    def _tabs(self, r: Rendered, cols: list[ColumnSpec]) -> str:
+        """Homepage columns as one tab box: the first pane shown, the others display:none (a
+        script switches them on mouseover); every pane's entries are on the page."""
+        heads, panes = [], []
+        for k, col in enumerate(cols):
+            on = ' class="on"' if k == 0 else ""
+            heads.append(
+                f'<li{on} onmouseover="tab({k})">{self._a(r, col.url_path, col.name)}</li>'
+            )
+            entries = self._item_entries(col, 0, col.homepage_count)
+            hidden = "" if k == 0 else ' style="display:none"'
+            more = self._a(r, col.url_path, "更多>>", cls="more")
+            panes.append(
+                f'<div class="tab-pane" id="pane{k}"{hidden}>{self._entries(r, entries, "/")}'
+                f"<div>{more}</div></div>"
+            )
+        return (
+            f'<div class="tabbox"><ul class="tab-hd">{"".join(heads)}</ul>'
+            f'<div class="tab-bd">{"".join(panes)}</div></div>'
+        )
 
     def _search_box(self, r: Rendered) -> str:
         if not self.spec.search:
@@ -354,19 +396,31 @@ class PageBuilder:
             body = self._entries(r, entries, path)
         elif col.items:
             script = col.script if page == 0 else ""
-            body = self._entries(r, self._item_entries(col, lo, hi), path, script=script)
+            entries = self._item_entries(col, lo, hi)
+            body = self._entries(r, entries, path, script=script, split=col.split)
+            if col.lead and entries:
+                body = self._lead(r, entries[0], path) + body
         elif col.exempt_note:
             body = f'<div class="empty-note">{escape(col.exempt_note)}</div>'
         else:
             body = '<div class="list-empty"></div>'
+        if col.box:
+            more = self._a(r, col.url_path, "更多>>", cls="more")
+            body = (
+                f'<div class="box"><div class="box-hd"><span class="tit">{escape(col.name)}</span>'
+                f'{more}</div><div class="box-bd">{body}</div></div>'
+            )
         pages = self.site.n_list_pages(col)
-        nav = []
-        if page > 0:
-            nav.append(self._a(r, list_path(col, page - 1), "上一页"))
-        if page + 1 < pages:
-            nav.append(self._a(r, list_path(col, page + 1), "下一页"))
-            nav.append(self._a(r, list_path(col, pages - 1), "尾页"))
-        pager = f'<div class="page">共{pages}页 {" ".join(nav)}</div>' if pages > 1 else ""
+        if col.pager == "js":
+            pager = self._js_pager(r, col, page, pages)
+        else:
+            nav = []
+            if page > 0:
+                nav.append(self._a(r, list_path(col, page - 1), "上一页"))
+            if page + 1 < pages:
+                nav.append(self._a(r, list_path(col, page + 1), "下一页"))
+                nav.append(self._a(r, list_path(col, pages - 1), "尾页"))
+            pager = f'<div class="page">共{pages}页 {" ".join(nav)}</div>' if pages > 1 else ""
         crumbs = (
             f'<div class="crumb">当前位置：{self._a(r, "/", "首页")} &gt; {escape(col.name)}</div>'
         )
@@ -376,12 +430,65 @@ class PageBuilder:
         )
         return r
 
+    def _lead(self, r: Rendered, entry: tuple[str, str, date | None, str], here: str) -> str:
+        """A 头条 card: the first entry again, with a picture and a summary (not an entry of
+        its own: same link, no date)."""
+        path, title = entry[0], entry[1]
+        href, t = escape(self._href(path, here)), escape(title)
+        r.links.append(Link(self.site.url(path), title))
+        r.links.append(Link(self.site.url("/images/logo.png"), title, "img"))
+        return (
+            f'<div class="headline"><div class="pic"><a href="{href}" target="_blank">'
+            f'<img src="/images/logo.png" alt="{t}"></a></div><div class="txt">'
+            f'<h3><a href="{href}" target="_blank">{t}</a></h3>'
+            f"<p>{t}。会议强调，要坚持稳中求进工作总基调，扎实推进各项工作落地见效……"
+            f'<a href="{href}" target="_blank">[详细]</a></p></div></div>'
+        )
+
+    def _js_pager(self, r: Rendered, col: ColumnSpec, page: int, pages: int) -> str:
+        """TRS's pager: a createPageHTML call that writes the page links in the browser. The
+        pages it links stay reachable (the truth records them as the browser shows them)."""
+        if pages <= 1:
+            return ""
+        for k in range(pages):
+            if k != page:
+                name = "index.html" if k == 0 else f"index_{k}.html"
+                r.links.append(Link(self.site.url(f"{col.url_path}{name}"), str(k + 1)))
+        return (
+            f'<div class="page"><script type="text/javascript">'
+            f'createPageHTML({pages}, {page}, "index", "html");</script></div>'
+        )
+
+    def stub(self, col: ColumnSpec) -> Rendered:
+        """A redirect stub in front of the column's first page (a site moved to a new CMS)."""
+        r = Rendered("other", col.name, "")
+        target = "index.html"
+        r.links.append(Link(self.site.url(f"{col.url_path}{target}"), ""))
+        if col.stub == "meta":
+            head = f'<meta http-equiv="refresh" content="0;url={target}">'
+            body = "页面跳转中……"
+        else:
+            head = ""
+            body = f'正在跳转……<script>window.location.href = "{target}";</script>'
+        r.html = (
+            f"<!DOCTYPE html><html><head>{head}"
+            f"<title>{escape(col.name)}</title></head><body>{body}</body></html>"
+        )
+        return r
+
     def data_json(self, col: ColumnSpec) -> str:
         """What a "json" column's data.json answers: its first page's entries, the way CMS list
         APIs write them (nested under data.list, full date-times)."""
+        entries = self._item_entries(col, 0, col.page_size)
+        if col.script == "getjson":  # TRS's docs API: docTitle, docPubUrl, epoch milliseconds
+            docs = [
+                {"docTitle": title, "docPubUrl": path, "docRelTime": _epoch_ms(day)}
+                for path, title, day, _ in entries
+            ]
+            return json.dumps({"result": {"docs": docs}}, ensure_ascii=False)
         rows = [
             {"title": title, "url": path, "pubDate": f"{day:%Y-%m-%d} 09:30:00" if day else ""}
-            for path, title, day, _ in self._item_entries(col, 0, col.page_size)
+            for path, title, day, _ in entries
         ]
         return json.dumps(
             {"code": 0, "data": {"total": len(rows), "list": rows}}, ensure_ascii=False
@@ -587,7 +694,41 @@ def _js_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("</", "<\\/")
 
 
-def scripted_list(script: str, rows: list[str]) -> str:
+def _wrap(tpl: str, body: str) -> str:
+    """One list wrapper of the template around its rows."""
+    if tpl == "table":
+        return f'<table class="list-table" width="100%">{body}</table>'
+    if tpl in ("cards", "kaipu"):
+        return f'<div class="news-list">{body}</div>'
+    return f'<ul class="list">{body}</ul>'
+
+
+def _epoch_ms(day: date | None) -> int | None:
+    """09:30 Beijing time of ``day`` in epoch milliseconds (what TRS's docs API sends)."""
+    if day is None:
+        return None
+    return int(datetime(day.year, day.month, day.day, 9, 30, tzinfo=CST).timestamp() * 1000)
+
+
+# Fill #list from the page's own data (inline: a JSON array; computed: an encoded string the
+# script decodes first). Dates are shown as their first 10 characters.
+_FILL_ROWS = """document.getElementById("list").innerHTML = rows.map(function (e) {
+  return '<li><a href="' + e.url + '" target="_blank">' + e.title + '</a><span class="date">'
+    + e.pubDate.slice(0, 10) + '</span></li>'; }).join("");"""
+_FILL_FROM_GETJSON = """<script>$.getJSON("data.json", function (d) {
+  document.getElementById("list").innerHTML = d.result.docs.map(function (e) {
+    var t = new Date(e.docRelTime + 8 * 3600 * 1000).toISOString().slice(0, 10);
+    return '<li><a href="' + e.docPubUrl + '" target="_blank">' + e.docTitle
+      + '</a><span class="date">' + t + '</span></li>'; }).join(""); });</script>"""
+
+
+def _encoded(data: list[dict[str, str]]) -> str:
+    """The rows as the "computed" column hides them: UTF-8 JSON, base64, reversed."""
+    raw = json.dumps(data, ensure_ascii=False).encode()
+    return base64.b64encode(raw).decode()[::-1]
+
+
+def scripted_list(script: str, rows: list[str], data: list[dict[str, str]] | None = None) -> str:
     """A column list as a script-built page carries it (see ColumnSpec.script)."""
     if script == "jpage":
         records = "".join(f"<record><![CDATA[{row}]]></record>" for row in rows)
@@ -600,7 +741,20 @@ def scripted_list(script: str, rows: list[str]) -> str:
     if script == "docwrite":
         writes = "".join(f"document.write({_js_string(row)});" for row in rows)
         return f'<ul class="list"><script>{writes}</script></ul>'
-    return '<ul id="list" class="list"></ul>' + _FILL_FROM_JSON
+    empty = '<ul id="list" class="list"></ul>'
+    if script == "inline":
+        array = json.dumps(data or [], ensure_ascii=False).replace("</", "<\\/")
+        return f"{empty}<script>var rows = {array};\n{_FILL_ROWS}</script>"
+    if script == "computed":
+        packed = _js_string(_encoded(data or []))
+        decode = (
+            f"var rows = JSON.parse(decodeURIComponent(escape(atob({packed}"
+            '.split("").reverse().join("")))));'
+        )
+        return f"{empty}<script>{decode}\n{_FILL_ROWS}</script>"
+    if script == "getjson":
+        return f'{empty}<script src="/js/jquery.js"></script>{_FILL_FROM_GETJSON}'
+    return empty + _FILL_FROM_JSON
 
 
 def html_error_page() -> str:

@@ -139,9 +139,24 @@ class ColumnSpec:
     page_size: int = 20
     exempt_note: str | None = None  # e.g. 根据三定方案，本单位不产生此类信息
     # How the list page carries its entries when a script builds the list: "jpage" (大汉: CDATA
-    # records in a <script type="text/xml"> datastore), "json" (an empty <ul> a script fills
-    # from the column's data.json), "docwrite" (document.write strings only a browser runs).
-    script: Literal["", "jpage", "json", "docwrite"] = ""
+    # records in a <script type="text/xml"> datastore), "inline" (a JSON array in an inline
+    # script that fills an empty <ul>), "json" (an empty <ul> a script fills from the column's
+    # data.json by fetch), "getjson" (the same by jQuery's $.getJSON, the answer shaped like
+    # TRS's docs API with epoch-millisecond dates), "docwrite" (document.write strings only a
+    # browser runs), "computed" (rows decoded from an encoded string by the script: no static
+    # path can read them, only a browser).
+    script: Literal["", "jpage", "inline", "json", "getjson", "docwrite", "computed"] = ""
+    # Shapes of real CMS templates (see docs/farm.md): the list split over sibling wrappers of
+    # ``split`` entries each (TRS prints <ul>s of 5); a lead story (头条) card above the list
+    # repeating its first entry with a picture and a summary; the list inside a box whose header
+    # names the column with a 更多>> link; the pager written by TRS's createPageHTML script
+    # ("js") instead of 下一页 links; the column's URL a redirect stub (a meta refresh or a
+    # script setting location) in front of the real first page, index.html.
+    split: int = 0
+    lead: bool = False
+    box: bool = False
+    pager: Literal["links", "js"] = "links"
+    stub: Literal["", "meta", "script"] = ""
 
     @property
     def url_path(self) -> str:
@@ -219,6 +234,11 @@ class SiteSpec:
     canary: bool = False  # the control site: always up, never faulty
     registered: bool = True  # in the exported registry (False: canary, shared external targets)
     description: str = ""  # what the site is meant to show (docs, demo)
+    # False: pages carry neither a charset in Content-Type nor a <meta charset> (GBK sites
+    # that never declared theirs).
+    declare_charset: bool = True
+    # The homepage's column blocks as one tab box: one pane visible, the others display:none.
+    homepage_tabs: bool = False
 
     @property
     def scheme(self) -> str:

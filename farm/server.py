@@ -246,6 +246,9 @@ class Farm:
     @staticmethod
     def _html(site: Site, html: str, status: int = 200) -> web.Response:
         enc = site.spec.encoding
+        if not site.spec.declare_charset:  # no charset anywhere: the reader must guess
+            body = html.encode("utf-8" if enc == "utf-8" else "gbk", "xmlcharrefreplace")
+            return web.Response(body=body, status=status, headers={"Content-Type": "text/html"})
         if enc == "utf-8":
             return web.Response(
                 body=html.encode(),

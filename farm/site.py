@@ -24,12 +24,32 @@ from farm.scenario import (
 
 TargetKind = Literal[
     "homepage", "list", "article", "guide", "message", "system", "attachment", "asset",
-    "other", "search", "calendar", "robots", "not_found", "soft404", "fault", "data",
+    "other", "search", "calendar", "robots", "not_found", "soft404", "fault", "data", "stub",
 ]  # fmt: skip
+
+# The site's own script: setHome, and TRS's createPageHTML(pages, current, name, ext), which
+# writes the pager (首页 上一页 page numbers 下一页 尾页) where a list page calls it.
+COMMON_JS = b"""function setHome(){return false;}
+function createPageHTML(n, cur, name, ext) {
+  if (n <= 1) { return; }
+  function href(k) { return k == 0 ? name + "." + ext : name + "_" + k + "." + ext; }
+  var out = ["\\u5171" + n + "\\u9875 "];
+  for (var k = 0; k < n; k++) {
+    out.push(k == cur ? "<span>" + (k + 1) + "</span>"
+      : '<a href="' + href(k) + '">' + (k + 1) + "</a>");
+  }
+  document.write(out.join(" "));
+}
+"""
+# Enough of jQuery for the getjson columns: $.getJSON over fetch.
+JQUERY_JS = b"""window.jQuery = window.$ = { getJSON: function (url, done) {
+  fetch(url).then(function (r) { return r.json(); }).then(done); } };
+"""
 
 ASSETS: dict[str, tuple[str, bytes]] = {
     "/css/style.css": ("text/css", b"body{font-family:SimSun,serif;margin:0}.main{width:1200px}"),
-    "/js/common.js": ("application/javascript", b"function setHome(){return false;}"),
+    "/js/common.js": ("application/javascript", COMMON_JS),
+    "/js/jquery.js": ("application/javascript", JQUERY_JS),
     "/images/logo.png": ("image/png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64),
     "/favicon.ico": ("image/x-icon", b"\x00\x00\x01\x00" + b"\x00" * 28),
 }
@@ -39,7 +59,8 @@ _ARTICLE = re.compile(r"^/(?P<col>.+?)/(?:\d{6}/t\d{8}|art)_(?P<idx>\d+)\.html$"
 _LIST = re.compile(r"^/(?P<col>.+?)/(?:index(?:_(?P<page>\d+))?\.html)?$")
 _GUIDE = re.compile(r"^/(?P<col>.+?)/guide_(?P<idx>\d+)\.html$")
 _MESSAGE = re.compile(r"^/(?P<col>.+?)/msg_(?P<idx>\d+)\.html$")
-_DATA = re.compile(r"^/(?P<col>.+?)/data\.json$")  # a "json" script column's entries
+_DATA = re.compile(r"^/(?P<col>.+?)/data\.json$")  # a "json"/"getjson" column's entries
+DATA_SCRIPTS = ("json", "getjson")  # columns whose script requests data.json
 _FILE = re.compile(r"^/(?P<col>.+?)/files/(?P<owner>[ag])(?P<idx>\d+)/(?P<name>[^/]+)$")
 
 
@@ -63,7 +84,10 @@ def item_path(col: ColumnSpec, idx: int, day: date | None) -> str:
 
 
 def list_path(col: ColumnSpec, page: int) -> str:
-    return col.url_path if page == 0 else f"{col.url_path}index_{page}.html"
+    """A list page's path; behind a redirect stub the first page is index.html."""
+    if page == 0:
+        return f"{col.url_path}index.html" if col.stub else col.url_path
+    return f"{col.url_path}index_{page}.html"
 
 
 def file_path(col: ColumnSpec, owner: str, idx: int, att: AttachmentSpec) -> str:
@@ -148,10 +172,12 @@ class Site:
 
     def _locate_column(self, path: str) -> Target | None:
         m = _DATA.match(path)
-        if m and (col := self._columns.get(m["col"])) is not None and col.script == "json":
+        if m and (col := self._columns.get(m["col"])) is not None and col.script in DATA_SCRIPTS:
             return Target("data", column=col)
         m = _LIST.match(path)
         if m and (col := self._columns.get(m["col"])) is not None:
+            if col.stub and path == col.url_path:
+                return Target("stub", column=col)
             page = int(m["page"] or 0)
             if page < self.n_list_pages(col):
                 kind: TargetKind = "system" if col.category == "online_system" else "list"
@@ -189,6 +215,8 @@ class Site:
         """Every page a complete crawl reaches (traps and search results excluded)."""
         paths = ["/"]
         for col in self.spec.columns:
+            if col.stub:
+                paths.append(col.url_path)
             paths += [list_path(col, p) for p in range(self.n_list_pages(col))]
             if col.category == "online_system":
                 continue

@@ -20,11 +20,11 @@ import yaml
 from farm.catalog import Catalog
 from farm.render import PageBuilder, Rendered, Shown
 from farm.scenario import CST, GUIDE_ELEMENTS, GUIDE_SYNONYMS, SiteSpec
-from farm.site import Site, file_path, item_path
+from farm.site import Site, file_path, item_path, list_path
 
 Verdict = Literal["ok", "broken", "soft404", "undetermined"]
 PAGE_TIMEOUT = 15.0
-_PAGE_KINDS = {"homepage", "list", "article", "guide", "message", "system", "other"}
+_PAGE_KINDS = {"homepage", "list", "article", "guide", "message", "system", "other", "stub"}
 
 
 @dataclass(frozen=True)
@@ -124,7 +124,7 @@ class Truth:
             items: list[Shown] = []
             if col.category != "online_system":
                 for page in range(site.n_list_pages(col)):
-                    path = col.url_path if page == 0 else f"{col.url_path}index_{page}.html"
+                    path = list_path(col, page)
                     rendered = self._rendered(host, path)
                     if rendered is not None:
                         items += rendered.items

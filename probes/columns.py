@@ -36,9 +36,9 @@ from scanner.http.urls import join_href
 from scoring.facts import Category
 
 __all__ = [
-    "CATEGORIES", "Candidate", "Discovery", "Guess", "PageRead", "Proposal", "column_key",
-    "discover", "guess_category", "guess_column", "heading_names", "nav_candidates", "propose",
-    "read_page",
+    "CATEGORIES", "UNRENDERED", "Candidate", "Discovery", "Guess", "PageRead", "Proposal",
+    "column_key", "discover", "guess_category", "guess_column", "heading_names",
+    "nav_candidates", "propose", "read_page",
 ]  # fmt: skip
 
 CATEGORIES = tuple(c.value for c in Category)
@@ -252,7 +252,9 @@ class Proposal:
     url: str
     category: str | None
     basis: str  # what the category was read from; "" when unknown
-    state: str | None  # ColumnState value, "system" for online systems, None when not opened
+    # ColumnState value, "system" for online systems, "scripted" for a list a script builds
+    # (read through its endpoint or the browser when the column is read), None when not opened
+    state: str | None
     kind: str | None = None
     items: int = 0
     newest: date | None = None
@@ -310,8 +312,14 @@ def propose(candidate: Candidate, page: PageSummary | None, error: str = "") -> 
     looks = bool(meta_name) or page.kind in ("list", "messages", "guide")
     if not looks and guess.basis != "name":
         return None
-    # an online system is a form to fill in: neither blank nor stale
-    state = "system" if guess.category == "online_system" else column_state(page).value
+    # an online system is a form to fill in: neither blank nor stale; a list a script builds
+    # is read later through its endpoint or the browser (`read_page`), never called blank here
+    if guess.category == "online_system":
+        state = "system"
+    elif page.scripted and not page.items:
+        state = SCRIPTED
+    else:
+        state = column_state(page).value
     return Proposal(
         name=candidate.name or meta_name or page.title or candidate.url,
         url=candidate.url,
@@ -360,6 +368,15 @@ def _summary(got: Fetched, url: str, as_of: date, selector: str | None = None) -
         as_of=as_of,
         selector=selector,
     )
+
+
+def _stub_target(got: Fetched, url: str, as_of: date) -> str | None:
+    """Where a redirect stub points (None for a page with entries or no redirect)."""
+    head = got.content[:65536].lower()
+    if b"refresh" not in head and b"location" not in head:
+        return None
+    page = _summary(got, url, as_of)
+    return page.redirect if not page.items else None
 
 
 def _channel_like(page: PageSummary) -> bool:
@@ -418,6 +435,13 @@ async def discover(
             opened = await _open(
                 client, candidate.url, deadline=deadline, max_bytes=max_bytes, limiter=limiter
             )
+            for _ in range(MAX_STUB_HOPS):  # a redirect stub: the column is where it points
+                target = _stub_target(opened, candidate.url, as_of)
+                if target is None:
+                    break
+                opened = await _open(
+                    client, target, deadline=deadline, max_bytes=max_bytes, limiter=limiter
+                )
         except FetchFailed as exc:
             return candidate, None, exc.kind
         return candidate, opened, ""
@@ -491,11 +515,19 @@ class PageRead:
     exempt_note: str = ""  # the sentence that explains why the column has no entries
     dated_from_pages: int = 0  # undated entries whose date was read from their own page
     # How the entries were read: "static" (the markup, jpage records and inline JSON included),
-    # "endpoint" (the data URL the page's script requests) or "browser" (rendered).
+    # "endpoint" (the data URL the page's script requests), "browser" (rendered), or
+    # "unrendered": the page lists nothing, shows the signs of a script-built list, and no
+    # browser could render it (rendering off, no Chromium, a failure or a spent budget) — the
+    # list is unknown, so the column is not judged (`uncertain`), never blank or stale.
     read_via: str = "static"
     # A homepage's same-site links that can be second-level pages (`nav_candidates`), in page
     # order; only filled when asked (``homepage_links``).
     links: list[str] = field(default_factory=list)
+
+    @property
+    def uncertain(self) -> bool:
+        """Opened, but what it lists could not be read (a script-built list left unrendered)."""
+        return self.ok and self.read_via == UNRENDERED
 
     @property
     def dated(self) -> int:
@@ -548,6 +580,8 @@ async def _published(
 # Renders a URL in a browser and returns (DOM html, final URL); `scanner.render` provides one.
 Render = Callable[[str], Awaitable[tuple[str, str]]]
 MAX_ENDPOINTS = 2  # data URLs tried per script-built page
+UNRENDERED = "unrendered"  # read_via of a script-built list no browser could render
+SCRIPTED = "scripted"  # a proposal's state: its list is built by a script (read when read)
 MAX_STUB_HOPS = 2  # redirect stubs (meta refresh, location=…) followed per read
 
 
@@ -629,7 +663,8 @@ async def read_page(
             page.items, read_via = answered, "endpoint"
             page.newest_date = max((i.date for i in answered if i.date), default=None)
             page.kind = "list" if page.kind == "other" else page.kind
-    if render is not None and (force_render or (listing and not page.items and page.scripted)):
+    needs_browser = listing and not page.items and page.scripted
+    if render is not None and (force_render or needs_browser):
         try:
             html, final_url = await render(page.final_url)
         except RenderFailed:
@@ -637,7 +672,10 @@ async def read_page(
         else:
             rendered = inspect_page(html, url, final_url=final_url, as_of=as_of, selector=selector)
             if rendered.items or force_render:
-                page, read_via = rendered, "browser"
+                page = rendered
+            read_via = "browser"  # what it shows, even nothing, is what the browser showed
+    if needs_browser and read_via == "static":
+        read_via = UNRENDERED  # nobody could look: not blank, not stale — unknown
     state = column_state(page)
     items, newest, opened = list(page.items), page.newest_date, 0
     if page.kind == "list" and items and open_undated > 0 and all(i.date is None for i in items):

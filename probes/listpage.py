@@ -71,6 +71,12 @@ _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:
 _DATE_NOISE_RE = re.compile(
     r"[\s\[\]【】()（）〔〕<>《》:：|｜/\-—·.,，]|发布|更新|成文|时间|日期|发文|来源|浏览|次数"
 )
+# A box's "more" link (更多>>, MORE+, 查看更多) closes many lists as one more <li>: it leads to
+# the column, it is not an entry of it.
+_MORE_MARKS = r"[\s>»›〉》+＋\-…·.]*"
+_MORE_RE = re.compile(
+    rf"^{_MORE_MARKS}(?:查看)?(?:更多|more)(?:内容|信息|新闻|\.\.\.)?{_MORE_MARKS}$", re.I
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,6 +312,31 @@ def _entry_text(entry: LexborNode) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def _without_lead_cards(raw: list[RawEntry]) -> list[RawEntry]:
+    """A dated list without its undated lead stories (a picture card, a headline with a summary).
+
+    News columns open with a featured card inside the same ``<ul>`` as the dated entries: it
+    has its own class, or a picture or summary paragraph the dated entries lack, and no date.
+    An undated entry shaped like the dated ones stays: it is a row whose date is missing.
+    """
+    shapes = {_shape(e.node) for e in raw if e.match is not None and e.node is not None}
+    kept = []
+    for e in raw:
+        if e.match is None and e.node is not None and _shape(e.node) not in shapes:
+            continue
+        kept.append(e)
+    return kept
+
+
+def _shape(node: LexborNode) -> tuple[str, bool, bool]:
+    """An entry's class and whether it holds a picture and a paragraph."""
+    return (
+        node.attrs.get("class") or "",
+        node.css_first("img") is not None,
+        node.css_first("p") is not None,
+    )
+
+
 def _build_block(
     container: LexborNode,
     entries: list[_Entry],
@@ -346,10 +377,13 @@ def _build_block(
         href = (best_link.attrs.get("href") or "").strip()
         link_ids.update(a.mem_id for a in e.links)
         raw.append(RawEntry(best_title, href, _entry_date(_entry_text(e.node)), e.node))
+    raw = [e for e in raw if not _MORE_RE.match(e.title)]
     if not raw:
         return None
-    n = len(raw)
     dated = sum(1 for e in raw if e.match is not None)
+    if dated >= 3 and dated * 3 >= 2 * len(raw) and dated < len(raw):
+        raw = _without_lead_cards(raw)
+    n = len(raw)
     if single and not dated:
         return None  # one undated link in a div is a link, not a list
     avg = sum(len(e.title) for e in raw) / n
@@ -449,13 +483,33 @@ def _best(blocks: list[ListBlock]) -> list[Item]:
     best = max(candidates, key=lambda b: (not b.penalised and b.score > 0.3, b.score))
     if best.score <= 0.3:
         return []
-    siblings = [
-        b for b in blocks if b.parent_id == best.parent_id and b.signature == best.signature
-    ]
+    siblings = [b for b in blocks if _same_list(best, b)]
     raw: list[RawEntry] = []
     for b in siblings:
         raw.extend(b.raw)
     return resolve_entries(raw, best.base, as_of=best.as_of)
+
+
+def _wrapper(block: ListBlock) -> tuple[int, str, str] | None:
+    """The node above a block's container, as (its parent's id, tag, class)."""
+    parent = block.container.parent
+    if parent is None or parent.parent is None or parent.tag in _STOP_TAGS:
+        return None
+    return parent.parent.mem_id, parent.tag or "", parent.attrs.get("class") or ""
+
+
+def _same_list(best: ListBlock, other: ListBlock) -> bool:
+    """Whether ``other`` continues ``best``: a same-shaped sibling container (TRS prints long
+    lists as several ``<ul>`` of five), or one wrapped the same way under the same parent
+    (``<div class="part"><ul>…</ul></div>`` repeated)."""
+    if other.signature != best.signature:
+        return False
+    if other.parent_id == best.parent_id:
+        return True
+    if other.penalised or other.dated * 2 < len(other.raw) or best.dated * 2 < len(best.raw):
+        return False
+    wrapper = _wrapper(best)
+    return wrapper is not None and wrapper == _wrapper(other)
 
 
 def _from_entries(nodes: list[LexborNode], base: str, as_of: date) -> list[Item]:

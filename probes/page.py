@@ -26,12 +26,19 @@ from probes.listpage import (
     skip_href,
 )
 from probes.redirects import redirect_target
-from probes.scripted import Endpoint, data_endpoints, expand_datastore, inline_items, script_built
+from probes.scripted import (
+    Endpoint,
+    data_endpoints,
+    expand_datastore,
+    inline_items,
+    pager_links,
+    script_built,
+)
 from scanner.http.charset import codec_name, decode_html
 from scanner.http.urls import join_href
 
 __all__ = ["META_KEYS", "Link", "PageKind", "PageLinks", "PageSummary", "decode_html",
-           "inspect_page", "page_links", "summarize_page"]  # fmt: skip
+           "inspect_page", "meta_published", "page_links", "summarize_page"]  # fmt: skip
 
 PageKind = Literal["homepage", "list", "article", "guide", "messages", "other"]
 META_KEYS = ("SiteName", "SiteIDCode", "ColumnName", "ColumnType", "PubDate")
@@ -157,6 +164,17 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
     return out
 
 
+def _pager(tree: LexborHTMLParser, base: str, links: list[Link]) -> list[Link]:
+    """The pages a createPageHTML pager links (`probes.scripted.pager_links`) not yet linked."""
+    seen = {link.url for link in links if link.tag == "a"}
+    out = []
+    for url, text in pager_links(tree, base):
+        if url not in seen:
+            seen.add(url)
+            out.append(Link(url=url, text=text, tag="a"))
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class PageLinks:
     """What the crawler needs from a page: its title, its links, and how many were skipped."""
@@ -180,12 +198,19 @@ def page_links(
     heuristics of `inspect_page`; ``want_text`` (a cheap test of the raw HTML) spares the body
     text of pages that cannot need it.
     """
-    tree = LexborHTMLParser(html)
+    tree = LexborHTMLParser(expand_datastore(html))  # jpage records are real links
     base = page_base(tree, url)
     title_node = tree.css_first("title")
     title = _collapse(title_node.text()) if title_node is not None else ""
     skipped: list[str] = []
     links = _links(tree, base, skipped)
+    if "createPageHTML" in html:
+        links += _pager(tree, base, links)
+    stub = "location" in html and sum(1 for link in links if link.tag == "a") <= 3
+    if stub or "refresh" in html:  # a redirect stub leads on like a link
+        target = redirect_target(tree, url)
+        if target is not None and all(link.url != target for link in links):
+            links.append(Link(url=target, text="", tag="a"))
     text = ""
     body = tree.body
     if body is not None and len(html) < 64 * 1024 and (want_text is None or want_text(html)):
@@ -258,8 +283,38 @@ def _published(
     heading = _heading_date(tree, text, real, title)
     if heading is not None:
         return heading
-    pub = meta.get("pubdate")
-    return parse_date(pub) if pub else None
+    return meta_published(meta)
+
+
+# Publication metas in the order they are trusted; maketime / htmlgeneratetime / createdate are
+# when the CMS built the file, not when the page was published.
+_PUBLISHED_METAS = ("pubdate", "publishdate", "firstpublishedtime", "published", "publishtime")
+# What CMSs write there besides the grammar's forms: 大汉 Hanweb's ``2021-06-04-16:21:51`` (a
+# date glued to its time by a hyphen, which the grammar refuses as a landline shape) and bare
+# ``20210604`` / ``20210604162151`` stamps.
+_META_DATE_RE = re.compile(
+    r"^\s*(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})(?!\d)|(\d{2})(\d{2})(?:\d{4}(?:\d{2})?)?$)"
+)
+
+
+def meta_published(meta: dict[str, str]) -> date | None:
+    """The publication date a page's metas state (``PubDate`` and its kin), or None."""
+    for name in _PUBLISHED_METAS:
+        value = meta.get(name)
+        if not value:
+            continue
+        day = parse_date(value)
+        if day is None and (m := _META_DATE_RE.match(value)):
+            year, month, dom = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
+            try:
+                day = date(int(year), int(month), int(dom))
+            except ValueError:
+                day = None
+            if day is not None and not 1970 <= day.year <= 2099:
+                day = None
+        if day is not None:
+            return day
+    return None
 
 
 def _content_paragraphs(tree: LexborHTMLParser) -> int:
@@ -350,6 +405,8 @@ def inspect_page(
     redirect = redirect_target(tree, page_url)
     meta, every_meta = _meta(tree)
     links = _links(tree, base)
+    if "createPageHTML" in html:
+        links += _pager(tree, base, links)
     # A page the CMS marks as an article (ArticleTitle) shows no column of its own: its lists
     # are sidebars, and finding them is most of a page's reading time.
     article = bool(every_meta.get("articletitle")) and not selector

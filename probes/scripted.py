@@ -38,6 +38,7 @@ __all__ = [
     "data_endpoints",
     "expand_datastore",
     "inline_items",
+    "pager_links",
     "payload_items",
     "script_built",
 ]
@@ -80,6 +81,13 @@ _FILLED_BY_SCRIPT_RE = re.compile(
     r"document\.write|\.innerHTML\s*=|\.html\s*\(|\.append\s*\(|createPageHTML|new Vue|avalon"
 )
 _LIST_HINT_RE = re.compile(r"list|news|content|info|article|xxgk|tzgg|data|lb|main", re.I)
+# TRS's pager call, createPageHTML(pages, current, "index", "html"): its links exist only once
+# a browser runs it, yet its pages (index_1.html …) are the column's further pages.
+_PAGER_RE = re.compile(
+    r"createPageHTML\s*\(\s*['\"]?(\d+)['\"]?\s*,\s*['\"]?(\d+)['\"]?\s*,"
+    r"\s*['\"]([\w.-]+)['\"]\s*,\s*['\"](\w+)['\"]"
+)
+MAX_PAGER_PAGES = 200  # pages taken from one pager call (a column's archive can run to many)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +236,23 @@ def data_endpoints(tree: LexborHTMLParser, url: str) -> list[Endpoint]:
     for endpoint in found:
         unique.setdefault(endpoint.url, endpoint)
     return list(unique.values())
+
+
+def pager_links(tree: LexborHTMLParser, base: str) -> list[tuple[str, str]]:
+    """(URL, page number) of every page a script pager writes links to, the current page left
+    out, as the browser would show them: page 0 is ``index.html``, page k ``index_k.html``."""
+    out: list[tuple[str, str]] = []
+    for text in _inline_scripts(tree):
+        if "createPageHTML" not in text:
+            continue
+        for match in _PAGER_RE.finditer(text):
+            pages, current = int(match.group(1)), int(match.group(2))
+            name, ext = match.group(3), match.group(4)
+            for k in range(min(pages, MAX_PAGER_PAGES)):
+                if k != current:
+                    target = f"{name}.{ext}" if k == 0 else f"{name}_{k}.{ext}"
+                    out.append((urljoin(base, target), str(k + 1)))
+    return out
 
 
 def _inline_scripts(tree: LexborHTMLParser) -> Iterator[str]:

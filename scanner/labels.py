@@ -18,3 +18,17 @@ FAILURE_LABELS: dict[str, str] = {
     "redirect_loop": "循环跳转",
     "protocol": "协议错误",
 }
+
+# How a column's entries were read (`PageRead.read_via`, stored on each column snapshot): the
+# scorecard's 读取方式. "" is a column with no read by T.
+READ_VIA_LABELS: dict[str, str] = {
+    "static": "静态",
+    "endpoint": "数据接口",
+    "browser": "浏览器渲染",
+    "unrendered": "未能读取（列表由脚本生成，浏览器未能渲染）",
+    "": "未读取",
+}
+
+
+def read_via_label(value: str | None) -> str:
+    return READ_VIA_LABELS.get(value or "", str(value))

@@ -278,8 +278,9 @@ def store_site_reads(
                 column_id=column_id,
                 scan_id=scan_id,
                 taken_at=taken_at,
-                readable=read.ok,
-                blank=read.state == "blank",
+                # a script-built list no browser could render is unknown: not judged, not blank
+                readable=read.ok and not read.uncertain,
+                blank=read.state == "blank" and not read.uncertain,
                 exempt_note=read.exempt_note,
                 item_count=len(read.items),
                 newest_date=read.newest,

@@ -143,6 +143,9 @@ class Column:
     newest_url: str = ""
     items: tuple[DatedItem, ...] = ()
     update_window: Period | None = None  # operator override of the category window
+    # How the latest read got the entries: static | endpoint | browser; unrendered (a list
+    # built by script that no browser could render: readable is False then).
+    read_via: str = "static"
 
 
 @dataclass(frozen=True, slots=True)

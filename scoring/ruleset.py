@@ -111,10 +111,25 @@ class Ruleset:
         raise KeyError(rule_id)
 
 
+MAX_RULESET_BYTES = 1024 * 1024  # the 2015 table is ~30 KB; anything near this is no ruleset
+
+
 def load_ruleset(path: str | Path) -> Ruleset:
-    """Read and validate a ruleset file; raises ``RulesetError`` listing every problem."""
+    """Read and validate a ruleset file; raises ``RulesetError`` listing every problem.
+
+    Only a regular file of bounded size is read: ``/dev/zero`` or a runaway file must end in a
+    clear error, not in a process that reads forever.
+    """
     p = Path(path)
     try:
+        if not p.is_file():
+            why = "is a folder" if p.is_dir() else "not a regular file" if p.exists() else None
+            if why is not None:
+                raise RulesetError([RulesetProblem(str(p), 0, "", f"cannot read: {why}")])
+        elif p.stat().st_size > MAX_RULESET_BYTES:
+            raise RulesetError(
+                [RulesetProblem(str(p), 0, "", f"larger than {MAX_RULESET_BYTES} bytes")]
+            )
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RulesetError([RulesetProblem(str(p), 0, "", f"cannot read: {exc}")]) from exc

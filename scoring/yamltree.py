@@ -17,6 +17,24 @@ from scoring.errors import RulesetProblem
 
 Path = tuple[str | int, ...]
 
+
+class NoAliasLoader(yaml.SafeLoader):
+    """Safe loading that refuses aliases (``*name``, and ``<<: *name`` merges).
+
+    Neither a ruleset nor a register has a use for them, and nine aliases of nine aliases (the
+    "billion laughs") expand without bound when the node tree is walked.
+    """
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in this file", event.start_mark
+            )
+        node: yaml.Node | None = super().compose_node(parent, index)
+        return node
+
+
 _FLOAT = "tag:yaml.org,2002:float"
 
 
@@ -46,7 +64,7 @@ class Loaded:
 
 def load(text: str, source: str) -> Loaded:
     """Parse ``text``; syntax errors and duplicate keys become problems, not exceptions."""
-    loader = yaml.SafeLoader(text)
+    loader = NoAliasLoader(text)
     try:
         node = loader.get_single_node()
     except yaml.YAMLError as exc:
@@ -54,11 +72,16 @@ def load(text: str, source: str) -> Loaded:
         line = mark.line + 1 if mark is not None else 0
         problem = getattr(exc, "problem", None) or str(exc)
         return Loaded(None, problems=[RulesetProblem(source, line, "", f"YAML syntax: {problem}")])
+    except RecursionError:
+        return Loaded(None, problems=[RulesetProblem(source, 0, "", "nested too deeply")])
     finally:
         loader.dispose()
     out = Loaded(None)
     if node is not None:
-        out.data = _convert(node, (), out, source, loader)
+        try:
+            out.data = _convert(node, (), out, source, loader)
+        except RecursionError:
+            return Loaded(None, problems=[RulesetProblem(source, 0, "", "nested too deeply")])
     return out
 
 

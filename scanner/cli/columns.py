@@ -41,6 +41,7 @@ app = typer.Typer(
 
 STATE_LABEL = {
     "ok": "有条目", "blank": "空白栏目", "exempt": "说明无此类信息", "system": "在线系统",
+    "scripted": "列表由脚本生成（读取时经数据接口或浏览器）",
 }  # fmt: skip
 # Short labels for the table (the registry's 附件4 wording, e.g. 机构设置及职能, reads like a
 # column name next to one).
@@ -331,11 +332,14 @@ def read(
 
 # How a column's entries were read, when not from the markup (the evidence says so).
 READ_VIA_LABEL = {"endpoint": "经数据接口读取", "browser": "经浏览器渲染读取"}
+UNRENDERED_STATE = "未能判定（列表由脚本生成，浏览器未能渲染）"
 
 
 def _read_state(read: PageRead) -> str:
     if not read.ok:
         return f"无法打开（{FAILURE_LABELS.get(read.error, read.error)}）"
+    if read.uncertain:
+        return UNRENDERED_STATE
     label = STATE_LABEL.get(read.state or "", read.state or "")
     state = f"{label} {len(read.items)} 条" if read.state == "ok" else label
     via = READ_VIA_LABEL.get(read.read_via)
@@ -430,6 +434,8 @@ def _latest(session: Session, column_id: int) -> ColumnSnapshot | None:
 
 
 def _snapshot_state(snap: ColumnSnapshot) -> str:
+    if snap.read_via == "unrendered":
+        return UNRENDERED_STATE
     if not snap.readable:
         return f"无法打开（{FAILURE_LABELS.get(snap.error, snap.error)}）"
     if snap.exempt_note:
@@ -473,6 +479,7 @@ def list_(
                         "exempt": column.exempt,
                         "read_at": snap.taken_at.isoformat() if snap is not None else None,
                         "state": _snapshot_state(snap) if snap is not None else None,
+                        "read_via": snap.read_via if snap is not None else None,
                         "newest_date": newest.isoformat() if newest else None,
                         "days_since_newest": (today - newest).days if newest else None,
                         "newest_title": snap.newest_title if snap is not None else "",

@@ -41,8 +41,10 @@ def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str]:
     charset>``, then UTF-8 if it decodes strictly, then GB18030.
 
     A Western default from the server (ISO-8859-1) loses to a ``<meta>`` that names a real
-    charset, and a declaration that does not decode strictly loses to the next candidate:
-    Chinese sites rarely configure their servers, but their templates say GBK.
+    charset, and with no ``<meta>`` to UTF-8 and GB18030 when they decode strictly (a server's
+    default over GBK pages that never declared theirs; Latin-1 decodes any bytes); a
+    declaration that does not decode strictly loses to the next candidate: Chinese sites
+    rarely configure their servers, but their templates say GBK.
     """
     for bom, encoding in _BOMS:
         if content.startswith(bom):
@@ -51,9 +53,10 @@ def decode_html(content: bytes, declared: str | None = None) -> tuple[str, str]:
     found = _META_CHARSET_RE.search(content[:4096])
     meta = codec_name(found.group(1).decode("ascii", "ignore")) if found else None
     order: list[str] = []
-    if header and not (header in _WESTERN_DEFAULTS and meta):
+    western = header in _WESTERN_DEFAULTS
+    if header and not western:
         order.append(header)
-    for candidate in (meta, "utf-8", "gb18030"):
+    for candidate in (meta, "utf-8", "gb18030", header if western and not meta else None):
         if candidate and candidate not in order:
             order.append(candidate)
     for encoding in order:

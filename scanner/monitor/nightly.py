@@ -49,7 +49,7 @@ from scanner.monitor.units import (
     steps_to_do,
 )
 from scanner.settings import Settings
-from scanner.snapshots import WantedSite, wanted_sites
+from scanner.snapshots import WantedSite, browser_for, wanted_sites
 from scoring import Ruleset
 
 __all__ = ["FINAL", "STEPS", "NightlyBusy", "NightlyPass", "mark_interrupted", "site_order"]
@@ -236,7 +236,9 @@ class NightlyPass:
         async with (
             Scanner(self.db, self.settings, clock=self.clock) as scanner,
             build_client(self.settings) as client,
+            browser_for(self.settings) as render,  # one browser a night, started on demand
         ):
+            unit.render = render
             if "crawl" in self.options.steps:
                 await unit.recheck(scanner)
 

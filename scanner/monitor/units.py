@@ -35,7 +35,14 @@ from scanner.leases import held
 from scanner.scorecards.compute import score_and_store_summaries
 from scanner.scorecards.facts import running_site_ids
 from scanner.settings import Settings
-from scanner.snapshots import WantedSite, read_site, store_site_reads, wanted_sites
+from scanner.snapshots import (
+    Render,
+    WantedSite,
+    browser_for,
+    read_site,
+    store_site_reads,
+    wanted_sites,
+)
 from scoring import Ruleset, default_ruleset_path, load_ruleset
 
 log = logging.getLogger(__name__)
@@ -97,6 +104,8 @@ class SiteSteps:
     clock: Clock  # dates the facts
     ledger: Clock = field(default_factory=RealClock)  # the rows' own times: always real
     checker: ContentChecker | None = None
+    # The night's browser for script-built lists (`scanner.snapshots.browser_for`); None: none.
+    render: Render | None = None
 
     # -- the rows -----------------------------------------------------------------------------
     def _begin(self, site_id: int, step: str) -> None:
@@ -194,6 +203,7 @@ class SiteSteps:
                 self.settings,
                 as_of=self.night,
                 limiter=limiter,  # type: ignore[arg-type]
+                render=self.render,
             ),
             "columns",
         )
@@ -454,7 +464,9 @@ async def _one_site(
     async with (
         Scanner(unit.db, unit.settings, clock=unit.clock) as scanner,
         build_client(unit.settings) as client,
+        browser_for(unit.settings) as render,  # started only if a page needs it
     ):
+        unit.render = render if "columns" in todo else None
         await unit.run(todo, ref, site, scanner, client, scanner.limiter)
 
 

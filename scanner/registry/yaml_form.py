@@ -13,23 +13,12 @@ import yaml
 
 from scanner.errors import Problem
 from scanner.registry.form import Path, RawForm
+from scoring.yamltree import NoAliasLoader
 
 
-class _Loader(yaml.SafeLoader):
-    """Safe loading, but dates stay text: validation parses them and reports bad ones by line.
-
-    Aliases (``*name``, and ``<<: *name`` merges) are refused: a register has no use for them,
-    and nine aliases of nine aliases (the "billion laughs") expand without bound.
-    """
-
-    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in a registry file", event.start_mark
-            )
-        node: yaml.Node | None = super().compose_node(parent, index)
-        return node
+class _Loader(NoAliasLoader):
+    """Safe loading without aliases, but dates stay text: validation parses them and reports bad
+    ones by line."""
 
 
 def _timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:

@@ -80,8 +80,13 @@ class RenderBudget:
                 f"（上限 {self.night_pages} 页 / {self.night_seconds:.0f} 秒）"
             )
 
-    def spend(self, seconds: float) -> None:
+    def reserve(self) -> None:
+        """Take one page of the budget before rendering it, so pages rendered at once cannot
+        overrun it together (raises RenderBudgetSpent when none is left)."""
+        self.check()
         self.pages += 1
+
+    def spend(self, seconds: float) -> None:
         self.seconds += seconds
 
 
@@ -189,7 +194,7 @@ class Renderer:
 
     async def render(self, url: str) -> RenderedPage:
         """Load ``url``, let its scripts run within the page budget, return the DOM."""
-        self.budget.check()
+        self.budget.reserve()
         async with self._slots:
             browser = await self._ensure_browser()
             started = stopwatch()
@@ -216,8 +221,8 @@ class Renderer:
             finally:
                 with contextlib.suppress(Exception):
                     await context.close()
-            elapsed = stopwatch() - started
-            self.budget.spend(elapsed)
+                elapsed = stopwatch() - started
+                self.budget.spend(elapsed)  # a page that failed took its time too
             rss = browser_rss_mb()
             if rss > self.budget.max_rss_mb:
                 await self._restart()

@@ -20,9 +20,11 @@ from sqlalchemy.orm import Session
 from scanner.db import Database
 from scanner.db.models import Scorecard as StoredCard
 from scanner.db.models import Site
+from scanner.labels import read_via_label
 from scanner.scorecards.facts import CHECKS, SiteInput, Window, iter_site_inputs
 from scoring import Ruleset, load_ruleset, score
 from scoring.context import Context
+from scoring.facts import SiteFacts
 from scoring.params import Period
 from scoring.results import RuleResult, Scorecard
 from scoring.rules.veto import HomepageStaleParams
@@ -115,8 +117,29 @@ def score_input(inp: SiteInput, ruleset: Ruleset, at: date) -> Scorecard:
     return card
 
 
-def card_body(card: Scorecard, not_run: Iterable[str] = ()) -> dict[str, Any]:
-    """The contract JSON, with unjudged rules' status set to 未检查 and the checks listed."""
+def column_reads(facts: SiteFacts) -> tuple[dict[str, Any], ...]:
+    """Each registered column as its latest read by T saw it, and how it was read (读取方式):
+    an official can tell a list read from the markup from one read through its data endpoint
+    or a browser, and one that could not be read at all."""
+    return tuple(
+        {
+            "name": c.name,
+            "url": c.url,
+            "category": str(c.category),
+            "readable": c.readable,
+            "read_via": c.read_via or None,
+            "read_via_label": read_via_label(c.read_via),
+            "newest_date": c.newest_date.isoformat() if c.newest_date else None,
+        }
+        for c in facts.columns
+    )
+
+
+def card_body(
+    card: Scorecard, not_run: Iterable[str] = (), columns: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The contract JSON, with unjudged rules' status set to 未检查 and the checks listed, and
+    the columns' reads (``columns``)."""
     body = card.to_dict()
     skipped = unchecked_rules(not_run)
     for rule_id in skipped:
@@ -124,6 +147,7 @@ def card_body(card: Scorecard, not_run: Iterable[str] = ()) -> dict[str, Any]:
             body["rules"][rule_id]["status"] = NOT_CHECKED
             body["rules"][rule_id]["checked"] = False
     body["checks_not_run"] = sorted(not_run)
+    body["columns"] = [dict(c) for c in columns]
     return body
 
 
@@ -134,12 +158,13 @@ class Scored:
     site_id: int
     card: Scorecard
     not_run: frozenset[str] = frozenset()
+    columns: tuple[dict[str, Any], ...] = ()
     _body: dict[str, Any] | None = None
 
     @property
     def body(self) -> dict[str, Any]:
         if self._body is None:
-            self._body = card_body(self.card, self.not_run)
+            self._body = card_body(self.card, self.not_run, self.columns)
         return self._body
 
 
@@ -149,7 +174,7 @@ def score_sites(
     """Read the sites' facts in bulk and score each; lazily, so memory stays one chunk."""
     for inp in iter_site_inputs(session, site_ids, window_for(ruleset, at)):
         card = score_input(inp, ruleset, at)
-        yield Scored(inp.site_id, card, inp.not_run)
+        yield Scored(inp.site_id, card, inp.not_run, column_reads(inp.facts))
 
 
 def store(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from scanner.clock import CST
-from scanner.labels import FAILURE_LABELS
+from scanner.labels import FAILURE_LABELS, read_via_label
 from scanner.safe_text import markup, save_workbook, xlsx_value
 from scoring import Ruleset
 
@@ -100,12 +100,14 @@ def describe(ev: Mapping[str, Any]) -> str:
         return f"{_local(str(g('at')))} 首页打不开（{'，'.join(parts)}）"
     if kind in ("new_item", "activity"):
         return f"{g('date') or '无日期'}「{g('title') or ''}」{g('url') or ''}"
+    via = f"（读取方式：{read_via_label(g('read_via'))}）" if g("read_via") else ""
     if kind == "stale_column":
-        return f"栏目「{g('column')}」{g('window', '')}内未更新：{note}（{g('url')}）"
+        return f"栏目「{g('column')}」{g('window', '')}内未更新：{note}（{g('url')}）{via}"
     if kind == "blank_column":
-        return f"栏目「{g('column')}」有栏目无内容（空白栏目）（{g('url')}）"
+        return f"栏目「{g('column')}」有栏目无内容（空白栏目）（{g('url')}）{via}"
     if kind == "excluded_column":
-        return f"栏目「{g('column')}」不计入（{note or '已说明无信息或已豁免'}）（{g('url')}）"
+        why = note or "已说明无信息或已豁免"
+        return f"栏目「{g('column')}」不计入（{why}）（{g('url')}）{via}"
     if kind == "finding":
         status = FINDING_STATUS.get(str(g("status")), str(g("status")))
         what = FINDING_KINDS.get(str(g("finding_kind")), str(g("finding_kind")))
@@ -223,8 +225,30 @@ def print_card(console: Any, body: Mapping[str, Any], *, source: str = "") -> No
             end_section=False,
         )
     console.print(table)
+    if body.get("columns"):
+        reads = Table(title="栏目读取方式")
+        for header in ("栏目名称", "类别", "读取方式", "最新信息日期"):
+            reads.add_column(header, overflow="fold")
+        for row in column_rows(body):
+            reads.add_row(*(markup(v) for v in row[:2] + row[3:]))
+        console.print(reads)
     for note in body.get("notes", []):
         console.print(f"说明：{note}", markup=False)
+
+
+def column_rows(body: Mapping[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """(栏目名称, 类别, 网址, 读取方式, 最新信息日期) of each column the card was scored on (cards
+    stored before the 读取方式 was recorded have none)."""
+    return [
+        (
+            str(c.get("name", "")),
+            CATEGORIES.get(str(c.get("category")), str(c.get("category", ""))),
+            str(c.get("url", "")),
+            str(c.get("read_via_label") or read_via_label(c.get("read_via"))),
+            str(c.get("newest_date") or "—"),
+        )
+        for c in body.get("columns", [])
+    ]
 
 
 def write_xlsx(body: Mapping[str, Any], ruleset: Ruleset | None, path: Path) -> None:
@@ -303,6 +327,16 @@ def write_xlsx(body: Mapping[str, Any], ruleset: Ruleset | None, path: Path) -> 
         ws.cell(row, 1, xlsx_value(f"说明：{note}")).alignment = wrap
     for col, width in zip("ABCDEF", (12, 14, 30, 45, 60, 10), strict=True):
         ws.column_dimensions[col].width = width
+    reads = column_rows(body)
+    if reads:  # how each column was read: a sheet of its own, the 评分表 keeps its layout
+        sheet = wb.create_sheet("栏目读取")
+        for c, title in enumerate(("栏目名称", "类别", "网址", "读取方式", "最新信息日期"), 1):
+            sheet.cell(1, c, title).font = bold
+        for r, cells in enumerate(reads, start=2):
+            for c, value in enumerate(cells, start=1):
+                sheet.cell(r, c, xlsx_value(value)).alignment = wrap
+        for col, width in zip("ABCDE", (20, 14, 50, 30, 14), strict=True):
+            sheet.column_dimensions[col].width = width
     save_workbook(wb, path)
 
 

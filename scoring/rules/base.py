@@ -41,7 +41,16 @@ def excluded(column: Column) -> str:
 
 
 def unreadable_reason(column: Column) -> str:
+    if column.read_via == "unrendered":
+        return (
+            f"栏目「{column.name}」的列表由脚本生成，未能经浏览器渲染读取（{column.url}），未能判定"
+        )
     return f"栏目「{column.name}」无法读取（{column.url}），未能判定"
+
+
+def read_via(column: Column) -> dict[str, str]:
+    """The evidence detail saying how a column was read, when not from its markup."""
+    return {} if column.read_via in ("static", "") else {"read_via": column.read_via}
 
 
 def candidates(facts: SiteFacts, kinds: tuple[str, ...] | list[str]) -> int:

@@ -16,6 +16,7 @@ from scoring.rules.base import (
     FindingKindName,
     categories_label,
     excluded,
+    read_via,
     unreadable_reason,
 )
 from scoring.rules.homepage import (
@@ -121,6 +122,7 @@ def stale_evidence(
             "newest_date": newest.date if newest else None,
             "newest_title": newest.title if newest else "",
             "newest_url": newest.url if newest else "",
+            **read_via(column),
         },
         item=item,
         points=points,  # type: ignore[arg-type]
@@ -146,7 +148,11 @@ def columns_stale(ctx: Context, p: ColumnsStaleParams) -> RuleResult:
         if column.blank:
             blank += 1
             evidence.append(
-                Evidence("blank_column", {"column": column.name, "url": column.url}, item="3")
+                Evidence(
+                    "blank_column",
+                    {"column": column.name, "url": column.url, **read_via(column)},
+                    item="3",
+                )
             )
         if not column.readable:
             reasons.append(unreadable_reason(column))
@@ -193,7 +199,12 @@ def _should_update_window(column: Column, windows: Mapping[Any, Period]) -> Peri
 def _excluded(column: Column, why: str) -> Evidence:
     return Evidence(
         "excluded_column",
-        {"column": column.name, "url": column.url, "category": str(column.category)},
+        {
+            "column": column.name,
+            "url": column.url,
+            "category": str(column.category),
+            **read_via(column),
+        },
         counted=False,
         note=f"不计入：{why}",
     )

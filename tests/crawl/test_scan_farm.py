@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from farm import FarmThread
-from farm.builtin import FGW, JYJ, LINJIANG, QINGSHAN, ZWFW, ZWGK
+from farm.builtin import FGW, JSDEMO, JYJ, LINJIANG, QINGSHAN, ZWFW, ZWGK
 from farm.render import SEARCH_WORD
 from farm.truth import LinkTruth
 from scanner.crawl import Scanner
@@ -80,7 +80,7 @@ def _norm(truth: LinkTruth) -> dict[str, str]:
     return {canonical(url): EXPECTED[verdict] for url, verdict in truth.verdicts.items()}
 
 
-@pytest.mark.parametrize("host", [FGW, QINGSHAN, LINJIANG, ZWFW, JYJ, ZWGK])
+@pytest.mark.parametrize("host", [FGW, QINGSHAN, LINJIANG, ZWFW, JYJ, ZWGK, JSDEMO])
 def test_every_link_verdict_matches_the_truth(scanned: Scanned, host: str) -> None:
     truth = scanned.farm.truth.links(host)
     checks = _checks(scanned.db, scanned.scans[host])

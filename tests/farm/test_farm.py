@@ -361,3 +361,71 @@ async def test_generated_homepages_answer_after_their_injected_delay() -> None:
             "/xwdt/", headers={"Host": f"s{delays.index(max(delays)):05d}.{gen.suffix}"}
         )
         assert other.status_code == 200  # only the homepage is delayed
+
+
+def test_template_shapes_load_from_yaml_and_keep_the_truth_whole() -> None:
+    """Shapes change how a list is printed, never what it lists or which pages can be reached."""
+    from datetime import date as day
+
+    from farm.catalog import Catalog
+    from farm.site import list_path
+    from farm.truth import Truth
+
+    spec = load_scenario(
+        {
+            "sites": [
+                {
+                    "host": "www.shapes.example.gov.cn",
+                    "code": "9101219997",
+                    "name": "形状县人民政府",
+                    "organisation": "910121",
+                    "template": "trs",
+                    "declare_charset": False,
+                    "encoding": "gbk",
+                    "homepage_tabs": True,
+                    "columns": [
+                        {
+                            "name": "工作动态", "category": "news", "path": "gzdt",
+                            "items": [{"title": f"形状县工作动态第{k + 1}条", "date": k}
+                                      for k in range(12)],
+                            "page_size": 5, "split": 5, "lead": True, "box": True,
+                            "pager": "js", "stub": "meta", "fmt": "md",
+                        },
+                        {
+                            "name": "通知公告", "category": "notice", "path": "tzgg",
+                            "items": [{"title": f"关于第{k + 1}项工作的通知", "date": 3 * k}
+                                      for k in range(4)],
+                            "script": "computed",
+                        },
+                    ],
+                }
+            ]
+        }
+    )  # fmt: skip
+    today = day(2024, 3, 1)
+    catalog = Catalog(spec, today)
+    truth = Truth(catalog)
+    host = "www.shapes.example.gov.cn"
+    site = catalog.get(host)
+    assert site is not None
+    col = site.spec.columns[0]
+    column = truth.column(host, "工作动态")
+    # Every entry once, in order, the 头条 card adding none; newest as the items say.
+    assert [s.title for s in column.items] == [f"形状县工作动态第{k + 1}条" for k in range(12)]
+    assert column.newest == today
+    # Behind the stub and the script pager every list page is still linked from another page.
+    links = truth.links(host)
+    assert site.url(col.url_path) in links.pages  # the stub, from the navigation
+    assert site.url(col.url_path) in links.pages[site.url(list_path(col, 0))]  # stub → list
+    for page in (1, 2):
+        assert site.url(list_path(col, page)) in links.pages, page
+    first = truth._render(host, list_path(col, 0))
+    assert first is not None
+    assert first.html.count('<ul class="list">') == 1  # 5 entries: one <ul> of 5
+    assert 'createPageHTML(3, 0, "index", "html")' in first.html
+    assert "charset" not in first.html
+    # The computed list: in the truth, and in the page only encoded.
+    notices = truth.column(host, "通知公告")
+    assert len(notices.items) == 4
+    shown = truth._render(host, "/tzgg/")
+    assert shown is not None and notices.items[0].title not in shown.html

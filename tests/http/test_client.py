@@ -122,6 +122,15 @@ def test_charset_order() -> None:
     assert decode_html(utf8, None) == ("<meta charset='utf-8'>政府", "utf-8")
     assert decode_html(GBK_PAGE, "GB2312")[1] == "gb18030"
     assert decode_html("政府".encode("gb18030"), None) == ("政府", "gb18030")  # sniffed
+    # A server's Western default over a GBK page that declares nothing: GBK, not Latin-1…
+    assert decode_html("<p>政府信息公开</p>".encode("gbk"), "ISO-8859-1") == (
+        "<p>政府信息公开</p>",
+        "gb18030",
+    )
+    # …while a real Latin-1 page (not GB18030) still reads as Latin-1.
+    assert (
+        decode_html("<p>café, déjà</p>".encode("latin-1"), "ISO-8859-1")[0] == "<p>café, déjà</p>"
+    )
     assert decode_html(b"\xef\xbb\xbf\xe6\x94\xbf", None)[0] == "政"
 
 

@@ -7,7 +7,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from farm.builtin import FGW, JYJ, LINJIANG, QINGSHAN, ZWFW
+from farm.builtin import FGW, JSDEMO, JYJ, LINJIANG, QINGSHAN, ZWFW
 from farm.interaction import BAISHAN, months_after, months_before
 from probes.messages import ANSWERED, OPEN, message_state, read_message_list, read_message_page
 from scanner.checks.summary import overdue_state, summarize, unanswered_params
@@ -15,7 +15,7 @@ from scanner.db.models import Message, Site
 from tests.interaction.conftest import AT, Checked
 
 # www.donghu is down 1.5 h a day (by design): left out so the test does not depend on the hour.
-HOSTS = (QINGSHAN, LINJIANG, JYJ, ZWFW, FGW, BAISHAN)
+HOSTS = (QINGSHAN, LINJIANG, JYJ, ZWFW, FGW, JSDEMO, BAISHAN)
 
 
 def test_every_message_matches_the_truth(checked: Checked) -> None:

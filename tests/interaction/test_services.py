@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from farm.builtin import FGW, JYJ, LINJIANG, QINGSHAN, ZWFW
+from farm.builtin import FGW, JSDEMO, JYJ, LINJIANG, QINGSHAN, ZWFW
 from farm.interaction import BAISHAN, months_before
 from probes.guides import canonical_label, read_guide
 from scanner.checks.summary import latest_check, summarize
 from scanner.db.models import Activity, Column, GuideAttachment, GuidePage, Site
 from tests.interaction.conftest import AT, Checked
 
-HOSTS = (QINGSHAN, LINJIANG, JYJ, ZWFW, FGW, BAISHAN)
+HOSTS = (QINGSHAN, LINJIANG, JYJ, ZWFW, FGW, JSDEMO, BAISHAN)
 
 
 def test_every_guide_element_matches_the_truth(checked: Checked) -> None:

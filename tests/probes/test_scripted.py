@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 from probes.listpage import parse_html
-from probes.page import summarize_page
+from probes.page import page_links, summarize_page
 from probes.scripted import (
     Endpoint,
     data_endpoints,
     expand_datastore,
     inline_items,
+    pager_links,
     payload_items,
     script_built,
 )
@@ -137,3 +138,34 @@ def test_a_list_written_by_document_write_is_flagged() -> None:
     tree = parse_html(html)
     assert script_built(tree)
     assert summarize_page(html, URL, as_of=AS_OF)["items"] == []  # only a browser reads it
+
+
+def test_a_createpagehtml_pager_links_every_other_page() -> None:
+    """TRS writes its pager in the browser; the crawl must still reach index_1.html …"""
+    html = """<html><body><ul class="list"><li><a href="./202402/t20240227_1.html">关于做好春季森林防火工作的通知</a></li></ul>
+<div class="page"><script type="text/javascript">createPageHTML(4, 1, "index", "html");</script></div></body></html>"""
+    url = "http://www.example.gov.cn/xwdt/index_1.html"
+    base = "http://www.example.gov.cn/xwdt/"
+    assert pager_links(parse_html(html), url) == [
+        (base + "index.html", "1"), (base + "index_2.html", "3"), (base + "index_3.html", "4"),
+    ]  # fmt: skip
+    urls = [link.url for link in page_links(html, url).links]
+    assert urls == [base + "202402/t20240227_1.html", base + "index.html",
+                    base + "index_2.html", base + "index_3.html"]  # fmt: skip
+    assert (
+        pager_links(parse_html("<script>createPageHTML(1, 0, 'index', 'html');</script>"), url)
+        == []
+    )
+
+
+def test_a_redirect_stub_and_jpage_records_are_links_to_the_crawl() -> None:
+    stub = '<html><head><meta http-equiv="refresh" content="0;url=index.html"></head><body>页面跳转中……</body></html>'
+    assert [link.url for link in page_links(stub, "http://www.example.gov.cn/rsxx/").links] == [
+        "http://www.example.gov.cn/rsxx/index.html"
+    ]
+    script = '<html><body>正在跳转……<script>window.location.href = "/col/col5/index.html";</script></body></html>'
+    assert [link.url for link in page_links(script, "http://www.example.gov.cn/ghjh/").links] == [
+        "http://www.example.gov.cn/col/col5/index.html"
+    ]
+    found = {link.url for link in page_links(JPAGE, URL).links}
+    assert "http://www.example.gov.cn/art/2024/2/27/art_123_901.html" in found

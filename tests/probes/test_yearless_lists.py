@@ -35,6 +35,8 @@ def newest_first(draw: st.DrawFn, max_gap: int = 300) -> tuple[date, list[date]]
     gaps += draw(st.lists(st.integers(0, max_gap), max_size=40))
     days = [first]
     for g in gaps:
+        if days[-1] - timedelta(days=g) < date(1970, 1, 1):
+            break  # the grammar's years start at 1970 (900-day gaps from 2000 reach 1969)
         days.append(days[-1] - timedelta(days=g))
     return as_of, days
 

@@ -11,7 +11,9 @@ they are materialised from a local mirror of the source repositories into a dire
 
 ``python -m tests.realpages.corpus --mirror DIR`` copies every page out of a mirror whose
 layout is ``DIR/<owner>+<name>/repo`` (a git directory, as the search tool's fetch leaves it)
-and checks every digest.
+and checks every digest. A page kept inside another file (a parser's test that pastes a saved
+page into a string) names its byte range in the manifest's ``extract`` column
+(``bytes=START-END`` of the file at that commit); the digest is of those bytes.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class Page:
     newest: date | None
     items: tuple[LabelledItem, ...] = field(default=())
     as_of: date | None = None
+    extract: str = ""  # "bytes=START-END" when the page is a slice of the file
 
 
 def _day(value: Any) -> date | None:
@@ -84,6 +87,7 @@ def load() -> list[Page]:
                     path=row["path"], sha256=row["sha256"], site=row["site"], cms=row["cms"],
                     kind=label["kind"], url=label["url"], published=_day(label.get("published")),
                     newest=_day(label.get("newest")), items=items, as_of=_day(label.get("as_of")),
+                    extract=row.get("extract") or "",
                 )
             )  # fmt: skip
     return pages
@@ -126,11 +130,23 @@ def materialize(mirror: Path, out: Path) -> int:
             ["git", f"--git-dir={git_dir}", "show", f"{page.commit}:{page.path}"],
             check=True, capture_output=True,
         ).stdout  # fmt: skip
+        data = _slice(data, page.extract)
         if hashlib.sha256(data).hexdigest() != page.sha256:
             raise ValueError(f"{page.id}: the mirror's bytes differ from the manifest")
         (out / f"{page.id}.html").write_bytes(data)
         written += 1
     return written
+
+
+def _slice(data: bytes, extract: str) -> bytes:
+    """The page's bytes inside the file: all of it, or the manifest's ``bytes=START-END``."""
+    if not extract:
+        return data
+    kind, _, span = extract.partition("=")
+    start, _, end = span.partition("-")
+    if kind != "bytes" or not start.isdigit() or not end.isdigit():
+        raise ValueError(f"unknown extract {extract!r}")
+    return data[int(start) : int(end)]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,6 +52,7 @@ def expected_a(ids: dict[str, int]) -> dict[str, object]:
             Probe(cst(2026, 3, 1, 10), True, None, True, 16000.0, 200),
             Probe(cst(2026, 3, 1, 11), False, "timeout", True, 15000.0, None),
         ),
+        # a column never read by T has no 读取方式 (""); the others were read from the markup
         "columns": (
             Column(
                 ids["c1"],
@@ -63,8 +64,16 @@ def expected_a(ids: dict[str, int]) -> dict[str, object]:
                 newest_url=f"{A}gzdt/n1.html",
                 items=(n1, n2),
             ),
-            Column(ids["c2"], "通知公告", f"{A}tzgg/", "notice", exempt=True, readable=False),
-            Column(ids["c3"], "领导信箱", f"{A}ldxx/", "consult", readable=False),
+            Column(
+                ids["c2"],
+                "通知公告",
+                f"{A}tzgg/",
+                "notice",
+                exempt=True,
+                readable=False,
+                read_via="",
+            ),
+            Column(ids["c3"], "领导信箱", f"{A}ldxx/", "consult", readable=False, read_via=""),
             Column(
                 ids["c4"],
                 "财政预决算",
@@ -74,9 +83,11 @@ def expected_a(ids: dict[str, int]) -> dict[str, object]:
                 blank=True,
                 exempt_note="本单位不产生此类信息",
             ),
-            Column(ids["c5"], "意见征集", f"{A}yjzj/", "survey", readable=False),
-            Column(ids["c6"], "办事指南", f"{A}bszn/", "guide", readable=False),
-            Column(ids["c7"], "网上办事", f"{A}wsbs/", "online_system", readable=False),
+            Column(ids["c5"], "意见征集", f"{A}yjzj/", "survey", readable=False, read_via=""),
+            Column(ids["c6"], "办事指南", f"{A}bszn/", "guide", readable=False, read_via=""),
+            Column(
+                ids["c7"], "网上办事", f"{A}wsbs/", "online_system", readable=False, read_via=""
+            ),
         ),
         "homepage": Homepage(
             A,

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from scanner.db import Database
 from scanner.db.models import Scorecard
 from scanner.demo import DemoResult, run_demo
+from scanner.render import CHROMIUM
 
 T = date(2026, 3, 1)
 # The whole demo week is built in the first test's setup: a generous hang guard for a busy host.
@@ -39,10 +40,10 @@ def vetoes(body: dict[str, Any]) -> set[str]:
 
 
 def test_every_running_site_is_scored_and_stored(demo: DemoResult) -> None:
-    assert len(demo.scorecards) == 8
+    assert len(demo.scorecards) == 9
     db = Database(demo.database_url)
     with db.session() as s:
-        assert s.scalar(select(func.count()).select_from(Scorecard)) == 8
+        assert s.scalar(select(func.count()).select_from(Scorecard)) == 9
     db.dispose()
 
 
@@ -98,6 +99,29 @@ def test_qingshan_qualified(demo: DemoResult) -> None:
         if e["kind"] == "excluded_column"
     ]
     assert excluded == ["财政预决算"]
+
+
+def test_shannan_qualified_with_lists_built_by_scripts(demo: DemoResult) -> None:
+    # 山南县 (farm/builtin.jsdemo): fresh columns in real templates' shapes; 部门动态 and 重点工作
+    # are built by script from data no static read holds. Read through the browser they are
+    # fresh; with no browser they are unknown (the card provisional), never stale or blank.
+    body = card(demo, "9101210009")
+    assert body["verdict"] == "qualified" and not vetoes(body)
+    browser = "browser" if Path(CHROMIUM).exists() else "unrendered"
+    reads = {c["name"]: c["read_via"] for c in body["columns"]}
+    assert {n: v for n, v in reads.items() if v != "static"} == {
+        "政策文件": "endpoint",
+        "政策解读": "endpoint",
+        "部门动态": browser,
+        "重点工作": browser,
+    }
+    charged = [
+        e
+        for r in body["rules"].values()
+        for e in r["evidence"]
+        if e["kind"] in ("stale_column", "blank_column")
+    ]
+    assert charged == []
 
 
 def test_fgw_deductions(demo: DemoResult) -> None:

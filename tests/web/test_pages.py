@@ -63,6 +63,10 @@ async def test_scorecard_page_shows_every_row_and_its_evidence(web: Web, as_user
     # The portal's broken link, with the page it was found on (farm.yaml: /old/gone.html).
     assert "http://www.qs.example.gov.cn/old/gone.html" in portal
     assert "所在页面" in portal and "历次结论" in portal
+    # How each column was read (读取方式), as the JSON's columns say.
+    assert "栏目读取方式" in page and api["columns"]
+    for column in api["columns"]:
+        assert column["name"] in page and column["read_via_label"] in page
 
 
 async def test_confirming_a_finding_rescores_the_site(web: Web, as_user: Any) -> None:

@@ -69,6 +69,7 @@ def column_facts(
             type_coerce(ColumnSnapshot.newest_date, String).label("newest_date"),
             ColumnSnapshot.newest_title,
             ColumnSnapshot.newest_url,
+            ColumnSnapshot.read_via,
         )
         .join(
             latest,
@@ -101,6 +102,7 @@ def column_fact(c: Any, snap: Any, items: Iterable[DatedItem]) -> ColumnFact:
             exempt=bool(c.exempt),
             static=bool(c.static),
             readable=False,
+            read_via="",
         )
     return ColumnFact(
         c.id,
@@ -118,6 +120,7 @@ def column_fact(c: Any, snap: Any, items: Iterable[DatedItem]) -> ColumnFact:
         newest_title=snap.newest_title or "",
         newest_url=snap.newest_url or "",
         items=tuple(items),
+        read_via=snap.read_via or "static",
     )
 
 

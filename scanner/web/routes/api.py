@@ -12,13 +12,12 @@ from scanner.db.models import FindingStatus
 from scanner.scorecards import card_at
 from scanner.web.deps import DbSession, UserScope, state
 from scanner.web.queries import (
-    SiteFilters,
     finding_in_scope,
     findings_in_scope,
     list_sites,
     overview,
 )
-from scanner.web.routes.common import card_point, point, site_or_404
+from scanner.web.routes.common import Filters, card_point, point, site_or_404
 
 router = APIRouter(prefix="/api", tags=["API"])
 
@@ -46,20 +45,14 @@ def api_sites(
     request: Request,
     session: DbSession,
     scope: UserScope,
+    f: Filters,
     at: str | None = None,
-    org: str = "",
-    verdict: str = "",
-    veto: str = "",
-    provisional: str = "",
-    q: str = "",
-    page: int = 1,
     paged: bool = False,
 ) -> SitesOut:
     """The sites the user may see, with their verdict at T (default: the newest T); all of
     them, or 50 a page with ``paged=true``."""
     rules = state(request).ruleset
     when = point(session, scope, rules.id, at)
-    f = SiteFilters(org, verdict, veto, provisional, q[:100], max(1, page))
     rows, total = list_sites(session, scope, rules.id, when, f, page_size=50 if paged else None)
     return SitesOut(
         at=when.isoformat() if when else None,

@@ -1,10 +1,12 @@
-"""Helpers the routers share: the monitoring point asked for, and the 404 of the scope."""
+"""Helpers the routers share: the monitoring point asked for, the site-list filters of the
+query string, and the 404 of the scope."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -12,7 +14,7 @@ from scanner.clock import CST
 from scanner.db.models import Scorecard as StoredCard
 from scanner.db.models import Site
 from scanner.web.deps import Scope, now, state
-from scanner.web.queries import latest_point, site_in_scope
+from scanner.web.queries import SiteFilters, latest_point, site_in_scope
 
 NOT_FOUND = "没有这个网站 (no such site)"
 
@@ -24,6 +26,21 @@ def parse_day(value: str | None) -> date | None:
         return date.fromisoformat(value)
     except ValueError:
         raise HTTPException(400, f"日期格式应为 YYYY-MM-DD：{value!r}") from None
+
+
+def site_filters(
+    org: str = "",
+    verdict: str = "",
+    veto: str = "",
+    provisional: str = "",
+    q: str = "",
+    page: int = 1,
+) -> SiteFilters:
+    """The list's filters as the page and the API both take them from the query string."""
+    return SiteFilters(org, verdict, veto, provisional, q[:100], max(1, page))
+
+
+Filters = Annotated[SiteFilters, Depends(site_filters)]
 
 
 def point(session: Session, scope: Scope, ruleset: str, at: str | None) -> date | None:

@@ -14,17 +14,17 @@ from fastapi.responses import Response
 
 from scanner.db.models import FindingStatus
 from scanner.scorecards import card_at
+from scanner.scorecards.render import column_rows
 from scanner.web.app import render
 from scanner.web.charts import probe_week
 from scanner.web.deps import DbSession, UserScope, state
 from scanner.web.queries import (
     PAGE_SIZE,
-    SiteFilters,
     findings_in_scope,
     list_sites,
     verdict_history,
 )
-from scanner.web.routes.common import card_point, point, site_or_404
+from scanner.web.routes.common import Filters, card_point, point, site_or_404
 
 router = APIRouter(tags=["网站"])
 
@@ -34,20 +34,15 @@ def sites_page(
     request: Request,
     session: DbSession,
     scope: UserScope,
+    filters: Filters,
     at: str | None = None,
-    org: str = "",
-    verdict: str = "",
-    veto: str = "",
-    provisional: str = "",
-    q: str = "",
-    page: int = 1,
 ) -> Response:
     rules = state(request).ruleset
     when = point(session, scope, rules.id, at)
-    filters = SiteFilters(org, verdict, veto, provisional, q[:100], max(1, page))
     rows, total = list_sites(session, scope, rules.id, when, filters)
-    base = {"at": when.isoformat() if when else "", "org": org, "verdict": verdict,
-            "veto": veto, "provisional": provisional, "q": q}  # fmt: skip
+    base = {"at": when.isoformat() if when else "", "org": filters.org,
+            "verdict": filters.verdict, "veto": filters.veto,
+            "provisional": filters.provisional, "q": filters.text}  # fmt: skip
     pages = max(1, -(-total // PAGE_SIZE))
 
     def page_link(n: int) -> str:
@@ -114,6 +109,7 @@ def scorecard_page(
         failed_probes=failed,
         broken=_evidence(body, {"broken_link"}),
         stale=_evidence(body, {"stale_column", "blank_column"}),
+        column_reads=column_rows(body),
         overdue=_evidence(body, {"overdue_message", "undated_reply"}),
         guides=_evidence(body, {"missing_guide_element"}),
         history=verdict_history(session, site, rules.id),

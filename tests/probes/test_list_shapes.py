@@ -1,0 +1,184 @@
+"""Shapes real CMS templates give a column list, each as a minimal hand-written snippet.
+
+Each test is one thing the reader must get right on real pages (docs/dates-and-lists.md,
+"What the corpus taught"): lists split over same-shaped wrappers, undated lead cards and
+"更多" links inside a dated list, script pagers, Hanweb's meta date format, GBK without a
+declared charset. Expectations are written by hand from the snippet.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from probes.listpage import read_homepage, read_list
+from probes.page import meta_published, summarize_page
+
+AS_OF = date(2024, 3, 1)
+COLUMN = "http://www.example-town.gov.cn/zwgk/tzgg/index.html"
+BASE = "http://www.example-town.gov.cn/zwgk/tzgg/"
+TITLES = {
+    20: "关于开展春季森林防火专项检查的通知",
+    19: "镇人民政府关于调整部分村级组织负责人的公告",
+    18: "关于做好2024年度城乡居民医保缴费工作的通知",
+    17: "关于公布第一批镇级非物质文化遗产代表性项目的通告",
+    16: "镇党委理论学习中心组召开专题学习会议",
+    15: "关于征集2024年民生实事项目意见建议的公告",
+    14: "关于印发镇防汛抗旱应急预案的通知",
+    13: "镇人大主席团召开代表联络站建设推进会",
+    12: "关于开展农村住房安全隐患排查整治的通知",
+    11: "关于春节期间烟花爆竹燃放管理的通告",
+}
+
+
+def entry(day: int, cls: str = "") -> str:
+    attr = f' class="{cls}"' if cls else ""
+    return (
+        f'<li{attr}><a href="./202402/t202402{day:02d}_{day}.html">{TITLES[day]}</a>'
+        f"<span>2024-02-{day:02d}</span></li>"
+    )
+
+
+def expected(days: range | list[int]) -> list[tuple[str, str, date]]:
+    return [(TITLES[d], f"{BASE}202402/t202402{d:02d}_{d}.html", date(2024, 2, d)) for d in days]
+
+
+def read(html: str) -> list[tuple[str, str, date | None]]:
+    return [(it.title, it.url, it.date) for it in read_list(html, COLUMN, as_of=AS_OF)]
+
+
+def test_list_split_over_same_shaped_wrappers() -> None:
+    # Each group of five sits in its own <div class="part"><ul>: one list, ten entries.
+    parts = "".join(
+        '<div class="part"><ul>' + "".join(entry(d) for d in range(k, k - 5, -1)) + "</ul></div>"
+        for k in (20, 15)
+    )
+    html = f'<div class="sidebar"><ul><li><a href="/a">机构设置</a></li></ul></div>{parts}'
+    assert read(f'<div class="listbox">{parts}</div>') == expected(range(20, 10, -1))
+    assert read(html) == expected(range(20, 10, -1))
+
+
+def test_wrappers_of_another_shape_are_not_merged() -> None:
+    # A dated box of another class next to the main list is a different list.
+    main = '<div class="part"><ul>' + "".join(entry(d) for d in range(20, 14, -1)) + "</ul></div>"
+    other = '<div class="hot"><ul>' + "".join(entry(d) for d in (12, 11)) + "</ul></div>"
+    assert read(f"<div>{main}{other}</div>") == expected(range(20, 14, -1))
+
+
+def test_undated_lead_card_is_not_an_item() -> None:
+    lead = (
+        '<li class="pic"><a href="./202402/t20240221_99.html"><img src="lead.jpg" alt=""></a>'
+        '<a href="./202402/t20240221_99.html">镇长带队检查节后复工复产安全生产工作</a>'
+        "<p>2月21日上午，镇长带队深入辖区企业检查复工复产和安全生产情况……</p></li>"
+    )
+    html = '<ul class="news">' + lead + "".join(entry(d) for d in range(20, 15, -1)) + "</ul>"
+    assert read(html) == expected(range(20, 15, -1))
+
+
+def test_undated_row_shaped_like_the_others_stays() -> None:
+    # A row whose date is missing is still an entry of the column.
+    row = '<li><a href="./202402/t20240219_19.html">' + TITLES[19] + "</a><span></span></li>"
+    html = "<ul>" + entry(20) + row + "".join(entry(d) for d in (18, 17, 16)) + "</ul>"
+    days = [r[2] for r in read(html)]
+    assert days == [date(2024, 2, 20), None, *(date(2024, 2, d) for d in (18, 17, 16))]
+
+
+@pytest.mark.parametrize("more", ["更多&gt;&gt;", "更多+", "MORE", "查看更多 »", "&gt;&gt;更多"])
+def test_more_link_closing_the_list_is_not_an_item(more: str) -> None:
+    html = (
+        '<ul class="list">' + "".join(entry(d) for d in range(20, 14, -1))
+        + f'<li class="more"><a href="./index_1.html">{more}</a></li></ul>'
+    )  # fmt: skip
+    assert read(html) == expected(range(20, 14, -1))
+
+
+def test_title_containing_more_is_an_item() -> None:
+    html = (
+        "<ul>" + "".join(entry(d) for d in range(20, 16, -1))
+        + '<li><a href="./202402/t20240216_16.html">关于征集更多民生实事项目的公告</a>'
+        "<span>2024-02-16</span></li></ul>"
+    )  # fmt: skip
+    assert [r[0] for r in read(html)][-1] == "关于征集更多民生实事项目的公告"
+
+
+def test_script_pager_is_pagination_not_items() -> None:
+    # TRS writes its pager with createPageHTML(); the page's own links are first/next/last.
+    html = (
+        '<div class="main"><ul class="list">' + "".join(entry(d) for d in range(20, 14, -1))
+        + '</ul><div class="page"><script>createPageHTML(12, 0, "index", "html");</script>'
+        '<a href="index.html">首页</a><a href="index_1.html">下一页</a>'
+        '<a href="index_11.html">尾页</a></div></div>'
+    )  # fmt: skip
+    assert read(html) == expected(range(20, 14, -1))
+
+
+def test_homepage_keeps_dated_entries_without_lead_and_more() -> None:
+    box = (
+        '<div class="box"><h3>通知公告<a class="more" href="/tzgg/">更多&gt;&gt;</a></h3><ul>'
+        + "".join(entry(d) for d in range(20, 16, -1)) + "</ul></div>"
+    )  # fmt: skip
+    items = read_homepage(box, "http://www.example-town.gov.cn/", as_of=AS_OF)
+    assert [it.date for it in items] == [date(2024, 2, d) for d in range(20, 16, -1)]
+
+
+@pytest.mark.parametrize(
+    ("value", "day"),
+    [
+        ("2021-06-04-16:21:51", date(2021, 6, 4)),  # 大汉 Hanweb
+        ("2021-06-04 16:21", date(2021, 6, 4)),
+        ("20210604", date(2021, 6, 4)),
+        ("20210604162151", date(2021, 6, 4)),
+        ("2021年06月04日", date(2021, 6, 4)),
+        ("2021-02-30", None),
+        ("1234", None),
+    ],
+)
+def test_meta_publication_formats(value: str, day: date | None) -> None:
+    assert meta_published({"pubdate": value}) == day
+
+
+def test_meta_kin_names_and_build_stamps() -> None:
+    assert meta_published({"firstpublishedtime": "2021-06-04-16:21:51"}) == date(2021, 6, 4)
+    # When the CMS built the file is not when the page was published.
+    assert meta_published({"maketime": "2024-01-05 10:00:00"}) is None
+    assert meta_published({"htmlgeneratetime": "2024-01-05 10:00:00"}) is None
+
+
+def test_article_published_from_hanweb_meta() -> None:
+    html = (
+        '<html><head><meta name="ArticleTitle" content="镇政府召开会议">'
+        '<meta name="firstpublishedtime" content="2023-11-02-09:15:00">'
+        "<title>镇政府召开会议</title>"
+        "</head><body><div class='text'><p>会议研究了冬季供暖等事项。</p></div></body></html>"
+    )  # fmt: skip
+    s = summarize_page(html.encode(), "http://www.example-town.gov.cn/art/2023/11/2/art_1_9.html",
+                       as_of=AS_OF)  # fmt: skip
+    assert s["kind"] == "article"
+    assert s["published"] == "2023-11-02"
+
+
+def test_gbk_list_without_declared_charset() -> None:
+    html = "<html><head><title>通知公告</title></head><body><ul>"
+    html += "".join(entry(d) for d in range(20, 14, -1)) + "</ul></body></html>"
+    s = summarize_page(html.encode("gbk"), COLUMN, as_of=AS_OF)
+    assert s["encoding"] == "gb18030"
+    assert [(it["title"], it["date"]) for it in s["items"]] == [
+        (TITLES[d], f"2024-02-{d:02d}") for d in range(20, 14, -1)
+    ]
+
+
+def test_undated_card_shaped_like_the_dated_cards_stays() -> None:
+    # Cards that all carry a summary paragraph: the one without a date is still an entry.
+    def card(day: int, shown: str) -> str:
+        return (
+            f'<div class="card"><h4><a href="./202402/t202402{day:02d}_{day}.html">{TITLES[day]}'
+            f'</a></h4><p class="summary">{TITLES[day]}……</p><div class="info">{shown}</div></div>'
+        )
+
+    html = '<div class="news-list">' + "".join(
+        card(d, "" if d == 18 else f"2024-02-{d:02d}") for d in range(20, 15, -1)
+    ) + "</div>"  # fmt: skip
+    assert [r[2] for r in read(html)] == [
+        date(2024, 2, 20), date(2024, 2, 19), None, date(2024, 2, 17), date(2024, 2, 16)
+    ]  # fmt: skip
