@@ -1,7 +1,8 @@
 """One worker process's engine: an asyncio loop in a thread of its own on which every unit of
-the process runs, with one scanner, client and per-host limiter per night — the in-process
-pass's arrangement — so that a worker holds ``CENSUS_NIGHTLY_SITES_AT_ONCE`` sites in flight
-(Celery's thread pool takes that many units; each thread hands its unit to the loop and waits).
+the process runs, with one scanner, client, browser and per-host limiter per night — the
+in-process pass's arrangement — so that a worker holds ``CENSUS_NIGHTLY_SITES_AT_ONCE`` sites
+in flight (Celery's thread pool takes that many units; each thread hands its unit to the loop
+and waits).
 
 Every unit stays a unit of one site: acknowledged late and redelivered alone when the worker
 dies. Inside a process the same site never runs twice at once (a copy redelivered to the
@@ -29,7 +30,7 @@ from scanner.errors import LeaseBusy
 from scanner.http import HostLimiter, build_client
 from scanner.monitor.units import SiteSteps, load_checker, timeouts_of
 from scanner.settings import Settings
-from scanner.snapshots import WantedSite
+from scanner.snapshots import WantedSite, browser_for
 
 T = TypeVar("T")
 
@@ -42,6 +43,7 @@ class _Night:
     steps: SiteSteps
     scanner: Scanner
     client: httpx.AsyncClient
+    browser: contextlib.AsyncExitStack  # the night's browser (started when a page needs it)
     users: int = 0
 
 
@@ -146,7 +148,9 @@ class WorkerRuntime:
                     clock,
                     checker=load_checker(steps),
                 )
-                night = _Night(run.id, unit, scanner, build_client(self.settings))
+                browser = contextlib.AsyncExitStack()
+                unit.render = await browser.enter_async_context(browser_for(self.settings))
+                night = _Night(run.id, unit, scanner, build_client(self.settings), browser)
                 self._nights[run.id] = night
             night.users += 1
             return night
@@ -176,6 +180,8 @@ class WorkerRuntime:
 
     @staticmethod
     async def _close(night: _Night) -> None:
+        with contextlib.suppress(Exception):
+            await night.browser.aclose()
         with contextlib.suppress(Exception):
             await night.client.aclose()
         with contextlib.suppress(Exception):
