@@ -2,19 +2,27 @@
 
 Not a test. The farm runs in a subprocess (``python -m farm serve --sites N --pages P``); the
 census runs as operators run it, in processes of its own: ``census monitor run-nightly`` alone
-(in process), or ``census worker`` processes and ``census monitor run-nightly`` with a Redis
-broker. Each mode gets a fresh PostgreSQL database on a throwaway server and its own Redis.
-Printed per mode: wall time, sites per hour, pages per second, CPU ms per page (every census
-process of the mode, children included), peak RSS per worker process, and the ratio to the
-in-process run of the same invocation.
+(in process, mode 0), or M ``census worker`` processes (mode M; each holds
+``--sites-at-once`` sites in flight, as the in-process pass does) and ``census monitor
+run-nightly`` with a Redis broker. Each mode gets a fresh PostgreSQL database on a throwaway
+server and a fresh Redis.
 
-    python bench/bench_nightly.py --sites 16 --pages 40 --rate 20 --workers 1 2
+Printed per mode: wall time, sites per hour, pages per second, CPU ms per page of the census
+processes (run-nightly and the workers, start-up included) and of PostgreSQL, peak RSS per
+worker process, and where the time goes: how busy the census processes were (CPU ÷ wall ÷
+processes; the rest is waiting — on politeness, the network, the database) and a site's mean
+crawl step against its politeness floor (its pages ÷ the per-host rate). Then what a
+site-night leaves in PostgreSQL (rows and bytes per site, from the last mode's database).
+``--json FILE`` appends each mode's figures as a JSON line.
+
+    python bench/bench_nightly.py --sites 16 --pages 40 --rate 20 --modes 0 1 2
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import resource
 import subprocess
@@ -24,7 +32,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import psutil
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -32,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 from scanner.db import Database  # noqa: E402
 from scanner.db.models import (  # noqa: E402
     NightlyRun,
+    NightlyRunSite,
     Organisation,
     OrgLevel,
     Page,
@@ -82,6 +91,7 @@ def register(db: Database, sites: int) -> None:
 
 
 def tree_cpu(procs: list[psutil.Process]) -> float:
+    """CPU seconds of live processes and their live children."""
     total = 0.0
     for p in procs:
         for q in [p, *p.children(recursive=True)]:
@@ -93,9 +103,35 @@ def tree_cpu(procs: list[psutil.Process]) -> float:
     return total
 
 
+def postgres_cpu(pg: PostgresServer) -> float:
+    """CPU seconds of the PostgreSQL server so far: the postmaster, its live backends and the
+    backends it has reaped."""
+    pid = int((pg.data / "postmaster.pid").read_text().split()[0])
+    master = psutil.Process(pid)
+    t = master.cpu_times()
+    return t.user + t.system + t.children_user + t.children_system + tree_cpu(master.children())
+
+
 def _children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def db_footprint(url: str, sites: int) -> dict[str, tuple[int, int]]:
+    """Rows and bytes (tables, indexes, TOAST) per table of the census database."""
+    db = Database(url)
+    out: dict[str, tuple[int, int]] = {}
+    with db.session() as s:
+        s.execute(text("ANALYZE"))
+        for (name,) in s.execute(
+            text("SELECT relname FROM pg_stat_user_tables ORDER BY relname")
+        ).all():
+            rows = s.scalar(text(f'SELECT count(*) FROM "{name}"')) or 0
+            size = s.scalar(text(f"SELECT pg_total_relation_size('\"{name}\"')")) or 0
+            out[name] = (int(rows), int(size))
+    db.dispose()
+    del sites
+    return out
 
 
 def run_mode(
@@ -109,23 +145,28 @@ def run_mode(
         "CENSUS_DATABASE_URL": url,
         "CENSUS_HOST_MAP": host_map,
         "CENSUS_PER_HOST_RATE": str(args.rate),
+        "CENSUS_PER_HOST_CONNECTIONS": str(args.connections),
+        "CENSUS_NIGHTLY_SITES_AT_ONCE": str(args.sites_at_once),
         "CENSUS_CONFIG": "/nonexistent/census.toml",
         "CENSUS_NIGHTLY_WINDOW": "0",
     }
     children_before = _children_cpu()
     started: list[psutil.Process] = []
     if workers:
+        import redis as client
+
+        client.Redis.from_url(broker).flushall()  # no queue or limiter state carried over
         env["CENSUS_BROKER_URL"] = broker
         for _ in range(workers):
             w = subprocess.Popen(
-                [*CENSUS, "worker", "--concurrency", "1", "--loglevel", "WARNING"],
+                [*CENSUS, "worker", "--loglevel", "WARNING"],
                 env=env,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
             )
             started.append(psutil.Process(w.pid))
-        time.sleep(5)  # let them connect (not timed)
-    cpu_before = tree_cpu(started)
+        time.sleep(5)  # let them connect (not timed; their start-up CPU is counted)
+    pg_before = postgres_cpu(pg)
     t0 = time.perf_counter()
     night = subprocess.Popen(
         [*CENSUS, "monitor", "run-nightly", "--at", NIGHT.isoformat()],
@@ -135,32 +176,49 @@ def run_mode(
     )
     main = psutil.Process(night.pid)
     peak = 0
-    cpu_main = 0.0
+    watched = started or [main]
     while night.poll() is None:
-        with contextlib.suppress(psutil.NoSuchProcess):
-            cpu_main = tree_cpu([main])
-        for p in started:
-            for q in p.children(recursive=True):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    peak = max(peak, q.memory_info().rss)
+        for p in watched:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                rss = sum(q.memory_info().rss for q in [p, *p.children(recursive=True)])
+                peak = max(peak, rss)
         time.sleep(0.5)
     wall = time.perf_counter() - t0
+    pg_cpu = postgres_cpu(pg) - pg_before
     for p in started:
         p.terminate()
     psutil.wait_procs(started, timeout=120)
-    # every process of the mode, reaped: the run, the workers and their pool processes
+    # every census process of the mode, reaped: the run and the workers
     cpu = _children_cpu() - children_before
-    del cpu_before, cpu_main
     with db.session() as s:
         pages = s.scalar(select(func.count(Page.id))) or 0
         status = s.scalar(select(NightlyRun.status))
+        crawls = s.execute(
+            select(NightlyRunSite.started_at, NightlyRunSite.finished_at).where(
+                NightlyRunSite.step == "crawl", NightlyRunSite.status == "ok"
+            )
+        ).all()
+        steps = s.execute(
+            select(NightlyRunSite.started_at, NightlyRunSite.finished_at).where(
+                NightlyRunSite.finished_at.is_not(None)
+            )
+        ).all()
     db.dispose()
+    crawl_s = [(b - a).total_seconds() for a, b in crawls if a and b]
+    site_s = sum(((b - a).total_seconds() for a, b in steps if a and b), 0.0)
     return {
+        "mode": workers,
         "wall": wall,
         "cpu": cpu,
+        "pg_cpu": pg_cpu,
         "pages": pages,
         "peak_mb": peak / 2**20,
+        "processes": max(1, workers),
+        "crawl_mean_s": sum(crawl_s) / max(1, len(crawl_s)),
+        "floor_s": pages / max(1, args.sites) / args.rate,
+        "site_steps_s": site_s,
         "status_ok": float(status == "done"),
+        "url": url,  # type: ignore[dict-item]
     }
 
 
@@ -169,7 +227,12 @@ def main() -> None:
     parser.add_argument("--sites", type=int, default=200)
     parser.add_argument("--pages", type=int, default=205)
     parser.add_argument("--rate", type=float, default=4.0, help="requests/s per host")
-    parser.add_argument("--workers", type=int, nargs="*", default=[1, 2, 4])
+    parser.add_argument("--connections", type=int, default=2, help="connections per host")
+    parser.add_argument("--sites-at-once", type=int, default=4, help="per process")
+    parser.add_argument(
+        "--modes", type=int, nargs="*", default=[0, 1, 2, 4], help="0: in process; M: M workers"
+    )
+    parser.add_argument("--json", metavar="FILE", help="append each mode's figures here")
     args = parser.parse_args()
     bin_dir, redis_bin = find_bin_dir(), find_redis_server()
     if bin_dir is None or redis_bin is None:
@@ -179,19 +242,50 @@ def main() -> None:
     pg.start()
     broker = redis.start()
     try:
-        print(f"{args.sites} sites × {args.pages} pages, {args.rate:g} requests/s per host")
-        print("mode          wall s  sites/h  pages/s  CPU ms/page  peak MB/worker  vs in-process")
+        print(
+            f"{args.sites} sites × {args.pages} pages, {args.rate:g} requests/s and "
+            f"{args.connections} connections per host, {args.sites_at_once} sites at once "
+            "per process"
+        )
+        print(
+            "mode          wall s  sites/h  pages/s  CPU ms/page  PG ms/page  peak MB/proc"
+            "  busy  crawl s/site (floor)  vs in-process"
+        )
         base = None
-        for workers in [0, *args.workers]:
+        last: dict[str, float] = {}
+        for workers in args.modes:
             r = run_mode(workers, args, pg, broker, host_map)
-            base = base or r["wall"]
+            last = r
+            if workers == 0:
+                base = r["wall"]
             name = "in-process" if not workers else f"{workers} worker(s)"
+            busy = r["cpu"] / r["wall"] / r["processes"]
+            ratio = f"{base / r['wall']:9.2f}×" if base else "        –"
             print(
                 f"{name:12} {r['wall']:7.1f} {args.sites * 3600 / r['wall']:8.0f} "
                 f"{r['pages'] / r['wall']:8.1f} {1000 * r['cpu'] / max(1, r['pages']):12.1f} "
-                f"{r['peak_mb']:15.0f} {base / r['wall']:9.2f}×"
-                + ("" if r["status_ok"] else "  (night not done!)")
+                f"{1000 * r['pg_cpu'] / max(1, r['pages']):11.1f} {r['peak_mb']:13.0f} "
+                f"{busy:5.0%} {r['crawl_mean_s']:9.1f} ({r['floor_s']:5.1f}) {ratio}"
+                + ("" if r["status_ok"] else "  (night not done!)"),
+                flush=True,
             )
+            if args.json:
+                with open(args.json, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({**vars(args), **r}, default=str) + "\n")
+        if last:
+            tables = db_footprint(str(last["url"]), args.sites)
+            rows = sum(n for n, _ in tables.values())
+            size = sum(b for _, b in tables.values())
+            print(
+                f"PostgreSQL after one night: {rows / args.sites:.0f} rows and "
+                f"{size / args.sites / 1024:.0f} KiB per site (all tables, indexes included)"
+            )
+            for name, (n, b) in sorted(tables.items(), key=lambda kv: -kv[1][1])[:8]:
+                per = f"{n / args.sites:8.1f} rows/site {b / args.sites / 1024:8.1f} KiB/site"
+                print(f"  {name:28} {per}")
+            if args.json:
+                with open(args.json, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"tables": tables, "sites": args.sites}) + "\n")
     finally:
         redis.stop()
         pg.stop()

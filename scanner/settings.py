@@ -283,7 +283,10 @@ class Settings(BaseSettings):
         "(01:00–05:00 by default), so hosts are not all visited at once.",
     )
     nightly_sites_at_once: int = Field(
-        default=4, ge=1, description="Sites whose nightly steps run at the same time."
+        default=4,
+        ge=1,
+        description="Sites whose nightly steps run at the same time: in the one process, or in "
+        "each `census worker` process.",
     )
     nightly_steps: str = Field(
         default="crawl,columns,checks",

@@ -18,11 +18,12 @@ from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_fro
 from scanner.clock import CST, RealClock
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
     from pathlib import Path
 
     from scanner.db import Database
     from scanner.db.models import NightlyRun
+    from scanner.monitor.scheduler import Schedule
     from scanner.settings import Settings
 
 app = typer.Typer(
@@ -99,6 +100,11 @@ def monitor(
         options=RoundOptions.from_settings(settings),
         nightly=nightly,
         submit_night=_night_submitter(db, settings) if settings.broker_url else None,
+        submit_probe=(
+            _probe_submitter(settings, canary or settings.canary_urls, schedule)
+            if settings.broker_url
+            else None
+        ),
     )
     night = (
         f"；每晚 {settings.nightly_start}（北京时间）起扫描、检查并评分全部运行中网站"
@@ -200,6 +206,20 @@ def _night_submitter(db: Database, settings: Settings) -> Callable[[date], objec
 
     def submit(night: date) -> object:
         return submit_night(db, settings, night, takeover=True).units
+
+    return submit
+
+
+def _probe_submitter(
+    settings: Settings, canaries: Sequence[str], schedule: Schedule
+) -> Callable[[int, datetime], object]:
+    """With a broker, a slot's probe round is enqueued for a `census worker --probes`."""
+    from scanner.workers.night import submit_probe_round
+
+    def submit(slot: int, due: datetime) -> object:
+        return submit_probe_round(
+            settings, slot, schedule.slots, due, canaries, late_after=schedule.misfire_grace
+        )
 
     return submit
 
@@ -390,7 +410,10 @@ def _print_queue(q: dict[str, Any]) -> None:
         return
     workers = q.get("workers") or {}
     flying = "，".join(f"{markup(name)} {n} 个" for name, n in workers.items()) or "无工作进程应答"
-    console.print(f"  排队 {q['queued']} 个；已取走未确认 {q['unacked']} 个；执行中：{flying}")
+    console.print(
+        f"  排队 {q['queued']} 个（探测轮次 {q.get('probes_queued', 0)} 个）；"
+        f"已取走未确认 {q['unacked']} 个；执行中：{flying}"
+    )
 
 
 def _print_runs(runs: list[dict[str, Any]], *, details: bool) -> None:

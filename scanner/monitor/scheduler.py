@@ -131,6 +131,8 @@ class Monitor:
     nightly: bool = False  # also run the nightly pass (census monitor does; tests may not)
     # With a broker: hands the night to the workers (enqueues its units) instead of running it.
     submit_night: Callable[[date], object] | None = None
+    # With a broker: hands a slot's round to a probe worker (enqueues it) instead of probing.
+    submit_probe: Callable[[int, datetime], object] | None = None
     _night: NightlyThread | None = None
 
     def fill_missed(self, slot: int, until: datetime) -> int:
@@ -174,6 +176,11 @@ class Monitor:
         if not targets:
             return
         await asyncio.to_thread(self.fill_missed, slot, due - timedelta(seconds=1))
+        if self.submit_probe is not None:
+            await asyncio.to_thread(self.submit_probe, slot, due)
+            self.rounds_run += 1
+            log.info("slot %d round %s handed to a probe worker", slot, due.isoformat())
+            return
         outcome, round_id = await probe_and_store(
             self.db,
             self.settings,

@@ -15,11 +15,11 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from probes.content import ContentChecker, load_wordlists
@@ -117,9 +117,15 @@ class SiteSteps:
                     NightlyRunSite.step == step,
                 )
             )
+            floor = None
+            if step == "crawl" and (row is None or row.scan_floor is None):
+                newest = s.scalar(select(func.max(Scan.id)).where(Scan.site_id == site_id))
+                floor = newest or 0
             if row is None:
                 row = NightlyRunSite(run_id=self.run_id, site_id=site_id, step=step)
                 s.add(row)
+            if floor is not None:
+                row.scan_floor = floor
             row.status, row.error, row.started_at, row.finished_at = (
                 "running",
                 "",
@@ -144,8 +150,31 @@ class SiteSteps:
             self._end(s, site_id, step, status, error)
 
     # -- the steps ----------------------------------------------------------------------------
+    def _own_finished_scan(self, site_id: int) -> int | None:
+        """A finished scan this step already made (its worker died before the step's row was
+        made final): adopted, never a second scan of the night."""
+        with self.db.session() as s:
+            floor = s.scalar(
+                select(NightlyRunSite.scan_floor).where(
+                    NightlyRunSite.run_id == self.run_id,
+                    NightlyRunSite.site_id == site_id,
+                    NightlyRunSite.step == "crawl",
+                )
+            )
+            if floor is None:
+                return None
+            return s.scalar(
+                select(func.max(Scan.id)).where(
+                    Scan.site_id == site_id,
+                    Scan.id > floor,
+                    Scan.status.not_in(("running", "interrupted", "abandoned")),
+                )
+            )
+
     async def _crawl(self, scanner: Scanner, ref: SiteRef) -> None:
-        scan_id = await self._bounded(scanner.crawl_for(ref).run(), "crawl")
+        scan_id = await asyncio.to_thread(self._own_finished_scan, ref.id)
+        if scan_id is None:
+            scan_id = await self._bounded(scanner.crawl_for(ref).run(), "crawl")
         with self.db.session() as s:
             scan = s.get(Scan, scan_id)
             status, error = (scan.status, scan.error) if scan else ("missing", "")
@@ -349,14 +378,65 @@ def night_complete(db: Database, run_id: int) -> bool:
     return all((site, st) in done for site in sites for st in steps)
 
 
-def site_unit(db: Database, settings: Settings, run_id: int, site_id: int) -> UnitResult:
-    """One site's nightly steps for run ``run_id``, as a worker runs them.
+class SiteRunner(Protocol):
+    """Where a unit's async work runs: a worker process's one loop with the night's shared
+    scanner, client and limiter (`scanner.workers.runtime.WorkerRuntime`); without one, a loop
+    and pieces of the unit's own."""
+
+    def run_site(
+        self, run: NightlyRun, todo: Sequence[str], ref: SiteRef, site: WantedSite | None
+    ) -> None: ...
+
+    def run_recheck(self, run: NightlyRun) -> None: ...
+
+
+class _OwnLoop:
+    """A loop, a scanner and a client for one unit (a caller with no worker runtime)."""
+
+    def __init__(self, db: Database, settings: Settings):
+        self.db, self.settings = db, settings
+
+    def _steps(self, run: NightlyRun, steps: Sequence[str]) -> SiteSteps:
+        from scanner.monitor.nightly import shifted_clock
+
+        return SiteSteps(
+            self.db,
+            self.settings,
+            run.id,
+            run.night,
+            timeouts_of(self.settings),
+            shifted_clock(run.night, self.settings),
+            checker=load_checker(steps),
+        )
+
+    def run_site(
+        self, run: NightlyRun, todo: Sequence[str], ref: SiteRef, site: WantedSite | None
+    ) -> None:
+        asyncio.run(_one_site(self._steps(run, todo), todo, ref, site))
+
+    def run_recheck(self, run: NightlyRun) -> None:
+        unit = self._steps(run, ())
+
+        async def go() -> None:
+            async with Scanner(self.db, self.settings, clock=unit.clock) as scanner:
+                await unit.recheck(scanner)
+
+        asyncio.run(go())
+
+
+def site_unit(
+    db: Database,
+    settings: Settings,
+    run_id: int,
+    site_id: int,
+    *,
+    runner: SiteRunner | None = None,
+) -> UnitResult:
+    """One site's nightly steps for run ``run_id``, as a worker runs them (on ``runner``).
 
     Held under the lease ``nightly-site:<run>:<site>`` (LeaseBusy while another process works
     on it); steps with a final row are skipped, so running it twice is harmless.
     """
-    from scanner.monitor.nightly import shifted_clock
-
     run = _run_of(db, run_id)
     steps = [x for x in run.steps.split(",") if x]
     # A unit redelivered because its worker was killed takes over at once: the dead worker's
@@ -370,16 +450,9 @@ def site_unit(db: Database, settings: Settings, run_id: int, site_id: int) -> Un
                 ref = refs[0]
                 with db.session() as s:
                     wanted = wanted_sites(s, [ref.code])
-                unit = SiteSteps(
-                    db,
-                    settings,
-                    run_id,
-                    run.night,
-                    timeouts_of(settings),
-                    shifted_clock(run.night, settings),
-                    checker=load_checker(todo),
+                (runner or _OwnLoop(db, settings)).run_site(
+                    run, todo, ref, wanted[0] if wanted else None
                 )
-                asyncio.run(_one_site(unit, todo, ref, wanted[0] if wanted else None))
             else:
                 todo = []  # no longer running: nothing to do for it tonight
     return UnitResult(run_id, site_id, tuple(todo), night_complete(db, run_id))
@@ -397,23 +470,15 @@ async def _one_site(
         await unit.run(todo, ref, site, scanner, client, scanner.limiter)
 
 
-def recheck_unit(db: Database, settings: Settings, run_id: int) -> None:
+def recheck_unit(
+    db: Database, settings: Settings, run_id: int, *, runner: SiteRunner | None = None
+) -> None:
     """The night's re-check of earlier broken links whose confirmation is due."""
-    from scanner.monitor.nightly import shifted_clock
-
     run = _run_of(db, run_id)
     if "crawl" not in run.steps.split(","):
         return
-    unit = SiteSteps(
-        db, settings, run_id, run.night, timeouts_of(settings), shifted_clock(run.night, settings)
-    )
-
-    async def go() -> None:
-        async with Scanner(db, settings, clock=unit.clock) as scanner:
-            await unit.recheck(scanner)
-
     with held(db, f"nightly-recheck:{run_id}", "失效链接复核"):
-        asyncio.run(go())
+        (runner or _OwnLoop(db, settings)).run_recheck(run)
 
 
 class NightNotReady(Exception):
@@ -438,3 +503,41 @@ def scoring_unit(
         if _run_of(db, run_id).status == "done":
             return 0
         return score_night(db, run_id, at, rules, RealClock())
+
+
+# -- the probe round of one slot, as a probe worker runs it ---------------------------------------
+
+
+def probe_unit(
+    db: Database,
+    settings: Settings,
+    slot: int,
+    slots: int,
+    due: datetime,
+    canaries: Sequence[str],
+    *,
+    late_after: float,
+) -> str:
+    """Probe and store the round of ``slot`` due at ``due``, on a loop of this unit's own whose
+    lag the round measures (a late loop makes the round invalid, never a site slow); the
+    round's status. Later than ``late_after`` s after ``due`` (a unit redelivered after its
+    worker died) it is recorded missed instead; a round already stored is not stored twice."""
+    from scanner.monitor.rounds import RoundOptions, probe_and_store, record_missed
+
+    clock = RealClock()
+    if (clock.now() - due).total_seconds() > late_after:
+        record_missed(db, due, slot)
+        return "missed"
+    outcome, round_id = asyncio.run(
+        probe_and_store(
+            db,
+            settings,
+            clock=clock,
+            scheduled_for=due,
+            canaries=canaries,
+            options=RoundOptions.from_settings(settings),
+            slot=slot,
+            slots=slots,
+        )
+    )
+    return outcome.status.value if round_id else "already stored"

@@ -1,5 +1,6 @@
-"""The Celery application: late acknowledgement, one unit at a time per process, no result
-backend (every result is a fact in the database)."""
+"""The Celery application: late acknowledgement, a worker takes no more units than it runs
+(its thread pool: ``CENSUS_NIGHTLY_SITES_AT_ONCE`` at once), no result backend (every result
+is a fact in the database)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def make_app(settings: Settings) -> Celery:
     app.conf.update(
         task_acks_late=True,  # a unit is acknowledged once done: a dead worker's is redelivered
         task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=1,  # a worker holds no more than it runs
+        worker_prefetch_multiplier=1,  # a worker holds no more units than threads running them
         task_ignore_result=True,
         task_default_queue=QUEUE,
         task_serializer="json",
@@ -36,4 +37,12 @@ def make_app(settings: Settings) -> Celery:
         worker_send_task_events=True,
     )
     register(app, settings)
+
+    from celery.signals import worker_shutdown
+
+    from scanner.workers.tasks import close_runtimes
+
+    worker_shutdown.connect(
+        lambda **_: close_runtimes(), weak=False, dispatch_uid="census-close-runtimes"
+    )
     return app

@@ -8,8 +8,9 @@ enqueued again when an interrupted night is resumed.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from scanner.crawl import load_sites
@@ -18,7 +19,7 @@ from scanner.monitor.nightly import NightlyOptions, NightlyOutcome, NightlyPass,
 from scanner.monitor.units import finals, steps_to_do
 from scanner.settings import Settings
 from scanner.workers.app import QUEUE, make_app
-from scanner.workers.tasks import RECHECK_TASK, SCORE_TASK, SITE_TASK
+from scanner.workers.tasks import PROBE_QUEUE, PROBE_TASK, RECHECK_TASK, SCORE_TASK, SITE_TASK
 
 FINISHED = ("done", "failed", "interrupted")
 
@@ -64,6 +65,27 @@ def submit_night(
     return Submitted(NightlyOutcome(run_id, "running"), len(todo))
 
 
+def submit_probe_round(
+    settings: Settings,
+    slot: int,
+    slots: int,
+    due: datetime,
+    canaries: Sequence[str],
+    *,
+    late_after: float,
+) -> str:
+    """Enqueue the probe round of ``slot`` due at ``due`` for a `census worker --probes`
+    process; the task's id. Probed later than ``late_after`` s after ``due`` it is recorded
+    missed instead (a unit redelivered after its worker died is not a round of that hour)."""
+    app = make_app(settings)
+    result = app.send_task(
+        PROBE_TASK,
+        args=[slot, slots, due.isoformat(), list(canaries), late_after],
+        queue=PROBE_QUEUE,
+    )
+    return str(result.id)
+
+
 def wait_night(db: Database, run_id: int, *, poll: float = 2.0) -> str:
     """Block until the run is finished (done, failed, interrupted); its status."""
     from scanner.monitor.nightly import get_run
@@ -85,6 +107,7 @@ def broker_state(settings: Settings, *, timeout: float = 1.0) -> dict[str, Any]:
     try:
         client = redis.Redis.from_url(settings.broker_url, socket_timeout=timeout)
         state["queued"] = int(client.llen(QUEUE))
+        state["probes_queued"] = int(client.llen(PROBE_QUEUE))
         state["unacked"] = int(client.hlen("unacked"))
         state["reachable"] = True
     except (redis.RedisError, OSError) as exc:

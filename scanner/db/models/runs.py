@@ -58,3 +58,6 @@ class NightlyRunSite(Base):
     error: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # crawl: the site's newest scan id when the step first began (a newer finished scan is
+    # this step's own, adopted if the step runs again before its row was made final)
+    scan_floor: Mapped[int | None] = mapped_column(Integer, nullable=True)
