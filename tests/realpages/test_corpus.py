@@ -51,5 +51,7 @@ def test_page(page: Page) -> None:
     assert reading.kind == page.kind
     if page.kind == "article":
         assert reading.published == page.published
+    if page.kind == "redirect":
+        assert reading.redirect == page.redirect
     assert reading.newest == page.newest
     assert reading.items == reading.truth_items
