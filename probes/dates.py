@@ -237,7 +237,7 @@ PIN_GAP_FACTOR = 4
 URL_YEAR_WINDOW = timedelta(days=62)
 #: How far after its URL's date an entry's shown date may lie (a day's slip between the CMS
 #: creating the page and the date it shows).
-URL_BOUND_SLIP = timedelta(days=7)
+URL_BOUND_SLIP = timedelta(days=3)
 
 # Dates CMSs write into article URLs: t20241102_5.html, /202411/, /2024/11/02/, /art/2024/1/5/.
 _URL_DATE_RE = re.compile(

@@ -227,3 +227,22 @@ def test_two_short_panes_are_read_as_two_lists_not_one() -> None:
     html = f'<html><body><div class="open_left">{box(20)}{box(18)}</div></body></html>'
     got = [it.date for it in read_homepage(html, "http://www.example-city.gov.cn/", as_of=AS_OF)]
     assert got == [date(2024, 2, d) for d in (20, 19, 18, 17)]
+
+
+def test_dated_column_inside_the_header_tab_bar_is_read() -> None:
+    # 北京市人社局 (2018): the header's navigation bar switches panes, and the 首页 pane shown by
+    # default holds 工作动态, five dated rows. Menus do not date their links: a block whose every
+    # entry shows a date counts even inside a region named as navigation; the menu does not.
+    rows = "".join(
+        f'<dd><a href="./xxgk/gzdt/202402/t202402{d:02d}_{d}.html" title="{TITLES[d]}">'
+        f"{TITLES[d]}</a> 02-{d:02d}</dd>"
+        for d in range(20, 15, -1)
+    )
+    menu = "".join(f'<li class="m"><a href="./lm{k}/">栏目{k}</a></li>' for k in range(6))
+    html = (
+        f'<html><body><div class="navBar"><ul class="nav">{menu}</ul><div class="subNav">'
+        f'<div><dl class="list04">{rows}</dl></div></div></div></body></html>'
+    )
+    found = read_homepage(html, "http://www.example-city.gov.cn/", as_of=AS_OF)
+    got = [(it.url.rsplit("/", 1)[-1], it.date) for it in found]
+    assert got == [(f"t202402{d:02d}_{d}.html", date(2024, 2, d)) for d in range(20, 15, -1)]
