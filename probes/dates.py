@@ -18,6 +18,7 @@ top are out of order on purpose.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -234,6 +235,9 @@ PIN_MIN_GAP_DAYS = 60
 PIN_GAP_FACTOR = 4
 #: How far a shown month-day may lie from the date in the entry's URL for the URL to give the year.
 URL_YEAR_WINDOW = timedelta(days=62)
+#: How far after its URL's date an entry's shown date may lie (a day's slip between the CMS
+#: creating the page and the date it shows).
+URL_BOUND_SLIP = timedelta(days=3)
 
 # Dates CMSs write into article URLs: t20241102_5.html, /202411/, /2024/11/02/, /art/2024/1/5/.
 _URL_DATE_RE = re.compile(
@@ -277,6 +281,22 @@ def _year_from_url(month: int, day: int, hint: tuple[int, int, int | None]) -> d
     if best is None or abs(best - ref) > URL_YEAR_WINDOW + timedelta(days=15 if d is None else 0):
         return None
     return best
+
+
+def _in_url_year(month: int, day: int, hint: tuple[int, int, int | None]) -> date | None:
+    """The shown month-day in the URL's own year, when that is not after the URL's date.
+
+    A column that lists documents by their issue dates (re-posted later under dated URLs)
+    shows dates months before the URL's; such a date is in the URL's year when it fits before
+    it (a few days' slip allowed). One that would fall after is left to the walk: a page
+    re-dated long after its URL was made is as likely as a document from the year before.
+    """
+    y, m, d = hint
+    if not _valid(y, month, day):
+        return None
+    last = d if d is not None else monthrange(y, m)[1]
+    shown = date(y, month, day)
+    return shown if shown <= date(y, m, last) + URL_BOUND_SLIP else None
 
 
 def _earliest_from(month: int, day: int, *, low: date, as_of: date) -> date | None:
@@ -395,7 +415,8 @@ def resolve_list_dates(
     """The dates of one list's entries, in page order (None where an entry shows none).
 
     Year-bearing dates are kept. A year-less date takes its year, in this order: from the
-    entry's URL (when the URL's date is within two months of the shown one); for a pinned entry
+    entry's URL (the year nearest the URL's date when within two months of the shown one, else
+    the URL's own year when the date fits before it, `_in_url_year`); for a pinned entry
     (``pinned``: marked 置顶; or a leading entry older than the list below it by far more than
     the list's rhythm), on its own against `anchor_for`; otherwise from its place in the list
     (`_walk`).
@@ -411,6 +432,8 @@ def resolve_list_dates(
             hint = url_date(urls[i])
             if hint is not None:
                 day = _year_from_url(m.month, m.day, hint)
+                if day is None:  # far before the URL's date: a document listed by its own
+                    day = _in_url_year(m.month, m.day, hint)  # issue date, in the URL's year
                 if day is not None and day <= as_of:
                     fixed[i] = day
     out: list[date | None] = [None] * n

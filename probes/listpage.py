@@ -65,6 +65,10 @@ _PENALTY_PREFIXES = (
 )  # fmt: skip
 _PENALTY_SUFFIXES = ("nav", "menu", "footer", "crumb", "sidebar")
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
+# A class naming the pane under a tab menu ("work_menu_list") is content, not the menu itself.
+#: Entries, all dated, that make a block inside a navigation-named region a homepage column.
+HOMEPAGE_DATED_IN_NAV = 5
+_TAB_PANE_TAILS = frozenset({"list", "lists", "con", "cont", "content", "box", "bd"})
 _WS_RE = re.compile(r"\s+")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 # What is left of a text node once its date is taken out, for a "date-only" node.
@@ -227,13 +231,15 @@ class Regions:
         raw = " ".join(v for v in (attrs.get("id"), attrs.get("class")) if v)
         if not raw:
             return False
-        for token in _TOKEN_SPLIT_RE.split(raw.lower()):
-            if not token:
-                continue
-            if token in _PENALTY_TOKENS:
-                return True
-            if token.startswith(_PENALTY_PREFIXES) or token.endswith(_PENALTY_SUFFIXES):
-                return True
+        for word in raw.lower().split():
+            tokens = [t for t in _TOKEN_SPLIT_RE.split(word) if t]
+            if len(tokens) > 1 and tokens[-1] in _TAB_PANE_TAILS and tokens[-2] == "menu":
+                continue  # work_menu_list, mail_menu_con: the pane a tab menu switches
+            for token in tokens:
+                if token in _PENALTY_TOKENS:
+                    return True
+                if token.startswith(_PENALTY_PREFIXES) or token.endswith(_PENALTY_SUFFIXES):
+                    return True
         return False
 
     def penalised(self, node: LexborNode | None) -> bool:
@@ -531,12 +537,20 @@ def homepage_blocks(blocks: list[ListBlock]) -> list[ListBlock]:
     """The column blocks of a homepage: dated, titled, outside navigation and footer."""
     picked: list[ListBlock] = []
     claimed: set[int] = set()
+    # A region named as navigation can still hold a column: a pane of the header's tab bar
+    # (北京市人社局: the 首页 tab's 工作动态). Menus do not date their links, so a block whose
+    # every entry shows a date, and enough of them, counts wherever it sits.
     eligible = [
         b
         for b in blocks
-        if not b.penalised and b.dated and b.dated * 2 >= len(b.raw) and b.avg_title >= 5
+        if (not b.penalised or (b.dated == len(b.raw) and b.dated >= HOMEPAGE_DATED_IN_NAV))
+        and b.dated
+        and b.dated * 2 >= len(b.raw)
+        and b.avg_title >= 5
     ]
-    for b in sorted(eligible, key=lambda b: -b.score):
+    # At equal score the tighter block wins: one whose entries are whole sub-lists (one link
+    # read per pane of two) scores like each pane's own list but holds twice the links.
+    for b in sorted(eligible, key=lambda b: (-b.score, len(b.link_ids) / len(b.raw))):
         if b.link_ids & claimed:
             continue
         claimed |= b.link_ids

@@ -22,9 +22,21 @@ _SCRIPT_RE = re.compile(
     r"(?:(?:window|top|self|parent|document)\.)?location(?:\.href)?\s*=\s*(['\"])(.+?)\1"
     r"|(?:(?:window|top|self|document)\.)?location\.(?:replace|assign)\s*\(\s*(['\"])(.+?)\3\s*\)"
 )
+# One more string literal joined on with '+': 'http:/' + '/' + 'www.x.gov.cn/' (written so to
+# keep a naive crawler from reading the URL).
+_CONCAT_RE = re.compile(r"\s*\+\s*(['\"])(.*?)\1")
 _MAX_DELAY = 10  # seconds: a refresh later than this is a notice page, not a stub
 _STUB_TEXT = 200  # characters of visible text a stub may show ("正在跳转…")
 _STUB_LINKS = 3
+
+
+def _joined_tail(script: str, pos: int) -> str:
+    """The string literals '+'-joined after an assigned one, concatenated (often none)."""
+    tail = []
+    while (more := _CONCAT_RE.match(script, pos)) is not None:
+        tail.append(more.group(2))
+        pos = more.end()
+    return "".join(tail)
 
 
 def _usable(target: str, url: str) -> str | None:
@@ -65,7 +77,10 @@ def redirect_target(tree: LexborHTMLParser, url: str) -> str | None:
         return None
     for script in scripts:
         for match in _SCRIPT_RE.finditer(script):
-            target = _usable(match.group(2) or match.group(4) or "", url)
+            written = match.group(2) or match.group(4) or ""
+            if match.group(2) is not None:
+                written += _joined_tail(script, match.end())
+            target = _usable(written, url)
             if target:
                 return target
     return None

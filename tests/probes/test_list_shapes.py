@@ -182,3 +182,67 @@ def test_undated_card_shaped_like_the_dated_cards_stays() -> None:
     assert [r[2] for r in read(html)] == [
         date(2024, 2, 20), date(2024, 2, 19), None, date(2024, 2, 17), date(2024, 2, 16)
     ]  # fmt: skip
+
+
+def test_pane_under_a_tab_menu_is_a_homepage_block() -> None:
+    # 重庆市政府网 (2018): tab menus and their panes, classed work_menu / work_menu_list. The
+    # pane holds the entries; "menu" in its class names the menu it belongs to, not a menu.
+    def box(menu: str, pane: str, days: range) -> str:
+        tabs = "".join(f'<li><a href="/zfxx/{k}/">栏目{k}</a></li>' for k in range(3))
+        rows = "".join(
+            f'<li><a href="/zwgk/{d}.shtml" title="{TITLES[d]}">{TITLES[d]}</a>'
+            f"<span>(02-{d:02d})</span></li>"
+            for d in days
+        )
+        return f'<div class="{menu}">{tabs}</div><div class="{pane}"><ul>{rows}</ul></div>'
+
+    html = (
+        '<html><body><div class="menu_main"><ul><li><a href="/">首页</a></li>'
+        '<li><a href="/zfxx/">政府信息</a></li></ul></div>'
+        + box("work_menu", "work_menu_list", range(20, 18, -1))
+        + box("mail_menu", "mail_menu_list", range(17, 12, -1))
+        + "</body></html>"
+    )
+    got = [(it.url, it.date) for it in read_homepage(html, "http://www.example-city.gov.cn/",
+                                                     as_of=AS_OF)]  # fmt: skip
+    want = [(f"http://www.example-city.gov.cn/zwgk/{d}.shtml", date(2024, 2, d))
+            for d in [20, 19, 17, 16, 15, 14, 13]]  # fmt: skip
+    assert got == want
+
+
+def test_two_short_panes_are_read_as_two_lists_not_one() -> None:
+    # 重庆市政府网 (2018): two tab boxes of two entries each in one column. Read pane by pane,
+    # the column looks like a list of two (each pane's first link) scoring as high as each
+    # pane's own list; the panes are the lists, and both of each pane's entries count.
+    def box(first: int) -> str:
+        tabs = "".join(f'<li><a href="/zfxx/{first}/{k}.shtml">栏目{k}</a></li>' for k in range(4))
+        rows = "".join(
+            f'<li><a href="/xxgk/{d}.shtml" title="{TITLES[d]}">{TITLES[d]}</a>'
+            f"<span>(02-{d:02d})</span></li>"
+            for d in (first, first - 1)
+        )
+        menu = f'<div class="work_menu">{tabs}</div>'
+        return f'{menu}<div class="work_menu_list"><ul>{rows}</ul></div>'
+
+    html = f'<html><body><div class="open_left">{box(20)}{box(18)}</div></body></html>'
+    got = [it.date for it in read_homepage(html, "http://www.example-city.gov.cn/", as_of=AS_OF)]
+    assert got == [date(2024, 2, d) for d in (20, 19, 18, 17)]
+
+
+def test_dated_column_inside_the_header_tab_bar_is_read() -> None:
+    # 北京市人社局 (2018): the header's navigation bar switches panes, and the 首页 pane shown by
+    # default holds 工作动态, five dated rows. Menus do not date their links: a block whose every
+    # entry shows a date counts even inside a region named as navigation; the menu does not.
+    rows = "".join(
+        f'<dd><a href="./xxgk/gzdt/202402/t202402{d:02d}_{d}.html" title="{TITLES[d]}">'
+        f"{TITLES[d]}</a> 02-{d:02d}</dd>"
+        for d in range(20, 15, -1)
+    )
+    menu = "".join(f'<li class="m"><a href="./lm{k}/">栏目{k}</a></li>' for k in range(6))
+    html = (
+        f'<html><body><div class="navBar"><ul class="nav">{menu}</ul><div class="subNav">'
+        f'<div><dl class="list04">{rows}</dl></div></div></div></body></html>'
+    )
+    found = read_homepage(html, "http://www.example-city.gov.cn/", as_of=AS_OF)
+    got = [(it.url.rsplit("/", 1)[-1], it.date) for it in found]
+    assert got == [(f"t202402{d:02d}_{d}.html", date(2024, 2, d)) for d in range(20, 15, -1)]

@@ -33,6 +33,14 @@ URL = "http://www.example.gov.cn/index.html"
             "<body><script>top.location='http://new.example.gov.cn/'</script></body>",
             "http://new.example.gov.cn/",
         ),
+        (  # the URL split into literals joined with '+' (a real stub, 2018)
+            "<html><script>window.location.href='http:/'+'/'+'www.sat.gov.cn/sat/';</script></html>",
+            "http://www.sat.gov.cn/sat/",
+        ),
+        (
+            '<body><script>location.href = "/new" + "/index.html" ;</script></body>',
+            "http://www.example.gov.cn/new/index.html",
+        ),
     ],
 )
 def test_stubs_point_somewhere(html: str, target: str) -> None:

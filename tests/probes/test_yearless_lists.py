@@ -174,3 +174,22 @@ def test_html_pinned_markers() -> None:
     ]
     items = read_list(_page("<ul>" + "".join(rows) + "</ul>"), "http://x.gov.cn/", as_of=AS_OF)
     assert [it.date for it in items] == [date(2026, 3, 1), date(2026, 5, 9), *fresh]
+
+
+def test_url_year_for_a_date_far_before_the_urls() -> None:
+    # A regulations column lists documents by their issue dates, out of order and years back,
+    # each re-posted under a dated URL (北京住房公积金网, 2018): a shown month-day that fits
+    # before its URL's date is in the URL's year, whatever the order of the list.
+    shown = [md(date(2015, 1, 20)), md(date(2010, 11, 2)), md(date(2012, 2, 21))]
+    urls = ["./201503/t20150331_3456.html", "./201012/t20101201_2891.html",
+            "./201205/t20120510_3055.html"]  # fmt: skip
+    got = resolve_list_dates(shown, as_of=date(2018, 3, 21), urls=urls)
+    assert got == [date(2015, 1, 20), date(2010, 11, 2), date(2012, 2, 21)]
+    # A shown date a day after its URL's (the CMS made the page the day before) keeps the year.
+    got = resolve_list_dates([md(date(2018, 3, 8))], as_of=date(2018, 3, 21),
+                             urls=["./201803/t20180307_4752.html"])  # fmt: skip
+    assert got == [date(2018, 3, 8)]
+    # A month-only URL counts to the month's end: 01-30 under /201706/ is 2017.
+    got = resolve_list_dates([md(date(2017, 1, 30))], as_of=date(2018, 1, 1),
+                             urls=["/dffg/201706/a.html"])  # fmt: skip
+    assert got == [date(2017, 1, 30)]

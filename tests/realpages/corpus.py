@@ -14,6 +14,13 @@ layout is ``DIR/<owner>+<name>/repo`` (a git directory, as the search tool's fet
 and checks every digest. A page kept inside another file (a parser's test that pastes a saved
 page into a string) names its byte range in the manifest's ``extract`` column
 (``bytes=START-END`` of the file at that commit); the digest is of those bytes.
+
+Some pages come from repositories too large to fetch whole; the search tool's ``read_file`` serves
+their files one by one as stored text (16,000 characters a call). Their manifest ``source`` is
+``index``: the page file is that text joined and encoded UTF-8 (the index gives ``\r\n`` line
+ends as ``\n``; a declared charset is left as written). Materialising them needs the search tool
+(read the file in pages, join, encode, write ``pages/<id>.html``); ``--mirror`` leaves them and
+``--check`` verifies every page in place, naming those missing or changed.
 """
 
 from __future__ import annotations
@@ -62,6 +69,8 @@ class Page:
     items: tuple[LabelledItem, ...] = field(default=())
     as_of: date | None = None
     extract: str = ""  # "bytes=START-END" when the page is a slice of the file
+    source: str = "git"  # "git": bytes from a mirror; "index": text from the search tool's index
+    redirect: str | None = None  # where a redirect stub sends the browser (kind "redirect")
 
 
 def _day(value: Any) -> date | None:
@@ -87,7 +96,8 @@ def load() -> list[Page]:
                     path=row["path"], sha256=row["sha256"], site=row["site"], cms=row["cms"],
                     kind=label["kind"], url=label["url"], published=_day(label.get("published")),
                     newest=_day(label.get("newest")), items=items, as_of=_day(label.get("as_of")),
-                    extract=row.get("extract") or "",
+                    extract=row.get("extract") or "", source=row.get("source") or "git",
+                    redirect=label.get("redirect"),
                 )
             )  # fmt: skip
     return pages
@@ -124,6 +134,8 @@ def materialize(mirror: Path, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     written = 0
     for page in load():
+        if page.source != "git":
+            continue  # text read through the search tool's index, not a git object (see --check)
         base = mirror / page.repository.replace("/", "+") / "repo"
         git_dir = base / ".git" if (base / ".git").is_dir() else base
         data = subprocess.run(
@@ -149,12 +161,36 @@ def _slice(data: bytes, extract: str) -> bytes:
     return data[int(start) : int(end)]
 
 
+def check(directory: Path) -> list[str]:
+    """Pages missing from ``directory`` or whose digest differs from the manifest's."""
+    problems = []
+    for page in load():
+        path = directory / f"{page.id}.html"
+        if not path.is_file():
+            problems.append(f"{page.id}: missing (source {page.source})")
+            continue
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != page.sha256:
+            problems.append(f"{page.id}: sha256 {digest} is not the manifest's {page.sha256}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mirror", type=Path, required=True)
+    parser.add_argument("--mirror", type=Path, help="copy the git-sourced pages out of DIR")
+    parser.add_argument("--check", action="store_true", help="verify every page in place")
     parser.add_argument("--out", type=Path, default=HERE / "pages")
     args = parser.parse_args(argv)
-    print(f"{materialize(args.mirror, args.out)} pages written to {args.out}")
+    if args.mirror is None and not args.check:
+        parser.error("give --mirror DIR, --check, or both")
+    if args.mirror is not None:
+        print(f"{materialize(args.mirror, args.out)} pages written to {args.out}")
+    if args.check:
+        problems = check(args.out)
+        for problem in problems:
+            print(problem)
+        print(f"{len(load()) - len(problems)} pages verified in {args.out}")
+        return 1 if problems else 0
     return 0
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urljoin
 
-from probes.page import summarize_page
+from probes.page import inspect_page
 from tests.realpages.corpus import Page, as_of
 
 
@@ -20,6 +20,7 @@ class Reading:
     newest: date | None
     items: list[tuple[str, date | None]]
     truth_items: list[tuple[str, date | None]]
+    redirect: str | None = None
 
     @property
     def matched_items(self) -> int:
@@ -38,11 +39,17 @@ def _day(value: str | None) -> date | None:
 
 
 def read(page: Page, data: bytes) -> Reading:
-    """Run `summarize_page` (what `census inspect` prints) on the page's bytes."""
-    summary = summarize_page(data, page.url, as_of=as_of(page))
+    """Run `inspect_page` (what `census inspect` prints) on the page's bytes.
+
+    A page whose redirect target the reader finds is read as kind ``redirect`` (a stub that
+    sends the browser on), whatever kind its own few bytes would have.
+    """
+    inspected = inspect_page(data, page.url, as_of=as_of(page))
+    summary, redirect = inspected.to_json(), inspected.redirect
     items = [(item["url"], _day(item["date"])) for item in summary["items"]]
     truth = [(urljoin(page.url, item.href), item.date) for item in page.items]
     return Reading(
-        page=page, kind=summary["kind"], published=_day(summary["published"]),
-        newest=_day(summary["newest_date"]), items=items, truth_items=truth,
+        page=page, kind="redirect" if redirect else summary["kind"],
+        published=_day(summary["published"]), newest=_day(summary["newest_date"]),
+        items=items, truth_items=truth, redirect=redirect,
     )  # fmt: skip

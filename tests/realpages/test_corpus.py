@@ -30,6 +30,11 @@ if DIRECTORY is None:
 # that starts passing fails here until it is taken off the list.
 KNOWN_MISSES = {
     "dyqtaiyuan.gov.cn": "an undated museum page: no date, no ArticleTitle meta, read as other",
+    "bjgjj.gov.cn": (
+        "five year-less 政策法规 entries listed by issue date, out of order, shown months after"
+        " their URL's date: labelled the year before the URL's, the reader's walk gives others"
+        " (ambiguous on the page; see the label's note)"
+    ),
 }
 
 
@@ -51,5 +56,7 @@ def test_page(page: Page) -> None:
     assert reading.kind == page.kind
     if page.kind == "article":
         assert reading.published == page.published
+    if page.kind == "redirect":
+        assert reading.redirect == page.redirect
     assert reading.newest == page.newest
     assert reading.items == reading.truth_items
