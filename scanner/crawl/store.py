@@ -10,6 +10,8 @@ worker thread).
 from __future__ import annotations
 
 import asyncio
+import json
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Insert, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from probes.page import Link, PageLinks
 from scanner.db import Database
 from scanner.db.models import (
     CrawlFrontier,
@@ -26,10 +29,21 @@ from scanner.db.models import (
     LinkOccurrence,
     LinkVerdict,
     Page,
+    PageMemo,
     Scan,
 )
 
-__all__ = ["Batch", "CheckRow", "Loaded", "ScanStore", "TargetState", "aware"]
+__all__ = [
+    "Batch",
+    "CheckRow",
+    "Loaded",
+    "Memo",
+    "ScanStore",
+    "TargetState",
+    "aware",
+    "pack_links",
+    "unpack_links",
+]
 
 T = TypeVar("T")
 _TRANSPORT = ("dns", "connect", "tls", "timeout", "protocol")  # failures that say "site away"
@@ -59,11 +73,64 @@ class TargetState:
         self.result: Result | None = None  # set when the target was crawled as a page
 
 
+@dataclass(slots=True)
+class Memo:
+    """A page as its last fetch showed it (a `PageMemo` row): what the next night sends as
+    validators and reads instead of the page when it has not changed."""
+
+    url: str
+    fetched_at: datetime
+    status: int
+    final_url: str | None
+    etag: str
+    last_modified: str
+    content_hash: str
+    content_type: str
+    size: int
+    links: bytes  # `pack_links`
+
+    def row(self, site_id: int, scan_id: int) -> dict[str, Any]:
+        return {
+            "site_id": site_id,
+            "scan_id": scan_id,
+            "url": self.url,
+            "fetched_at": self.fetched_at,
+            "status": self.status,
+            "final_url": self.final_url,
+            "etag": self.etag[:200],
+            "last_modified": self.last_modified[:64],
+            "content_hash": self.content_hash,
+            "content_type": self.content_type[:200],
+            "size": self.size,
+            "links": self.links,
+        }
+
+
+def pack_links(found: PageLinks, encoding: str) -> bytes:
+    """A page's title, links and skipped count, compact (≈ 1 KB for 35 links)."""
+    data = {
+        "t": found.title,
+        "s": found.skipped,
+        "e": encoding,
+        "l": [(k.url, k.tag, k.text, k.valid) for k in found.links],
+    }
+    return zlib.compress(json.dumps(data, ensure_ascii=False).encode(), 1)
+
+
+def unpack_links(blob: bytes) -> tuple[PageLinks, str]:
+    """`pack_links` read back: the page's links and the encoding its queries are sent in."""
+    data = json.loads(zlib.decompress(blob))
+    links = [Link(url, text, tag, bool(valid)) for url, tag, text, valid in data["l"]]
+    return PageLinks(data["t"], links, int(data["s"]), ""), str(data["e"])
+
+
 @dataclass
 class Batch:
     """Everything found since the last write."""
 
     pages: list[dict[str, Any]] = field(default_factory=list)
+    memos: list[Memo] = field(default_factory=list)  # pages read or validated: stored for later
+    memo_drop: list[str] = field(default_factory=list)  # pages no longer readable
     frontier: list[dict[str, Any]] = field(default_factory=list)
     new_targets: list[tuple[TargetState, dict[str, Any]]] = field(default_factory=list)
     touched: dict[int, TargetState] = field(default_factory=dict)  # id(state) -> state
@@ -71,6 +138,7 @@ class Batch:
 
     def __len__(self) -> int:
         return len(self.pages)
+
 
     frozen: list[tuple[TargetState, bool, bool, int, Result | None]] = field(default_factory=list)
 
@@ -216,17 +284,58 @@ class ScanStore:
                 targets[row.target] = state
         return Loaded(pending=pending, fetched=fetched, queued=queued, targets=targets)
 
+    def load_memos(self, site_id: int) -> dict[str, Memo]:
+        """The site's stored pages (for conditional requests and unchanged-page reuse)."""
+        with self.db.session() as s:
+            rows = s.scalars(select(PageMemo).where(PageMemo.site_id == site_id)).all()
+            return {
+                r.url: Memo(
+                    r.url,
+                    aware(r.fetched_at) or datetime.min.replace(tzinfo=UTC),
+                    r.status,
+                    r.final_url,
+                    r.etag,
+                    r.last_modified,
+                    r.content_hash,
+                    r.content_type,
+                    r.size,
+                    r.links,
+                )
+                for r in rows
+            }
+
     def frontier_seed(self, scan_id: int, url: str) -> None:
         with self.db.session() as s:
             s.execute(insert(CrawlFrontier), [{"scan_id": scan_id, "url": url, "depth": 0}])
 
     # -- the crawl's batches -------------------------------------------------------------------
     def flush(
-        self, scan_id: int, batch: Batch, stats: dict[str, Any], recheck_delay: float
+        self,
+        scan_id: int,
+        batch: Batch,
+        stats: dict[str, Any],
+        recheck_delay: float,
+        site_id: int | None = None,
     ) -> None:
         with self.db.session() as s:
             if batch.pages:
                 s.execute(insert(Page), batch.pages)
+            if site_id is not None and batch.memo_drop:
+                s.execute(
+                    delete(PageMemo).where(
+                        PageMemo.site_id == site_id, PageMemo.url.in_(batch.memo_drop)
+                    )
+                )
+            if site_id is not None and batch.memos:
+                memos = {m.url: m.row(site_id, scan_id) for m in batch.memos}  # last one wins
+                stmt = upsert(s, PageMemo)
+                s.execute(
+                    stmt.on_conflict_do_update(
+                        index_elements=["site_id", "url"],
+                        set_={c: stmt.excluded[c] for c in _MEMO_UPDATE},
+                    ),
+                    list(memos.values()),
+                )
             if batch.frontier:
                 s.execute(insert(CrawlFrontier), batch.frontier)
             if batch.new_targets:
@@ -339,6 +448,15 @@ class ScanStore:
             for r in rows
         }
 
+    def forget_verdicts(self, ids: list[int]) -> None:
+        """Take back verdicts given without a request, so that the link checks make one."""
+        with self.db.session() as s:
+            s.execute(
+                update(LinkCheck)
+                .where(LinkCheck.id.in_(ids))
+                .values(verdict=None, kind="", status_code=None, checked_at=None, final_url=None)
+            )
+
     def save_results(self, rows: list[dict[str, Any]]) -> None:
         if rows:
             with self.db.session() as s:
@@ -397,6 +515,31 @@ class ScanStore:
                     for target, (v, kind, status, failure, final_url, at) in entries.items()
                 ],
             )
+
+
+_MEMO_UPDATE = (
+    "scan_id",
+    "fetched_at",
+    "status",
+    "final_url",
+    "etag",
+    "last_modified",
+    "content_hash",
+    "content_type",
+    "size",
+    "links",
+)
+
+
+def upsert(session: Session, model: type[Any]) -> Any:
+    """The dialect's INSERT that can say ON CONFLICT … DO UPDATE (SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model)
 
 
 def insert_ignoring_duplicates(session: Session, model: type[Any]) -> Insert:
