@@ -139,7 +139,6 @@ class Batch:
     def __len__(self) -> int:
         return len(self.pages)
 
-
     frozen: list[tuple[TargetState, bool, bool, int, Result | None]] = field(default_factory=list)
 
     def touch(self, state: TargetState) -> None:
