@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import select
 
 from farm import FarmThread, generated_farm
-from scanner.crawl import SiteRef
 from scanner.db import Database
 from scanner.db.models import LinkCheck, LinkVerdict, Page, PageMemo, Scan
 from tests.crawl.conftest import fast_settings, scan
