@@ -18,6 +18,7 @@ from scoring.errors import RulesetError, RulesetProblem
 from scoring.facts import (
     Attachment,
     BrokenLink,
+    LinkScan,
     Category,
     Channel,
     Column,
@@ -44,6 +45,7 @@ __all__ = [
     "RULE_IDS",
     "Attachment",
     "BrokenLink",
+    "LinkScan",
     "Category",
     "Channel",
     "Column",

@@ -92,6 +92,9 @@ class SiteCrawl:
             raise ValueError(f"not an http(s) homepage URL: {site.url!r}")
         self.home = home
         self.scope = Scope([urlsplit(home).hostname or "", *site.own_hosts])
+        # The hosts the operator registered: reachable at any address (a site on an intranet
+        # or loopback address), unlike hosts that pages or redirects name.
+        self.registered = tuple(sorted(self.scope.hosts))
         self.frontier = Frontier(settings.crawl_max_pages, settings.crawl_max_depth)
         self.guard = TrapGuard(settings.crawl_query_cap)
         self.targets: dict[int, TargetState] = {}
@@ -141,6 +144,7 @@ class SiteCrawl:
                     self.settings,
                     max_connections=len(self.scope.hosts) + 1,
                     shards=self.settings.per_host_connections,
+                    trusted_hosts=self.registered,
                 )
             await self._restore(resumed)
             p.phase = "抓取"
@@ -276,14 +280,14 @@ class SiteCrawl:
             p.errors += 1
             if depth == 0:
                 self.home_ok = False
-            if exc.failure.value in _TRANSPORT:
+            if exc.failure.value in _TRANSPORT and not exc.refused:
                 self.failed_in_row += 1
                 if self.failed_in_row >= _GONE_AFTER and depth > 0:
                     self.went_away = True
                     self.frontier.requeue(url, depth)  # fetched again on resume
                     self._wake.set()
                     return
-            verdict, kind = judge_failure(exc.failure)
+            verdict, kind = judge_failure(exc.failure, refused=exc.refused)
             self._page_result(url, (verdict.value, kind, None, exc.failure.value, None, at))
             self.batch.pages.append(page | {"fetched_at": at, "failure": exc.failure.value})
             p.pages += 1

@@ -7,6 +7,8 @@ in the network backend to the address actually connected to (after DNS, so a pub
 resolves to a private address is caught, and no second lookup can change the answer):
 
 - a host named in the host map connects where the map says (the farm, tests, the demo);
+- a host the operator registered (a site's own host, given to its crawl as ``trusted``)
+  connects wherever it resolves: the registry is the operator's input, not a page's;
 - any other address must be global unicast (not loopback, private, link-local, shared,
   multicast, reserved or unspecified) or inside a range of ``CENSUS_ALLOWED_NETWORKS``
   (for intranet deployments).
@@ -33,8 +35,9 @@ class AddressRefused(httpcore.ConnectError):
 class AddressPolicy:
     """Says whether a connection to an address may be made (see the module docstring)."""
 
-    def __init__(self, allowed: Iterable[Network] = ()):
+    def __init__(self, allowed: Iterable[Network] = (), trusted: Iterable[str] = ()):
         self.allowed = list(allowed)
+        self.trusted = frozenset(h.lower().rstrip(".") for h in trusted)
 
     def refusal(self, address: str) -> str | None:
         """Why ``address`` may not be connected to (None: it may)."""
@@ -54,6 +57,8 @@ class AddressPolicy:
         )
 
     def check(self, host: str, address: str) -> None:
+        if host.lower().rstrip(".") in self.trusted:
+            return
         reason = self.refusal(address)
         if reason is not None:
             raise AddressRefused(f"{host}: {reason}")
