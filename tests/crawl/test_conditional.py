@@ -92,6 +92,22 @@ def _night(farm: FarmThread, db: Database, **over: Any) -> Night:
         return Night(requests, links, pages, dict(row.stats))
 
 
+def _link_scan_evidence(db: Database) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from scanner.db.models import Site
+    from scanner.scorecards.compute import score_sites
+    from scoring import default_ruleset
+
+    with db.session() as s:
+        site_id = s.scalars(select(Site.id)).one()
+        [scored] = list(score_sites(s, [site_id], default_ruleset(), datetime.now(UTC).date()))
+    rule = scored.body["rules"]["availability.links"]
+    [ev] = [e for e in rule["evidence"] if e["kind"] == "link_scan"]
+    assert ev["counted"] is False
+    return dict(ev)
+
+
 def _path(url: str) -> str:
     return urlsplit(url).path
 
@@ -127,6 +143,14 @@ def test_nights_cost_what_changed(site: tuple[FarmThread, Database]) -> None:
         p.split("?")[0] for h, m, p, _ in second.requests if h == HOST
     }
     assert one_point <= asked
+
+    # The scorecard's link evidence says what was reused, and from when.
+    ev = _link_scan_evidence(db)
+    assert ev["not_modified"] == hows.count("304") and ev["pages_kept"] == hows.count("kept")
+    reused = sum(1 for t, r in second.links.items() if r.checked_at == first.links[t].checked_at)
+    assert ev["verdicts_reused"] + ev["pages_kept"] <= reused  # verdicts kept as they were
+    assert ev["verdicts_reused"] > 0 and ev["verdict_reuse_s"] == ev["page_reuse_s"] == DAY
+    assert ev["reused_since"] is not None and "304 未修改" in ev["note"]
 
     # Overnight: a homepage link breaks, a second-level page gains a link to a missing file.
     home_target = next(
