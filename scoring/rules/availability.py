@@ -109,7 +109,8 @@ def link_scan_evidence(scan: LinkScan) -> Evidence:
         note += f"（沿用的最早为 {scan.reused_since.isoformat(timespec='minutes')} 的结果）"
     note += (
         f"；沿用期限：链接结论 {scan.verdict_reuse_s / 3600:g} 小时，"
-        f"页面 {scan.page_reuse_s / 3600:g} 小时；首页和二级页面的链接、失效和无法判定的链接每次都检查"
+        f"页面 {scan.page_reuse_s / 3600:g} 小时；"
+        "首页和二级页面的链接、失效和无法判定的链接每次都检查"
     )
     return Evidence(
         "link_scan",
