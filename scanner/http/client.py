@@ -16,6 +16,7 @@ import httpx
 
 from scanner.http.addresses import AddressPolicy
 from scanner.http.hostmap import HostMap, HostMapBackend
+from scanner.http.streams import use_asyncio_primitives
 from scanner.settings import Settings, parse_networks
 
 
@@ -114,6 +115,7 @@ def build_client(
         "Accept-Language": "zh-CN,zh;q=0.9",
     }
     if transport is None:
+        use_asyncio_primitives()  # our own backend runs on asyncio: so do httpcore's locks
         mapping = settings.host_map_parsed
         exclusive = bool(mapping) if host_map_exclusive is None else host_map_exclusive
         limits = httpx.Limits(
