@@ -566,6 +566,7 @@ def main() -> None:
         return
     if args.peers:
         with tempfile.TemporaryDirectory(prefix="bench-peers-") as folder:
+            os.chmod(folder, 0o755)  # nginx's workers (nobody) read the site from here
             run_peers_nights(args, Path(folder))
         return
     host = f"{args.site}.{SUFFIX}"
