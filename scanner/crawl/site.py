@@ -350,6 +350,10 @@ class SiteCrawl:
         )
         p.pages += 1
         readable = found is not None and verdict is Verdict.OK and self.scope.inside(final)
+        targets: list[str | None] | None = None
+        if readable and found is not None and url_key(final) not in self.read_pages:
+            self.read_pages.add(url_key(final))
+            targets = self._links(final, depth, found, encoding)
         if self.memo_on:
             if readable and found is not None and not response.truncated:
                 self.batch.memos.append(
@@ -363,14 +367,11 @@ class SiteCrawl:
                         digest,
                         response.content_type,
                         len(response.content),
-                        pack_links(found, encoding),
+                        pack_links(found, encoding, targets, self.params),
                     )
                 )
             elif memo is not None:
                 self.batch.memo_drop.append(url)  # not readable now: no stale links next night
-        if readable and found is not None and url_key(final) not in self.read_pages:
-            self.read_pages.add(url_key(final))
-            self._links(final, depth, found, encoding)
 
     def _keep(self, memo: Memo, depth: int, url: str, now: datetime) -> bool:
         """Whether a page need not be requested tonight (`crawl_page_reuse`): deeper than the
@@ -416,7 +417,7 @@ class SiteCrawl:
         """A page known not to have changed since ``memo``: its verdict and its stored links
         stand, and nothing is parsed (``how``: 304, same body, or not requested)."""
         p = self.progress
-        found, encoding = unpack_links(memo.links)
+        found, encoding, targets = unpack_links(memo.links, self.params)
         final = memo.final_url or url
         result: Result = (Verdict.OK.value, "ok", memo.status, "", memo.final_url, at)
         if depth == 0:
@@ -444,7 +445,7 @@ class SiteCrawl:
         p.pages += 1
         if self.scope.inside(final) and url_key(final) not in self.read_pages:
             self.read_pages.add(url_key(final))
-            self._links(final, depth, found, encoding)
+            self._links(final, depth, found, encoding, targets)
 
     def _page_result(self, url: str, result: Result) -> None:
         key = url_key(url)
@@ -455,15 +456,29 @@ class SiteCrawl:
             state.result = result
             self.batch.touch(state)
 
-    def _links(self, page_url: str, depth: int, found: PageLinks, encoding: str) -> None:
+    def _links(
+        self,
+        page_url: str,
+        depth: int,
+        found: PageLinks,
+        encoding: str,
+        targets: list[str | None] | None = None,
+    ) -> list[str | None]:
+        """Count the page's links and queue its pages; the normalised form of each href (None:
+        not normalisable), which an unchanged page's memo keeps (``targets`` on replay)."""
         p = self.progress
+        normalised: list[str | None] = []
         p.skipped += found.skipped
         cap = self.settings.link_max_occurrences
         page_key = url_key(page_url)
         evidence_always = depth == 0 or page_key in self.second_level
         seen_here: set[tuple[int, str]] = set()
-        for link in found.links:
-            target = normalize_url(link.url, encoding, self.params) if link.valid else None
+        for index, link in enumerate(found.links):
+            if targets is not None:
+                target = targets[index]
+            else:
+                target = normalize_url(link.url, encoding, self.params) if link.valid else None
+            normalised.append(target)
             malformed = False
             if target is None:
                 if link.valid and not is_http_href(link.url):
@@ -517,6 +532,7 @@ class SiteCrawl:
                         )
                 else:
                     p.trapped += 1
+        return normalised
 
     # -- link checks ---------------------------------------------------------------------------
     async def check_links(self) -> None:

@@ -106,22 +106,37 @@ class Memo:
         }
 
 
-def pack_links(found: PageLinks, encoding: str) -> bytes:
-    """A page's title, links and skipped count, compact (≈ 1 KB for 35 links)."""
-    data = {
+def pack_links(
+    found: PageLinks,
+    encoding: str,
+    targets: list[str | None] | None = None,
+    params: frozenset[str] = frozenset(),
+) -> bytes:
+    """A page's title, links and skipped count, compact (≈ 1 KB for 35 links), with each
+    href's normalised form when known (``targets``, under session parameters ``params``)."""
+    data: dict[str, Any] = {
         "t": found.title,
         "s": found.skipped,
         "e": encoding,
         "l": [(k.url, k.tag, k.text, k.valid) for k in found.links],
     }
+    if targets is not None and len(targets) == len(found.links):
+        data["n"] = targets
+        data["p"] = sorted(params)
     return zlib.compress(json.dumps(data, ensure_ascii=False).encode(), 1)
 
 
-def unpack_links(blob: bytes) -> tuple[PageLinks, str]:
-    """`pack_links` read back: the page's links and the encoding its queries are sent in."""
+def unpack_links(
+    blob: bytes, params: frozenset[str] = frozenset()
+) -> tuple[PageLinks, str, list[str | None] | None]:
+    """`pack_links` read back: the page's links, the encoding its queries are sent in, and
+    the normalised hrefs (None when not stored, or stored under other session parameters)."""
     data = json.loads(zlib.decompress(blob))
     links = [Link(url, text, tag, bool(valid)) for url, tag, text, valid in data["l"]]
-    return PageLinks(data["t"], links, int(data["s"]), ""), str(data["e"])
+    targets = data.get("n")
+    if targets is not None and (data.get("p") != sorted(params) or len(targets) != len(links)):
+        targets = None
+    return PageLinks(data["t"], links, int(data["s"]), ""), str(data["e"]), targets
 
 
 @dataclass

@@ -180,3 +180,26 @@ def test_nights_cost_what_changed(site: tuple[FarmThread, Database]) -> None:
     assert added.verdict is LinkVerdict.BROKEN and added.confirmed_at is not None
     assert third.pages[second_level].reuse == ""  # changed: read again
     assert third.broken() == second.broken() | {home_target, added.target}
+
+
+def test_stored_links_read_back_as_written() -> None:
+    from probes.page import Link, PageLinks
+    from scanner.crawl.store import pack_links, unpack_links
+
+    found = PageLinks(
+        "标题",
+        [
+            Link("http://a.example.gov.cn/x?q=教育", "链接", "a"),
+            Link("ht!tp://bad", "坏", "a", False),
+        ],
+        3,
+        "",
+    )
+    params = frozenset({"sid"})
+    blob = pack_links(found, "gb18030", ["http://a.example.gov.cn/x?q=%BD%CC%D3%FD", None], params)
+    back, encoding, targets = unpack_links(blob, params)
+    assert (back.title, back.links, back.skipped, encoding) == ("标题", found.links, 3, "gb18030")
+    assert targets == ["http://a.example.gov.cn/x?q=%BD%CC%D3%FD", None]
+    # Other session parameters tonight: the stored normal forms are not trusted.
+    assert unpack_links(blob, frozenset({"jsessionid"}))[2] is None
+    assert unpack_links(pack_links(found, "utf-8"), params)[2] is None
