@@ -157,3 +157,15 @@ def test_links_into_the_office_are_never_requested_nor_charged(
 def test_the_policy_itself(address: str, allowed: str, refused: bool) -> None:
     policy = AddressPolicy(parse_networks(allowed))
     assert (policy.refusal(address) is not None) is refused
+
+
+def test_only_registered_addresses_are_trusted_not_registered_names() -> None:
+    from scanner.http.addresses import AddressRefused
+
+    policy = AddressPolicy(trusted=["127.0.0.1", "www.county.example.gov.cn", "[::1]"])
+    policy.check("127.0.0.1", "127.0.0.1")  # the operator wrote this address: reachable
+    policy.check("[::1]", "::1")
+    with pytest.raises(AddressRefused):
+        policy.check("127.0.0.2", "127.0.0.2")  # another loopback address, named by a page
+    with pytest.raises(AddressRefused):  # a registered name whose DNS now points inside
+        policy.check("www.county.example.gov.cn", "169.254.169.254")
