@@ -1,6 +1,9 @@
-"""Benchmark: crawl and link-check the farm's big site (~2,000 pages, ~7,500 distinct links).
+"""Benchmark: crawl and link-check the farm's big site (~2,000 pages, ~7,500 distinct links), or
+the peers bench's realistic site (13–17 KB pages, ~35 links each) served by nginx.
 
 Run: /work/venv/bin/python bench/bench_crawl.py [--connections 10] [--site big0]
+     /work/venv/bin/python bench/bench_crawl.py --peers --nights 2   # realistic pages, 2 nights
+     /work/venv/bin/python bench/bench_crawl.py --harness   # run_peers.sh: census + the peers
      /work/venv/bin/python bench/bench_crawl.py --compare      # + wget2, LinkChecker, linkinator
      /work/venv/bin/python bench/bench_crawl.py --site huge --max-pages 100000 --no-links
 
@@ -37,6 +40,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -320,6 +324,213 @@ def report(results: list[Measured], expected: set[str] | None) -> None:
         )
 
 
+# ------------------------------------------------------------------ realistic pages: the peers site
+
+PEERS = ROOT.parent / "shared" / "bench" / "peers"  # ../shared/bench/peers (read, never copied)
+# The peers harness's census settings (run_peers.sh's CENSUS_SETTINGS), used as they are.
+PEERS_SETTINGS = {
+    "CENSUS_PER_HOST_CONNECTIONS": "10",
+    "CENSUS_PER_HOST_RATE": "100000",
+    "CENSUS_LINK_RECHECK_DELAY": "0",
+    "CENSUS_LINK_CHECKS_AT_ONCE": "40",
+    "CENSUS_CRAWL_MAX_DEPTH": "20",
+    "CENSUS_CRAWL_MAX_PAGES": "20000",
+}
+
+
+@dataclass
+class Night:
+    night: int
+    requests: int  # lines of nginx's access log: what the server saw
+    statuses: dict[str, int]
+    wall: float
+    cpu: float
+    rss_mb: float
+    broken: set[str]
+    soft404: set[str]
+    undetermined: int
+    stats: dict[str, object]
+
+
+class PeersSite:
+    """gen_site.py's 2,000-page site (13–17 KB pages, ~35 links each, 226 broken, 40 soft
+    404s) generated at bench time and served by nginx with the peers' own config, on a port of
+    our own; its truth.json is the ground truth."""
+
+    def __init__(self, folder: Path, port: int, pages: int, seed: int):
+        self.folder, self.port = folder, port
+        site = folder / "site"
+        subprocess.run(
+            [sys.executable, str(PEERS / "gen_site.py"), str(site), "--pages", str(pages),
+             "--seed", str(seed), "--port", str(port)],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.truth = json.loads((site / "truth.json").read_text(encoding="utf-8"))
+        conf = (PEERS / "nginx.conf").read_text().replace(":8081", f":{port}")
+        (folder / "nginx.conf").write_text(conf)
+        for sub in ("logs", "tmp"):
+            (folder / sub).mkdir(exist_ok=True)
+        self.nginx = subprocess.Popen(
+            ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(50):
+            if (folder / "logs" / "nginx.pid").exists():
+                break
+            time.sleep(0.1)
+        time.sleep(0.3)
+        self.url = f"http://127.0.0.1:{port}/"
+
+    def new_log(self) -> None:
+        log = self.folder / "logs" / "access.log"
+        if log.exists():
+            log.rename(self.folder / "logs" / "previous.log")
+        self._reopen()
+
+    def take_log(self) -> list[list[str]]:
+        time.sleep(1.2)  # the log is buffered (flush=1s); a reopen flushes it
+        log = self.folder / "logs" / "access.log"
+        self._reopen()
+        if not log.exists():
+            return []
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        return [line.split("|") for line in lines if line]
+
+    def _reopen(self) -> None:
+        pid = int((self.folder / "logs" / "nginx.pid").read_text())
+        os.kill(pid, 10)  # SIGUSR1: reopen the log files
+        time.sleep(0.5)
+
+    def stop(self) -> None:
+        self.nginx.terminate()
+        self.nginx.wait(timeout=10)
+
+
+def run_peers_nights(args: argparse.Namespace, folder: Path) -> None:
+    """``census scan`` on the peers site under the harness's settings as they are (no host
+    map, rate 100,000), ``--nights`` times on one database; night 2 onwards with
+    ``--reuse`` seconds of verdict and page reuse. Requests are counted in nginx's log."""
+    site = PeersSite(folder, args.port, args.pages, args.seed)
+    try:
+        url = f"sqlite:///{folder}/census.db"
+        db = Database(url)
+        db.upgrade()
+        register(db, f"127.0.0.1:{args.port}")
+        db.dispose()
+        census = Path(sys.executable).with_name("census")
+        nights: list[Night] = []
+        for night in range(1, args.nights + 1):
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
+            env |= PEERS_SETTINGS | {"CENSUS_DATABASE_URL": url}
+            if night > 1:
+                env |= {
+                    "CENSUS_LINK_VERDICT_REUSE": str(args.reuse),
+                    "CENSUS_CRAWL_PAGE_REUSE": str(args.reuse),
+                }
+            site.new_log()
+            cmd = [str(census if census.exists() else "census"), "scan", "bench"]
+            wall, cpu, rss = _timed(cmd, env, str(folder), folder / f"night{night}.log")
+            served = site.take_log()
+            nights.append(_night(url, night, served, wall, cpu, rss))
+        _report_nights(nights, site.truth)
+    finally:
+        site.stop()
+
+
+def _night(url: str, night: int, served: list[list[str]], wall: float, cpu: float,
+           rss: float) -> Night:  # fmt: skip
+    db = Database(url)
+    with db.session() as s:
+        scan = s.scalars(select(Scan).order_by(Scan.id.desc()).limit(1)).one()
+        rows = s.execute(
+            select(LinkCheck.target, LinkCheck.verdict, LinkCheck.kind, LinkCheck.confirmed_at)
+            .where(LinkCheck.scan_id == scan.id)
+        ).all()  # fmt: skip
+        stats = dict(scan.stats)
+    db.dispose()
+    soft = ("soft404", "redirect_soft404")
+    confirmed = [(t, k) for t, v, k, c in rows if v is LinkVerdict.BROKEN and c is not None]
+    statuses: dict[str, int] = {}
+    for parts in served:
+        if len(parts) > 3:
+            statuses[parts[3]] = statuses.get(parts[3], 0) + 1
+    return Night(
+        night, len(served), statuses, wall, cpu, rss,
+        {t for t, k in confirmed if k not in soft}, {t for t, k in confirmed if k in soft},
+        sum(1 for _, v, _, _ in rows if v is LinkVerdict.UNDETERMINED), stats,
+    )  # fmt: skip
+
+
+def _report_nights(nights: list[Night], truth: dict[str, object]) -> None:
+    def urls(key: str) -> set[str]:
+        value = truth.get(key)
+        return {str(u) for u in value} if isinstance(value, list) else set()
+
+    internal, external, soft = (
+        urls("broken_internal"), urls("broken_external"), urls("soft404_urls")
+    )  # fmt: skip
+    print(f"{'night':5} {'requests':>8} {'wall s':>7} {'pages/s':>8} {'CPU s':>6} "
+          f"{'ms/req':>7} {'RSS MB':>7}  broken int/ext/false+  soft404  undet.  "
+          "304 kept reused")  # fmt: skip
+    for n in nights:
+        pages = int(str(n.stats.get("pages", 0)))
+        false_pos = len(n.broken - internal - external) + len(n.soft404 - soft)
+        print(
+            f"{n.night:5d} {n.requests:8d} {n.wall:7.1f} {pages / n.wall:8.1f} {n.cpu:6.1f} "
+            f"{n.cpu * 1000 / max(n.requests, 1):7.3f} {n.rss_mb:7.1f}  "
+            f"{len(n.broken & internal)}/{len(internal)} {len(n.broken & external)}/"
+            f"{len(external)} {false_pos}  {len(n.soft404 & soft)}/{len(soft)}  "
+            f"{n.undetermined:6d}  {n.stats.get('not_modified')} {n.stats.get('pages_kept')} "
+            f"{n.stats.get('reused_verdicts')}  statuses {n.statuses}"
+        )
+    first = nights[0]
+    for n in nights[1:]:
+        print(
+            f"night {n.night} / night 1: {n.requests / first.requests:.1%} of the requests, "
+            f"{n.cpu / first.cpu:.1%} of the CPU"
+        )
+
+
+def run_harness(args: argparse.Namespace) -> None:
+    """The peers harness itself (``run_peers.sh``) with census among its tools, in one run,
+    then the ratios the issue asks for, from its results."""
+    work = Path(args.harness_work)
+    env = os.environ | {
+        "RUNS": str(args.runs),
+        "TOOLS": f"{args.harness_tools} census",
+        "WORK": str(work),
+        "CENSUS_SRC": str(ROOT),
+        "CENSUS_VENV": args.harness_venv,
+        "CENSUS_REINSTALL": "1",
+    }
+    subprocess.run(["bash", str(PEERS / "run_peers.sh")], env=env, check=True)
+    print((work / "results" / "latest.md").read_text(encoding="utf-8"))
+    data = json.loads((work / "results" / "latest.json").read_text(encoding="utf-8"))
+    print_ratios(data)
+
+
+def print_ratios(data: dict[str, Any]) -> None:
+    """census against each peer (medians of the runs): pages/s, peak RSS; census's CPU per
+    request (CPU s of the whole command / requests in nginx's log)."""
+    medians = {t["tool"]: t["median"] for t in data.get("tools", []) if "median" in t}
+    ours = medians.get("census")
+    if not ours:
+        print("census: no successful run")
+        return
+    print(
+        f"census: {ours['pages_s']:.1f} pages/s, {ours['cpu']:.1f} CPU s, "
+        f"{ours['cpu'] * 1000 / ours['requests']:.3f} ms CPU per request, "
+        f"{ours['rss_mb']:.1f} MB peak RSS"
+    )
+    for peer, theirs in medians.items():
+        if peer in ("census", "linkchecker_default") or not theirs.get("pages_s"):
+            continue
+        print(
+            f"census vs {peer}: {ours['pages_s'] / theirs['pages_s']:.2f}× pages/s, "
+            f"{ours['rss_mb'] / theirs['rss_mb']:.2f}× peak RSS"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", default="big0", help="big0 (link-rich) or huge (100,000 pages)")
@@ -331,7 +542,33 @@ def main() -> None:
     ap.add_argument("--compare", action="store_true", help="also run wget2, LinkChecker, …")
     ap.add_argument("--linkchecker", default=shutil.which("linkchecker") or "linkchecker")
     ap.add_argument("--linkinator", default=shutil.which("linkinator") or "linkinator")
+    ap.add_argument(
+        "--peers", action="store_true",
+        help="realistic pages: the peers site (gen_site.py, nginx), census under the harness's "
+        "settings; with --nights N the nights after the first reuse what did not change",
+    )  # fmt: skip
+    ap.add_argument("--port", type=int, default=8093)
+    ap.add_argument("--pages", type=int, default=2000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--nights", type=int, default=1)
+    ap.add_argument("--reuse", type=float, default=86400.0, help="seconds, nights 2+")
+    ap.add_argument(
+        "--harness", action="store_true",
+        help="run ../shared/bench/peers/run_peers.sh with census and the peers in one run",
+    )  # fmt: skip
+    ap.add_argument("--harness-tools", default="linkinator linkchecker scrapy wget2")
+    ap.add_argument("--harness-work", default="/tmp/census-peers-bench")
+    ap.add_argument("--harness-venv", default="/tmp/census-peers-venv")
+    ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    if args.harness:
+        run_harness(args)
+        return
+    if args.peers:
+        with tempfile.TemporaryDirectory(prefix="bench-peers-") as folder:
+            os.chmod(folder, 0o755)  # nginx's workers (nobody) read the site from here
+            run_peers_nights(args, Path(folder))
+        return
     host = f"{args.site}.{SUFFIX}"
     farm, host_map = start_farm()
     proxy = f"http://{host_map.rsplit('=', 1)[1]}"  # the farm's port for *.gen…

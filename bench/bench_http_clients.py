@@ -8,7 +8,9 @@ Not a test. Reads the start page, takes the page links it finds (as the crawl wo
 them round-robin with N concurrent workers through:
 
 - ``census``: `scanner.http.fetch` over httpx/httpcore on our asyncio streams (what a scan does);
-- ``census-anyio``: the same with httpcore's stock anyio backend (the stack before issue 14);
+- ``census-anyio-locks``: the same with httpcore's own locks, events and shields (anyio), as
+  before `use_asyncio_primitives`;
+- ``census-anyio``: the same with httpcore's stock anyio backend and locks (before issue 14);
 - ``aiohttp``: a bare aiohttp ``ClientSession`` GET + read (no limiter, no caps) — the floor
   a move to aiohttp could reach.
 
@@ -34,6 +36,7 @@ import httpcore
 
 from scanner.http import HostLimiter, build_client, fetch
 from scanner.http import hostmap as hostmap_module
+from scanner.http.streams import use_asyncio_primitives
 from scanner.settings import load_settings
 
 
@@ -59,7 +62,9 @@ async def _drive(urls: list[str], workers: int, get: Callable[[str], Awaitable[i
     return total
 
 
-async def run_census(urls: list[str], workers: int, anyio_backend: bool) -> int:
+async def run_census(
+    urls: list[str], workers: int, anyio_backend: bool, anyio_locks: bool = False
+) -> int:
     host = urlsplit(urls[0]).netloc
     settings = load_settings(
         host_map=f"{urlsplit(urls[0]).hostname}={host}", per_host_connections=workers
@@ -71,6 +76,8 @@ async def run_census(urls: list[str], workers: int, anyio_backend: bool) -> int:
         client = build_client(settings, max_connections=2, shards=workers)
     finally:
         hostmap_module.AsyncioBackend = saved  # type: ignore[misc]
+    if anyio_locks or anyio_backend:  # httpcore's own locks, events and shields (anyio)
+        use_asyncio_primitives(False)
     limiter = HostLimiter(workers, 100_000)
     async with client:
 
@@ -95,6 +102,7 @@ async def run_aiohttp(urls: list[str], workers: int) -> int:
 def measure(name: str, urls: list[str], workers: int) -> tuple[float, float]:
     runs = {
         "census": lambda: run_census(urls, workers, anyio_backend=False),
+        "census-anyio-locks": lambda: run_census(urls, workers, False, anyio_locks=True),
         "census-anyio": lambda: run_census(urls, workers, anyio_backend=True),
         "aiohttp": lambda: run_aiohttp(urls, workers),
     }
@@ -112,7 +120,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     urls = asyncio.run(_page_urls(args.url, args.requests))
-    names = ["census", "census-anyio", "aiohttp"]
+    names = ["census", "census-anyio-locks", "census-anyio", "aiohttp"]
     results: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     for _ in range(args.rounds):
         for name in names:  # round-robin: the machine's load hits every stack alike

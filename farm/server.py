@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import socket
 import ssl
@@ -81,6 +82,11 @@ class Farm:
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.ca_pem = ""
         self._stalled: set[asyncio.Task[Any]] = set()
+        # Every request as the server saw it, (host, method, path, status): what a test counts.
+        self.requests: list[tuple[str, str, str, int]] = []
+        # Overnight changes a test makes: paths that now answer 404, and HTML added to a page.
+        self.gone: set[tuple[str, str]] = set()
+        self.edits: dict[tuple[str, str], str] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> Self:
@@ -176,6 +182,18 @@ class Farm:
     # -- request handling ----------------------------------------------------------------------
     async def _handle(self, request: web.BaseRequest) -> web.StreamResponse:
         host = self.single or (request.host or "").rsplit(":", 1)[0].lower()
+        status = 0  # 0: answered by a fault (a reset, a redirect raised, a stall)
+        try:
+            response = await self._respond(request, host)
+            response = _conditional(request, response, self.edits.get((host, request.path)))
+            status = response.status
+            return response
+        finally:
+            self.requests.append((host, request.method, request.path_qs, status))
+
+    async def _respond(self, request: web.BaseRequest, host: str) -> web.StreamResponse:
+        if (host, request.path) in self.gone:
+            return web.Response(status=404, text="页面不存在", charset="utf-8")
         site = self.catalog.get(host)
         if site is None:
             return web.Response(status=421, text=f"no site {host} in this farm")
@@ -328,6 +346,29 @@ class Farm:
         await asyncio.sleep(STALL_SECONDS)
         _reset(request)
         raise ConnectionResetError("farm fault: stall ended")
+
+
+def _conditional(
+    request: web.BaseRequest, response: web.StreamResponse, edit: str | None
+) -> web.StreamResponse:
+    """A whole 200 body gets an ETag (its hash) and a Last-Modified; a request whose
+    If-None-Match names that ETag gets 304 Not Modified, as nginx answers a static file.
+    ``edit`` (a test's overnight change) is HTML added before the page's ``</body>``."""
+    if not isinstance(response, web.Response) or response.status != 200:
+        return response
+    body = response.body
+    if not isinstance(body, bytes):
+        return response
+    if edit:
+        body = body.replace(b"</body>", edit.encode() + b"</body>", 1)
+        response.body = body
+    etag = '"' + hashlib.blake2b(body, digest_size=8).hexdigest() + '"'
+    response.headers["ETag"] = etag
+    response.headers["Last-Modified"] = "Mon, 30 Nov 2026 08:00:00 GMT"
+    wanted = request.headers.get("If-None-Match", "")
+    if request.method in ("GET", "HEAD") and etag in [t.strip() for t in wanted.split(",")]:
+        return web.Response(status=304, headers={"ETag": etag})
+    return response
 
 
 def _reset(request: web.BaseRequest) -> None:

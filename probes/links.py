@@ -224,8 +224,15 @@ def judge_status(status: int) -> tuple[Verdict, str]:
     return Verdict.OK, "ok"
 
 
-def judge_failure(failure: FailureKind) -> tuple[Verdict, str]:
-    """DNS, connect, TLS, timeout, reset, redirect loop: the target does not open."""
+ADDRESS_REFUSED = "address_refused"
+
+
+def judge_failure(failure: FailureKind, *, refused: bool = False) -> tuple[Verdict, str]:
+    """DNS, connect, TLS, timeout, reset, redirect loop: the target does not open. A target
+    the scanner declined to connect to (a private or loopback address, `AddressPolicy`) was
+    never tried: undetermined, never charged."""
+    if refused:
+        return Verdict.UNDETERMINED, ADDRESS_REFUSED
     return Verdict.BROKEN, failure.value
 
 
@@ -332,7 +339,7 @@ async def _attempt(
             client, url, deadline=deadline, max_bytes=max_bytes, method=method, limiter=limiter
         )
     except FetchFailed as exc:
-        verdict, kind = judge_failure(exc.failure)
+        verdict, kind = judge_failure(exc.failure, refused=exc.refused)
         return LinkResult(
             url, verdict, kind, failure=exc.failure.value, method=method, detail=exc.detail[:200]
         )

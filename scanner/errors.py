@@ -88,12 +88,15 @@ class FetchFailed(CensusError):
     """A resource could not be fetched, by the site's or the network's doing; ``failure`` says
     why in the fixed taxonomy and ``elapsed_ms`` how long the attempt took."""
 
-    def __init__(self, failure: FailureKind, detail: str, elapsed_ms: float):
+    def __init__(
+        self, failure: FailureKind, detail: str, elapsed_ms: float, *, refused: bool = False
+    ):
         super().__init__(f"{failure.value}: {detail}")
         self.kind = failure.value
         self.failure = failure
         self.detail = detail
         self.elapsed_ms = elapsed_ms
+        self.refused = refused  # the address policy declined it: the site is not to blame
 
 
 class PageNotOpened(CensusError):

@@ -102,10 +102,11 @@ class Settings(BaseSettings):
     )
     per_host_rate: float = Field(
         gt=0,
-        le=10_000,
+        le=1_000_000,
         allow_inf_nan=False,
         default=4.0,
-        description="At most this many requests per second to one host.",
+        description="At most this many requests per second to one host (10,000 or more: no "
+        "rate limit, only the connection cap; for benchmarks on one's own server).",
     )
     verify_tls: bool = Field(
         default=True,
@@ -212,6 +213,21 @@ class Settings(BaseSettings):
         description="Seconds an 'ok' link verdict of the site's last finished scan stands for "
         "a check in the next scan (0: every link is checked every scan). Links on the homepage "
         "and the second-level pages, and broken or undetermined ones, are always checked.",
+    )
+    crawl_conditional: bool = Field(
+        default=True,
+        description="Fetch a page the last night read with If-None-Match / If-Modified-Since "
+        "(its ETag and Last-Modified); a 304 Not Modified, or a body identical to the last "
+        "one, reuses the page's stored links instead of parsing it again.",
+    )
+    crawl_page_reuse: float = Field(
+        ge=0,
+        le=31 * 86400,
+        allow_inf_nan=False,
+        default=0.0,
+        description="Seconds a page deeper than the second level, read 'ok' by an earlier "
+        "night, is not requested again: its stored links stand (0: every page is requested "
+        "every night). The homepage and the second-level pages are always requested.",
     )
     link_max_occurrences: int = Field(
         ge=0,

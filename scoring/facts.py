@@ -162,6 +162,25 @@ class BrokenLink:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkScan:
+    """How the crawl behind the link facts was made, shown with them: what it took over from
+    earlier nights instead of asking again (settings ``link_verdict_reuse`` and
+    ``crawl_page_reuse``, conditional requests), so nobody mistakes a reused verdict for
+    tonight's. Links on the homepage and the second-level pages are checked every night."""
+
+    started_at: datetime
+    pages: int = 0
+    not_modified: int = 0  # pages answered 304 Not Modified: stored links read, no parse
+    same_body: int = 0  # pages whose body was unchanged: stored links read, no parse
+    pages_kept: int = 0  # pages not requested: an earlier night's reading stood
+    links_checked: int = 0  # link checks made tonight
+    verdicts_reused: int = 0  # link verdicts of an earlier night that stood
+    reused_since: datetime | None = None  # the oldest reused verdict or page
+    verdict_reuse_s: float = 0.0
+    page_reuse_s: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
 class Message:
     """A letter or message; ``answered`` with no ``answered_on`` is 已回复但未注明日期."""
 
@@ -238,6 +257,7 @@ class SiteFacts:
     probes: tuple[Probe, ...] = ()
     columns: tuple[Column, ...] = ()
     broken_links: tuple[BrokenLink, ...] = ()
+    link_scan: LinkScan | None = None  # the crawl the broken links come from
     messages: tuple[Message, ...] = ()
     surveys: Channel = field(default_factory=Channel)
     interviews: Channel = field(default_factory=Channel)

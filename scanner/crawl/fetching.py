@@ -25,13 +25,16 @@ async def fetch_page(
     max_bytes: int,
     limiter: HostLimiter | None = None,
     other_bytes: int = 16_384,
+    headers: dict[str, str] | None = None,
 ) -> Fetched:
     """GET ``url`` within ``deadline`` seconds: an HTML body up to ``max_bytes``, anything else
-    up to ``other_bytes``."""
+    up to ``other_bytes`` (``headers``: a conditional request's validators)."""
 
     def cap(response: httpx.Response) -> int:
         ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
         html = not ctype or ctype.startswith(_HTML_TYPES)  # no type: sniffed later
         return max_bytes if html else other_bytes
 
-    return await fetch(client, url, deadline=deadline, max_bytes=cap, limiter=limiter)
+    return await fetch(
+        client, url, deadline=deadline, max_bytes=cap, limiter=limiter, headers=headers
+    )

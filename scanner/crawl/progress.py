@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from scanner.clock import stopwatch
@@ -32,6 +33,11 @@ class ScanProgress:
     to_check: int = 0
     checked: int = 0
     reused: int = 0  # link verdicts taken from an earlier night (`link_verdict_reuse`)
+    not_modified: int = 0  # pages the server answered 304 Not Modified (conditional request)
+    same_body: int = 0  # pages whose body hashed as the last night's: not parsed again
+    pages_kept: int = 0  # pages not requested (`crawl_page_reuse`): their stored links stood
+    reused_since: datetime | None = None  # the oldest reused verdict or page (from which night)
+    reuse_windows: tuple[float, float] = (0.0, 0.0)  # link_verdict_reuse, crawl_page_reuse
     skipped: int = 0
     trapped: int = 0
     resumed: bool = False
@@ -40,6 +46,11 @@ class ScanProgress:
     finished: float | None = None
     error: str = ""  # why the scan stopped, when it failed (it stays resumable)
     note: str = ""  # why the site was not scanned now (another process holds it)
+
+    def reused_at(self, when: datetime) -> None:
+        """Note that something of ``when`` (an earlier night's verdict or page) was reused."""
+        if self.reused_since is None or when < self.reused_since:
+            self.reused_since = when
 
     def rate(self) -> float:
         """Pages per second so far (or over the whole scan once it ended)."""
@@ -52,6 +63,12 @@ class ScanProgress:
             "links": self.links,
             "checked": self.checked,
             "reused_verdicts": self.reused,
+            "not_modified": self.not_modified,
+            "same_body": self.same_body,
+            "pages_kept": self.pages_kept,
+            "reused_since": self.reused_since.isoformat() if self.reused_since else None,
+            "verdict_reuse_s": self.reuse_windows[0],
+            "page_reuse_s": self.reuse_windows[1],
             "skipped_hrefs": self.skipped,
             "trapped": self.trapped,
         }

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
@@ -44,6 +45,17 @@ def load_sites(db: Database, keys: list[str] | None = None) -> list[SiteRef]:
         return [SiteRef(r.id, r.code, r.name, r.url, tuple(r.own_hosts or ())) for r in rows]
 
 
+def registered_hosts(db: Database) -> tuple[str, ...]:
+    """Every host the registry names: sites' homepage hosts and their ``own_hosts``."""
+    hosts: set[str] = set()
+    with db.session() as s:
+        for url, own in s.execute(select(Site.url, Site.own_hosts)):
+            hosts.add((urlsplit(url).hostname or "").lower())
+            hosts.update(h.lower() for h in own or ())
+    hosts.discard("")
+    return tuple(sorted(hosts))
+
+
 class Scanner:
     """``async with Scanner(db, settings) as scanner: await scanner.scan(sites)``."""
 
@@ -59,17 +71,28 @@ class Scanner:
         self.settings = settings
         self.clock: Clock = clock or RealClock()
         self._own_client = client is None
-        self.client = client or build_client(
-            settings,
-            max_connections=max(16, 400 // settings.per_host_connections),
-            shards=settings.per_host_connections,
-        )
+        self.client = client or self._build_client(())
         self.limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
         self.store = ScanStore(db)
         self.checker: LinkChecker | None = None
         self.progress: dict[str, ScanProgress] = {}
 
+    def _build_client(self, trusted: tuple[str, ...]) -> httpx.AsyncClient:
+        return build_client(
+            self.settings,
+            max_connections=max(16, 400 // self.settings.per_host_connections),
+            shards=self.settings.per_host_connections,
+            trusted_hosts=trusted,
+        )
+
     async def __aenter__(self) -> Self:
+        if self._own_client:
+            # The registry is the operator's input: its sites' hosts may be reached at any
+            # address (an intranet or loopback site), for their re-checks and as other sites'
+            # links; hosts that only pages name stay under the address policy.
+            trusted = await self.store.run(registered_hosts, self.db)
+            await self.client.aclose()
+            self.client = self._build_client(trusted)
         since = self.clock.now() - timedelta(seconds=self.settings.link_cache_ttl)
         cache = await self.store.run(self.store.load_cache, since)
         self.checker = LinkChecker(self.client, self.limiter, self.settings, self.clock, cache)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +32,16 @@ from scanner.crawl.checker import LinkChecker, recheck_rows
 from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.progress import ScanProgress, SiteRef
-from scanner.crawl.store import Batch, CheckRow, Result, ScanStore, TargetState
+from scanner.crawl.store import (
+    Batch,
+    CheckRow,
+    Memo,
+    Result,
+    ScanStore,
+    TargetState,
+    pack_links,
+    unpack_links,
+)
 from scanner.crawl.urls import (
     INVALID_URL,
     TrapGuard,
@@ -43,7 +52,7 @@ from scanner.crawl.urls import (
     url_key,
 )
 from scanner.db.models import LinkVerdict
-from scanner.http import FetchFailed, HostLimiter, build_client
+from scanner.http import Fetched, FetchFailed, HostLimiter, build_client
 from scanner.settings import Settings
 
 __all__ = ["ScanProgress", "SiteCrawl", "SiteRef"]
@@ -83,6 +92,9 @@ class SiteCrawl:
             raise ValueError(f"not an http(s) homepage URL: {site.url!r}")
         self.home = home
         self.scope = Scope([urlsplit(home).hostname or "", *site.own_hosts])
+        # The hosts the operator registered: reachable at any address (a site on an intranet
+        # or loopback address), unlike hosts that pages or redirects name.
+        self.registered = tuple(sorted(self.scope.hosts))
         self.frontier = Frontier(settings.crawl_max_pages, settings.crawl_max_depth)
         self.guard = TrapGuard(settings.crawl_query_cap)
         self.targets: dict[int, TargetState] = {}
@@ -95,6 +107,12 @@ class SiteCrawl:
         self.failed_in_row = 0
         self.went_away = False  # the site stopped answering mid-crawl: pause, resume later
         self.batch = Batch()
+        # The site's pages as their last fetch showed them: validators for conditional
+        # requests, and the links that stand when a page has not changed.
+        self.memo_on = settings.crawl_conditional or settings.crawl_page_reuse > 0
+        self.memos: dict[str, Memo] = {}
+        self.kept: list[int] = []  # pages not requested tonight (`crawl_page_reuse`)
+        progress.reuse_windows = (settings.link_verdict_reuse, settings.crawl_page_reuse)
         self.scan_id = 0
         self._active = 0
         self._wake = asyncio.Event()
@@ -126,6 +144,7 @@ class SiteCrawl:
                     self.settings,
                     max_connections=len(self.scope.hosts) + 1,
                     shards=self.settings.per_host_connections,
+                    trusted_hosts=self.registered,
                 )
             await self._restore(resumed)
             p.phase = "抓取"
@@ -144,6 +163,7 @@ class SiteCrawl:
                 p.phase = "首页无法访问"
                 return self.scan_id
             if links:
+                await self._unkeep()
                 p.phase = "检查链接"
                 await self.check_links()
                 p.phase = "等待复查"
@@ -170,6 +190,8 @@ class SiteCrawl:
         return self.scan_id
 
     async def _restore(self, resumed: bool) -> None:
+        if self.memo_on:
+            self.memos = await self.store.run(self.store.load_memos, self.site.id)
         if not resumed:
             await self.store.run(self.store.frontier_seed, self.scan_id, self.home)
             self.frontier.requeue(self.home, 0)
@@ -217,19 +239,33 @@ class SiteCrawl:
     async def _flush(self) -> None:
         batch, self.batch = self.batch, Batch()
         batch.freeze()
-        if batch.pages or batch.touched or batch.frontier:
+        if batch.pages or batch.touched or batch.frontier or batch.memos or batch.memo_drop:
             await self.store.run(
                 self.store.flush,
                 self.scan_id,
                 batch,
                 self.progress.as_stats(),
                 self.settings.link_recheck_delay,
+                self.site.id,
             )
 
     async def _visit(self, url: str, depth: int) -> None:
         p = self.progress
         at = self.clock.now()
         page: dict[str, Any] = {"scan_id": self.scan_id, "url": url, "depth": depth}
+        memo = self.memos.pop(url, None)
+        if memo is not None and self._keep(memo, depth, url, at):
+            p.pages_kept += 1
+            p.reused_at(memo.fetched_at)
+            self._unchanged(url, depth, memo, page, "kept", memo.fetched_at)
+            return
+        validators: dict[str, str] | None = None
+        if memo is not None and self.settings.crawl_conditional:
+            validators = {}
+            if memo.etag:
+                validators["If-None-Match"] = memo.etag
+            if memo.last_modified:
+                validators["If-Modified-Since"] = memo.last_modified
         try:
             response = await fetch_page(
                 self.client,
@@ -238,19 +274,20 @@ class SiteCrawl:
                 max_bytes=self.settings.max_body_bytes,
                 limiter=self.limiter,
                 other_bytes=self.settings.link_check_bytes,
+                headers=validators or None,
             )
         except FetchFailed as exc:
             p.errors += 1
             if depth == 0:
                 self.home_ok = False
-            if exc.failure.value in _TRANSPORT:
+            if exc.failure.value in _TRANSPORT and not exc.refused:
                 self.failed_in_row += 1
                 if self.failed_in_row >= _GONE_AFTER and depth > 0:
                     self.went_away = True
                     self.frontier.requeue(url, depth)  # fetched again on resume
                     self._wake.set()
                     return
-            verdict, kind = judge_failure(exc.failure)
+            verdict, kind = judge_failure(exc.failure, refused=exc.refused)
             self._page_result(url, (verdict.value, kind, None, exc.failure.value, None, at))
             self.batch.pages.append(page | {"fetched_at": at, "failure": exc.failure.value})
             p.pages += 1
@@ -258,6 +295,22 @@ class SiteCrawl:
         honour_retry_after(self.limiter, url, response, cap=self.settings.retry_after_cap)
         self.failed_in_row = 0
         final = normalize_url(response.final_url, session_params=self.params) or url
+        digest = hashlib.sha256(response.content).hexdigest()
+        if memo is not None:
+            if validators and response.status == 304:
+                p.not_modified += 1
+                self._unchanged(url, depth, self._validated(memo, response, at), page, "304", at)
+                return
+            same = (
+                response.status == memo.status
+                and digest == memo.content_hash
+                and (final if final != url else None) == memo.final_url
+                and not response.truncated
+            )
+            if same:
+                p.same_body += 1
+                self._unchanged(url, depth, self._validated(memo, response, at), page, "same", at)
+                return
         found: PageLinks | None = None
         encoding = "utf-8"
         if response.status < 300 and is_html(response) and response.content:
@@ -287,7 +340,7 @@ class SiteCrawl:
             | {
                 "status": response.status,
                 "title": (found.title if found else "")[:1000],
-                "content_hash": hashlib.sha256(response.content).hexdigest(),
+                "content_hash": digest,
                 "fetched_at": at,
                 "final_url": final if final != url else None,
                 "content_type": response.content_type[:200],
@@ -297,9 +350,102 @@ class SiteCrawl:
         )
         p.pages += 1
         readable = found is not None and verdict is Verdict.OK and self.scope.inside(final)
+        targets: list[str | None] | None = None
         if readable and found is not None and url_key(final) not in self.read_pages:
             self.read_pages.add(url_key(final))
-            self._links(final, depth, found, encoding)
+            targets = self._links(final, depth, found, encoding)
+        if self.memo_on:
+            if readable and found is not None and not response.truncated:
+                self.batch.memos.append(
+                    Memo(
+                        url,
+                        at,
+                        response.status,
+                        final if final != url else None,
+                        response.headers.get("etag", ""),
+                        response.headers.get("last-modified", ""),
+                        digest,
+                        response.content_type,
+                        len(response.content),
+                        pack_links(found, encoding, targets, self.params),
+                    )
+                )
+            elif memo is not None:
+                self.batch.memo_drop.append(url)  # not readable now: no stale links next night
+
+    def _keep(self, memo: Memo, depth: int, url: str, now: datetime) -> bool:
+        """Whether a page need not be requested tonight (`crawl_page_reuse`): deeper than the
+        second level, and read 'ok' recently enough. The homepage and the second-level pages,
+        whose links are the 1-point links, are always requested."""
+        window = self.settings.crawl_page_reuse
+        if window <= 0 or depth < 2:
+            return False
+        key = url_key(url)
+        state = self.targets.get(key)
+        if key in self.second_level or (state is not None and (state.home or state.second)):
+            return False
+        if (now - memo.fetched_at).total_seconds() >= window:
+            return False
+        self.kept.append(key)
+        return True
+
+    async def _unkeep(self) -> None:
+        """A page kept from an earlier night that a second-level page turned out to link too
+        (a list's later page read late): a 1-point link after all, so it is checked tonight."""
+        ids = [
+            st.id
+            for key in self.kept
+            if (st := self.targets.get(key)) is not None
+            and st.id is not None
+            and (st.home or st.second)
+        ]
+        if ids:
+            await self.store.run(self.store.forget_verdicts, ids)
+
+    def _validated(self, memo: Memo, response: Fetched, at: datetime) -> Memo:
+        """The memo of a page seen unchanged now: stored again with tonight's time (and the
+        validators the server gives now)."""
+        memo.fetched_at = at
+        memo.etag = response.headers.get("etag", memo.etag)
+        memo.last_modified = response.headers.get("last-modified", memo.last_modified)
+        self.batch.memos.append(memo)
+        return memo
+
+    def _unchanged(
+        self, url: str, depth: int, memo: Memo, page: dict[str, Any], how: str, at: datetime
+    ) -> None:
+        """A page known not to have changed since ``memo``: its verdict and its stored links
+        stand, and nothing is parsed (``how``: 304, same body, or not requested)."""
+        p = self.progress
+        found, encoding, targets = unpack_links(memo.links, self.params)
+        final = memo.final_url or url
+        result: Result = (Verdict.OK.value, "ok", memo.status, "", memo.final_url, at)
+        if depth == 0:
+            self.home_ok = True
+        self._page_result(url, result)
+        if final != url and self.scope.inside(final):
+            self.frontier.mark_seen(final)
+            self._page_result(final, result)
+        elif final != url and depth == 0:
+            self.scope.add(urlsplit(final).hostname or "")
+        self.batch.pages.append(
+            page
+            | {
+                "status": memo.status,
+                "title": found.title[:1000],
+                "content_hash": memo.content_hash,
+                "fetched_at": at,
+                "final_url": memo.final_url,
+                "content_type": memo.content_type[:200],
+                "bytes": memo.size,
+                "soft404": False,
+                "reuse": how,
+            }
+        )
+        p.pages += 1
+        if self.scope.inside(final) and url_key(final) not in self.read_pages:
+            self.read_pages.add(url_key(final))
+            self._links(final, depth, found, encoding, targets)
 
     def _page_result(self, url: str, result: Result) -> None:
         key = url_key(url)
@@ -310,15 +456,29 @@ class SiteCrawl:
             state.result = result
             self.batch.touch(state)
 
-    def _links(self, page_url: str, depth: int, found: PageLinks, encoding: str) -> None:
+    def _links(
+        self,
+        page_url: str,
+        depth: int,
+        found: PageLinks,
+        encoding: str,
+        targets: list[str | None] | None = None,
+    ) -> list[str | None]:
+        """Count the page's links and queue its pages; the normalised form of each href (None:
+        not normalisable), which an unchanged page's memo keeps (``targets`` on replay)."""
         p = self.progress
+        normalised: list[str | None] = []
         p.skipped += found.skipped
         cap = self.settings.link_max_occurrences
         page_key = url_key(page_url)
         evidence_always = depth == 0 or page_key in self.second_level
         seen_here: set[tuple[int, str]] = set()
-        for link in found.links:
-            target = normalize_url(link.url, encoding, self.params) if link.valid else None
+        for index, link in enumerate(found.links):
+            if targets is not None:
+                target = targets[index]
+            else:
+                target = normalize_url(link.url, encoding, self.params) if link.valid else None
+            normalised.append(target)
             malformed = False
             if target is None:
                 if link.valid and not is_http_href(link.url):
@@ -372,6 +532,7 @@ class SiteCrawl:
                         )
                 else:
                     p.trapped += 1
+        return normalised
 
     # -- link checks ---------------------------------------------------------------------------
     async def check_links(self) -> None:
@@ -388,6 +549,7 @@ class SiteCrawl:
                 earlier = None if row.one_point else reusable.get(row.target)
                 if earlier is not None:
                     p.reused += 1
+                    p.reused_at(earlier[5])
                     done.append(self._result_row(row.id, earlier))
                 else:
                     done.append(await self._check(row))

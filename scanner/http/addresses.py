@@ -7,6 +7,10 @@ in the network backend to the address actually connected to (after DNS, so a pub
 resolves to a private address is caught, and no second lookup can change the answer):
 
 - a host named in the host map connects where the map says (the farm, tests, the demo);
+- a site the operator registered at an IP address (``http://127.0.0.1:8081/``, an intranet
+  portal at ``http://10.2.3.4/``: given to its crawl as ``trusted``) is connected to there —
+  the registry is the operator's input, not a page's; a registered name still passes the
+  policy, as its DNS answer is not the operator's;
 - any other address must be global unicast (not loopback, private, link-local, shared,
   multicast, reserved or unspecified) or inside a range of ``CENSUS_ALLOWED_NETWORKS``
   (for intranet deployments).
@@ -30,11 +34,27 @@ class AddressRefused(httpcore.ConnectError):
     """The address is outside the public internet and not allowed by the settings."""
 
 
+def literal_addresses(hosts: Iterable[str]) -> list[str]:
+    """The hosts that are IP addresses as written (``127.0.0.1``, ``[::1]`` → ``::1``): what
+    the operator can vouch for. A registered *name* is not among them — its DNS answer is not
+    the operator's input, so it still passes the policy like any other name."""
+    out: list[str] = []
+    for host in hosts:
+        bare = host.strip().lower().rstrip(".").strip("[]")
+        try:
+            ipaddress.ip_address(bare)
+        except ValueError:
+            continue
+        out.append(bare)
+    return out
+
+
 class AddressPolicy:
     """Says whether a connection to an address may be made (see the module docstring)."""
 
-    def __init__(self, allowed: Iterable[Network] = ()):
+    def __init__(self, allowed: Iterable[Network] = (), trusted: Iterable[str] = ()):
         self.allowed = list(allowed)
+        self.trusted = frozenset(literal_addresses(trusted))
 
     def refusal(self, address: str) -> str | None:
         """Why ``address`` may not be connected to (None: it may)."""
@@ -54,6 +74,8 @@ class AddressPolicy:
         )
 
     def check(self, host: str, address: str) -> None:
+        if host.lower().rstrip(".").strip("[]") in self.trusted:
+            return
         reason = self.refusal(address)
         if reason is not None:
             raise AddressRefused(f"{host}: {reason}")

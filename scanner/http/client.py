@@ -16,6 +16,7 @@ import httpx
 
 from scanner.http.addresses import AddressPolicy
 from scanner.http.hostmap import HostMap, HostMapBackend
+from scanner.http.streams import use_asyncio_primitives
 from scanner.settings import Settings, parse_networks
 
 
@@ -97,13 +98,15 @@ def build_client(
     follow_redirects: bool = True,
     max_redirects: int = 10,
     host_map_exclusive: bool | None = None,
+    trusted_hosts: Sequence[str] = (),
 ) -> httpx.AsyncClient:
     """An AsyncClient configured from settings.
 
     ``host_map_exclusive`` (default: true whenever a host map is set) makes hosts outside the map
     fail as DNS errors, so a test or demo pointed at the farm can never reach the internet.
     ``shards`` splits the pool (``max_connections`` each) by `HostLimiter` slot, for clients
-    that make many requests to each host through a limiter (the crawl).
+    that make many requests to each host through a limiter (the crawl). ``trusted_hosts``
+    (a site's registered hosts, operator input) may be connected to at any address.
     """
     timeout = httpx.Timeout(settings.page_timeout, connect=settings.connect_timeout)
     headers = {
@@ -112,13 +115,14 @@ def build_client(
         "Accept-Language": "zh-CN,zh;q=0.9",
     }
     if transport is None:
+        use_asyncio_primitives()  # our own backend runs on asyncio: so do httpcore's locks
         mapping = settings.host_map_parsed
         exclusive = bool(mapping) if host_map_exclusive is None else host_map_exclusive
         limits = httpx.Limits(
             max_connections=max_connections, max_keepalive_connections=max_connections
         )
         host_map = HostMap(mapping, exclusive=exclusive)
-        policy = AddressPolicy(parse_networks(settings.allowed_networks))
+        policy = AddressPolicy(parse_networks(settings.allowed_networks), trusted_hosts)
         pools: list[httpx.AsyncBaseTransport] = [
             _MappedTransport(
                 ssl_context=ssl_context_for(settings),

@@ -7,10 +7,11 @@ import ssl
 
 import httpx
 
+from scanner.http.addresses import AddressRefused
 from scanner.http.hostmap import DNSLookupFailed
 from scoring.facts import FailureKind
 
-__all__ = ["FailureKind", "classify_exception"]
+__all__ = ["FailureKind", "address_refused", "classify_exception"]
 
 
 def _chain(exc: BaseException) -> list[BaseException]:
@@ -20,6 +21,12 @@ def _chain(exc: BaseException) -> list[BaseException]:
         seen.append(current)
         current = current.__cause__ or current.__context__
     return seen
+
+
+def address_refused(exc: BaseException) -> bool:
+    """Whether the scanner itself declined the connection (the address policy): nothing was
+    tried, so nothing may be concluded about the site."""
+    return any(isinstance(e, AddressRefused) for e in _chain(exc))
 
 
 def classify_exception(exc: BaseException) -> FailureKind:

@@ -21,7 +21,7 @@ from scanner.errors import FetchFailed
 from scanner.http.charset import charset_of, decode_html
 from scanner.http.client import SLOT_EXTENSION
 from scanner.http.decoding import BoundedDecoder
-from scanner.http.failures import classify_exception
+from scanner.http.failures import address_refused, classify_exception
 from scanner.http.limits import HostLimiter, host_of
 
 
@@ -109,7 +109,8 @@ async def fetch(
         # ValueError: a URL the parsers refuse (a bad IPv6 literal or port) — the site's error.
         elapsed = (stopwatch() - started) * 1000
         kind = classify_exception(exc)
-        raise FetchFailed(kind, str(exc) or type(exc).__name__, elapsed) from exc
+        detail = str(exc) or type(exc).__name__
+        raise FetchFailed(kind, detail, elapsed, refused=address_refused(exc)) from exc
     elapsed = (stopwatch() - started) * 1000
     content = b"".join(chunks)
     return Fetched(

@@ -19,7 +19,7 @@ from typing import Any
 import httpcore
 from httpcore import AsyncNetworkBackend, AsyncNetworkStream
 
-__all__ = ["AsyncioBackend", "AsyncioStream"]
+__all__ = ["AsyncioBackend", "AsyncioStream", "use_asyncio_primitives"]
 
 _HIGH_WATER = 256 * 1024  # stop reading from the socket above this much unread data
 
@@ -217,3 +217,93 @@ class AsyncioBackend(AsyncNetworkBackend):
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+# -- httpcore's locks, events and cancellation shields on plain asyncio ----------------------
+#
+# httpcore 1.0 makes every lock, event and shield through anyio after asking sniffio which
+# library runs (``httpcore._synchronization``): a connection's lock per request, the pool's
+# events, a shield on every close. On the peers bench that was 8.7 % of the scan's CPU (py-spy,
+# docs/crawl.md). The census runs on asyncio only, so the asyncio versions below stand in. An
+# anyio shield never held back asyncio's own cancellation (``asyncio.timeout``, the only kind
+# our code uses), so the shield doing nothing changes no behaviour of ours.
+
+
+async def _lock_enter(self: Any) -> Any:
+    await self._census_lock.acquire()
+    return self
+
+
+async def _lock_exit(self: Any, *exc: object) -> None:
+    self._census_lock.release()
+
+
+def _lock_init(self: Any) -> None:
+    self._census_lock = asyncio.Lock()
+
+
+def _event_init(self: Any) -> None:
+    self._census_event = asyncio.Event()
+
+
+def _event_set(self: Any) -> None:
+    self._census_event.set()
+
+
+async def _event_wait(self: Any, timeout: float | None = None) -> None:
+    if timeout is None:
+        await self._census_event.wait()
+        return
+    try:
+        async with asyncio.timeout(timeout):
+            await self._census_event.wait()
+    except TimeoutError as exc:
+        raise httpcore.PoolTimeout(str(exc)) from exc
+
+
+def _shield_init(self: Any) -> None:
+    pass
+
+
+def _shield_enter(self: Any) -> Any:
+    return self
+
+
+def _shield_exit(self: Any, *exc: object) -> None:
+    return None
+
+
+_ORIGINALS: list[tuple[type, str, Any]] = []  # httpcore's own methods, to put them back
+
+
+def use_asyncio_primitives(on: bool = True) -> bool:
+    """Put the asyncio versions in place (``on=False`` puts httpcore's own back: the bench's
+    comparison). A no-op when httpcore's classes are not the ones this was written for, so a
+    newer httpcore falls back to its own. Whether the asyncio versions are in place."""
+    from httpcore import _synchronization as sync
+
+    lock, event, shield = sync.AsyncLock, sync.AsyncEvent, sync.AsyncShieldCancellation
+    if not on:
+        for cls, name, fn in _ORIGINALS:
+            setattr(cls, name, fn)
+        _ORIGINALS.clear()
+        return False
+    if _ORIGINALS:
+        return True
+    expected = (
+        all(hasattr(lock, n) for n in ("setup", "__aenter__", "__aexit__"))
+        and all(hasattr(event, n) for n in ("setup", "set", "wait"))
+        and all(hasattr(shield, n) for n in ("__enter__", "__exit__"))
+    )
+    if not expected:
+        return False
+    patches: list[tuple[type, dict[str, Any]]] = [
+        (lock, {"__init__": _lock_init, "__aenter__": _lock_enter, "__aexit__": _lock_exit}),
+        (event, {"__init__": _event_init, "set": _event_set, "wait": _event_wait}),
+        (shield, {"__init__": _shield_init, "__enter__": _shield_enter, "__exit__": _shield_exit}),
+    ]
+    for cls, methods in patches:
+        for name, fn in methods.items():
+            _ORIGINALS.append((cls, name, cls.__dict__[name]))
+            setattr(cls, name, fn)
+    return True

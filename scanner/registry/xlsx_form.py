@@ -21,9 +21,6 @@ from datetime import date, datetime
 from pathlib import Path as FilePath
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
-
 from scanner.db.models import ColumnCategory, OrgLevel, SiteStatus, SiteType
 from scanner.registry import vocab
 from scanner.registry.form import Path, RawForm, dotted
@@ -347,6 +344,11 @@ def _inflated_too_big(file: FilePath) -> str | None:
 
 def read_xlsx(file: FilePath, name: str | None = None) -> RawForm:
     """The workbook as the YAML contract's data, with sheet and row of every value."""
+    # openpyxl is imported here, not at the top: commands that never read a form (a scan
+    # finds its sites through this package) are spared its ≈ 10 MB and 0.3 s.
+    from openpyxl import load_workbook
+    from openpyxl.utils.exceptions import InvalidFileException
+
     form = RawForm(file=name or str(file), data=None, label=_labeller)
     too_big = _inflated_too_big(file)
     if too_big:
@@ -410,6 +412,8 @@ def write_xlsx(data: dict[str, Any], file: FilePath) -> None:
     Columns of one site and category without flags share one row, names and addresses joined
     by "；" as in 附件4; a column with exempt/static/selector gets a row of its own.
     """
+    from openpyxl import Workbook
+
     workbook = Workbook()
     orgs = workbook.active
     orgs.title = ORG_SHEET

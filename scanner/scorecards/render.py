@@ -126,6 +126,8 @@ def describe(ev: Mapping[str, Any]) -> str:
             found if pages else ""
         )
         return text + ("（待复查，不计）" if not ev.get("counted", True) else "")
+    if kind == "link_scan":
+        return str(note)
     if kind == "missing_channel":
         cats = "、".join(CATEGORIES.get(c, c) for c in g("categories") or [])
         return f"未开设{cats}栏目"

@@ -8,7 +8,7 @@ from fractions import Fraction
 from typing import Literal
 
 from scoring.context import Context
-from scoring.facts import BrokenLink
+from scoring.facts import BrokenLink, LinkScan
 from scoring.params import Model, Points, Rounding
 from scoring.results import Evidence, RuleResult
 from scoring.rules.probes import probe_evidence, probe_figure, probe_reasons
@@ -88,8 +88,46 @@ def links(ctx: Context, p: LinksParams) -> RuleResult:
     )
     if pending:
         figure += f"（另有 {len(pending)} 个待复查，不计分）"
+    scan = ctx.facts.link_scan
+    about = (link_scan_evidence(scan),) if scan is not None else ()
     return RuleResult(
-        holds=points > 0, points=points, figure=figure, evidence=(*evidence, *pending)
+        holds=points > 0, points=points, figure=figure, evidence=(*evidence, *pending, *about)
+    )
+
+
+def link_scan_evidence(scan: LinkScan) -> Evidence:
+    """What the crawl took over from earlier nights (never counted: it says how the facts
+    were gathered, so a reused verdict is not read as tonight's)."""
+    unchanged = scan.not_modified + scan.same_body
+    note = (
+        f"链接扫描（{scan.started_at.isoformat(timespec='minutes')}）：页面 {scan.pages} 个，"
+        f"其中未变化未重新解析 {unchanged} 个（304 未修改 {scan.not_modified} 个），"
+        f"沿用前次抓取未重新请求 {scan.pages_kept} 个；"
+        f"本次检查链接 {scan.links_checked} 个，沿用前次结论 {scan.verdicts_reused} 个"
+    )
+    if scan.reused_since is not None:
+        note += f"（沿用的最早为 {scan.reused_since.isoformat(timespec='minutes')} 的结果）"
+    note += (
+        f"；沿用期限：链接结论 {scan.verdict_reuse_s / 3600:g} 小时，"
+        f"页面 {scan.page_reuse_s / 3600:g} 小时；"
+        "首页和二级页面的链接、失效和无法判定的链接每次都检查"
+    )
+    return Evidence(
+        "link_scan",
+        {
+            "started_at": scan.started_at.isoformat(),
+            "pages": scan.pages,
+            "not_modified": scan.not_modified,
+            "same_body": scan.same_body,
+            "pages_kept": scan.pages_kept,
+            "links_checked": scan.links_checked,
+            "verdicts_reused": scan.verdicts_reused,
+            "reused_since": scan.reused_since.isoformat() if scan.reused_since else None,
+            "verdict_reuse_s": scan.verdict_reuse_s,
+            "page_reuse_s": scan.page_reuse_s,
+        },
+        counted=False,
+        note=note,
     )
 
 

@@ -95,9 +95,12 @@ def test_a_redirect_into_the_office_is_refused(
     assert site.hits == ["/"]  # the allowed site was asked; where it pointed was not
 
 
-def test_links_into_the_office_are_errors_and_never_requested(
+def test_links_into_the_office_are_never_requested_nor_charged(
     site: HostileSite, census: Census, tmp_path: Path
 ) -> None:
+    """The registered site itself is on loopback: operator input, so it is crawled without
+    CENSUS_ALLOWED_NETWORKS; the private addresses its page links to are not requested, and
+    as nothing was tried they are undetermined (never charged), not broken."""
     url = f"sqlite:///{tmp_path / 'census.db'}"
     db = fresh_db(url)
     home = f"http://127.0.0.1:{site.port}/"
@@ -118,7 +121,6 @@ def test_links_into_the_office_are_errors_and_never_requested(
     site.page("/admin", html_page("后台", "机密"))
     env = {
         "CENSUS_DATABASE_URL": url,
-        "CENSUS_ALLOWED_NETWORKS": "127.0.0.1/32",
         "CENSUS_PER_HOST_RATE": "500",
         "CENSUS_LINK_RECHECK_DELAY": "0.2",
         "CENSUS_LINK_RECHECK_WAIT": "5",
@@ -130,8 +132,10 @@ def test_links_into_the_office_are_errors_and_never_requested(
         scan = s.scalars(select(Scan)).one()
         assert scan.status == "done", scan.error
         checks = {c.target: c for c in s.scalars(select(LinkCheck))}
-    for target in ("http://169.254.169.254/latest/", "http://192.168.0.1/"):
-        assert checks[target].verdict is LinkVerdict.BROKEN and checks[target].failure == "connect"
+    for target in inside:
+        assert checks[target].verdict is LinkVerdict.UNDETERMINED, target
+        assert checks[target].kind == "address_refused" and checks[target].confirmed_at is None
+    assert checks[home + "ok.html"].verdict is LinkVerdict.OK
     assert "/admin" not in site.hits and "/secret" not in site.hits
     assert "/ok.html" in site.hits
     db.dispose()
@@ -153,3 +157,15 @@ def test_links_into_the_office_are_errors_and_never_requested(
 def test_the_policy_itself(address: str, allowed: str, refused: bool) -> None:
     policy = AddressPolicy(parse_networks(allowed))
     assert (policy.refusal(address) is not None) is refused
+
+
+def test_only_registered_addresses_are_trusted_not_registered_names() -> None:
+    from scanner.http.addresses import AddressRefused
+
+    policy = AddressPolicy(trusted=["127.0.0.1", "www.county.example.gov.cn", "[::1]"])
+    policy.check("127.0.0.1", "127.0.0.1")  # the operator wrote this address: reachable
+    policy.check("[::1]", "::1")
+    with pytest.raises(AddressRefused):
+        policy.check("127.0.0.2", "127.0.0.2")  # another loopback address, named by a page
+    with pytest.raises(AddressRefused):  # a registered name whose DNS now points inside
+        policy.check("www.county.example.gov.cn", "169.254.169.254")

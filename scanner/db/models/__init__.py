@@ -26,6 +26,7 @@ from scanner.db.models.crawl import (
     LinkOccurrence,
     LinkVerdict,
     Page,
+    PageMemo,
     Scan,
 )
 from scanner.db.models.leases import Lease
@@ -79,6 +80,7 @@ __all__ = [
     "OrgLevel",
     "Organisation",
     "Page",
+    "PageMemo",
     "ProbeResult",
     "ProbeRound",
     "Role",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -71,6 +72,33 @@ class Page(Base):
     content_type: Mapped[str] = mapped_column(String(200), default="")
     bytes: Mapped[int | None] = mapped_column(Integer)
     soft404: Mapped[bool] = mapped_column(Boolean, default=False)  # 200 that says 页面不存在
+    # How this night knew the page: "" fetched and read; "304" the server said Not Modified;
+    # "same" the body hashed as the last night's; "kept" not requested (`crawl_page_reuse`).
+    # The last three read the links stored in `page_memos` instead of parsing the page again.
+    reuse: Mapped[str] = mapped_column(String(8), default="")
+
+
+class PageMemo(Base):
+    """A site's page as its last fetch showed it: the validators for a conditional request
+    (ETag, Last-Modified), the body's hash, and its links (zlib-compressed JSON), so that a
+    304 or an unchanged body costs the next night no parse. One row per site and URL."""
+
+    __tablename__ = "page_memos"
+    __table_args__ = (UniqueConstraint("site_id", "url", name="uq_page_memos_site_id_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    url: Mapped[str] = mapped_column(String(2000))
+    scan_id: Mapped[int] = mapped_column(Integer)  # the scan that last fetched or validated it
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # last seen as is
+    status: Mapped[int] = mapped_column(Integer)
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    etag: Mapped[str] = mapped_column(String(200), default="")
+    last_modified: Mapped[str] = mapped_column(String(64), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(200), default="")
+    size: Mapped[int] = mapped_column(Integer, default=0)  # the body's bytes
+    links: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class LinkCheck(Base):

@@ -128,6 +128,7 @@ def load_chunk(session: Session, ids: list[int], w: Window) -> list[SiteInput]:
             probes=tuple(probes.get(sid, ())),
             columns=cols,
             broken_links=tuple(links.get(sid, ())),
+            link_scan=crawled.get(sid),
             findings=tuple(findings.get(sid, ())),
             **extra,
         )

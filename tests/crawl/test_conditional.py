@@ -1,0 +1,205 @@
+"""Nights that cost what changed, as the farm's server sees them.
+
+On the farm's link-rich site (2,004 pages, 7,491 distinct targets, 218 broken): a second night
+over the unchanged site asks for at most a quarter of the first night's requests (pages answered
+304, deep pages and deep link verdicts kept from the night before), with the same findings; a
+link broken overnight on the homepage, and a new broken link on a second-level page, are found
+and confirmed that night; a page that changed is read again, the others are not parsed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select
+
+from farm import FarmThread, generated_farm
+from scanner.db import Database
+from scanner.db.models import LinkCheck, LinkVerdict, Page, PageMemo, Scan
+from tests.crawl.conftest import fast_settings, scan
+
+DAY = 86400.0
+HOST = "big0.gen.example.gov.cn"
+
+
+@dataclass
+class Night:
+    requests: list[tuple[str, str, str, int]]  # (host, method, path, status) as served
+    links: dict[str, LinkCheck]  # target -> its row
+    pages: dict[str, Page]  # url -> its row
+    stats: dict[str, Any]
+
+    def broken(self) -> set[str]:
+        return {t for t, r in self.links.items() if r.verdict is LinkVerdict.BROKEN}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FarmThread, Database]]:
+    from datetime import UTC, datetime
+
+    from scanner.db.models import Organisation, OrgLevel, Site, SiteType
+
+    spec = generated_farm(1, 10, big_sites=1, huge_site=False)
+    with FarmThread(spec) as farm:
+        folder: Path = tmp_path_factory.mktemp("nights")
+        db = Database(f"sqlite:///{folder / 'census.db'}")
+        db.upgrade()
+        now = datetime.now(UTC)
+        with db.session() as s:
+            org = Organisation(code="410000", name="模拟省", level=OrgLevel.PROVINCE)
+            s.add(org)
+            s.flush()
+            s.add(
+                Site(
+                    code="4100000001",
+                    name="基准测试站点",
+                    url=f"http://{HOST}/",
+                    type=SiteType.PORTAL,
+                    organisation_id=org.id,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        yield farm, db
+        db.dispose()
+
+
+def _night(farm: FarmThread, db: Database, **over: Any) -> Night:
+    values: dict[str, Any] = {
+        "per_host_connections": 4,
+        "per_host_rate": 10_000.0,
+        "link_recheck_delay": 0.0,
+        "link_verdict_reuse": DAY,
+        "crawl_page_reuse": DAY,
+    }
+    settings = fast_settings(farm, db.url, **(values | over))
+    farm.requests.clear()
+    ids, _ = scan(db, settings, ["4100000001"])
+    requests = list(farm.requests)
+    with db.session() as s:
+        row = s.get(Scan, ids["4100000001"])
+        assert row is not None and row.status == "done"
+        links = {
+            r.target: r for r in s.scalars(select(LinkCheck).where(LinkCheck.scan_id == row.id))
+        }
+        pages = {p.url: p for p in s.scalars(select(Page).where(Page.scan_id == row.id))}
+        s.expunge_all()
+        return Night(requests, links, pages, dict(row.stats))
+
+
+def _link_scan_evidence(db: Database) -> dict[str, Any]:
+    from datetime import UTC, datetime
+
+    from scanner.db.models import Site
+    from scanner.scorecards.compute import score_sites
+    from scoring import default_ruleset
+
+    with db.session() as s:
+        site_id = s.scalars(select(Site.id)).one()
+        [scored] = list(score_sites(s, [site_id], default_ruleset(), datetime.now(UTC).date()))
+    rule = scored.body["rules"]["availability.links"]
+    [ev] = [e for e in rule["evidence"] if e["kind"] == "link_scan"]
+    assert ev["counted"] is False
+    return dict(ev)
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path
+
+
+def test_nights_cost_what_changed(site: tuple[FarmThread, Database]) -> None:
+    farm, db = site
+    first = _night(farm, db)
+    assert len(first.pages) > 2000
+    assert first.stats["not_modified"] == first.stats["pages_kept"] == 0
+    with db.session() as s:  # every readable page was remembered for the next night
+        assert len(s.scalars(select(PageMemo.url)).all()) >= 2000
+
+    # Night 2, nothing changed: at most a quarter of the requests, the same findings.
+    second = _night(farm, db)
+    assert len(second.requests) <= 0.25 * len(first.requests)
+    assert second.broken() == first.broken()
+    assert set(second.links) == set(first.links)
+    hows = [p.reuse for p in second.pages.values()]
+    # Only the pages that were not readable last night (404s, soft 404s) are read again.
+    read_again = {u for u, p in second.pages.items() if p.reuse == ""}
+    assert read_again == {u for u, p in first.pages.items() if p.status != 200 or p.soft404}
+    assert hows.count("304") == second.stats["not_modified"] > 0
+    assert hows.count("kept") == second.stats["pages_kept"] > 0
+    served = [(p, st) for h, m, p, st in second.requests if h == HOST and m == "GET"]
+    assert ("/", 304) in served  # the homepage is always asked, conditionally
+    # Every 1-point link (homepage, second-level pages) was requested again tonight.
+    one_point = {
+        _path(t)
+        for t, r in second.links.items()
+        if (r.on_homepage or r.on_second_level) and urlsplit(t).hostname == HOST
+    }
+    asked = {p.split("?")[0] for p, _ in served} | {
+        p.split("?")[0] for h, m, p, _ in second.requests if h == HOST
+    }
+    assert one_point <= asked
+
+    # The scorecard's link evidence says what was reused, and from when.
+    ev = _link_scan_evidence(db)
+    assert ev["not_modified"] == hows.count("304") and ev["pages_kept"] == hows.count("kept")
+    reused = sum(1 for t, r in second.links.items() if r.checked_at == first.links[t].checked_at)
+    assert ev["verdicts_reused"] + ev["pages_kept"] <= reused  # verdicts kept as they were
+    assert ev["verdicts_reused"] > 0 and ev["verdict_reuse_s"] == ev["page_reuse_s"] == DAY
+    assert ev["reused_since"] is not None and "304 未修改" in ev["note"]
+
+    # Overnight: a homepage link breaks, a second-level page gains a link to a missing file.
+    home_target = next(
+        t
+        for t, r in sorted(second.links.items())
+        if r.on_homepage
+        and urlsplit(t).hostname == HOST
+        and _path(t) not in ("/", "")
+        and r.verdict is LinkVerdict.OK
+        and t not in second.pages
+    )
+    second_level = next(
+        u
+        for u in sorted(second.pages)
+        if second.links.get(u) is not None
+        and second.links[u].on_homepage
+        and u != f"http://{HOST}/"
+        and second.pages[u].status == 200
+    )
+    farm.gone.add((HOST, _path(home_target)))
+    farm.edits[(HOST, _path(second_level))] = '<a href="/xinzeng/missing.pdf">新增附件</a>'
+    third = _night(farm, db)
+    gone = third.links[home_target]
+    assert gone.verdict is LinkVerdict.BROKEN and gone.confirmed_at is not None
+    added = third.links[f"http://{HOST}/xinzeng/missing.pdf"]
+    assert added.on_second_level
+    assert added.verdict is LinkVerdict.BROKEN and added.confirmed_at is not None
+    assert third.pages[second_level].reuse == ""  # changed: read again
+    assert third.broken() == second.broken() | {home_target, added.target}
+
+
+def test_stored_links_read_back_as_written() -> None:
+    from probes.page import Link, PageLinks
+    from scanner.crawl.store import pack_links, unpack_links
+
+    found = PageLinks(
+        "标题",
+        [
+            Link("http://a.example.gov.cn/x?q=教育", "链接", "a"),
+            Link("ht!tp://bad", "坏", "a", False),
+        ],
+        3,
+        "",
+    )
+    params = frozenset({"sid"})
+    blob = pack_links(found, "gb18030", ["http://a.example.gov.cn/x?q=%BD%CC%D3%FD", None], params)
+    back, encoding, targets = unpack_links(blob, params)
+    assert (back.title, back.links, back.skipped, encoding) == ("标题", found.links, 3, "gb18030")
+    assert targets == ["http://a.example.gov.cn/x?q=%BD%CC%D3%FD", None]
+    # Other session parameters tonight: the stored normal forms are not trusted.
+    assert unpack_links(blob, frozenset({"jsessionid"}))[2] is None
+    assert unpack_links(pack_links(found, "utf-8"), params)[2] is None
