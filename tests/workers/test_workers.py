@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -72,6 +73,18 @@ def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+def _without_crawl_clock(body: dict[str, Any]) -> dict[str, Any]:
+    """The card less the moment its crawl started (the one thing two runs of the same night
+    cannot share): the ``link_scan`` evidence's ``started_at`` and the note that quotes it."""
+    body = json.loads(json.dumps(body))
+    for rule in body.get("rules", {}).values():
+        for item in rule.get("evidence", []):
+            if item.get("kind") == "link_scan":
+                item.pop("started_at", None)
+                item["note"] = re.sub(r"链接扫描（[^）]*）", "链接扫描", item.get("note", ""))
+    return body
+
+
 def _facts(db: Database) -> dict[str, Any]:
     """What a night leaves, keyed by 网站标识码 (ids differ between databases)."""
     with db.session() as s:
@@ -83,7 +96,12 @@ def _facts(db: Database) -> dict[str, Any]:
             pages.setdefault(code[site_id], []).append(url)
         steps = {(code[r.site_id], r.step): r.status for r in s.scalars(select(NightlyRunSite))}
         cards = {
-            code[c.site_id]: (c.qualified, c.provisional, c.total_deduction, c.body)
+            code[c.site_id]: (
+                c.qualified,
+                c.provisional,
+                c.total_deduction,
+                _without_crawl_clock(c.body),
+            )
             for c in s.scalars(select(Scorecard).where(Scorecard.at == NIGHT))
         }
         scans = dict(s.execute(select(Scan.site_id, func.count()).group_by(Scan.site_id)).all())
