@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import date
@@ -39,10 +38,10 @@ from scanner.monitor.nightly import NightlyPass, get_run, shifted_clock
 from scanner.scorecards.facts import running_site_ids
 from scanner.settings import Settings
 from tests.schedule.conftest import night_settings, registered_db
+from tests.workers.processes import CENSUS, start_worker
 
 NIGHT = date(2026, 3, 1)
 VISIBILITY = 8.0  # seconds before a dead worker's unit is handed on (production: 2 hours)
-CENSUS = [sys.executable, "-c", "from scanner.cli import main; main()"]
 
 
 @pytest.fixture(scope="module")
@@ -59,18 +58,6 @@ def _env(settings: Settings, folder: Path, **extra: str) -> dict[str, str]:
             env[f"CENSUS_{name.upper()}"] = str(value)
     env["CENSUS_CONFIG"] = str(folder / "no-such-census.toml")
     return env | extra
-
-
-def _worker(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """`census worker` in a process group of its own (a SIGKILL to the group kills it all)."""
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [*CENSUS, "worker", "--concurrency", "1", "--loglevel", "INFO"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
 
 
 def _without_crawl_clock(body: dict[str, Any]) -> dict[str, Any]:
@@ -207,7 +194,18 @@ def test_two_workers_one_killed_mid_site_give_the_in_process_night(
         CENSUS_BROKER_URL=redis_url,
         CENSUS_BROKER_VISIBILITY_TIMEOUT=str(VISIBILITY),
     )
-    workers = [_worker(env, tmp_path / f"worker{i}.log") for i in range(2)]
+    workers = [
+        start_worker(
+            env,
+            tmp_path / f"worker{i}.log",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            own_group=True,
+        )
+        for i in range(2)
+    ]
     try:
         queued = subprocess.run(
             [*CENSUS, "monitor", "run-nightly", "--at", NIGHT.isoformat(), "--no-wait", "--json"],
