@@ -37,10 +37,19 @@ __all__ = [
 ]
 
 # Full-width digits and punctuation become ASCII one-for-one, so match offsets stay valid.
-_NORMALISE = str.maketrans(
-    "０１２３４５６７８９－／．：［］\u3000\xa0",
-    "0123456789-/.:[]  ",
+_NORMALISE_PAIRS = tuple(
+    zip("０１２３４５６７８９－／．：［］\u3000\xa0", "0123456789-/.:[]  ", strict=True)
 )
+
+
+def _normalise(text: str) -> str:
+    """Full-width forms made ASCII: one C-speed replace per character present (``translate``
+    with a table was a third of `find_dates` on a page's text)."""
+    for wide, ascii_ in _NORMALISE_PAIRS:
+        if wide in text:
+            text = text.replace(wide, ascii_)
+    return text
+
 
 _HAN_DIGITS = {
     "〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "0": 0,
@@ -54,6 +63,9 @@ _YEAR = r"(?:19[7-9]\d|20\d\d)"
 _NOT_AFTER_NUM = r"(?![0-9]|[.\-/][0-9])"
 
 _DATE_RE = re.compile(
+    # Every form starts with a digit, a Chinese numeral or (bracketed) a space: this look-ahead
+    # lets the scan pass every other character with one test instead of six alternatives.
+    rf"(?=[0-9\s{_HAN}])"
     r"(?:"
     # 2024-01-05, 2024/1/5, 2024.01.05 (same separator twice)
     rf"(?<![0-9A-Za-z.\-/])(?P<y>{_YEAR})\s?(?P<s>[-/.])\s?(?P<m>\d{{1,2}})\s?(?P=s)\s?"
@@ -148,7 +160,7 @@ def find_dates(text: str) -> list[DateMatch]:
     """Every date in ``text``, in order, with label/decoy flags; invalid dates are dropped."""
     if not text:
         return []
-    norm = text.translate(_NORMALISE)
+    norm = _normalise(text)
     out: list[DateMatch] = []
     for m in _DATE_RE.finditer(norm):
         g = m.groupdict()
