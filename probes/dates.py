@@ -156,9 +156,13 @@ def _valid(year: int, month: int, day: int) -> bool:
     return True
 
 
+# Every form holds an ASCII or full-width digit, or 年 (二〇二四年…): text without any has none.
+_MAY_HOLD_DATE_RE = re.compile(r"[0-9０-９年]")
+
+
 def find_dates(text: str) -> list[DateMatch]:
     """Every date in ``text``, in order, with label/decoy flags; invalid dates are dropped."""
-    if not text:
+    if not text or _MAY_HOLD_DATE_RE.search(text) is None:
         return []
     norm = _normalise(text)
     out: list[DateMatch] = []

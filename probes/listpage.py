@@ -108,6 +108,7 @@ class _Entry:
     node: LexborNode
     links: list[LexborNode]
     order: int  # document index of its first link
+    tag: str  # node.tag, read once
 
 
 @dataclass(frozen=True, slots=True)
@@ -422,6 +423,7 @@ def _shape(node: LexborNode) -> tuple[str, bool, bool]:
 
 def _build_block(
     container: LexborNode,
+    container_tag: str,
     entries: list[_Entry],
     base: str,
     as_of: date,
@@ -430,22 +432,23 @@ def _build_block(
     entries = [e for e in entries if len(e.links) <= _MAX_LINKS_PER_ENTRY]
     if not entries:
         return None
-    tags = Counter(e.node.tag for e in entries)
-    entry_tag = tags.most_common(1)[0][0]
-    entries = [e for e in entries if e.node.tag == entry_tag]
+    if len(entries) > 1:
+        entry_tag = Counter(e.tag for e in entries).most_common(1)[0][0]
+        entries = [e for e in entries if e.tag == entry_tag]
+    else:
+        entry_tag = entries[0].tag
     if len(entries) > 1:
         # A breadcrumb or "related links" box next to the list is not one of its entries.
         entries = [e for e in entries if not regions.own(e.node)]
         if not entries:
             return None
-    single = len(entries) == 1 and container.tag not in _LIST_TAGS
+    single = len(entries) == 1 and container_tag not in _LIST_TAGS
     if single:
         # Most single-entry groups are a link's own wrappers (li > a, h3 > a): drop them cheaply;
         # a lone entry only counts when it shows its own date (a column with one item).
-        entry = entries[0].node
-        if entry.tag == "a" or container.tag in _INLINE_TAGS:
+        if entry_tag == "a" or container_tag in _INLINE_TAGS:
             return None
-        if _entry_date(_entry_text(entry)) is None:
+        if _entry_date(_entry_text(entries[0].node)) is None:
             return None
     raw: list[RawEntry] = []
     link_ids: set[int] = set()
@@ -479,7 +482,7 @@ def _build_block(
     return ListBlock(
         container=container,
         parent_id=parent.mem_id if parent is not None else 0,
-        signature=(container.tag or "", cls, entry_tag or ""),
+        signature=(container_tag, cls, entry_tag),
         order=entries[0].order,
         raw=raw,
         base=base,
@@ -501,32 +504,41 @@ def find_lists(
     """Every candidate list under ``tree``, in page order, each scored."""
     stop = None if isinstance(tree, LexborHTMLParser) else tree.mem_id
     links = tree.css("a[href]")
-    groups: dict[int, tuple[LexborNode, dict[int, _Entry]]] = {}
+    groups: dict[int, tuple[LexborNode, str, dict[int, _Entry]]] = {}
+    # Links share their ancestors: each node's parent is read from lexbor once.
+    parents: dict[int, tuple[LexborNode, int, str] | None] = {}
     for index, a in enumerate(links):
         if skip_href((a.attrs.get("href") or "").strip()):
             continue
-        entry = a
+        entry, eid, tag = a, a.mem_id, "a"
         for _ in range(_MAX_UP):
-            if entry.mem_id == stop:
+            if eid == stop:
                 break
-            container = entry.parent
-            if container is None or container.tag in _STOP_TAGS:
+            if eid in parents:
+                up = parents[eid]
+            else:
+                parent = entry.parent
+                up = parents[eid] = (
+                    None if parent is None else (parent, parent.mem_id, parent.tag or "")
+                )
+            if up is None:
                 break
-            cid = container.mem_id
+            container, cid, ctag = up
+            if ctag in _STOP_TAGS:
+                break
             group = groups.get(cid)
             if group is None:
-                group = groups[cid] = (container, {})
-            eid = entry.mem_id
-            found = group[1].get(eid)
+                group = groups[cid] = (container, ctag, {})
+            found = group[2].get(eid)
             if found is None:
-                group[1][eid] = _Entry(entry, [a], index)
+                group[2][eid] = _Entry(entry, [a], index, tag)
             else:
                 found.links.append(a)
-            entry = container
+            entry, eid, tag = container, cid, ctag
     regions = Regions(stop)
     blocks = []
-    for container, entries in groups.values():
-        block = _build_block(container, list(entries.values()), base, as_of, regions)
+    for container, ctag, entries in groups.values():
+        block = _build_block(container, ctag, list(entries.values()), base, as_of, regions)
         if block is not None:
             blocks.append(block)
     blocks.sort(key=lambda b: b.order)
