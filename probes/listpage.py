@@ -67,13 +67,19 @@ _PENALTY_PREFIXES = (
 )  # fmt: skip
 _PENALTY_SUFFIXES = ("nav", "menu", "footer", "crumb", "sidebar")
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
+# Every penalty token, prefix and suffix contains one of these: names without any are content.
+_PENALTY_NEEDLES = _PENALTY_TOKENS | set(_PENALTY_PREFIXES) | set(_PENALTY_SUFFIXES)
+_PENALTY_NEEDLE_RE = re.compile(
+    "|".join(
+        sorted(n for n in _PENALTY_NEEDLES if not any(m != n and m in n for m in _PENALTY_NEEDLES))
+    )
+)
 # Every element `Regions.own` can mark (and the stop tags, which end an ancestor walk).
 _REGION_SELECTOR = ", ".join(sorted(_PENALTY_TAGS | _STOP_TAGS - {"-document"})) + ", [id], [class]"
 # A class naming the pane under a tab menu ("work_menu_list") is content, not the menu itself.
 #: Entries, all dated, that make a block inside a navigation-named region a homepage column.
 HOMEPAGE_DATED_IN_NAV = 5
 _TAB_PANE_TAILS = frozenset({"list", "lists", "con", "cont", "content", "box", "bd"})
-_WS_RE = re.compile(r"\s+")
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 # What is left of a text node once its date is taken out, for a "date-only" node.
 _DATE_NOISE_RE = re.compile(
@@ -209,14 +215,19 @@ def skip_href(href: str) -> bool:
 
 
 def _collapse(text: str | None) -> str:
-    return _WS_RE.sub(" ", text).strip() if text else ""
+    # str.split() splits on exactly the characters \s matches: the same as re.sub(r"\s+", " ")
+    # and strip(), at a third of the cost.
+    return " ".join(text.split()) if text else ""
 
 
 @lru_cache(maxsize=4096)
 def _names_penalised(raw: str) -> bool:
     """Whether an element's id and class words name a non-content region (a site repeats the
     same few dozen strings on every page: they are remembered)."""
-    for word in raw.lower().split():
+    lowered = raw.lower()
+    if _PENALTY_NEEDLE_RE.search(lowered) is None:
+        return False  # no penalty token, prefix or suffix anywhere in the names
+    for word in lowered.split():
         tokens = [t for t in _TOKEN_SPLIT_RE.split(word) if t]
         if len(tokens) > 1 and tokens[-1] in _TAB_PANE_TAILS and tokens[-2] == "menu":
             continue  # work_menu_list, mail_menu_con: the pane a tab menu switches

@@ -48,7 +48,6 @@ _LINK_SELECTOR = (
     "embed[src], object[data]"
 )
 _LINK_ATTR = {"a": "href", "area": "href", "link": "href", "object": "data"}
-_WS_RE = re.compile(r"\s+")
 _HOMEPAGE_PATH_RE = re.compile(
     r"^/?(?:(?:index|default|home|main|portal)\.(?:s?html?|jsp|php|aspx?|do))?$", re.I
 )
@@ -124,7 +123,9 @@ class PageSummary:
 
 
 def _collapse(text: str | None) -> str:
-    return _WS_RE.sub(" ", text).strip() if text else ""
+    # str.split() splits on exactly the characters \s matches: the same as re.sub(r"\s+", " ")
+    # and strip(), at a third of the cost.
+    return " ".join(text.split()) if text else ""
 
 
 def _meta(tree: LexborHTMLParser) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -144,7 +145,8 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
     out: list[Link] = []
     for node in tree.css(_LINK_SELECTOR):
         tag = node.tag or ""
-        raw = (node.attrs.get(_LINK_ATTR.get(tag, "src")) or "").strip()
+        attrs = node.attrs
+        raw = (attrs.get(_LINK_ATTR.get(tag, "src")) or "").strip()
         if skip_href(raw):
             if skipped is not None and raw:
                 skipped.append(raw)
@@ -155,9 +157,9 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
             continue
         seen.add((tag, url))
         if tag == "a":
-            text = _collapse(node.text()) or _collapse(node.attrs.get("title"))
+            text = _collapse(node.text()) or _collapse(attrs.get("title"))
         elif tag in ("img", "area"):
-            text = _collapse(node.attrs.get("alt") or node.attrs.get("title"))
+            text = _collapse(attrs.get("alt") or attrs.get("title"))
         else:
             text = ""
         out.append(Link(url=url, text=text, tag=tag, valid=joined is not None))
