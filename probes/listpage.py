@@ -266,8 +266,7 @@ class Regions:
     def _own(node: LexborNode) -> bool:
         if node.tag in _PENALTY_TAGS:
             return True
-        attrs = node.attrs
-        ident, cls = attrs.get("id"), attrs.get("class")
+        ident, cls = node.id, node.attrs.get("class")  # node.id: no KeyError when absent
         raw = f"{ident} {cls}" if ident and cls else ident or cls
         return _names_penalised(raw) if raw else False
 

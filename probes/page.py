@@ -6,6 +6,7 @@ exempt helpers need); `summarize_page` is its JSON form with the contract's keys
 
 from __future__ import annotations
 
+import codecs
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -385,6 +386,19 @@ def _classify(
     return "other"  # a site map or an undated link page is not a column
 
 
+def _parser_input(content: bytes | str, html: str, used: str | None) -> bytes | str:
+    """What to hand lexbor for ``html``: the page's own bytes when they are exactly ``html``
+    in UTF-8 (decoded strictly as UTF-8, no BOM), sparing lexbor the re-encoding."""
+    if (
+        isinstance(content, bytes)
+        and used == "utf-8"
+        and not content.startswith(codecs.BOM_UTF8)
+        and "\ufffd" not in html  # or a lenient decode that replaced something
+    ):
+        return content
+    return html
+
+
 def inspect_page(
     content: bytes | str,
     url: str,
@@ -402,7 +416,8 @@ def inspect_page(
     else:
         html, used = content, (codec_name(encoding) if encoding else None)
     page_url = final_url or url
-    tree = LexborHTMLParser(expand_datastore(html))
+    expanded = expand_datastore(html)  # the same object when the page has no <datastore>
+    tree = LexborHTMLParser(_parser_input(content, html, used) if expanded is html else expanded)
     base = page_base(tree, page_url)
     title_node = tree.css_first("title")
     title = _collapse(title_node.text()) if title_node is not None else ""
