@@ -9,13 +9,14 @@ by URL and date (precision, recall), and the median milliseconds per page of eac
 this one process on the same bytes:
 
 - reader: `probes.page.summarize_page` (what `census inspect` prints: decode, parse, links,
-  lists, kind, dates);
+  lists, kind, dates), its memos emptied before each read;
 - htmldate: `find_date(original_date=True)` for the published date and `find_date()` (its
   "updated" date) for the newest date; it finds no items and no kind;
 - dateparser: `search_dates` over the page's visible text, its first date taken as published and
   its latest (not after the scan day) as newest — the naive date-only baseline.
 
-Times are wall-clock per page, best of --repeat, on a shared 2-core machine.
+Times are wall-clock per page, best of --repeat, on a shared 2-core machine; the last column
+is the reader's median over htmldate's on the same pages.
 
 ``--render N`` also renders the first N pages in headless Chromium (scanner/render), served
 from 127.0.0.1 under their own host names through an exclusive host map, and prints the
@@ -73,6 +74,12 @@ def best_ms(func: Callable[[], object], repeat: int) -> float:
     return best * 1000
 
 
+def reader(data: bytes, page: Page) -> dict[str, object]:
+    """What is timed of the reader: `inspect_page` and its JSON (not the labels' joins)."""
+    inspected = inspect_page(data, page.url, as_of=as_of(page))
+    return inspected.to_json()
+
+
 def htmldate_pair(data: bytes, url: str) -> tuple[date | None, date | None]:
     from htmldate import find_date
 
@@ -102,7 +109,7 @@ def ratio(part: int, whole: int) -> str:
 
 
 def median(values: list[float]) -> str:
-    return f"{statistics.median(values):6.1f}" if values else "     —"
+    return f"{statistics.median(values):6.2f}" if values else "     —"
 
 
 def report(name: str, tally: Tally, others: list[str]) -> str:
@@ -121,6 +128,9 @@ def report(name: str, tally: Tally, others: list[str]) -> str:
             pct(tally.other_published_ok[other], tally.articles),
             median(tally.other_ms[other]),
         ]
+    theirs = tally.other_ms["htmldate"]
+    if tally.ms and theirs and statistics.median(theirs) > 0:
+        cells.append(f"{statistics.median(tally.ms) / statistics.median(theirs):5.2f}x")
     return " | ".join(cells)
 
 
@@ -140,7 +150,7 @@ def main() -> None:
     for page in load():
         data = page_bytes(page, directory)
         reading: Reading = read(page, data)
-        ms = best_ms(functools.partial(read, page, data), args.repeat)
+        ms = best_ms(functools.partial(reader, data, page), args.repeat)
         results: dict[str, tuple[tuple[date | None, date | None], float]] = {
             "htmldate": (
                 htmldate_pair(data, page.url),
@@ -160,6 +170,7 @@ def main() -> None:
     header = (
         f"{'group':<14}{'n':>4} | newest  | publ.   | kind    | P     | R     | ms    "
         + "".join(f"| {o[:8]:<8} new | publ.   | ms     " for o in others)
+        + "| reader/htmldate (medians)"
     )
     print(header)
     print("-" * len(header))
