@@ -167,6 +167,13 @@ class Settings(BaseSettings):
         default=20,
         description="How many sites one scan run crawls at the same time.",
     )
+    crawl_processes: int = Field(
+        ge=1,
+        le=256,
+        default=1,
+        description="Processes one scan run of many sites is split over (sites split by host, "
+        "so per-host limits hold; hosts outside a process's sites get 1/N of the limits).",
+    )
     link_check_bytes: int = Field(
         ge=512,
         le=1024**3,

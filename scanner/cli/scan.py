@@ -56,6 +56,15 @@ def scan(
         int | None,
         typer.Option("--max-depth", min=0, help="Link depth (CENSUS_CRAWL_MAX_DEPTH)."),
     ] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            "--processes",
+            min=1,
+            max=256,
+            help="Processes to split the sites over, by host (CENSUS_CRAWL_PROCESSES; default 1).",
+        ),
+    ] = None,
     database_url: Annotated[
         str | None,
         typer.Option("--database-url", envvar="CENSUS_DATABASE_URL", help="SQLAlchemy URL."),
@@ -73,13 +82,21 @@ def scan(
     from scanner.settings import load_settings
 
     settings = load_settings(
-        database_url=database_url, crawl_max_pages=max_pages, crawl_max_depth=max_depth
+        database_url=database_url,
+        crawl_max_pages=max_pages,
+        crawl_max_depth=max_depth,
+        crawl_processes=processes,
     )
     db = Database(settings.database_url)
     db.check_current()
     targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
+    split = settings.crawl_processes > 1 and len(targets) > 1
     try:
-        scan_ids, rechecked, errors, notes = asyncio.run(_run(db, settings, targets, restart))
+        scan_ids, rechecked, errors, notes = asyncio.run(
+            _run(db, settings, [] if split else targets, restart)
+        )
+        if split:
+            scan_ids, errors, notes = _run_split(db, settings, targets, restart)
     except KeyboardInterrupt:
         console.print(
             "[yellow]已中断。再次运行同一命令将继续未完成的扫描（--restart 重新开始）。[/]"
@@ -119,6 +136,24 @@ async def _run(
             errors = {c: p.error for c, p in scanner.progress.items() if p.error}
             notes = {c: p.note for c, p in scanner.progress.items() if p.note}
             return job.result(), rechecked, errors, notes
+
+
+def _run_split(
+    db: Database, settings: Settings, targets: list[SiteRef], restart: bool
+) -> tuple[dict[str, int], dict[str, str], dict[str, str]]:
+    """The sites split over ``crawl_processes`` processes by host; a line as each share ends."""
+    from scanner.crawl import scan_in_processes
+
+    count = settings.crawl_processes
+    console.print(f"{len(targets)} 个网站分给至多 {count} 个进程扫描（同一主机的网站在同一进程）。")
+
+    def told(sites: int, running: int) -> None:
+        console.print(f"一个进程扫描结束：{sites} 个网站；仍在运行的进程 {running} 个。")
+
+    out = scan_in_processes(
+        db, settings, targets, processes=count, restart=restart, on_share_done=told
+    )
+    return out.scan_ids, out.errors, out.notes
 
 
 def _progress() -> Progress:

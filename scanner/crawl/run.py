@@ -66,13 +66,23 @@ class Scanner:
         *,
         client: httpx.AsyncClient | None = None,
         clock: Clock | None = None,
+        own_hosts: frozenset[str] | None = None,
+        share: int = 1,
     ):
+        """``own_hosts``/``share``: this process scans one of ``share`` parts of a run split by
+        host (`scan_in_processes`); hosts outside ``own_hosts`` get a share of the limits."""
         self.db = db
         self.settings = settings
         self.clock: Clock = clock or RealClock()
         self._own_client = client is None
         self.client = client or self._build_client(())
-        self.limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
+        mine = own_hosts or frozenset()
+        self.limiter = HostLimiter(
+            settings.per_host_connections,
+            settings.per_host_rate,
+            foreign=lambda host: host not in mine,
+            share=share if own_hosts is not None else 1,
+        )
         self.store = ScanStore(db)
         self.checker: LinkChecker | None = None
         self.progress: dict[str, ScanProgress] = {}

@@ -4,7 +4,7 @@ ever slows a host down (429/503 with Retry-After), never speeds it up."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -60,7 +60,13 @@ class _HostState:
 
 
 class HostLimiter:
-    """Hands out request slots per host; shared by every task that talks to that host."""
+    """Hands out request slots per host; shared by every task that talks to that host.
+
+    ``foreign`` and ``share`` serve a scan split over ``share`` processes: a host the predicate
+    calls foreign (not one of this process's own sites' hosts, so other processes may reach it
+    too) gets a ``share``-th of the limits (``max(1, connections // share)``, ``rate / share``),
+    and all the processes together stay within the per-host limits.
+    """
 
     def __init__(
         self,
@@ -68,18 +74,29 @@ class HostLimiter:
         requests_per_second: float = 4.0,
         *,
         clock: Clock | None = None,
+        foreign: Callable[[str], bool] | None = None,
+        share: int = 1,
     ):
-        if connections_per_host < 1 or requests_per_second <= 0:
-            raise ValueError("per-host connections must be ≥ 1 and the rate > 0")
+        if connections_per_host < 1 or requests_per_second <= 0 or share < 1:
+            raise ValueError("per-host connections must be ≥ 1, the rate > 0 and the share ≥ 1")
         self.clock: Clock = clock or RealClock()  # holds are real time unless a test simulates
         self.connections = connections_per_host
         self.rate = requests_per_second
+        self.foreign = foreign
+        self.share = share
         self._hosts: dict[str, _HostState] = {}
+
+    def limits(self, host: str) -> tuple[int, float]:
+        """The (connections, rate) this limiter allows the host (a share of them if foreign)."""
+        if self.share == 1 or self.foreign is None or not self.foreign(host):
+            return self.connections, self.rate
+        rate = self.rate if self.rate >= UNLIMITED_RATE else self.rate / self.share
+        return max(1, self.connections // self.share), rate
 
     def _state(self, host: str) -> _HostState:
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = _HostState(self.connections, self.rate)
+            state = self._hosts[host] = _HostState(*self.limits(host))
         return state
 
     @asynccontextmanager
