@@ -39,6 +39,7 @@ __all__ = ["RunResult", "partition_sites", "scan_in_processes", "site_hosts", "s
 
 # How long a share's process may take to record its scans as interrupted after Ctrl-C.
 _STOP_GRACE = 20.0
+_DIED = "扫描进程意外退出；再次运行以继续"
 
 
 @dataclass
@@ -160,26 +161,45 @@ def _share_worker(
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _after_death(db: Database, share: list[SiteRef], why: str) -> RunResult:
-    """A share whose process died: each site's latest scan as the kill left it, and its lease
-    freed at once (a dead process cannot renew it) so the next run resumes without waiting."""
+_ENDED = ("done", "homepage_failed")  # a scan's end states; the others resume
+
+
+def latest_scans(db: Database, sites: list[SiteRef]) -> dict[int, tuple[int, str]]:
+    """Site id → (id, status) of its latest scan: what a dead process's sites are judged by."""
+    ids = [s.id for s in sites]
+    with db.session() as s:
+        last = (
+            select(func.max(Scan.id)).where(Scan.site_id.in_(ids)).group_by(Scan.site_id)
+        ).scalar_subquery()
+        rows = s.execute(select(Scan.site_id, Scan.id, Scan.status).where(Scan.id.in_(last)))
+        return {int(site_id): (int(scan_id), str(status)) for site_id, scan_id, status in rows}
+
+
+def _after_death(
+    db: Database, share: list[SiteRef], before: dict[int, tuple[int, str]], why: str
+) -> RunResult:
+    """A share whose process died: each site's scan as the kill left it, and its lease freed
+    at once (a dead process cannot renew it) so the next run resumes without waiting.
+
+    ``before`` is the latest scans when the run began: a site whose latest scan is still that
+    one, ended, was never reached — its old scan is not this run's result."""
     from scanner.leases import dead_here
 
     out = RunResult()
+    now = latest_scans(db, share)
     with db.session() as s:
         for site in share:
             name = f"scan:{site.id}"
             lease = s.get(Lease, name)
             if lease is not None and dead_here(lease.holder):
                 s.execute(delete(Lease).where(Lease.name == name, Lease.holder == lease.holder))
-            scan = s.scalars(
-                select(Scan).where(Scan.site_id == site.id).order_by(Scan.id.desc()).limit(1)
-            ).first()
-            if scan is not None and scan.status == "done":
-                out.scan_ids[site.code] = scan.id
-                continue
-            if scan is not None:
-                out.scan_ids[site.code] = scan.id
+    for site in share:
+        latest = now.get(site.id)
+        if latest is None or (latest == before.get(site.id) and latest[1] in _ENDED):
+            out.errors[site.code] = why
+            continue
+        out.scan_ids[site.code] = latest[0]
+        if latest[1] not in _ENDED:
             out.errors[site.code] = why
     return out
 
@@ -203,6 +223,7 @@ def scan_in_processes(
     from scanner.processes import die_with_parent
 
     shares = partition_sites(sites, processes, site_weights(db, sites))
+    before = latest_scans(db, sites)
     result = RunResult()
     pools: list[ProcessPoolExecutor] = []
     futures: dict[Future[RunResult], list[SiteRef]] = {}
@@ -223,10 +244,10 @@ def scan_in_processes(
                 try:
                     result.merge(job.result())
                 except BrokenProcessPool:
-                    result.merge(_after_death(db, share, "扫描进程意外退出；再次运行以继续"))
+                    result.merge(_after_death(db, share, before, _DIED))
                 except Exception as exc:  # the share's own failure: its sites, not the others
                     why = f"{type(exc).__name__}: {exc}"
-                    result.merge(_after_death(db, share, why))
+                    result.merge(_after_death(db, share, before, why))
                 if on_share_done is not None:
                     on_share_done(len(share), len(pending))
     except KeyboardInterrupt:

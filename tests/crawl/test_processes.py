@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
@@ -192,4 +193,53 @@ def test_a_host_every_process_links_to_sees_no_more_than_the_limit(
         checked = s.scalars(select(LinkCheck.target).where(LinkCheck.external)).all()
     assert len([t for t in checked if SHARED in t]) == 48  # every shared link was checked
     assert 1 <= watcher.most[SHARED] <= 2  # 2 processes, 1 connection each to the shared host
+    db.dispose()
+
+
+def test_a_process_that_dies_leaves_its_sites_resumable_and_the_others_finish(
+    farm: FarmThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The share holding 青山 dies (os._exit, as a kill would) once a page is stored; the
+    children are forked, so the patched Scanner.scan is theirs too."""
+    import os
+
+    from scanner.crawl import Scanner
+    from scanner.db.models import Lease, Scan
+
+    real_scan = Scanner.scan
+    victim = "9101210001"
+
+    async def dying(self: Scanner, sites: list[SiteRef], *, restart: bool = False) -> Any:
+        if victim not in {s.code for s in sites}:
+            return await real_scan(self, sites, restart=restart)
+        job = asyncio.create_task(real_scan(self, sites, restart=restart))
+        while not job.done() and not (victim in self.progress and self.progress[victim].pages >= 3):
+            await asyncio.sleep(0.01)
+        os._exit(7)
+
+    db = registered_db(farm, tmp_path)
+    settings = fast_settings(farm, db.url, crawl_max_depth=1)
+    monkeypatch.setattr(Scanner, "scan", dying)
+    first = scan_in_processes(db, settings, load_sites(db), processes=2)
+    monkeypatch.setattr(Scanner, "scan", real_scan)
+
+    assert "意外退出" in first.errors[victim]
+    with db.session() as s:
+        statuses = {
+            code: s.get(Scan, scan_id).status  # type: ignore[union-attr]
+            for code, scan_id in first.scan_ids.items()
+        }
+        leases = s.scalars(select(Lease.name)).all()
+    assert statuses[victim] == "running"  # as a kill leaves it: resumable
+    survivors = [c for c in first.scan_ids if c not in first.errors]
+    assert survivors and all(statuses[c] in ("done", "homepage_failed") for c in survivors)
+    assert "done" in {statuses[c] for c in survivors}
+    assert not leases  # the dead process's lease was freed: no wait for its expiry
+
+    again = scan_in_processes(db, settings, load_sites(db, [victim]), processes=2)
+    assert again.scan_ids[victim] == first.scan_ids[victim]  # resumed, not started again
+    assert victim not in again.errors
+    with db.session() as s:
+        resumed = s.get(Scan, again.scan_ids[victim])
+        assert resumed is not None and resumed.status == "done" and resumed.resumes == 1
     db.dispose()
