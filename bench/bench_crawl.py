@@ -6,6 +6,7 @@ Run: /work/venv/bin/python bench/bench_crawl.py [--connections 10] [--site big0]
      /work/venv/bin/python bench/bench_crawl.py --harness   # run_peers.sh: census + the peers
      /work/venv/bin/python bench/bench_crawl.py --compare      # + wget2, LinkChecker, linkinator
      /work/venv/bin/python bench/bench_crawl.py --site huge --max-pages 100000 --no-links
+     /work/venv/bin/python bench/bench_crawl.py --split 2   # --processes 1 vs 2, 8 sites
 
 Not a test. The farm runs in a subprocess (``python -m farm serve``) so that the figures —
 pages/s, links/s, CPU seconds and peak RSS — are the scanner's own. Politeness is lifted the way
@@ -55,6 +56,7 @@ from scanner.db.models import (
     LinkVerdict,
     Organisation,
     OrgLevel,
+    Page,
     Scan,
     Site,
     SiteType,
@@ -531,6 +533,114 @@ def print_ratios(data: dict[str, Any]) -> None:
         )
 
 
+SPLIT_SUFFIX = "split.example.gov.cn"
+SPLIT_EXT = "www.ext.example.gov.cn"  # every site's external links: one host all share
+
+
+def _split_sites(folder: Path, sites: int, pages: int, port: int) -> subprocess.Popen[bytes]:
+    """``sites`` peers sites (gen_site.py, seeds 1…n), each under a host of its own
+    (s<i>.split.example.gov.cn) and all linking to one external host, served by one nginx."""
+    servers = []
+    ext = folder / "ext"
+    ext.mkdir()
+    for i in range(sites):
+        out = folder / f"gen{i}"
+        subprocess.run(
+            [sys.executable, str(PEERS / "gen_site.py"), str(out), "--pages", str(pages),
+             "--seed", str(i + 1), "--port", str(port)],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        host = f"s{i}.{SPLIT_SUFFIX}"
+        for page in (out / "main").rglob("*.html"):
+            text = page.read_text(encoding="utf-8", errors="surrogateescape")
+            text = text.replace(f"http://127.0.0.1:{port}", f"http://{host}")
+            text = text.replace(f"http://127.0.0.2:{port}", f"http://{SPLIT_EXT}")
+            page.write_text(text, encoding="utf-8", errors="surrogateescape")
+        shutil.copytree(out / "ext", ext, dirs_exist_ok=True)
+        servers.append(
+            f"server {{ listen 127.0.0.1:{port}; server_name {host}; root gen{i}/main; "
+            "index index.html; location /zwgk_old/ { return 302 /404.html; } }"
+        )
+    servers.append(f"server {{ listen 127.0.0.2:{port}; server_name _; root ext; }}")
+    conf = (PEERS / "nginx.conf").read_text()
+    http = conf[: conf.index("    server {")] + "\n".join(servers) + "\n}\n"
+    (folder / "nginx.conf").write_text(http)
+    for sub in ("logs", "tmp"):
+        (folder / sub).mkdir(exist_ok=True)
+    nginx = subprocess.Popen(
+        ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)
+    if nginx.poll() is not None:
+        raise SystemExit("nginx did not start (see logs/error.log)")
+    return nginx
+
+
+def run_split(args: argparse.Namespace) -> None:
+    """``census scan --all --processes 1`` against ``--processes N`` on the same sites, each on a
+    fresh database, politeness lifted (CPU, not the per-host limits, is the bound)."""
+    with tempfile.TemporaryDirectory(prefix="bench-split-") as name:
+        folder = Path(name)
+        os.chmod(folder, 0o755)
+        nginx = _split_sites(folder, args.split_sites, args.split_pages, args.port)
+        hosts = [f"s{i}.{SPLIT_SUFFIX}" for i in range(args.split_sites)]
+        host_map = ",".join(f"{h}=127.0.0.1:{args.port}" for h in hosts)
+        host_map += f",{SPLIT_EXT}=127.0.0.2:{args.port}"
+        census = Path(sys.executable).with_name("census")
+        rows = []
+        try:
+            for processes in (1, args.split):
+                url = f"sqlite:///{folder}/p{processes}.db"
+                db = Database(url)
+                db.upgrade()
+                now = datetime.now(UTC)
+                with db.session() as s:
+                    org = Organisation(code="410000", name="模拟省", level=OrgLevel.PROVINCE)
+                    s.add(org)
+                    s.flush()
+                    for i, host in enumerate(hosts):
+                        s.add(
+                            Site(code=f"41000000{i:02d}", name=host, url=f"http://{host}/",
+                                 type=SiteType.PORTAL, organisation_id=org.id,
+                                 created_at=now, updated_at=now)
+                        )  # fmt: skip
+                env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
+                env |= PEERS_SETTINGS | {
+                    "CENSUS_DATABASE_URL": url,
+                    "CENSUS_HOST_MAP": host_map,
+                }
+                cmd = [str(census if census.exists() else "census"), "scan", "--all",
+                       "--processes", str(processes)]  # fmt: skip
+                log = folder / f"p{processes}.log"
+                wall, cpu, rss = _timed(cmd, env, str(folder), log)
+                with db.session() as s:
+                    pages = s.scalar(select(func.count()).select_from(Page)) or 0
+                    done = s.scalar(select(func.count()).where(Scan.status == "done")) or 0
+                    broken = (
+                        s.scalar(
+                            select(func.count()).where(
+                                LinkCheck.verdict == LinkVerdict.BROKEN,
+                                LinkCheck.confirmed_at.is_not(None),
+                            )
+                        )
+                        or 0
+                    )
+                db.dispose()
+                rows.append((processes, wall, cpu, rss, pages, broken, done))
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+    print(f"{args.split_sites} peers sites × {args.split_pages} pages, nginx, "
+          f"{os.cpu_count()} cores; /usr/bin/time (CPU includes the child processes)")  # fmt: skip
+    print("processes | wall s | CPU s | peak RSS MB | pages | broken | scans done | pages/s")
+    for processes, wall, cpu, rss, pages, broken, done in rows:
+        print(f"{processes:9d} | {wall:6.1f} | {cpu:5.1f} | {rss:11.0f} | {pages:5d} | "
+              f"{broken:6d} | {done:10d} | {pages / wall:7.1f}")  # fmt: skip
+    (_, w1, c1, *_), (_, wn, cn, *_) = rows
+    print(f"--processes {args.split} vs 1: wall ×{w1 / wn:.2f} faster, CPU ×{cn / c1:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", default="big0", help="big0 (link-rich) or huge (100,000 pages)")
@@ -560,7 +670,17 @@ def main() -> None:
     ap.add_argument("--harness-work", default="/tmp/census-peers-bench")
     ap.add_argument("--harness-venv", default="/tmp/census-peers-venv")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument(
+        "--split", type=int, default=0,
+        help="census scan --all --processes 1 against --processes SPLIT over --split-sites "
+        "peers sites, each under its own host",
+    )  # fmt: skip
+    ap.add_argument("--split-sites", type=int, default=8)
+    ap.add_argument("--split-pages", type=int, default=250)
     args = ap.parse_args()
+    if args.split:
+        run_split(args)
+        return
     if args.harness:
         run_harness(args)
         return
