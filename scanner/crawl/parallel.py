@@ -143,6 +143,12 @@ def _share_worker(
         own = frozenset(h for s in sites for h in site_hosts(s))
 
         async def go() -> RunResult:
+            # SIGTERM cancels the run the way asyncio.run cancels it on Ctrl-C: every scan
+            # records itself as interrupted and frees its lease (an exception raised by a plain
+            # signal handler can land anywhere, in a storage call too).
+            me = asyncio.current_task()
+            assert me is not None
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, me.cancel)
             async with Scanner(db, settings, own_hosts=own, share=share) as scanner:
                 ids = await scanner.scan(sites, restart=restart)
                 progress = scanner.progress
@@ -155,6 +161,8 @@ def _share_worker(
 
         try:
             return asyncio.run(go())
+        except asyncio.CancelledError:
+            raise KeyboardInterrupt from None
         finally:
             db.dispose()
     finally:
@@ -175,6 +183,19 @@ def latest_scans(db: Database, sites: list[SiteRef]) -> dict[int, tuple[int, str
         return {int(site_id): (int(scan_id), str(status)) for site_id, scan_id, status in rows}
 
 
+def _free_dead_leases(db: Database, sites: list[SiteRef]) -> None:
+    """Free the sites' scan leases whose holder is a dead process of this host (a killed
+    share): its scans resume on the next run instead of after the lease's expiry."""
+    from scanner.leases import dead_here
+
+    with db.session() as s:
+        for site in sites:
+            name = f"scan:{site.id}"
+            lease = s.get(Lease, name)
+            if lease is not None and dead_here(lease.holder):
+                s.execute(delete(Lease).where(Lease.name == name, Lease.holder == lease.holder))
+
+
 def _after_death(
     db: Database, share: list[SiteRef], before: dict[int, tuple[int, str]], why: str
 ) -> RunResult:
@@ -183,16 +204,9 @@ def _after_death(
 
     ``before`` is the latest scans when the run began: a site whose latest scan is still that
     one, ended, was never reached — its old scan is not this run's result."""
-    from scanner.leases import dead_here
-
     out = RunResult()
     now = latest_scans(db, share)
-    with db.session() as s:
-        for site in share:
-            name = f"scan:{site.id}"
-            lease = s.get(Lease, name)
-            if lease is not None and dead_here(lease.holder):
-                s.execute(delete(Lease).where(Lease.name == name, Lease.holder == lease.holder))
+    _free_dead_leases(db, share)
     for site in share:
         latest = now.get(site.id)
         if latest is None or (latest == before.get(site.id) and latest[1] in _ENDED):
@@ -251,7 +265,8 @@ def scan_in_processes(
                 if on_share_done is not None:
                     on_share_done(len(share), len(pending))
     except KeyboardInterrupt:
-        _stop_pools(pools)
+        _stop_pools(pools, list(futures))
+        _free_dead_leases(db, sites)
         raise
     finally:
         for pool in pools:
@@ -259,17 +274,18 @@ def scan_in_processes(
     return result
 
 
-def _stop_pools(pools: list[ProcessPoolExecutor]) -> None:
-    """Ask every share's process to stop (SIGTERM: they record their scans as interrupted);
-    kill one that does not within the grace period."""
-    # The executor keeps no public handle on its worker; _processes is the documented-by-source
-    # way to reach it (CPython 3.11–3.13).
+def _stop_pools(pools: list[ProcessPoolExecutor], jobs: list[Future[RunResult]]) -> None:
+    """Ask every share's process to stop (SIGTERM: its scans are recorded as interrupted) and
+    wait for its share to end; kill a process whose share has not ended within the grace."""
+    # The executor keeps no public handle on its worker; _processes is the way to reach it
+    # (CPython 3.11–3.13). A worker stays alive after its share, waiting for the pool's
+    # shutdown: the share's future, not the process, says it has finished.
     procs = [p for pool in pools for p in list((pool._processes or {}).values())]
     for proc in procs:
         if proc.is_alive():
             proc.terminate()
-    for proc in procs:
-        proc.join(_STOP_GRACE)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
+    wait(jobs, timeout=_STOP_GRACE)
+    for pool, job in zip(pools, jobs, strict=False):
+        if not job.done():
+            for proc in list((pool._processes or {}).values()):
+                proc.kill()

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from farm import FarmThread
 from scanner.crawl import SiteRef, load_sites, scan_in_processes
@@ -242,4 +242,68 @@ def test_a_process_that_dies_leaves_its_sites_resumable_and_the_others_finish(
     with db.session() as s:
         resumed = s.get(Scan, again.scan_ids[victim])
         assert resumed is not None and resumed.status == "done" and resumed.resumes == 1
+    db.dispose()
+
+
+def test_ctrl_c_interrupts_every_process_and_the_run_resumes(
+    farm: FarmThread, tmp_path: Path
+) -> None:
+    """SIGINT to the parent only (the children ignore it, as in a terminal they would get it
+    too): every process records its scans as interrupted and frees their leases."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from scanner.db.models import Lease, Scan
+
+    db = registered_db(farm, tmp_path)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "CENSUS_DATABASE_URL": db.url,
+        "CENSUS_HOST_MAP": farm.host_map,
+        "CENSUS_EXTRA_CA_FILE": farm.ca_pem,
+        "CENSUS_PER_HOST_RATE": "15",  # slow enough to be stopped half-way
+        "CENSUS_PAGE_TIMEOUT": "6",
+        "CENSUS_RETRY_AFTER_CAP": "0.3",
+        "CENSUS_LINK_RECHECK_DELAY": "0.2",
+    }
+    cmd = [sys.executable, "-c", "from scanner.cli import main; main()", "scan", "--all"]
+    log = tmp_path / "scan.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [*cmd, "--max-depth", "1", "--processes", "2"], env=env, stdout=out, stderr=out
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with db.session() as s:
+                if (s.scalar(select(func.count()).select_from(Page)) or 0) >= 10:
+                    break
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        # Each process records its scans and ends at once (not after the 20 s grace).
+        assert proc.wait(timeout=15) == 130, log.read_text(encoding="utf-8")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert "已中断" in log.read_text(encoding="utf-8")
+    with db.session() as s:
+        statuses = list(s.scalars(select(Scan.status)))
+        leases = list(s.scalars(select(Lease.name)))
+    assert "interrupted" in statuses and "running" not in statuses, statuses
+    assert not leases
+
+    env["CENSUS_PER_HOST_RATE"] = "500"
+    again = subprocess.run(
+        [*cmd, "--max-depth", "1", "--processes", "2"], env=env, capture_output=True, timeout=120
+    )
+    assert again.returncode == 0, again.stdout.decode() + again.stderr.decode()
+    with db.session() as s:
+        resumed = list(s.scalars(select(Scan).where(Scan.resumes >= 1)))
+        left = list(
+            s.scalars(select(Scan.status).where(Scan.status.in_(("running", "interrupted"))))
+        )
+    assert resumed and all(scan.status in ("done", "homepage_failed") for scan in resumed)
+    assert not left
     db.dispose()
