@@ -199,7 +199,12 @@ class Renderer:
             browser = await self._ensure_browser()
             started = stopwatch()
             log = _PageLog()
-            context = await browser.new_context(java_script_enabled=True, service_workers="block")
+            try:
+                context = await browser.new_context(
+                    java_script_enabled=True, service_workers="block"
+                )
+            except Exception as exc:  # the browser closed between start and this page
+                raise RenderFailed(f"页面渲染失败：{type(exc).__name__}") from exc
             try:
 
                 async def handler(route: Route, request: Request) -> None:
@@ -218,6 +223,13 @@ class Renderer:
                     await page.wait_for_load_state("networkidle", timeout=max(remaining, 1))
                 html = await page.content()
                 final_url = page.url
+            except RenderFailed:
+                raise
+            except Exception as exc:
+                # The shared browser closed under this page (the other slot's page restarted it
+                # past the memory cap, or Chromium died): the page is unrendered, not a crash.
+                detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+                raise RenderFailed(f"页面渲染失败：{detail}") from exc
             finally:
                 with contextlib.suppress(Exception):
                     await context.close()

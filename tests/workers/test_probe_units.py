@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -22,8 +21,8 @@ from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.monitor.rounds import load_targets
 from scanner.monitor.units import probe_unit
 from tests.schedule.conftest import night_settings, registered_db
+from tests.workers.processes import CENSUS, start_worker
 
-CENSUS = [sys.executable, "-c", "from scanner.cli import main; main()"]
 MONITOR = ["--every", "10", "--slots", "2", "--misfire-grace", "5"]  # a round every 5 s
 
 
@@ -74,10 +73,7 @@ def test_the_monitor_hands_its_slots_to_a_probe_worker(
         "CENSUS_EXTRA_CA_FILE": str(settings.extra_ca_file),
         "CENSUS_BROKER_URL": redis_url,
     }
-    with (tmp_path / "probes.log").open("wb") as out:
-        worker = subprocess.Popen(
-            [*CENSUS, "worker", "--probes"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
+    worker = start_worker(env, tmp_path / "probes.log", "--probes")
     with (tmp_path / "monitor.log").open("wb") as out:
         monitor = subprocess.Popen(
             [*CENSUS, "monitor", "--no-nightly", *MONITOR],

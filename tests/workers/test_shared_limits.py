@@ -9,7 +9,6 @@ import asyncio
 import itertools
 import json
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -24,9 +23,10 @@ from sqlalchemy import select
 from scanner.db import Database
 from scanner.db.models import Lease, NightlyRun, Organisation, OrgLevel, Site, SiteType
 from scanner.monitor.nightly import get_run
+from tests.workers.processes import CENSUS, start_worker
 
 NIGHT = date(2026, 3, 1)
-CENSUS = [sys.executable, "-c", "from scanner.cli import main; main()"]
+
 SUFFIX = "count.example.gov.cn"
 SLOW = f"slow.{SUFFIX}"  # answers after a pause: its connection limit binds
 FAST = f"fast.{SUFFIX}"  # answers at once: its rate limit binds
@@ -124,17 +124,6 @@ def _register(db: Database) -> None:
             )
 
 
-def _workers(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
-    """Two worker processes under one `census worker` (which passes SIGTERM on to them)."""
-    with log.open("wb") as out:
-        return subprocess.Popen(
-            [*CENSUS, "worker", "--concurrency", "2", "--loglevel", "INFO"],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def _most_in_one_window(times: list[float], window: float) -> int:
     times = sorted(times)
     most, first = 0, 0
@@ -165,7 +154,9 @@ def test_two_workers_keep_one_hosts_limits_together(
         "CENSUS_LINK_RECHECK_DELAY": "0.2",
         "CENSUS_LINK_RECHECK_WAIT": "3",
     }
-    workers = _workers(env, tmp_path / "workers.log")
+    workers = start_worker(  # two processes under one `census worker`
+        env, tmp_path / "workers.log", "--concurrency", "2", "--loglevel", "INFO"
+    )
     try:
         queued = subprocess.run(
             [*CENSUS, "monitor", "run-nightly", "--at", NIGHT.isoformat(), "--no-wait", "--json"],
