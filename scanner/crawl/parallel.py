@@ -20,11 +20,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
@@ -132,6 +134,16 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt  # the scans end as after Ctrl-C: interrupted, resumable
 
 
+def _share_init(parent_pid: int) -> None:
+    """A share's process: dies with its parent, ignores Ctrl-C (the parent passes it on as
+    SIGTERM), and until its share starts a SIGTERM ends it (the parent's handler, inherited
+    through fork, would only set the parent's flag in a copy nobody reads)."""
+    from scanner.processes import die_with_parent
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    die_with_parent(parent_pid)
+
+
 def _share_worker(
     url: str, settings: Settings, codes: list[str], share: int, restart: bool
 ) -> RunResult:
@@ -234,17 +246,17 @@ def scan_in_processes(
     then comes back as KeyboardInterrupt. ``on_share_done(sites, still_running)`` is told as
     each share ends.
     """
-    from scanner.processes import die_with_parent
-
     shares = partition_sites(sites, processes, site_weights(db, sites))
     before = latest_scans(db, sites)
     result = RunResult()
     pools: list[ProcessPoolExecutor] = []
     futures: dict[Future[RunResult], list[SiteRef]] = {}
+    stop = threading.Event()
+    restore = _catch_stop(stop)
     try:
         for share in shares:
             pool = ProcessPoolExecutor(
-                max_workers=1, initializer=die_with_parent, initargs=(os.getpid(),)
+                max_workers=1, initializer=_share_init, initargs=(os.getpid(),)
             )
             pools.append(pool)
             codes = [s.code for s in share]
@@ -252,7 +264,9 @@ def scan_in_processes(
             futures[job] = share
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, timeout=0.5, return_when="FIRST_COMPLETED")
+            if stop.is_set():
+                raise KeyboardInterrupt
+            done, pending = wait(pending, timeout=0.2, return_when="FIRST_COMPLETED")
             for job in done:
                 share = futures[job]
                 try:
@@ -271,7 +285,38 @@ def scan_in_processes(
     finally:
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
+        restore()
     return result
+
+
+def _catch_stop(stop: threading.Event) -> Callable[[], None]:
+    """While the shares run, Ctrl-C and SIGTERM set ``stop`` instead of raising; the undo.
+
+    An exception raised by a signal handler lands wherever the main thread is: inside
+    concurrent.futures' ``wait``, between taking a future's lock and the ``with`` that releases
+    it, the lock stays held, the pool's thread blocks setting a share's result, and the run
+    never ends. The loop above checks ``stop`` and raises KeyboardInterrupt itself. SIGINT
+    left ignored (a job started in the background) stays ignored; SIGTERM stops it anyway.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    before: dict[signal.Signals, Any] = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        current = signal.getsignal(sig)
+        if current is signal.SIG_IGN and sig == signal.SIGINT:
+            continue
+        before[sig] = current
+        signal.signal(sig, on_signal)
+
+    def undo() -> None:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+
+    return undo
 
 
 def _stop_pools(pools: list[ProcessPoolExecutor], jobs: list[Future[RunResult]]) -> None:

@@ -245,11 +245,26 @@ def test_a_process_that_dies_leaves_its_sites_resumable_and_the_others_finish(
     db.dispose()
 
 
+# How the command starts, whatever the test runner's own disposition of SIGINT is (a runner
+# started in the background by a shell ignores it, and its children inherit that).
+_FOREGROUND = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+_BACKGROUND = "import signal; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+
+
+@pytest.mark.parametrize(
+    ("start", "stop"),
+    [
+        pytest.param(_FOREGROUND, "SIGINT", id="ctrl-c"),
+        # `census scan --all --processes 2 &` from a script: SIGINT ignored, SIGTERM must stop
+        # it all the same (it used to be passed on as that ignored SIGINT, and was lost).
+        pytest.param(_BACKGROUND, "SIGTERM", id="sigterm-in-background"),
+    ],
+)
 def test_ctrl_c_interrupts_every_process_and_the_run_resumes(
-    farm: FarmThread, tmp_path: Path
+    farm: FarmThread, tmp_path: Path, start: str, stop: str
 ) -> None:
-    """SIGINT to the parent only (the children ignore it, as in a terminal they would get it
-    too): every process records its scans as interrupted and frees their leases."""
+    """The signal to the parent only (the children ignore SIGINT, as in a terminal they would
+    get it too): every process records its scans as interrupted and frees their leases."""
     import signal
     import subprocess
     import sys
@@ -268,7 +283,8 @@ def test_ctrl_c_interrupts_every_process_and_the_run_resumes(
         "CENSUS_RETRY_AFTER_CAP": "0.3",
         "CENSUS_LINK_RECHECK_DELAY": "0.2",
     }
-    cmd = [sys.executable, "-c", "from scanner.cli import main; main()", "scan", "--all"]
+    main = "from scanner.cli import main; main()"
+    cmd = [sys.executable, "-c", start + main, "scan", "--all"]
     log = tmp_path / "scan.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -281,7 +297,7 @@ def test_ctrl_c_interrupts_every_process_and_the_run_resumes(
                 if (s.scalar(select(func.count()).select_from(Page)) or 0) >= 10:
                     break
             time.sleep(0.1)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         # Each process records its scans and ends at once (not after the 20 s grace).
         assert proc.wait(timeout=15) == 130, log.read_text(encoding="utf-8")
     finally:
