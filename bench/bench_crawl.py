@@ -34,6 +34,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -186,6 +187,58 @@ def run_library(args: argparse.Namespace, host: str, host_map: str, folder: str)
     found = confirmed_broken(db, scan_id)
     db.dispose()
     return Measured("gov-census", summary.pages, summary.links, wall, cpu, peak_mb, found)
+
+
+@dataclass
+class TreeMemory:
+    """Peak memory of a command's whole process tree (a census run over N processes is N + 1
+    processes; /usr/bin/time's %M is only the largest one of them)."""
+
+    rss_mb: float = 0.0  # the highest sum of the tree's RSS seen at one sample
+    pss_mb: float = 0.0  # the same with PSS: pages shared since fork counted once, not N times
+    most: int = 0  # the most processes seen at once
+
+
+def _tree_sample(root: int) -> tuple[float, float, int]:
+    """(RSS MB, PSS MB, processes) of ``root``'s descendants now (root, /usr/bin/time, left
+    out)."""
+    import psutil
+
+    rss = pss = 0
+    count = 0
+    try:
+        procs = psutil.Process(root).children(recursive=True)
+    except psutil.Error:
+        return 0.0, 0.0, 0
+    for proc in procs:
+        try:
+            full = proc.memory_full_info()
+        except psutil.Error:
+            continue
+        rss += full.rss
+        pss += getattr(full, "pss", full.rss)
+        count += 1
+    return rss / 2**20, pss / 2**20, count
+
+
+def _timed_tree(
+    cmd: list[str], env: dict[str, str], cwd: str, out: Path
+) -> tuple[float, float, float, TreeMemory]:
+    """`_timed` while sampling the process tree's memory every 0.1 s: (wall s, CPU s, peak
+    RSS MB of the largest process, the tree's peak)."""
+    timing = Path(cwd) / "time.txt"
+    full = ["/usr/bin/time", "-o", str(timing), "-f", "%e %U %S %M", *cmd]
+    tree = TreeMemory()
+    with open(out, "w") as sink:
+        proc = subprocess.Popen(full, env=env, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            rss, pss, count = _tree_sample(proc.pid)
+            tree.rss_mb = max(tree.rss_mb, rss)
+            tree.pss_mb = max(tree.pss_mb, pss)
+            tree.most = max(tree.most, count)
+            time.sleep(0.1)
+    wall, user, system, rss_kb = timing.read_text().strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(rss_kb) / 1024, tree
 
 
 def _timed(
@@ -577,9 +630,23 @@ def _split_sites(folder: Path, sites: int, pages: int, port: int) -> subprocess.
     return nginx
 
 
+@dataclass
+class SplitRun:
+    processes: int
+    wall: float
+    cpu: float
+    largest_mb: float  # /usr/bin/time's %M: the largest single process
+    tree: TreeMemory
+    pages: int
+    broken: int
+    done: int
+
+
 def run_split(args: argparse.Namespace) -> None:
     """``census scan --all --processes 1`` against ``--processes N`` on the same sites, each on a
-    fresh database, politeness lifted (CPU, not the per-host limits, is the bound)."""
+    fresh database, politeness lifted (CPU, not the per-host limits, is the bound); ``--runs``
+    pairs, the order alternating, and the medians."""
+    runs: list[SplitRun] = []
     with tempfile.TemporaryDirectory(prefix="bench-split-") as name:
         folder = Path(name)
         os.chmod(folder, 0o755)
@@ -588,57 +655,87 @@ def run_split(args: argparse.Namespace) -> None:
         host_map = ",".join(f"{h}=127.0.0.1:{args.port}" for h in hosts)
         host_map += f",{SPLIT_EXT}=127.0.0.2:{args.port}"
         census = Path(sys.executable).with_name("census")
-        rows = []
         try:
-            for processes in (1, args.split):
-                url = f"sqlite:///{folder}/p{processes}.db"
-                db = Database(url)
-                db.upgrade()
-                now = datetime.now(UTC)
-                with db.session() as s:
-                    org = Organisation(code="410000", name="模拟省", level=OrgLevel.PROVINCE)
-                    s.add(org)
-                    s.flush()
-                    for i, host in enumerate(hosts):
-                        s.add(
-                            Site(code=f"41000000{i:02d}", name=host, url=f"http://{host}/",
-                                 type=SiteType.PORTAL, organisation_id=org.id,
-                                 created_at=now, updated_at=now)
-                        )  # fmt: skip
-                env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
-                env |= PEERS_SETTINGS | {
-                    "CENSUS_DATABASE_URL": url,
-                    "CENSUS_HOST_MAP": host_map,
-                }
-                cmd = [str(census if census.exists() else "census"), "scan", "--all",
-                       "--processes", str(processes)]  # fmt: skip
-                log = folder / f"p{processes}.log"
-                wall, cpu, rss = _timed(cmd, env, str(folder), log)
-                with db.session() as s:
-                    pages = s.scalar(select(func.count()).select_from(Page)) or 0
-                    done = s.scalar(select(func.count()).where(Scan.status == "done")) or 0
-                    broken = (
-                        s.scalar(
-                            select(func.count()).where(
-                                LinkCheck.verdict == LinkVerdict.BROKEN,
-                                LinkCheck.confirmed_at.is_not(None),
-                            )
-                        )
-                        or 0
-                    )
-                db.dispose()
-                rows.append((processes, wall, cpu, rss, pages, broken, done))
+            for run in range(args.runs):
+                order = (1, args.split) if run % 2 == 0 else (args.split, 1)
+                for processes in order:
+                    runs.append(_split_run(folder, hosts, host_map, census, processes, run))
         finally:
             nginx.terminate()
             nginx.wait(timeout=10)
     print(f"{args.split_sites} peers sites × {args.split_pages} pages, nginx, "
-          f"{os.cpu_count()} cores; /usr/bin/time (CPU includes the child processes)")  # fmt: skip
-    print("processes | wall s | CPU s | peak RSS MB | pages | broken | scans done | pages/s")
-    for processes, wall, cpu, rss, pages, broken, done in rows:
-        print(f"{processes:9d} | {wall:6.1f} | {cpu:5.1f} | {rss:11.0f} | {pages:5d} | "
-              f"{broken:6d} | {done:10d} | {pages / wall:7.1f}")  # fmt: skip
-    (_, w1, c1, *_), (_, wn, cn, *_) = rows
-    print(f"--processes {args.split} vs 1: wall ×{w1 / wn:.2f} faster, CPU ×{cn / c1:.2f}")
+          f"{os.cpu_count()} cores; /usr/bin/time (CPU includes the child processes); memory: "
+          "the largest process (time's %M), and the process tree's peak sum of RSS and of PSS "
+          "(sampled every 0.1 s)")  # fmt: skip
+    head = "processes | wall s | CPU s | largest MB | tree RSS MB | tree PSS MB | procs"
+    print(f"{head} | pages | broken | scans done | pages/s")
+    for r in runs:
+        print(f"{r.processes:9d} | {r.wall:6.1f} | {r.cpu:5.1f} | {r.largest_mb:10.0f} | "
+              f"{r.tree.rss_mb:11.0f} | {r.tree.pss_mb:11.0f} | {r.tree.most:5d} | "
+              f"{r.pages:5d} | {r.broken:6d} | {r.done:10d} | {r.pages / r.wall:7.1f}")  # fmt: skip
+    med: dict[int, dict[str, float]] = {}
+    for processes in (1, args.split):
+        mine = [r for r in runs if r.processes == processes]
+        med[processes] = {
+            "wall": statistics.median(r.wall for r in mine),
+            "cpu": statistics.median(r.cpu for r in mine),
+            "largest": statistics.median(r.largest_mb for r in mine),
+            "rss": statistics.median(r.tree.rss_mb for r in mine),
+            "pss": statistics.median(r.tree.pss_mb for r in mine),
+            "pages_s": statistics.median(r.pages / r.wall for r in mine),
+        }
+        m = med[processes]
+        print(
+            f"median of {len(mine)}, --processes {processes}: {m['pages_s']:.1f} pages/s, "
+            f"wall {m['wall']:.1f} s, CPU {m['cpu']:.1f} s, largest process "
+            f"{m['largest']:.0f} MB, tree RSS {m['rss']:.0f} MB, tree PSS {m['pss']:.0f} MB"
+        )
+    one, many = med[1], med[args.split]
+    print(
+        f"--processes {args.split} vs 1 (medians): wall ×{one['wall'] / many['wall']:.2f} "
+        f"faster, CPU ×{many['cpu'] / one['cpu']:.2f}, tree RSS ×{many['rss'] / one['rss']:.2f}, "
+        f"tree PSS ×{many['pss'] / one['pss']:.2f}"
+    )
+
+
+def _split_run(
+    folder: Path, hosts: list[str], host_map: str, census: Path, processes: int, run: int
+) -> SplitRun:
+    """One ``census scan --all --processes N`` on a fresh database of the sites."""
+    url = f"sqlite:///{folder}/p{processes}-r{run}.db"
+    db = Database(url)
+    db.upgrade()
+    now = datetime.now(UTC)
+    with db.session() as s:
+        org = Organisation(code="410000", name="模拟省", level=OrgLevel.PROVINCE)
+        s.add(org)
+        s.flush()
+        for i, host in enumerate(hosts):
+            s.add(
+                Site(code=f"41000000{i:02d}", name=host, url=f"http://{host}/",
+                     type=SiteType.PORTAL, organisation_id=org.id,
+                     created_at=now, updated_at=now)
+            )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
+    env |= PEERS_SETTINGS | {"CENSUS_DATABASE_URL": url, "CENSUS_HOST_MAP": host_map}
+    cmd = [str(census if census.exists() else "census"), "scan", "--all",
+           "--processes", str(processes)]  # fmt: skip
+    log = folder / f"p{processes}-r{run}.log"
+    wall, cpu, rss, tree = _timed_tree(cmd, env, str(folder), log)
+    with db.session() as s:
+        pages = s.scalar(select(func.count()).select_from(Page)) or 0
+        done = s.scalar(select(func.count()).where(Scan.status == "done")) or 0
+        broken = (
+            s.scalar(
+                select(func.count()).where(
+                    LinkCheck.verdict == LinkVerdict.BROKEN,
+                    LinkCheck.confirmed_at.is_not(None),
+                )
+            )
+            or 0
+        )
+    db.dispose()
+    return SplitRun(processes, wall, cpu, rss, tree, pages, broken, done)
 
 
 def main() -> None:
