@@ -7,7 +7,8 @@ sees every request to that host, so the per-host limits hold exactly — and the
 to N processes, balanced by the pages of each site's last done scan. Each process runs the usual
 `Scanner` with its own client and limiter; a host that none of its sites own (www.gov.cn, linked
 from everywhere, checked by every process) gets a 1/N share of the per-host limits in each, so
-all of them together stay within the limits.
+all of them together stay within the limits; where 1/N of the connections is under one, they
+are counted over the processes through lock files in a folder of the run.
 
 The processes are started the way ``census score --workers`` starts its own
 (`scanner.scorecards.compute.score_in_processes`: a ProcessPoolExecutor whose workers die with
@@ -19,12 +20,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
+import tempfile
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any
 from urllib.parse import urlsplit
@@ -145,7 +149,7 @@ def _share_init(parent_pid: int) -> None:
 
 
 def _share_worker(
-    url: str, settings: Settings, codes: list[str], share: int, restart: bool
+    url: str, settings: Settings, codes: list[str], share: int, restart: bool, slots: str
 ) -> RunResult:
     """One process's share: the usual Scanner, with a share of the limits for foreign hosts."""
     signal.signal(signal.SIGTERM, _stop)  # the parent's way of passing Ctrl-C on
@@ -161,7 +165,9 @@ def _share_worker(
             me = asyncio.current_task()
             assert me is not None
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, me.cancel)
-            async with Scanner(db, settings, own_hosts=own, share=share) as scanner:
+            async with Scanner(
+                db, settings, own_hosts=own, share=share, slots_dir=Path(slots)
+            ) as scanner:
                 ids = await scanner.scan(sites, restart=restart)
                 progress = scanner.progress
             return RunResult(
@@ -253,6 +259,7 @@ def scan_in_processes(
     futures: dict[Future[RunResult], list[SiteRef]] = {}
     stop = threading.Event()
     restore = _catch_stop(stop)
+    slots = tempfile.mkdtemp(prefix="census-slots-")  # foreign hosts' run-wide lock files
     try:
         for share in shares:
             pool = ProcessPoolExecutor(
@@ -260,7 +267,7 @@ def scan_in_processes(
             )
             pools.append(pool)
             codes = [s.code for s in share]
-            job = pool.submit(_share_worker, db.url, settings, codes, len(shares), restart)
+            job = pool.submit(_share_worker, db.url, settings, codes, len(shares), restart, slots)
             futures[job] = share
         pending = set(futures)
         while pending:
@@ -285,6 +292,7 @@ def scan_in_processes(
     finally:
         for pool in pools:
             pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(slots, ignore_errors=True)
         restore()
     return result
 

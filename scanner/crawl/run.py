@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
@@ -68,9 +69,11 @@ class Scanner:
         clock: Clock | None = None,
         own_hosts: frozenset[str] | None = None,
         share: int = 1,
+        slots_dir: Path | None = None,
     ):
         """``own_hosts``/``share``: this process scans one of ``share`` parts of a run split by
-        host (`scan_in_processes`); hosts outside ``own_hosts`` get a share of the limits."""
+        host (`scan_in_processes`); hosts outside ``own_hosts`` get a share of the limits, counted
+        over the processes through ``slots_dir`` where a share would be under 1 connection."""
         self.db = db
         self.settings = settings
         self.clock: Clock = clock or RealClock()
@@ -82,6 +85,7 @@ class Scanner:
             settings.per_host_rate,
             foreign=lambda host: host not in mine,
             share=share if own_hosts is not None else 1,
+            slots_dir=slots_dir,
         )
         self.store = ScanStore(db)
         self.checker: LinkChecker | None = None
