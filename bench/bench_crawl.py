@@ -640,6 +640,8 @@ class SplitRun:
     pages: int
     broken: int
     done: int
+    span: float  # first scan's start → last scan's end: the command less its start-up
+    slowest: float  # the longest single site's scan: a floor no split can go under
 
 
 def run_split(args: argparse.Namespace) -> None:
@@ -668,11 +670,12 @@ def run_split(args: argparse.Namespace) -> None:
           "the largest process (time's %M), and the process tree's peak sum of RSS and of PSS "
           "(sampled every 0.1 s)")  # fmt: skip
     head = "processes | wall s | CPU s | largest MB | tree RSS MB | tree PSS MB | procs"
-    print(f"{head} | pages | broken | scans done | pages/s")
+    print(f"{head} | pages | broken | scans done | pages/s | scans span s | slowest site s")
     for r in runs:
         print(f"{r.processes:9d} | {r.wall:6.1f} | {r.cpu:5.1f} | {r.largest_mb:10.0f} | "
               f"{r.tree.rss_mb:11.0f} | {r.tree.pss_mb:11.0f} | {r.tree.most:5d} | "
-              f"{r.pages:5d} | {r.broken:6d} | {r.done:10d} | {r.pages / r.wall:7.1f}")  # fmt: skip
+              f"{r.pages:5d} | {r.broken:6d} | {r.done:10d} | {r.pages / r.wall:7.1f} | "
+              f"{r.span:12.1f} | {r.slowest:14.1f}")  # fmt: skip
     med: dict[int, dict[str, float]] = {}
     for processes in (1, args.split):
         mine = [r for r in runs if r.processes == processes]
@@ -734,8 +737,12 @@ def _split_run(
             )
             or 0
         )
+        times = s.execute(select(Scan.started_at, Scan.finished_at)).all()
     db.dispose()
-    return SplitRun(processes, wall, cpu, rss, tree, pages, broken, done)
+    ends = [(a, b) for a, b in times if b is not None]
+    span = (max(b for _, b in ends) - min(a for a, _ in ends)).total_seconds() if ends else 0.0
+    slowest = max(((b - a).total_seconds() for a, b in ends), default=0.0)
+    return SplitRun(processes, wall, cpu, rss, tree, pages, broken, done, span, slowest)
 
 
 def main() -> None:
