@@ -172,7 +172,8 @@ class Settings(BaseSettings):
         le=256,
         default=1,
         description="Processes one scan run of many sites is split over (sites split by host, "
-        "so per-host limits hold; hosts outside a process's sites get 1/N of the limits).",
+        "so per-host limits hold; hosts outside a process's sites get 1/N of the limits, "
+        "counted over all the processes where 1/N is under one connection).",
     )
     link_check_bytes: int = Field(
         ge=512,
