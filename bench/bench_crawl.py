@@ -693,6 +693,16 @@ def run_split(args: argparse.Namespace) -> None:
             f"wall {m['wall']:.1f} s, CPU {m['cpu']:.1f} s, largest process "
             f"{m['largest']:.0f} MB, tree RSS {m['rss']:.0f} MB, tree PSS {m['pss']:.0f} MB"
         )
+    pairs = [
+        next(r.wall for r in runs[i : i + 2] if r.processes == 1)
+        / next(r.wall for r in runs[i : i + 2] if r.processes == args.split)
+        for i in range(0, len(runs) - 1, 2)
+    ]  # each pair ran back to back: its ratio is the least disturbed by other work
+    print(
+        "wall ×faster per pair (1 / N): "
+        + ", ".join(f"{x:.2f}" for x in pairs)
+        + f"; median ×{statistics.median(pairs):.2f}"
+    )
     one, many = med[1], med[args.split]
     print(
         f"--processes {args.split} vs 1 (medians): wall ×{one['wall'] / many['wall']:.2f} "
