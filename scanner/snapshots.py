@@ -29,7 +29,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from probes.columns import PageRead, Render, column_key, read_page
+from probes.columns import UNRENDERED, PageRead, Render, column_key, read_page
 from probes.listpage import Item
 from scanner.clock import CST, Clock
 from scanner.db import Database
@@ -256,15 +256,17 @@ def store_site_reads(
             site_id=site_id,
             scan_id=scan_id,
             taken_at=taken_at,
-            readable=home.ok,
-            error=home.error,
+            # a homepage drawn wholly by scripts no browser could render shows nothing: its
+            # entries are unknown, so it is not read — never a homepage with no new entries
+            readable=home.ok and not home.uncertain,
+            error=UNRENDERED if home.uncertain else home.error,
             dated_items=home.dated,
-            navigation_only=home.navigation_only,
+            navigation_only=None if home.uncertain else home.navigation_only,
             second_level_pages=sum(1 for r in reads.second_level.values() if r.ok),
             second_level_items=len(second),
         )
     )
-    if home.ok:
+    if home.ok and not home.uncertain:
         dated = [it for it in home.items if it.date is not None]
         stored.new_items[None] = _store_items(session, site_id, None, dated, taken_at)
     if second:
