@@ -48,7 +48,7 @@ URL = "http://www.example.gov.cn/index.html"
         ),
         (  # a proxy's 302 body: the target written as the link text too
             "<html><head><title>302 Moved Temporarily</title></head><body><p>This document you"
-            " requested has moved temporarily.</p><p>It's now at <a href=\"/portal/index.html\">"
+            ' requested has moved temporarily.</p><p>It\'s now at <a href="/portal/index.html">'
             "http://www.example.gov.cn/portal/index.html</a>.</p></body></html>",
             "http://www.example.gov.cn/portal/index.html",
         ),
