@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import select
@@ -36,6 +37,9 @@ from scanner.db import Database
 from scanner.db.models import ColumnItem, ColumnSnapshot, HomepageSnapshot, Site, SiteStatus
 from scanner.http import HostLimiter, build_client
 from scanner.settings import Settings
+
+if TYPE_CHECKING:
+    from scanner.render import RenderBudget
 
 SITES_AT_ONCE = 16  # sites read concurrently; each host stays within its own limiter
 MAX_SECOND_LEVEL = 40  # pages read behind a navigation-only homepage
@@ -171,15 +175,19 @@ async def read_site(
 
 
 @contextlib.asynccontextmanager
-async def browser_for(settings: Settings) -> AsyncIterator[Render | None]:
+async def browser_for(
+    settings: Settings, budget: RenderBudget | None = None
+) -> AsyncIterator[Render | None]:
     """A render function over one shared browser (started only when a page needs it), or None
-    when rendering is off (``render_pages``) or no Chromium is installed."""
+    when rendering is off (``render_pages``) or no Chromium is installed. ``budget``: the
+    night's, when it is shared beyond this browser (workers); else the settings' own."""
     if not settings.render_pages or not Path(settings.chromium_path).exists():
         yield None
         return
     from scanner.render import renderer_for
 
-    async with renderer_for(settings) as renderer:
+    extra = {} if budget is None else {"budget": budget}
+    async with renderer_for(settings, **extra) as renderer:
 
         async def render(url: str) -> tuple[str, str]:
             page = await renderer.render(url)
