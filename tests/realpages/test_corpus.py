@@ -39,7 +39,9 @@ KNOWN_MISSES = {
 # GovHK's site search (香港) shows each result's date day-first, 05/08/2016; the date grammar reads
 # year-first dates only (a mainland census tool: DD/MM against MM/DD would be a guess), so these
 # result pages read as undated "other" pages with no entries.
-_DAY_FIRST = "day-first DD/MM/YYYY result dates (GovHK search) are outside the year-first date grammar"
+_DAY_FIRST = (
+    "day-first DD/MM/YYYY result dates (GovHK search) are outside the year-first date grammar"
+)
 KNOWN_MISSES.update(
     {
         page_id: _DAY_FIRST
