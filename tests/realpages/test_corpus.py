@@ -48,7 +48,7 @@ KNOWN_MISSES.update(
         for page_id in (
             "search.gov.hk-police", "search.gov.hk-dh", "search.gov.hk-swd", "search.gov.hk-csd",
             "search.gov.hk-fstb", "search.gov.hk-edb", "search.gov.hk-customs",
-            "search.gov.hk-govtlab",
+            "search.gov.hk-govtlab", "search.gov.hk-nd",
         )
     }
 )  # fmt: skip
