@@ -145,6 +145,7 @@ class SiteCrawl:
                     max_connections=len(self.scope.hosts) + 1,
                     shards=self.settings.per_host_connections,
                     trusted_hosts=self.registered,
+                    engine="lean",
                 )
             await self._restore(resumed)
             p.phase = "抓取"
