@@ -127,7 +127,7 @@ def build_client(
         policy = AddressPolicy(parse_networks(settings.allowed_networks), trusted_hosts)
         if engine == "lean":
             transport = LeanTransport(
-                ssl_context=ssl_context_for(settings),
+                ssl_context=lambda: ssl_context_for(settings),
                 backend=HostMapBackend(host_map, policy=policy),
                 max_per_origin=max_connections * max(1, shards),
             )
