@@ -20,8 +20,10 @@ What it keeps from the httpcore path (the same seams, so the same guarantees):
   as far as the caller reads: a body left unread closes its connection, never pools it;
 - at most ``max_per_origin`` connections to one scheme, host and port at once.
 
-Beyond httpcore: an idle pooled connection that the server closed just as a GET or HEAD was
-sent on it (nothing received) is retried once on a new connection, as browsers do.
+Beyond httpcore: a GET or HEAD sent on a pooled connection that the server closed or reset
+as the request went out (nothing of an answer received) is sent once more on a new
+connection, as browsers do: a keep-alive running out is the scanner's trouble, never the
+site's failure.
 """
 
 from __future__ import annotations
@@ -130,7 +132,10 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 try:
                     await conn.stream.write(data, timeouts.get("write"))
                     head = await _read_head(conn.stream, timeouts.get("read"))
-                except _Disconnected:
+                except (_Disconnected, httpcore.WriteError):
+                    # Nothing of an answer arrived: on a pooled connection, the server closed
+                    # it as the request went out (its keep-alive ran out) — the scanner's
+                    # trouble, not the site's, so a GET or HEAD goes once more on a new one.
                     self._discard(conn)
                     if attempt == 0 and conn.reused and method in _RETRYABLE:
                         conn = None
@@ -247,7 +252,12 @@ async def _read_head(stream: AsyncioStream, timeout: float | None) -> _Head:
         while end < 0:
             if len(data) > MAX_HEAD:
                 raise httpcore.RemoteProtocolError("the response head is too long")
-            chunk = await stream.read(_READ, timeout)
+            try:
+                chunk = await stream.read(_READ, timeout)
+            except httpcore.ReadError as exc:  # reset
+                if data:
+                    raise
+                raise _Disconnected(str(exc) or "the connection was reset") from exc
             if not chunk:
                 if data:
                     raise httpcore.RemoteProtocolError(

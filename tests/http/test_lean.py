@@ -28,17 +28,24 @@ class RawServer:
     def __init__(self) -> None:
         self.answers: dict[bytes, bytes] = {}
         self.closing: set[bytes] = set()
+        self.dropping: set[bytes] = set()  # closed unanswered when asked on a used connection
+        self.dropped = 0
         self.connections = 0
         self.methods: list[bytes] = []
         self.port = 0
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
+        served = 0
         try:
             while True:
                 head = await reader.readuntil(b"\r\n\r\n")
                 method, path, _ = head.split(b" ", 2)
                 self.methods.append(method)
+                if path in self.dropping and served:
+                    self.dropped += 1  # the keep-alive race: closed as the request came in
+                    break
+                served += 1
                 writer.write(self.answers[path])
                 await writer.drain()
                 if path in self.closing:
@@ -149,3 +156,18 @@ async def test_answers_no_parser_may_accept_are_protocol_failures(
         with pytest.raises(FetchFailed) as info:
             await fetch(client, f"http://{HOST}/bad", deadline=5, max_bytes=1_000_000)
     assert info.value.failure is FailureKind.PROTOCOL
+
+
+async def test_a_request_on_a_connection_closed_as_it_went_out_goes_again(
+    raw: RawServer,
+) -> None:
+    """The server closes a kept-alive connection just as the next GET arrives: no answer on
+    it, so the GET goes once more on a new connection and the page is read, not failed."""
+    raw.answers[b"/a"] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\na"
+    raw.answers[b"/b"] = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nb"
+    raw.dropping.add(b"/b")
+    async with _client(raw) as client:
+        first = await fetch(client, f"http://{HOST}/a", deadline=5, max_bytes=100)
+        second = await fetch(client, f"http://{HOST}/b", deadline=5, max_bytes=100)
+    assert (first.content, second.content) == (b"a", b"b")
+    assert raw.dropped == 1 and raw.connections == 2
