@@ -40,8 +40,8 @@ from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from probes.listpage import forget_memos
 from probes.page import inspect_page
-from scanner.http.urls import join_href
 from tests.realpages.corpus import Page, as_of, load, page_bytes, pages_dir
 from tests.realpages.reading import Reading, read
 
@@ -63,10 +63,10 @@ class Tally:
 
 
 def best_ms(func: Callable[[], object], repeat: int) -> float:
-    """Best of ``repeat`` cold reads (the reader's URL-join memo is emptied before each)."""
+    """Best of ``repeat`` cold reads (the reader's memos are emptied before each)."""
     best = float("inf")
     for _ in range(repeat):
-        join_href.cache_clear()
+        forget_memos()
         start = time.perf_counter()
         func()
         best = min(best, time.perf_counter() - start)

@@ -23,17 +23,19 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from probes.dates import DateMatch, find_dates, resolve_list_dates
-from scanner.http.urls import MAX_URL_LENGTH, join_href
+from scanner.http.urls import MAX_URL_LENGTH, forget_joins, join_href
 
 __all__ = [
     "Item",
     "ListBlock",
     "RawEntry",
     "find_lists",
+    "forget_memos",
     "homepage_blocks",
     "main_list",
     "page_base",
@@ -65,6 +67,8 @@ _PENALTY_PREFIXES = (
 )  # fmt: skip
 _PENALTY_SUFFIXES = ("nav", "menu", "footer", "crumb", "sidebar")
 _TOKEN_SPLIT_RE = re.compile(r"[\s_\-]+")
+# Every element `Regions.own` can mark (and the stop tags, which end an ancestor walk).
+_REGION_SELECTOR = ", ".join(sorted(_PENALTY_TAGS | _STOP_TAGS - {"-document"})) + ", [id], [class]"
 # A class naming the pane under a tab menu ("work_menu_list") is content, not the menu itself.
 #: Entries, all dated, that make a block inside a navigation-named region a homepage column.
 HOMEPAGE_DATED_IN_NAV = 5
@@ -207,6 +211,29 @@ def _collapse(text: str | None) -> str:
     return _WS_RE.sub(" ", text).strip() if text else ""
 
 
+@lru_cache(maxsize=4096)
+def _names_penalised(raw: str) -> bool:
+    """Whether an element's id and class words name a non-content region (a site repeats the
+    same few dozen strings on every page: they are remembered)."""
+    for word in raw.lower().split():
+        tokens = [t for t in _TOKEN_SPLIT_RE.split(word) if t]
+        if len(tokens) > 1 and tokens[-1] in _TAB_PANE_TAILS and tokens[-2] == "menu":
+            continue  # work_menu_list, mail_menu_con: the pane a tab menu switches
+        for token in tokens:
+            if token in _PENALTY_TOKENS:
+                return True
+            if token.startswith(_PENALTY_PREFIXES) or token.endswith(_PENALTY_SUFFIXES):
+                return True
+    return False
+
+
+def forget_memos() -> None:
+    """Empty the reader's memos (URL joins, region names): a bench measuring cold reads
+    starts every page without them."""
+    forget_joins()
+    _names_penalised.cache_clear()
+
+
 class Regions:
     """Memoised "is this node inside navigation/header/footer/sidebar?" by ancestor walk."""
 
@@ -228,19 +255,60 @@ class Regions:
         if node.tag in _PENALTY_TAGS:
             return True
         attrs = node.attrs
-        raw = " ".join(v for v in (attrs.get("id"), attrs.get("class")) if v)
-        if not raw:
-            return False
-        for word in raw.lower().split():
-            tokens = [t for t in _TOKEN_SPLIT_RE.split(word) if t]
-            if len(tokens) > 1 and tokens[-1] in _TAB_PANE_TAILS and tokens[-2] == "menu":
-                continue  # work_menu_list, mail_menu_con: the pane a tab menu switches
-            for token in tokens:
-                if token in _PENALTY_TOKENS:
-                    return True
-                if token.startswith(_PENALTY_PREFIXES) or token.endswith(_PENALTY_SUFFIXES):
-                    return True
-        return False
+        ident, cls = attrs.get("id"), attrs.get("class")
+        raw = f"{ident} {cls}" if ident and cls else ident or cls
+        return _names_penalised(raw) if raw else False
+
+    def text_parts(self, root: LexborNode) -> list[str] | None:
+        """The stripped, non-empty text nodes below ``root`` that are not `penalised`, in page
+        order — found from the regions down (one CSS query; the text of every subtree without
+        a region in it read in one call) rather than by an ancestor walk from every text node.
+
+        None when the regions cannot be found that way: a stop tag below ``root`` (an ``html``
+        or ``body`` element inside ``<svg>``) ends an ancestor walk early, or a stop node is set.
+        """
+        if self._stop is not None:
+            return None
+        root_id = root.mem_id
+        regions: list[LexborNode] = []
+        for node in root.css(_REGION_SELECTOR):
+            if node.mem_id == root_id:
+                continue  # css() includes the node it starts from
+            if node.tag in _STOP_TAGS:
+                return None
+            if self.own(node):
+                regions.append(node)
+        parts: list[str] = []
+        if not regions:
+            _subtree_parts(root, parts)
+            return parts
+        # The ancestors of the regions are read child by child, the regions skipped, and every
+        # other subtree read whole.
+        hidden = {node.mem_id for node in regions}
+        on_path = {root_id}
+        for node in regions:
+            parent = node.parent
+            while parent is not None and parent.mem_id not in on_path:
+                on_path.add(parent.mem_id)
+                parent = parent.parent
+        stack = [root.iter(include_text=True)]
+        while stack:
+            child = next(stack[-1], None)
+            if child is None:
+                stack.pop()
+                continue
+            key = child.mem_id
+            if key in hidden:
+                continue
+            if key in on_path:
+                stack.append(child.iter(include_text=True))
+            elif child.is_text_node:
+                text = child.text(deep=False, strip=True)
+                if text:
+                    parts.append(text)
+            elif child.is_element_node:
+                _subtree_parts(child, parts)
+        return parts
 
     def penalised(self, node: LexborNode | None) -> bool:
         chain: list[int] = []
@@ -260,6 +328,15 @@ class Regions:
         for key in chain:
             self._memo[key] = result
         return result
+
+
+def _subtree_parts(node: LexborNode, parts: list[str]) -> None:
+    """Append the stripped, non-empty text nodes below ``node``, in order, read in one call.
+
+    Lexbor never leaves U+0000 in a text node (the parser drops it or writes U+FFFD; pinned by
+    tests/probes/test_page.py), so it can separate them.
+    """
+    parts.extend(p for p in node.text(separator="\x00", strip=True).split("\x00") if p)
 
 
 def _link_title(a: LexborNode) -> str:

@@ -229,13 +229,15 @@ def _visible_text(tree: LexborHTMLParser) -> str:
     if body is None:
         return ""
     regions = Regions()
-    parts: list[str] = []
-    for node in body.traverse(include_text=True):
-        if node.tag != "-text":
-            continue
-        text = node.text(deep=False, strip=True)
-        if text and not regions.penalised(node.parent):
-            parts.append(text)
+    parts = regions.text_parts(body)
+    if parts is None:  # regions the CSS query cannot find: every text node's ancestors
+        parts = []
+        for node in body.traverse(include_text=True):
+            if node.tag != "-text":
+                continue
+            text = node.text(deep=False, strip=True)
+            if text and not regions.penalised(node.parent):
+                parts.append(text)
     return "\n".join(parts)
 
 

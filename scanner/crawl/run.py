@@ -97,6 +97,7 @@ class Scanner:
             max_connections=max(16, 400 // self.settings.per_host_connections),
             shards=self.settings.per_host_connections,
             trusted_hosts=trusted,
+            engine="lean",
         )
 
     async def __aenter__(self) -> Self:
