@@ -233,7 +233,7 @@ class SiteCrawl:
             finally:
                 self._active -= 1
                 self._wake.set()
-            if len(self.batch) >= _BATCH_PAGES:
+            if self.batch.work() >= _BATCH_PAGES:
                 await self._flush()
 
     async def _flush(self) -> None:
@@ -417,6 +417,7 @@ class SiteCrawl:
         """A page known not to have changed since ``memo``: its verdict and its stored links
         stand, and nothing is parsed (``how``: 304, same body, or not requested)."""
         p = self.progress
+        self.batch.replayed += 1
         found, encoding, targets = unpack_links(memo.links, self.params)
         final = memo.final_url or url
         result: Result = (Verdict.OK.value, "ok", memo.status, "", memo.final_url, at)
@@ -542,17 +543,11 @@ class SiteCrawl:
         queue: asyncio.Queue[CheckRow | None] = asyncio.Queue(maxsize=_CHECK_CHUNK)
         done: list[dict[str, Any]] = []
         workers = max(2, min(self.settings.link_checks_at_once, 64))
-        reusable = await self._reusable_verdicts()
+        await self._reuse_verdicts()
 
         async def work() -> None:
             while (row := await queue.get()) is not None:
-                earlier = None if row.one_point else reusable.get(row.target)
-                if earlier is not None:
-                    p.reused += 1
-                    p.reused_at(earlier[5])
-                    done.append(self._result_row(row.id, earlier))
-                else:
-                    done.append(await self._check(row))
+                done.append(await self._check(row))
                 if len(done) >= _CHECK_CHUNK // 2:
                     await self._save(done)
 
@@ -574,15 +569,20 @@ class SiteCrawl:
                 task.cancel()
         await self._save(done)
 
-    async def _reusable_verdicts(self) -> dict[str, Result]:
-        """Earlier nights' 'ok' verdicts still fresh enough to stand for a check tonight (none
+    async def _reuse_verdicts(self) -> None:
+        """Earlier nights' 'ok' verdicts still fresh enough stand for a check tonight (none
         when `link_verdict_reuse` is 0). Broken and undetermined links are always checked
         again, and so is every link on the homepage and the second-level pages."""
         keep = self.settings.link_verdict_reuse
         if keep <= 0:
-            return {}
+            return
         since = self.clock.now() - timedelta(seconds=keep)
-        return await self.store.run(self.store.reusable_verdicts, self.site.id, self.scan_id, since)
+        count, oldest = await self.store.run(
+            self.store.reuse_verdicts, self.site.id, self.scan_id, since
+        )
+        self.progress.reused += count
+        if oldest is not None:
+            self.progress.reused_at(oldest)
 
     async def _save(self, done: list[dict[str, Any]]) -> None:
         rows = done[:]
