@@ -33,6 +33,8 @@ from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.store import (
+    INSIDE,
+    PAGE,
     Batch,
     CheckRow,
     Memo,
@@ -334,7 +336,7 @@ class SiteCrawl:
             self.frontier.mark_seen(final)
             self._page_result(final, result)
         elif final != url and depth == 0:
-            self.scope.add(urlsplit(final).hostname or "")  # the homepage moved: follow it
+            self._widen_scope(final)  # the homepage moved: follow it
         self.batch.pages.append(
             page
             | {
@@ -428,7 +430,7 @@ class SiteCrawl:
             self.frontier.mark_seen(final)
             self._page_result(final, result)
         elif final != url and depth == 0:
-            self.scope.add(urlsplit(final).hostname or "")
+            self._widen_scope(final)
         self.batch.pages.append(
             page
             | {
@@ -447,6 +449,13 @@ class SiteCrawl:
         if self.scope.inside(final) and url_key(final) not in self.read_pages:
             self.read_pages.add(url_key(final))
             self._links(final, depth, found, encoding, targets)
+
+    def _widen_scope(self, url: str) -> None:
+        """The homepage moved to ``url``'s host: its pages are the site's own too (and where
+        each known target lies is worked out again)."""
+        self.scope.add(urlsplit(url).hostname or "")
+        for state in self.targets.values():
+            state.where = None
 
     def _page_result(self, url: str, result: Result) -> None:
         key = url_key(url)
@@ -492,7 +501,11 @@ class SiteCrawl:
                 continue
             seen_here.add((key, link.tag))
             state = self.targets.get(key)
-            inside = not malformed and self.scope.inside(target)
+            where = None if state is None else state.where
+            if where is None:
+                inside = not malformed and self.scope.inside(target)
+                where = (INSIDE | (PAGE if looks_like_page(target) else 0)) if inside else 0
+            inside = bool(where & INSIDE)
             if state is None:
                 state = self.targets[key] = TargetState()
                 row = {
@@ -518,12 +531,12 @@ class SiteCrawl:
                     self.second_level.add(key)
             elif page_key in self.second_level:
                 state.second = True
+            state.where = where
             self.batch.touch(state)
             if state.stored < cap or evidence_always:
                 state.stored += 1
                 self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
-            crawlable = not malformed and inside and looks_like_page(target)
-            if crawlable and not self.frontier.known(target):
+            if where & PAGE and not self.frontier.known_key(key):
                 if self.guard.allow(target):
                     same_level = depth > 0 and is_next_page(page_url, target, link.text)
                     child = depth if same_level else depth + 1

@@ -34,6 +34,8 @@ from scanner.db.models import (
 )
 
 __all__ = [
+    "INSIDE",
+    "PAGE",
     "Batch",
     "CheckRow",
     "Loaded",
@@ -59,13 +61,20 @@ def aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+INSIDE, PAGE = 1, 2  # `TargetState.where` bits
+
+
 class TargetState:
     """What a scan knows about one distinct link target while it crawls (kept per target)."""
 
-    __slots__ = ("count", "home", "id", "result", "second", "stored")
+    __slots__ = ("count", "home", "id", "result", "second", "stored", "where")
 
     def __init__(self, id_: int | None = None, home: bool = False, second: bool = False):
         self.id = id_
+        # Where the target lies, worked out once per scan (a URL parse): None not yet, else
+        # INSIDE (the site's own hosts) | PAGE (a page to crawl). Every page repeats the site's
+        # navigation, so most links of a page are targets seen before.
+        self.where: int | None = None
         self.home = home
         self.second = second
         self.count = 0  # occurrences seen, over all pages
