@@ -369,40 +369,31 @@ class ScanStore:
                 )
             if batch.frontier:
                 s.execute(insert(_FRONTIER), batch.frontier)
+            if not batch.frozen:
+                batch.freeze()
+            # Each touched target's counts (and verdict, when the crawl judged it) as of this
+            # batch; a target new in this batch is inserted with them, the others updated.
+            values = {
+                id(state): check_values(home, second, count, result, recheck_delay)
+                for state, home, second, count, result in batch.frozen
+            }
             if batch.new_targets:
                 ids = s.scalars(
                     insert(_CHECKS).returning(_CHECKS.c.id, sort_by_parameter_order=True),
-                    [row for _, row in batch.new_targets],
+                    [
+                        _UNJUDGED | row | values.pop(id(state), {})
+                        for state, row in batch.new_targets
+                    ],
                 ).all()
                 for (state, _), new_id in zip(batch.new_targets, ids, strict=True):
                     state.id = new_id
             plain: list[dict[str, Any]] = []
             judged: list[dict[str, Any]] = []
-            if not batch.frozen:
-                batch.freeze()
-            for state, home, second, count, result in batch.frozen:
-                row: dict[str, Any] = {
-                    "id": state.id,
-                    "on_homepage": home,
-                    "on_second_level": second,
-                    "occurrences": count,
-                }
-                if result is not None and result[1]:
-                    verdict, kind, status, failure, final_url, at = result
-                    row |= {
-                        "verdict": LinkVerdict(verdict),
-                        "kind": kind,
-                        "status_code": status,
-                        "failure": failure,
-                        "final_url": final_url,
-                        "checked_at": at,
-                        "recheck_due": recheck_due_at(at, recheck_delay)
-                        if verdict == LinkVerdict.BROKEN.value
-                        else None,
-                    }
-                    judged.append(row)
-                else:
-                    plain.append(row)
+            for state, *_ in batch.frozen:
+                row = values.get(id(state))
+                if row is not None:
+                    row["id"] = state.id
+                    (judged if "verdict" in row else plain).append(row)
             update_by_id(s, _CHECKS, plain)
             update_by_id(s, _CHECKS, judged)
             if batch.occurrences:
@@ -577,6 +568,39 @@ _PAGE_DEFAULTS: dict[str, Any] = {
     "soft404": False,
     "reuse": "",
 }
+
+
+_UNJUDGED: dict[str, Any] = {
+    "verdict": None,
+    "kind": "",
+    "status_code": None,
+    "failure": "",
+    "final_url": None,
+    "checked_at": None,
+    "recheck_due": None,
+}
+
+
+def check_values(
+    home: bool, second: bool, count: int, result: Result | None, recheck_delay: float
+) -> dict[str, Any]:
+    """A target's `link_checks` columns as the crawl knows them: where it was found, how
+    often, and the verdict of its fetch as a page (when it was crawled)."""
+    row: dict[str, Any] = {"on_homepage": home, "on_second_level": second, "occurrences": count}
+    if result is not None and result[1]:
+        verdict, kind, status, failure, final_url, at = result
+        row |= {
+            "verdict": LinkVerdict(verdict),
+            "kind": kind,
+            "status_code": status,
+            "failure": failure,
+            "final_url": final_url,
+            "checked_at": at,
+            "recheck_due": recheck_due_at(at, recheck_delay)
+            if verdict == LinkVerdict.BROKEN.value
+            else None,
+        }
+    return row
 
 
 def update_by_id(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
