@@ -9,12 +9,12 @@ import sys
 if "httpx" not in sys.modules:
     sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
-from scanner.http.charset import decode_html  # noqa: E402
-from scanner.http.client import build_client  # noqa: E402
-from scanner.http.failures import FailureKind, classify_exception  # noqa: E402
-from scanner.http.fetch import Fetched, FetchFailed, fetch  # noqa: E402
-from scanner.http.hostmap import HostMap  # noqa: E402
-from scanner.http.limits import HostLimiter, retry_after_seconds  # noqa: E402
+from scanner.http.charset import decode_html
+from scanner.http.client import build_client
+from scanner.http.failures import FailureKind, classify_exception
+from scanner.http.fetch import Fetched, FetchFailed, fetch
+from scanner.http.hostmap import HostMap
+from scanner.http.limits import HostLimiter, retry_after_seconds
 
 __all__ = [
     "FailureKind",

@@ -111,15 +111,19 @@ def _night(farm: FarmThread, db: Database, **over: Any) -> Night:
 
 
 def _link_scan_evidence(db: Database) -> dict[str, Any]:
-    from datetime import UTC, datetime
+    from datetime import datetime
 
+    from scanner.clock import CST
     from scanner.db.models import Site
     from scanner.scorecards.compute import score_sites
     from scoring import default_ruleset
 
+    # Today in China: a scorecard's day ends at midnight there (16:00 UTC), and a scan made
+    # after that belongs to the next day's card.
+    today = datetime.now(CST).date()
     with db.session() as s:
         site_id = s.scalars(select(Site.id)).one()
-        [scored] = list(score_sites(s, [site_id], default_ruleset(), datetime.now(UTC).date()))
+        [scored] = list(score_sites(s, [site_id], default_ruleset(), today))
     rule = scored.body["rules"]["availability.links"]
     [ev] = [e for e in rule["evidence"] if e["kind"] == "link_scan"]
     assert ev["counted"] is False
