@@ -404,12 +404,11 @@ class ScanStore:
             if batch.occurrences:
                 # A page's links may arrive twice (resumed scans, a page reached under two
                 # URLs): an occurrence already stored is the same evidence, kept once.
-                s.execute(
+                plain_executemany(
+                    s,
                     insert_ignoring_duplicates(s, LinkOccurrence.__table__),
-                    [
-                        {"link_id": st.id, "page_url": page, "tag": tag, "text": text}
-                        for st, page, tag, text in batch.occurrences
-                    ],
+                    ("link_id", "page_url", "tag", "text"),
+                    [(st.id, page, tag, text) for st, page, tag, text in batch.occurrences],
                 )
             s.execute(update(Scan).where(Scan.id == scan_id).values(stats=stats))
 
@@ -658,6 +657,24 @@ def insert_ignoring_duplicates(session: Session, model: Any) -> Insert:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert(model).on_conflict_do_nothing()
+
+
+def plain_executemany(
+    session: Session, stmt: Insert, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
+) -> None:
+    """An executemany straight to the driver, for a table of plain ints and strings (no type
+    converts its values): the evidence rows, ≈ 20,000 a night on the peers site, whose
+    per-row parameter processing in SQLAlchemy cost more than SQLite's insert."""
+    dialect = session.get_bind().dialect
+    compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
+    if compiled.positional:
+        order = [columns.index(name) for name in compiled.positiontup or ()]
+        params: list[Any] = rows
+        if order != list(range(len(columns))):
+            params = [tuple(row[i] for i in order) for row in rows]
+    else:
+        params = [dict(zip(columns, row, strict=True)) for row in rows]
+    session.connection().exec_driver_sql(str(compiled), params)
 
 
 def recheck_due_at(checked_at: datetime, delay: float) -> datetime:
