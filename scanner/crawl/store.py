@@ -666,7 +666,7 @@ def plain_executemany(
     converts its values): the evidence rows, ≈ 20,000 a night on the peers site, whose
     per-row parameter processing in SQLAlchemy cost more than SQLite's insert."""
     dialect = session.get_bind().dialect
-    compiled = stmt.compile(dialect=dialect, column_keys=list(columns))
+    compiled = stmt.compile(dialect=dialect, column_keys=list(columns), for_executemany=True)
     if compiled.positional:
         order = [columns.index(name) for name in compiled.positiontup or ()]
         params: list[Any] = rows
