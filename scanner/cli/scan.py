@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -77,21 +78,32 @@ def scan(
     """
     if not (sites or all_sites or recheck):
         raise ConfigError("name a site (网站标识码 or URL), or use --all or --recheck")
-    from scanner.crawl import load_sites
-    from scanner.db import Database
-    from scanner.settings import load_settings
-
-    settings = load_settings(
-        database_url=database_url,
-        crawl_max_pages=max_pages,
-        crawl_max_depth=max_depth,
-        crawl_processes=processes,
-    )
-    db = Database(settings.database_url)
-    db.check_current()
-    targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
-    split = settings.crawl_processes > 1 and len(targets) > 1
+    # The ≈ 110,000 objects of the start-up (modules, SQLAlchemy's and pydantic's tables) live
+    # as long as the command: no collections while they are made, then frozen (the collector
+    # stops walking them) and a young collection every 10,000 allocations instead of 700 — the
+    # collector took 0.39 s of a quiet night's ≈ 3 s of CPU on the peers site, 0.09 s now.
+    # Thawed and reset after, so an in-process caller (the tests) collects as before.
+    collecting, thresholds = gc.isenabled(), gc.get_threshold()
+    gc.disable()
     try:
+        from scanner.crawl import load_sites
+        from scanner.db import Database
+        from scanner.settings import load_settings
+
+        settings = load_settings(
+            database_url=database_url,
+            crawl_max_pages=max_pages,
+            crawl_max_depth=max_depth,
+            crawl_processes=processes,
+        )
+        db = Database(settings.database_url)
+        db.check_current()
+        targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
+        split = settings.crawl_processes > 1 and len(targets) > 1
+        gc.freeze()
+        gc.set_threshold(10_000, 20, 10)
+        if collecting:
+            gc.enable()
         scan_ids, rechecked, errors, notes = asyncio.run(
             _run(db, settings, [] if split else targets, restart)
         )
@@ -102,6 +114,11 @@ def scan(
             "[yellow]已中断。再次运行同一命令将继续未完成的扫描（--restart 重新开始）。[/]"
         )
         raise typer.Exit(130) from None
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+        if collecting:
+            gc.enable()
     if rechecked:
         console.print(f"复查到期的失效链接 {rechecked} 个。")
     if scan_ids:

@@ -33,6 +33,8 @@ from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.store import (
+    INSIDE,
+    PAGE,
     Batch,
     CheckRow,
     Memo,
@@ -239,7 +241,7 @@ class SiteCrawl:
             finally:
                 self._active -= 1
                 self._wake.set()
-            if len(self.batch) >= _BATCH_PAGES:
+            if self.batch.work() >= _BATCH_PAGES:
                 await self._flush()
 
     async def _flush(self) -> None:
@@ -340,7 +342,7 @@ class SiteCrawl:
             self.frontier.mark_seen(final)
             self._page_result(final, result)
         elif final != url and depth == 0:
-            self.scope.add(urlsplit(final).hostname or "")  # the homepage moved: follow it
+            self._widen_scope(final)  # the homepage moved: follow it
         self.batch.pages.append(
             page
             | {
@@ -423,6 +425,7 @@ class SiteCrawl:
         """A page known not to have changed since ``memo``: its verdict and its stored links
         stand, and nothing is parsed (``how``: 304, same body, or not requested)."""
         p = self.progress
+        self.batch.replayed += 1
         found, encoding, targets = unpack_links(memo.links, self.params)
         final = memo.final_url or url
         result: Result = (Verdict.OK.value, "ok", memo.status, "", memo.final_url, at)
@@ -433,7 +436,7 @@ class SiteCrawl:
             self.frontier.mark_seen(final)
             self._page_result(final, result)
         elif final != url and depth == 0:
-            self.scope.add(urlsplit(final).hostname or "")
+            self._widen_scope(final)
         self.batch.pages.append(
             page
             | {
@@ -452,6 +455,13 @@ class SiteCrawl:
         if self.scope.inside(final) and url_key(final) not in self.read_pages:
             self.read_pages.add(url_key(final))
             self._links(final, depth, found, encoding, targets)
+
+    def _widen_scope(self, url: str) -> None:
+        """The homepage moved to ``url``'s host: its pages are the site's own too (and where
+        each known target lies is worked out again)."""
+        self.scope.add(urlsplit(url).hostname or "")
+        for state in self.targets.values():
+            state.where = None
 
     def _page_result(self, url: str, result: Result) -> None:
         key = url_key(url)
@@ -509,7 +519,11 @@ class SiteCrawl:
                 continue
             seen_here.add((key, link.tag))
             state = self.targets.get(key)
-            inside = not malformed and self.scope.inside(target)
+            where = None if state is None else state.where
+            if where is None:
+                inside = not malformed and self.scope.inside(target)
+                where = (INSIDE | (PAGE if looks_like_page(target) else 0)) if inside else 0
+            inside = bool(where & INSIDE)
             if state is None:
                 state = self.targets[key] = TargetState()
                 row = {
@@ -535,12 +549,12 @@ class SiteCrawl:
                     self.second_level.add(key)
             elif page_key in self.second_level:
                 state.second = True
+            state.where = where
             self.batch.touch(state)
             if state.stored < cap or evidence_always:
                 state.stored += 1
                 self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
-            crawlable = not malformed and inside and looks_like_page(target)
-            if crawlable and not self.frontier.known(target):
+            if where & PAGE and not self.frontier.known_key(key):
                 if self.guard.allow(target):
                     same_level = depth > 0 and is_next_page(page_url, target, link.text)
                     child = depth if same_level else depth + 1
@@ -560,17 +574,11 @@ class SiteCrawl:
         queue: asyncio.Queue[CheckRow | None] = asyncio.Queue(maxsize=_CHECK_CHUNK)
         done: list[dict[str, Any]] = []
         workers = max(2, min(self.settings.link_checks_at_once, 64))
-        reusable = await self._reusable_verdicts()
+        await self._reuse_verdicts()
 
         async def work() -> None:
             while (row := await queue.get()) is not None:
-                earlier = None if row.one_point else reusable.get(row.target)
-                if earlier is not None:
-                    p.reused += 1
-                    p.reused_at(earlier[5])
-                    done.append(self._result_row(row.id, earlier))
-                else:
-                    done.append(await self._check(row))
+                done.append(await self._check(row))
                 if len(done) >= _CHECK_CHUNK // 2:
                     await self._save(done)
 
@@ -592,15 +600,20 @@ class SiteCrawl:
                 task.cancel()
         await self._save(done)
 
-    async def _reusable_verdicts(self) -> dict[str, Result]:
-        """Earlier nights' 'ok' verdicts still fresh enough to stand for a check tonight (none
+    async def _reuse_verdicts(self) -> None:
+        """Earlier nights' 'ok' verdicts still fresh enough stand for a check tonight (none
         when `link_verdict_reuse` is 0). Broken and undetermined links are always checked
         again, and so is every link on the homepage and the second-level pages."""
         keep = self.settings.link_verdict_reuse
         if keep <= 0:
-            return {}
+            return
         since = self.clock.now() - timedelta(seconds=keep)
-        return await self.store.run(self.store.reusable_verdicts, self.site.id, self.scan_id, since)
+        count, oldest = await self.store.run(
+            self.store.reuse_verdicts, self.site.id, self.scan_id, since
+        )
+        self.progress.reused += count
+        if oldest is not None:
+            self.progress.reused_at(oldest)
 
     async def _save(self, done: list[dict[str, Any]]) -> None:
         rows = done[:]
