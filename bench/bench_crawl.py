@@ -6,6 +6,7 @@ Run: /work/venv/bin/python bench/bench_crawl.py [--connections 10] [--site big0]
      /work/venv/bin/python bench/bench_crawl.py --harness   # run_peers.sh: census + the peers
      /work/venv/bin/python bench/bench_crawl.py --compare      # + wget2, LinkChecker, linkinator
      /work/venv/bin/python bench/bench_crawl.py --site huge --max-pages 100000 --no-links
+     /work/venv/bin/python bench/bench_crawl.py --split 2   # --processes 1 vs 2, 8 sites
 
 Not a test. The farm runs in a subprocess (``python -m farm serve``) so that the figures —
 pages/s, links/s, CPU seconds and peak RSS — are the scanner's own. Politeness is lifted the way
@@ -33,6 +34,7 @@ import os
 import re
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -55,6 +57,7 @@ from scanner.db.models import (
     LinkVerdict,
     Organisation,
     OrgLevel,
+    Page,
     Scan,
     Site,
     SiteType,
@@ -184,6 +187,58 @@ def run_library(args: argparse.Namespace, host: str, host_map: str, folder: str)
     found = confirmed_broken(db, scan_id)
     db.dispose()
     return Measured("gov-census", summary.pages, summary.links, wall, cpu, peak_mb, found)
+
+
+@dataclass
+class TreeMemory:
+    """Peak memory of a command's whole process tree (a census run over N processes is N + 1
+    processes; /usr/bin/time's %M is only the largest one of them)."""
+
+    rss_mb: float = 0.0  # the highest sum of the tree's RSS seen at one sample
+    pss_mb: float = 0.0  # the same with PSS: pages shared since fork counted once, not N times
+    most: int = 0  # the most processes seen at once
+
+
+def _tree_sample(root: int) -> tuple[float, float, int]:
+    """(RSS MB, PSS MB, processes) of ``root``'s descendants now (root, /usr/bin/time, left
+    out)."""
+    import psutil
+
+    rss = pss = 0
+    count = 0
+    try:
+        procs = psutil.Process(root).children(recursive=True)
+    except psutil.Error:
+        return 0.0, 0.0, 0
+    for proc in procs:
+        try:
+            full = proc.memory_full_info()
+        except psutil.Error:
+            continue
+        rss += full.rss
+        pss += getattr(full, "pss", full.rss)
+        count += 1
+    return rss / 2**20, pss / 2**20, count
+
+
+def _timed_tree(
+    cmd: list[str], env: dict[str, str], cwd: str, out: Path
+) -> tuple[float, float, float, TreeMemory]:
+    """`_timed` while sampling the process tree's memory every 0.1 s: (wall s, CPU s, peak
+    RSS MB of the largest process, the tree's peak)."""
+    timing = Path(cwd) / "time.txt"
+    full = ["/usr/bin/time", "-o", str(timing), "-f", "%e %U %S %M", *cmd]
+    tree = TreeMemory()
+    with open(out, "w") as sink:
+        proc = subprocess.Popen(full, env=env, cwd=cwd, stdout=sink, stderr=subprocess.STDOUT)
+        while proc.poll() is None:
+            rss, pss, count = _tree_sample(proc.pid)
+            tree.rss_mb = max(tree.rss_mb, rss)
+            tree.pss_mb = max(tree.pss_mb, pss)
+            tree.most = max(tree.most, count)
+            time.sleep(0.1)
+    wall, user, system, rss_kb = timing.read_text().strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(rss_kb) / 1024, tree
 
 
 def _timed(
@@ -531,6 +586,175 @@ def print_ratios(data: dict[str, Any]) -> None:
         )
 
 
+SPLIT_SUFFIX = "split.example.gov.cn"
+SPLIT_EXT = "www.ext.example.gov.cn"  # every site's external links: one host all share
+
+
+def _split_sites(folder: Path, sites: int, pages: int, port: int) -> subprocess.Popen[bytes]:
+    """``sites`` peers sites (gen_site.py, seeds 1…n), each under a host of its own
+    (s<i>.split.example.gov.cn) and all linking to one external host, served by one nginx."""
+    servers = []
+    ext = folder / "ext"
+    ext.mkdir()
+    for i in range(sites):
+        out = folder / f"gen{i}"
+        subprocess.run(
+            [sys.executable, str(PEERS / "gen_site.py"), str(out), "--pages", str(pages),
+             "--seed", str(i + 1), "--port", str(port)],
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        host = f"s{i}.{SPLIT_SUFFIX}"
+        for page in (out / "main").rglob("*.html"):
+            text = page.read_text(encoding="utf-8", errors="surrogateescape")
+            text = text.replace(f"http://127.0.0.1:{port}", f"http://{host}")
+            text = text.replace(f"http://127.0.0.2:{port}", f"http://{SPLIT_EXT}")
+            page.write_text(text, encoding="utf-8", errors="surrogateescape")
+        shutil.copytree(out / "ext", ext, dirs_exist_ok=True)
+        servers.append(
+            f"server {{ listen 127.0.0.1:{port}; server_name {host}; root gen{i}/main; "
+            "index index.html; location /zwgk_old/ { return 302 /404.html; } }"
+        )
+    servers.append(f"server {{ listen 127.0.0.2:{port}; server_name _; root ext; }}")
+    conf = (PEERS / "nginx.conf").read_text()
+    http = conf[: conf.index("    server {")] + "\n".join(servers) + "\n}\n"
+    (folder / "nginx.conf").write_text(http)
+    for sub in ("logs", "tmp"):
+        (folder / sub).mkdir(exist_ok=True)
+    nginx = subprocess.Popen(
+        ["nginx", "-p", str(folder), "-c", str(folder / "nginx.conf"), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(1.0)
+    if nginx.poll() is not None:
+        raise SystemExit("nginx did not start (see logs/error.log)")
+    return nginx
+
+
+@dataclass
+class SplitRun:
+    processes: int
+    wall: float
+    cpu: float
+    largest_mb: float  # /usr/bin/time's %M: the largest single process
+    tree: TreeMemory
+    pages: int
+    broken: int
+    done: int
+    span: float  # first scan's start → last scan's end: the command less its start-up
+    slowest: float  # the longest single site's scan: a floor no split can go under
+
+
+def run_split(args: argparse.Namespace) -> None:
+    """``census scan --all --processes 1`` against ``--processes N`` on the same sites, each on a
+    fresh database, politeness lifted (CPU, not the per-host limits, is the bound); ``--runs``
+    pairs, the order alternating, and the medians."""
+    runs: list[SplitRun] = []
+    with tempfile.TemporaryDirectory(prefix="bench-split-") as name:
+        folder = Path(name)
+        os.chmod(folder, 0o755)
+        nginx = _split_sites(folder, args.split_sites, args.split_pages, args.port)
+        hosts = [f"s{i}.{SPLIT_SUFFIX}" for i in range(args.split_sites)]
+        host_map = ",".join(f"{h}=127.0.0.1:{args.port}" for h in hosts)
+        host_map += f",{SPLIT_EXT}=127.0.0.2:{args.port}"
+        census = Path(sys.executable).with_name("census")
+        try:
+            for run in range(args.runs):
+                order = (1, args.split) if run % 2 == 0 else (args.split, 1)
+                for processes in order:
+                    runs.append(_split_run(folder, hosts, host_map, census, processes, run))
+        finally:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+    print(f"{args.split_sites} peers sites × {args.split_pages} pages, nginx, "
+          f"{os.cpu_count()} cores; /usr/bin/time (CPU includes the child processes); memory: "
+          "the largest process (time's %M), and the process tree's peak sum of RSS and of PSS "
+          "(sampled every 0.1 s)")  # fmt: skip
+    head = "processes | wall s | CPU s | largest MB | tree RSS MB | tree PSS MB | procs"
+    print(f"{head} | pages | broken | scans done | pages/s | scans span s | slowest site s")
+    for r in runs:
+        print(f"{r.processes:9d} | {r.wall:6.1f} | {r.cpu:5.1f} | {r.largest_mb:10.0f} | "
+              f"{r.tree.rss_mb:11.0f} | {r.tree.pss_mb:11.0f} | {r.tree.most:5d} | "
+              f"{r.pages:5d} | {r.broken:6d} | {r.done:10d} | {r.pages / r.wall:7.1f} | "
+              f"{r.span:12.1f} | {r.slowest:14.1f}")  # fmt: skip
+    med: dict[int, dict[str, float]] = {}
+    for processes in (1, args.split):
+        mine = [r for r in runs if r.processes == processes]
+        med[processes] = {
+            "wall": statistics.median(r.wall for r in mine),
+            "cpu": statistics.median(r.cpu for r in mine),
+            "largest": statistics.median(r.largest_mb for r in mine),
+            "rss": statistics.median(r.tree.rss_mb for r in mine),
+            "pss": statistics.median(r.tree.pss_mb for r in mine),
+            "pages_s": statistics.median(r.pages / r.wall for r in mine),
+        }
+        m = med[processes]
+        print(
+            f"median of {len(mine)}, --processes {processes}: {m['pages_s']:.1f} pages/s, "
+            f"wall {m['wall']:.1f} s, CPU {m['cpu']:.1f} s, largest process "
+            f"{m['largest']:.0f} MB, tree RSS {m['rss']:.0f} MB, tree PSS {m['pss']:.0f} MB"
+        )
+    pairs = [
+        next(r.wall for r in runs[i : i + 2] if r.processes == 1)
+        / next(r.wall for r in runs[i : i + 2] if r.processes == args.split)
+        for i in range(0, len(runs) - 1, 2)
+    ]  # each pair ran back to back: its ratio is the least disturbed by other work
+    print(
+        "wall ×faster per pair (1 / N): "
+        + ", ".join(f"{x:.2f}" for x in pairs)
+        + f"; median ×{statistics.median(pairs):.2f}"
+    )
+    one, many = med[1], med[args.split]
+    print(
+        f"--processes {args.split} vs 1 (medians): wall ×{one['wall'] / many['wall']:.2f} "
+        f"faster, CPU ×{many['cpu'] / one['cpu']:.2f}, tree RSS ×{many['rss'] / one['rss']:.2f}, "
+        f"tree PSS ×{many['pss'] / one['pss']:.2f}"
+    )
+
+
+def _split_run(
+    folder: Path, hosts: list[str], host_map: str, census: Path, processes: int, run: int
+) -> SplitRun:
+    """One ``census scan --all --processes N`` on a fresh database of the sites."""
+    url = f"sqlite:///{folder}/p{processes}-r{run}.db"
+    db = Database(url)
+    db.upgrade()
+    now = datetime.now(UTC)
+    with db.session() as s:
+        org = Organisation(code="410000", name="模拟省", level=OrgLevel.PROVINCE)
+        s.add(org)
+        s.flush()
+        for i, host in enumerate(hosts):
+            s.add(
+                Site(code=f"41000000{i:02d}", name=host, url=f"http://{host}/",
+                     type=SiteType.PORTAL, organisation_id=org.id,
+                     created_at=now, updated_at=now)
+            )  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
+    env |= PEERS_SETTINGS | {"CENSUS_DATABASE_URL": url, "CENSUS_HOST_MAP": host_map}
+    cmd = [str(census if census.exists() else "census"), "scan", "--all",
+           "--processes", str(processes)]  # fmt: skip
+    log = folder / f"p{processes}-r{run}.log"
+    wall, cpu, rss, tree = _timed_tree(cmd, env, str(folder), log)
+    with db.session() as s:
+        pages = s.scalar(select(func.count()).select_from(Page)) or 0
+        done = s.scalar(select(func.count()).where(Scan.status == "done")) or 0
+        broken = (
+            s.scalar(
+                select(func.count()).where(
+                    LinkCheck.verdict == LinkVerdict.BROKEN,
+                    LinkCheck.confirmed_at.is_not(None),
+                )
+            )
+            or 0
+        )
+        times = s.execute(select(Scan.started_at, Scan.finished_at)).all()
+    db.dispose()
+    ends = [(a, b) for a, b in times if b is not None]
+    span = (max(b for _, b in ends) - min(a for a, _ in ends)).total_seconds() if ends else 0.0
+    slowest = max(((b - a).total_seconds() for a, b in ends), default=0.0)
+    return SplitRun(processes, wall, cpu, rss, tree, pages, broken, done, span, slowest)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--site", default="big0", help="big0 (link-rich) or huge (100,000 pages)")
@@ -560,7 +784,17 @@ def main() -> None:
     ap.add_argument("--harness-work", default="/tmp/census-peers-bench")
     ap.add_argument("--harness-venv", default="/tmp/census-peers-venv")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument(
+        "--split", type=int, default=0,
+        help="census scan --all --processes 1 against --processes SPLIT over --split-sites "
+        "peers sites, each under its own host",
+    )  # fmt: skip
+    ap.add_argument("--split-sites", type=int, default=8)
+    ap.add_argument("--split-pages", type=int, default=250)
     args = ap.parse_args()
+    if args.split:
+        run_split(args)
+        return
     if args.harness:
         run_harness(args)
         return

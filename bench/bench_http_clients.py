@@ -7,6 +7,8 @@ Run (any HTTP server with realistic pages; the peers bench's nginx is the refere
 Not a test. Reads the start page, takes the page links it finds (as the crawl would), then GETs
 them round-robin with N concurrent workers through:
 
+- ``census-lean``: `scanner.http.fetch` over httpx on `scanner.http.lean.LeanTransport` (the
+  crawl's client since issue 14's third round);
 - ``census``: `scanner.http.fetch` over httpx/httpcore on our asyncio streams (what a scan does);
 - ``census-anyio-locks``: the same with httpcore's own locks, events and shields (anyio), as
   before `use_asyncio_primitives`;
@@ -27,6 +29,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -63,7 +66,11 @@ async def _drive(urls: list[str], workers: int, get: Callable[[str], Awaitable[i
 
 
 async def run_census(
-    urls: list[str], workers: int, anyio_backend: bool, anyio_locks: bool = False
+    urls: list[str],
+    workers: int,
+    anyio_backend: bool,
+    anyio_locks: bool = False,
+    engine: Literal["httpcore", "lean"] = "httpcore",
 ) -> int:
     host = urlsplit(urls[0]).netloc
     settings = load_settings(
@@ -73,7 +80,7 @@ async def run_census(
     if anyio_backend:
         hostmap_module.AsyncioBackend = httpcore.AnyIOBackend  # type: ignore[misc,assignment]
     try:
-        client = build_client(settings, max_connections=2, shards=workers)
+        client = build_client(settings, max_connections=2, shards=workers, engine=engine)
     finally:
         hostmap_module.AsyncioBackend = saved  # type: ignore[misc]
     if anyio_locks or anyio_backend:  # httpcore's own locks, events and shields (anyio)
@@ -101,6 +108,7 @@ async def run_aiohttp(urls: list[str], workers: int) -> int:
 
 def measure(name: str, urls: list[str], workers: int) -> tuple[float, float]:
     runs = {
+        "census-lean": lambda: run_census(urls, workers, anyio_backend=False, engine="lean"),
         "census": lambda: run_census(urls, workers, anyio_backend=False),
         "census-anyio-locks": lambda: run_census(urls, workers, False, anyio_locks=True),
         "census-anyio": lambda: run_census(urls, workers, anyio_backend=True),
@@ -120,7 +128,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     urls = asyncio.run(_page_urls(args.url, args.requests))
-    names = ["census", "census-anyio-locks", "census-anyio", "aiohttp"]
+    names = ["census-lean", "census", "census-anyio-locks", "census-anyio", "aiohttp"]
     results: dict[str, list[tuple[float, float]]] = {n: [] for n in names}
     for _ in range(args.rounds):
         for name in names:  # round-robin: the machine's load hits every stack alike

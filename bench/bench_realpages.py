@@ -114,7 +114,7 @@ def median(values: list[float]) -> str:
 
 def report(name: str, tally: Tally, others: list[str]) -> str:
     cells = [
-        f"{name:<14}{tally.pages:>4}",
+        f"{name:<18}{tally.pages:>4}",
         pct(tally.newest_ok, tally.pages),
         pct(tally.published_ok, tally.articles),
         pct(tally.kind_ok, tally.pages),
@@ -168,7 +168,7 @@ def main() -> None:
         if problems := describe(page, reading):
             failures.append(f"{page.id}: {problems}")
     header = (
-        f"{'group':<14}{'n':>4} | newest  | publ.   | kind    | P     | R     | ms    "
+        f"{'group':<18}{'n':>4} | newest  | publ.   | kind    | P     | R     | ms    "
         + "".join(f"| {o[:8]:<8} new | publ.   | ms     " for o in others)
         + "| reader/htmldate (medians)"
     )

@@ -339,6 +339,8 @@ class PageBuilder:
             body = "".join(parts)
         body += self._search_box(r) + self._traps(r, "/", "") + self._extra(r, "homepage")
         r.html = head + body + self._foot(r)
+        if s.homepage_app:
+            r.html = _app_shell(r.html)
         return r
 
     def _tabs(self, r: Rendered, cols: list[ColumnSpec]) -> str:
@@ -726,6 +728,19 @@ def _encoded(data: list[dict[str, str]]) -> str:
     """The rows as the "computed" column hides them: UTF-8 JSON, base64, reversed."""
     raw = json.dumps(data, ensure_ascii=False).encode()
     return base64.b64encode(raw).decode()[::-1]
+
+
+def _app_shell(html: str) -> str:
+    """The page with its whole body drawn by one script from an encoded string (UTF-8 HTML,
+    base64, reversed): the markup holds no link or date until a browser runs it."""
+    start = html.index("<body>") + len("<body>")
+    end = html.rindex("</body>")
+    packed = _js_string(base64.b64encode(html[start:end].encode()).decode()[::-1])
+    draw = (
+        f'<script>var page = {packed};\ndocument.getElementById("app").innerHTML = '
+        'decodeURIComponent(escape(atob(page.split("").reverse().join(""))));</script>'
+    )
+    return f'{html[:start]}<div id="app"></div>{draw}{html[end:]}'
 
 
 def scripted_list(script: str, rows: list[str], data: list[dict[str, str]] | None = None) -> str:

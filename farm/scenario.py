@@ -239,6 +239,10 @@ class SiteSpec:
     declare_charset: bool = True
     # The homepage's column blocks as one tab box: one pane visible, the others display:none.
     homepage_tabs: bool = False
+    # The homepage as an app shell: an empty mount point and one script that draws the whole
+    # body from an encoded string. Only a browser sees its entries (and links: a crawl does
+    # not render, so keep it out of crawl scenarios).
+    homepage_app: bool = False
 
     @property
     def scheme(self) -> str:

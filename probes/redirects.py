@@ -5,7 +5,9 @@ content="0;url=/col/col1/index.html">`` or ``<script>window.location.href = "…
 written when the site moved to a new CMS. A reader that stops there reads an empty page and
 calls the site blank; a browser would have shown the real one. `redirect_target` says where
 such a stub points, so the caller can open that page instead (HTTP redirects are followed by
-the client already).
+the client already). A web server's own redirect notice ("Object Moved … found here", "302 Moved
+Temporarily … It's now at <a>") saved or served as the page counts too: its one link is where
+the site means to send the reader.
 """
 
 from __future__ import annotations
@@ -28,6 +30,13 @@ _CONCAT_RE = re.compile(r"\s*\+\s*(['\"])(.*?)\1")
 _MAX_DELAY = 10  # seconds: a refresh later than this is a notice page, not a stub
 _STUB_TEXT = 200  # characters of visible text a stub may show ("正在跳转…")
 _STUB_LINKS = 3
+# The title or heading of a web server's redirect notice (IIS "Object Moved", Apache/nginx/Netscape
+# "302 Found", "301 Moved Permanently", "302 Moved Temporarily", "Document Moved").
+_NOTICE_RE = re.compile(
+    r"^\s*(?:30[1278]\s+)?(?:(?:object|document)\s+moved|moved(?:\s+(?:permanently|temporarily))?"
+    r"|found|(?:temporary|permanent)\s+redirect)\s*$",
+    re.I,
+)
 
 
 def _joined_tail(script: str, pos: int) -> str:
@@ -49,6 +58,22 @@ def _usable(target: str, url: str) -> str | None:
     return absolute
 
 
+def _server_notice_target(tree: LexborHTMLParser, url: str) -> str | None:
+    """The one link of a server's redirect notice page (short text, a notice title), else None."""
+    headings = [node.text(strip=True) for node in tree.css("title, h1")]
+    if not any(_NOTICE_RE.match(text) for text in headings if text):
+        return None
+    body = tree.body
+    if body is None or len(body.text(strip=True)) > _STUB_TEXT:
+        return None
+    targets = {
+        target
+        for link in body.css("a[href]")
+        if (target := _usable(link.attributes.get("href") or "", url))
+    }
+    return targets.pop() if len(targets) == 1 else None
+
+
 def redirect_target(tree: LexborHTMLParser, url: str) -> str | None:
     """Where a redirect stub sends the browser (absolute), or None for an ordinary page.
 
@@ -67,6 +92,9 @@ def redirect_target(tree: LexborHTMLParser, url: str) -> str | None:
     body = tree.body
     if body is None or len(body.css("a[href]")) > _STUB_LINKS:
         return None
+    notice = _server_notice_target(tree, url)
+    if notice:
+        return notice
     scripts = [s.text(deep=True) or "" for s in tree.css("script") if not s.attributes.get("src")]
     if not scripts:
         return None

@@ -81,6 +81,11 @@ _FILLED_BY_SCRIPT_RE = re.compile(
     r"document\.write|\.innerHTML\s*=|\.html\s*\(|\.append\s*\(|createPageHTML|new Vue|avalon"
 )
 _LIST_HINT_RE = re.compile(r"list|news|content|info|article|xxgk|tzgg|data|lb|main", re.I)
+# An app shell: the whole page is drawn by a script bundle into a mount point. Fewer visible
+# characters than a site's name and footer, and fewer links than any real homepage's menu.
+_SHELL_MAX_TEXT = 40
+_SHELL_MAX_LINKS = 2
+_NOT_SHOWN = "script, style, noscript, template"
 # TRS's pager call, createPageHTML(pages, current, "index", "html"): its links exist only once
 # a browser runs it, yet its pages (index_1.html …) are the column's further pages.
 _PAGER_RE = re.compile(
@@ -273,9 +278,11 @@ def script_built(tree: LexborHTMLParser) -> bool:
     scripts = " ".join(
         s.text(deep=True) or "" for s in tree.css("script") if not s.attributes.get("src")
     )
-    if not _FILLED_BY_SCRIPT_RE.search(scripts) and not any(
-        pattern.search(scripts) for pattern in _REQUEST_RES
-    ):
+    writes = _FILLED_BY_SCRIPT_RE.search(scripts) is not None
+    requests = any(pattern.search(scripts) for pattern in _REQUEST_RES)
+    if (writes or requests or tree.css_first("script[src]") is not None) and _app_shell(body):
+        return True
+    if not writes and not requests:
         return False
     for node in body.css("ul, ol, tbody, div"):
         key = " ".join(v for v in (node.attributes.get("id"), node.attributes.get("class")) if v)
@@ -283,6 +290,17 @@ def script_built(tree: LexborHTMLParser) -> bool:
         if hinted and not node.css_first("a") and not _text_outside_scripts(node):
             return True
     return False
+
+
+def _app_shell(body: LexborNode) -> bool:
+    """A body that is only a mount point for scripts (a Vue/React/Avalon bundle, or one inline
+    script that writes everything): nothing to read until a browser runs them."""
+    if len(body.css("a")) > _SHELL_MAX_LINKS:
+        return False
+    shown = len(body.text(deep=True, strip=True))
+    for hidden in body.css(_NOT_SHOWN):
+        shown -= len(hidden.text(deep=True, strip=True))
+    return shown < _SHELL_MAX_TEXT
 
 
 def _text_outside_scripts(node: LexborNode) -> str:

@@ -131,10 +131,14 @@ class Settings(BaseSettings):
         default=8.0, description="Seconds a rendered page may take to load and settle."
     )
     render_night_pages: int = Field(
-        default=300, description="At most this many pages are rendered in one read of the sites."
+        default=300,
+        description="At most this many pages are rendered in one read of the sites (a night; on "
+        "workers with a broker, all worker processes together, counted in Redis).",
     )
     render_night_seconds: float = Field(
-        default=900.0, description="At most this many seconds of rendering in one read."
+        default=900.0,
+        description="At most this many seconds of rendering in one read (on workers, all "
+        "processes together).",
     )
     render_max_rss_mb: float = Field(
         default=400.0,
@@ -166,6 +170,14 @@ class Settings(BaseSettings):
         le=10_000,
         default=20,
         description="How many sites one scan run crawls at the same time.",
+    )
+    crawl_processes: int = Field(
+        ge=1,
+        le=256,
+        default=1,
+        description="Processes one scan run of many sites is split over (sites split by host, "
+        "so per-host limits hold; hosts outside a process's sites get 1/N of the limits, "
+        "counted over all the processes where 1/N is under one connection).",
     )
     link_check_bytes: int = Field(
         ge=512,

@@ -24,18 +24,22 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from probes.columns import PageRead, Render, column_key, read_page
+from probes.columns import UNRENDERED, PageRead, Render, column_key, read_page
 from probes.listpage import Item
 from scanner.clock import CST, Clock
 from scanner.db import Database
 from scanner.db.models import ColumnItem, ColumnSnapshot, HomepageSnapshot, Site, SiteStatus
 from scanner.http import HostLimiter, build_client
 from scanner.settings import Settings
+
+if TYPE_CHECKING:
+    from scanner.render import RenderBudget
 
 SITES_AT_ONCE = 16  # sites read concurrently; each host stays within its own limiter
 MAX_SECOND_LEVEL = 40  # pages read behind a navigation-only homepage
@@ -171,15 +175,19 @@ async def read_site(
 
 
 @contextlib.asynccontextmanager
-async def browser_for(settings: Settings) -> AsyncIterator[Render | None]:
+async def browser_for(
+    settings: Settings, budget: RenderBudget | None = None
+) -> AsyncIterator[Render | None]:
     """A render function over one shared browser (started only when a page needs it), or None
-    when rendering is off (``render_pages``) or no Chromium is installed."""
+    when rendering is off (``render_pages``) or no Chromium is installed. ``budget``: the
+    night's, when it is shared beyond this browser (workers); else the settings' own."""
     if not settings.render_pages or not Path(settings.chromium_path).exists():
         yield None
         return
     from scanner.render import renderer_for
 
-    async with renderer_for(settings) as renderer:
+    extra = {} if budget is None else {"budget": budget}
+    async with renderer_for(settings, **extra) as renderer:
 
         async def render(url: str) -> tuple[str, str]:
             page = await renderer.render(url)
@@ -256,15 +264,17 @@ def store_site_reads(
             site_id=site_id,
             scan_id=scan_id,
             taken_at=taken_at,
-            readable=home.ok,
-            error=home.error,
+            # a homepage drawn wholly by scripts no browser could render shows nothing: its
+            # entries are unknown, so it is not read — never a homepage with no new entries
+            readable=home.ok and not home.uncertain,
+            error=UNRENDERED if home.uncertain else home.error,
             dated_items=home.dated,
-            navigation_only=home.navigation_only,
+            navigation_only=None if home.uncertain else home.navigation_only,
             second_level_pages=sum(1 for r in reads.second_level.values() if r.ok),
             second_level_items=len(second),
         )
     )
-    if home.ok:
+    if home.ok and not home.uncertain:
         dated = [it for it in home.items if it.date is not None]
         stored.new_items[None] = _store_items(session, site_id, None, dated, taken_at)
     if second:

@@ -62,7 +62,13 @@ def one_line(exc: BaseException) -> tuple[str, int]:
 def _on_sigterm(_signum: int, _frame: FrameType | None) -> None:
     # Whatever handles Ctrl-C now (asyncio.run cancels the main task; otherwise
     # KeyboardInterrupt) handles SIGTERM the same way: scans end 'interrupted', not 'running'.
-    signal.raise_signal(signal.SIGINT)
+    if callable(signal.getsignal(signal.SIGINT)):
+        signal.raise_signal(signal.SIGINT)
+        return
+    # SIGINT ignored: a job a shell started in the background (`census scan --all &`,
+    # nohup) inherits that, and raising an ignored SIGINT did nothing — SIGTERM was lost and
+    # only a kill stopped the run, its scans left 'running'. Ctrl-C's exception, raised here.
+    raise KeyboardInterrupt
 
 
 def terminate_like_interrupt() -> None:

@@ -5,6 +5,7 @@ confirming re-checks); `normalize_url` / `TrapGuard` / `Frontier` are its buildi
 """
 
 from scanner.crawl.frontier import Frontier, Scope
+from scanner.crawl.parallel import RunResult, scan_in_processes
 from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.run import Scanner, ScanSummary, load_sites, scan_summary
 from scanner.crawl.site import SiteCrawl
@@ -12,6 +13,7 @@ from scanner.crawl.urls import TrapGuard, join_url, normalize_url, url_key
 
 __all__ = [
     "Frontier",
+    "RunResult",
     "ScanProgress",
     "ScanSummary",
     "Scanner",
@@ -22,6 +24,7 @@ __all__ = [
     "join_url",
     "load_sites",
     "normalize_url",
+    "scan_in_processes",
     "scan_summary",
     "url_key",
 ]

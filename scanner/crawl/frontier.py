@@ -53,6 +53,10 @@ class Frontier:
     def known(self, url: str) -> bool:
         return url_key(url) in self._seen
 
+    def known_key(self, key: int) -> bool:
+        """`known` for a URL whose `url_key` the caller has already."""
+        return key in self._seen
+
     def mark_seen(self, url: str) -> None:
         """Remember a URL without queueing it (a page fetched before an interruption)."""
         self._seen.add(url_key(url))

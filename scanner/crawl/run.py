@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from types import TracebackType
 from typing import Self
 from urllib.parse import urlsplit
@@ -66,13 +67,26 @@ class Scanner:
         *,
         client: httpx.AsyncClient | None = None,
         clock: Clock | None = None,
+        own_hosts: frozenset[str] | None = None,
+        share: int = 1,
+        slots_dir: Path | None = None,
     ):
+        """``own_hosts``/``share``: this process scans one of ``share`` parts of a run split by
+        host (`scan_in_processes`); hosts outside ``own_hosts`` get a share of the limits, counted
+        over the processes through ``slots_dir`` where a share would be under 1 connection."""
         self.db = db
         self.settings = settings
         self.clock: Clock = clock or RealClock()
         self._own_client = client is None
         self.client = client or self._build_client(())
-        self.limiter = HostLimiter(settings.per_host_connections, settings.per_host_rate)
+        mine = own_hosts or frozenset()
+        self.limiter = HostLimiter(
+            settings.per_host_connections,
+            settings.per_host_rate,
+            foreign=lambda host: host not in mine,
+            share=share if own_hosts is not None else 1,
+            slots_dir=slots_dir,
+        )
         self.store = ScanStore(db)
         self.checker: LinkChecker | None = None
         self.progress: dict[str, ScanProgress] = {}
@@ -83,6 +97,7 @@ class Scanner:
             max_connections=max(16, 400 // self.settings.per_host_connections),
             shards=self.settings.per_host_connections,
             trusted_hosts=trusted,
+            engine="lean",
         )
 
     async def __aenter__(self) -> Self:

@@ -33,6 +33,8 @@ from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.progress import ScanProgress, SiteRef
 from scanner.crawl.store import (
+    INSIDE,
+    PAGE,
     Batch,
     CheckRow,
     Memo,
@@ -59,6 +61,7 @@ __all__ = ["ScanProgress", "SiteCrawl", "SiteRef"]
 
 _BATCH_PAGES = 50
 _GONE_AFTER = 10  # page fetches in a row that failed in transport: the site went away
+_NORMAL_MEMO = 4096  # hrefs whose normal form a crawl remembers (≈ 1 MB; navigation repeats)
 _TRANSPORT = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
 _CHECK_CHUNK = 500
 
@@ -87,6 +90,10 @@ class SiteCrawl:
         self.progress = progress
         self.own_client = own_client  # build a client for this site's hosts (else: ``client``)
         self.params = settings.session_params
+        # href → normal form, per page encoding: a site's navigation repeats on every page
+        # (70,846 links to 7,524 targets on the peers site), so most hrefs were normalised
+        # before. Bounded (cleared when full): the navigation's hrefs come back at once.
+        self._normal: dict[tuple[str, str], str | None] = {}
         home = normalize_url(site.url, session_params=self.params)
         if home is None:
             raise ValueError(f"not an http(s) homepage URL: {site.url!r}")
@@ -145,6 +152,7 @@ class SiteCrawl:
                     max_connections=len(self.scope.hosts) + 1,
                     shards=self.settings.per_host_connections,
                     trusted_hosts=self.registered,
+                    engine="lean",
                 )
             await self._restore(resumed)
             p.phase = "抓取"
@@ -233,7 +241,7 @@ class SiteCrawl:
             finally:
                 self._active -= 1
                 self._wake.set()
-            if len(self.batch) >= _BATCH_PAGES:
+            if self.batch.work() >= _BATCH_PAGES:
                 await self._flush()
 
     async def _flush(self) -> None:
@@ -334,7 +342,7 @@ class SiteCrawl:
             self.frontier.mark_seen(final)
             self._page_result(final, result)
         elif final != url and depth == 0:
-            self.scope.add(urlsplit(final).hostname or "")  # the homepage moved: follow it
+            self._widen_scope(final)  # the homepage moved: follow it
         self.batch.pages.append(
             page
             | {
@@ -417,6 +425,7 @@ class SiteCrawl:
         """A page known not to have changed since ``memo``: its verdict and its stored links
         stand, and nothing is parsed (``how``: 304, same body, or not requested)."""
         p = self.progress
+        self.batch.replayed += 1
         found, encoding, targets = unpack_links(memo.links, self.params)
         final = memo.final_url or url
         result: Result = (Verdict.OK.value, "ok", memo.status, "", memo.final_url, at)
@@ -427,7 +436,7 @@ class SiteCrawl:
             self.frontier.mark_seen(final)
             self._page_result(final, result)
         elif final != url and depth == 0:
-            self.scope.add(urlsplit(final).hostname or "")
+            self._widen_scope(final)
         self.batch.pages.append(
             page
             | {
@@ -447,6 +456,13 @@ class SiteCrawl:
             self.read_pages.add(url_key(final))
             self._links(final, depth, found, encoding, targets)
 
+    def _widen_scope(self, url: str) -> None:
+        """The homepage moved to ``url``'s host: its pages are the site's own too (and where
+        each known target lies is worked out again)."""
+        self.scope.add(urlsplit(url).hostname or "")
+        for state in self.targets.values():
+            state.where = None
+
     def _page_result(self, url: str, result: Result) -> None:
         key = url_key(url)
         state = self.targets.get(key)
@@ -455,6 +471,18 @@ class SiteCrawl:
         else:
             state.result = result
             self.batch.touch(state)
+
+    def _normalize(self, url: str, encoding: str) -> str | None:
+        """`normalize_url` with a bounded memo (see ``_normal``)."""
+        key = (url, encoding)
+        try:
+            return self._normal[key]
+        except KeyError:
+            pass
+        if len(self._normal) >= _NORMAL_MEMO:
+            self._normal.clear()
+        target = self._normal[key] = normalize_url(url, encoding, self.params)
+        return target
 
     def _links(
         self,
@@ -477,7 +505,7 @@ class SiteCrawl:
             if targets is not None:
                 target = targets[index]
             else:
-                target = normalize_url(link.url, encoding, self.params) if link.valid else None
+                target = self._normalize(link.url, encoding) if link.valid else None
             normalised.append(target)
             malformed = False
             if target is None:
@@ -491,7 +519,11 @@ class SiteCrawl:
                 continue
             seen_here.add((key, link.tag))
             state = self.targets.get(key)
-            inside = not malformed and self.scope.inside(target)
+            where = None if state is None else state.where
+            if where is None:
+                inside = not malformed and self.scope.inside(target)
+                where = (INSIDE | (PAGE if looks_like_page(target) else 0)) if inside else 0
+            inside = bool(where & INSIDE)
             if state is None:
                 state = self.targets[key] = TargetState()
                 row = {
@@ -517,12 +549,12 @@ class SiteCrawl:
                     self.second_level.add(key)
             elif page_key in self.second_level:
                 state.second = True
+            state.where = where
             self.batch.touch(state)
             if state.stored < cap or evidence_always:
                 state.stored += 1
                 self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
-            crawlable = not malformed and inside and looks_like_page(target)
-            if crawlable and not self.frontier.known(target):
+            if where & PAGE and not self.frontier.known_key(key):
                 if self.guard.allow(target):
                     same_level = depth > 0 and is_next_page(page_url, target, link.text)
                     child = depth if same_level else depth + 1
@@ -542,17 +574,11 @@ class SiteCrawl:
         queue: asyncio.Queue[CheckRow | None] = asyncio.Queue(maxsize=_CHECK_CHUNK)
         done: list[dict[str, Any]] = []
         workers = max(2, min(self.settings.link_checks_at_once, 64))
-        reusable = await self._reusable_verdicts()
+        await self._reuse_verdicts()
 
         async def work() -> None:
             while (row := await queue.get()) is not None:
-                earlier = None if row.one_point else reusable.get(row.target)
-                if earlier is not None:
-                    p.reused += 1
-                    p.reused_at(earlier[5])
-                    done.append(self._result_row(row.id, earlier))
-                else:
-                    done.append(await self._check(row))
+                done.append(await self._check(row))
                 if len(done) >= _CHECK_CHUNK // 2:
                     await self._save(done)
 
@@ -574,15 +600,20 @@ class SiteCrawl:
                 task.cancel()
         await self._save(done)
 
-    async def _reusable_verdicts(self) -> dict[str, Result]:
-        """Earlier nights' 'ok' verdicts still fresh enough to stand for a check tonight (none
+    async def _reuse_verdicts(self) -> None:
+        """Earlier nights' 'ok' verdicts still fresh enough stand for a check tonight (none
         when `link_verdict_reuse` is 0). Broken and undetermined links are always checked
         again, and so is every link on the homepage and the second-level pages."""
         keep = self.settings.link_verdict_reuse
         if keep <= 0:
-            return {}
+            return
         since = self.clock.now() - timedelta(seconds=keep)
-        return await self.store.run(self.store.reusable_verdicts, self.site.id, self.scan_id, since)
+        count, oldest = await self.store.run(
+            self.store.reuse_verdicts, self.site.id, self.scan_id, since
+        )
+        self.progress.reused += count
+        if oldest is not None:
+            self.progress.reused_at(oldest)
 
     async def _save(self, done: list[dict[str, Any]]) -> None:
         rows = done[:]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ssl
 from collections.abc import Sequence
 from functools import lru_cache
+from typing import Literal
 
 import certifi
 import httpcore
@@ -16,6 +17,7 @@ import httpx
 
 from scanner.http.addresses import AddressPolicy
 from scanner.http.hostmap import HostMap, HostMapBackend
+from scanner.http.lean import LeanTransport
 from scanner.http.streams import use_asyncio_primitives
 from scanner.settings import Settings, parse_networks
 
@@ -99,6 +101,7 @@ def build_client(
     max_redirects: int = 10,
     host_map_exclusive: bool | None = None,
     trusted_hosts: Sequence[str] = (),
+    engine: Literal["httpcore", "lean"] = "httpcore",
 ) -> httpx.AsyncClient:
     """An AsyncClient configured from settings.
 
@@ -107,6 +110,9 @@ def build_client(
     ``shards`` splits the pool (``max_connections`` each) by `HostLimiter` slot, for clients
     that make many requests to each host through a limiter (the crawl). ``trusted_hosts``
     (a site's registered hosts, operator input) may be connected to at any address.
+    ``engine="lean"`` puts `LeanTransport` under httpx instead of httpcore (the crawl: a third
+    of the CPU per request, docs/crawl.md); it has no ``trace`` extension (the availability
+    probe's phase times), so the probes keep httpcore.
     """
     timeout = httpx.Timeout(settings.page_timeout, connect=settings.connect_timeout)
     headers = {
@@ -115,24 +121,31 @@ def build_client(
         "Accept-Language": "zh-CN,zh;q=0.9",
     }
     if transport is None:
-        use_asyncio_primitives()  # our own backend runs on asyncio: so do httpcore's locks
         mapping = settings.host_map_parsed
         exclusive = bool(mapping) if host_map_exclusive is None else host_map_exclusive
-        limits = httpx.Limits(
-            max_connections=max_connections, max_keepalive_connections=max_connections
-        )
         host_map = HostMap(mapping, exclusive=exclusive)
         policy = AddressPolicy(parse_networks(settings.allowed_networks), trusted_hosts)
-        pools: list[httpx.AsyncBaseTransport] = [
-            _MappedTransport(
-                ssl_context=ssl_context_for(settings),
-                limits=limits,
-                host_map=host_map,
-                policy=policy,
+        if engine == "lean":
+            transport = LeanTransport(
+                ssl_context=lambda: ssl_context_for(settings),
+                backend=HostMapBackend(host_map, policy=policy),
+                max_per_origin=max_connections * max(1, shards),
             )
-            for _ in range(max(1, shards))
-        ]
-        transport = pools[0] if len(pools) == 1 else _ShardedTransport(pools)
+        else:
+            use_asyncio_primitives()  # our own backend runs on asyncio: so do httpcore's locks
+            limits = httpx.Limits(
+                max_connections=max_connections, max_keepalive_connections=max_connections
+            )
+            pools: list[httpx.AsyncBaseTransport] = [
+                _MappedTransport(
+                    ssl_context=ssl_context_for(settings),
+                    limits=limits,
+                    host_map=host_map,
+                    policy=policy,
+                )
+                for _ in range(max(1, shards))
+            ]
+            transport = pools[0] if len(pools) == 1 else _ShardedTransport(pools)
     client = httpx.AsyncClient(
         transport=transport,
         headers=headers,

@@ -7,6 +7,7 @@ certificate checks and connection pools all keep the real-looking host name
 
 from __future__ import annotations
 
+import ipaddress
 import socket
 from collections.abc import Iterable
 from contextvars import ContextVar
@@ -21,6 +22,14 @@ from scanner.http.streams import AsyncioBackend
 
 # The probe reads how long the last name lookup took in its own task (None: no lookup done).
 last_dns_ms: ContextVar[float | None] = ContextVar("last_dns_ms", default=None)
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class DNSLookupFailed(httpcore.ConnectError):
@@ -86,6 +95,9 @@ class HostMapBackend(AsyncNetworkBackend):
         )
 
     async def _resolve(self, host: str, port: int, timeout: float | None) -> str:
+        if _is_address(host):  # nothing to look up (and no resolver thread to start)
+            last_dns_ms.set(0.0)
+            return host
         started = stopwatch()
         try:
             with anyio.fail_after(timeout):

@@ -4,10 +4,14 @@ ever slows a host down (429/503 with Retry-After), never speeds it up."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import fcntl
+import hashlib
+import os
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from asyncio_throttle import Throttler
@@ -59,8 +63,45 @@ class _HostState:
         self.free = list(range(connections - 1, -1, -1))  # slot numbers not in use
 
 
+class _FileSlots:
+    """A host's connections counted over every process of a split run: one lock file per
+    connection in a folder the processes share, held with flock — the kernel frees a dead
+    holder's, so a killed process never keeps a slot."""
+
+    def __init__(self, folder: Path, host: str, count: int, clock: Clock):
+        digest = hashlib.sha256(host.encode()).hexdigest()[:24]
+        self.paths = [folder / f"{digest}.{i}" for i in range(count)]
+        self.clock = clock
+
+    async def take(self) -> int:
+        """An open descriptor holding one of the slots (waits, polling, while all are held)."""
+        while True:
+            for path in self.paths:
+                fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    os.close(fd)
+                    continue
+                return fd
+            await self.clock.sleep(0.01)
+
+    @staticmethod
+    def give(fd: int) -> None:
+        os.close(fd)  # closing the descriptor releases its lock
+
+
 class HostLimiter:
-    """Hands out request slots per host; shared by every task that talks to that host."""
+    """Hands out request slots per host; shared by every task that talks to that host.
+
+    ``foreign`` and ``share`` serve a scan split over ``share`` processes: a host the predicate
+    calls foreign (not one of this process's own sites' hosts, so other processes may reach it
+    too) gets a ``share``-th of the limits (``max(1, connections // share)``, ``rate / share``),
+    and all the processes together stay within the per-host limits. When ``share`` exceeds
+    the connections (2 connections a host, 4 processes), 1 each would be too many together:
+    given ``slots_dir``, a folder all the processes share, such a host's connections are then
+    counted over all of them through lock files (`_FileSlots`).
+    """
 
     def __init__(
         self,
@@ -68,28 +109,56 @@ class HostLimiter:
         requests_per_second: float = 4.0,
         *,
         clock: Clock | None = None,
+        foreign: Callable[[str], bool] | None = None,
+        share: int = 1,
+        slots_dir: Path | None = None,
     ):
-        if connections_per_host < 1 or requests_per_second <= 0:
-            raise ValueError("per-host connections must be ≥ 1 and the rate > 0")
+        if connections_per_host < 1 or requests_per_second <= 0 or share < 1:
+            raise ValueError("per-host connections must be ≥ 1, the rate > 0 and the share ≥ 1")
         self.clock: Clock = clock or RealClock()  # holds are real time unless a test simulates
         self.connections = connections_per_host
         self.rate = requests_per_second
+        self.foreign = foreign
+        self.share = share
+        self.slots_dir = slots_dir
         self._hosts: dict[str, _HostState] = {}
+        self._file_slots: dict[str, _FileSlots | None] = {}
+
+    def limits(self, host: str) -> tuple[int, float]:
+        """The (connections, rate) this limiter allows the host (a share of them if foreign)."""
+        if self.share == 1 or self.foreign is None or not self.foreign(host):
+            return self.connections, self.rate
+        rate = self.rate if self.rate >= UNLIMITED_RATE else self.rate / self.share
+        return max(1, self.connections // self.share), rate
+
+    def _shared(self, host: str) -> _FileSlots | None:
+        """The run-wide slots of a foreign host whose 1/share of the connections is under 1."""
+        if host not in self._file_slots:
+            folder, foreign, slots = self.slots_dir, self.foreign, None
+            over = self.share > self.connections
+            if folder is not None and foreign is not None and over and foreign(host):
+                slots = _FileSlots(folder, host, self.connections, self.clock)
+            self._file_slots[host] = slots
+        return self._file_slots[host]
 
     def _state(self, host: str) -> _HostState:
         state = self._hosts.get(host)
         if state is None:
-            state = self._hosts[host] = _HostState(self.connections, self.rate)
+            state = self._hosts[host] = _HostState(*self.limits(host))
         return state
 
     @asynccontextmanager
     async def slot(self, host: str) -> AsyncIterator[int]:
         """Hold one of the host's slots; yields its number (0 … connections − 1), which the
         client uses to keep each slot on its own connection."""
-        state = self._state(host.lower())
+        host = host.lower()
+        state, shared = self._state(host), self._shared(host)
         async with state.semaphore:
             number = state.free.pop()
+            fd = -1
             try:
+                if shared is not None:
+                    fd = await shared.take()
                 delay = state.not_before - self.clock.monotonic()
                 if delay > 0:
                     await self.clock.sleep(delay)
@@ -97,6 +166,8 @@ class HostLimiter:
                     await state.throttler.acquire()
                 yield number
             finally:
+                if fd >= 0:
+                    _FileSlots.give(fd)
                 state.free.append(number)
 
     def back_off(self, host: str, seconds: float) -> None:

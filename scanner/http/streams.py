@@ -142,6 +142,13 @@ class AsyncioStream(AsyncNetworkStream):
             self._transport.close()
         await asyncio.sleep(0)
 
+    def close_now(self) -> None:
+        """Close without waiting (a pool discarding a connection); see `aclose`."""
+        if self._transport.get_extra_info("ssl_object") is not None:
+            self._transport.abort()
+        else:
+            self._transport.close()
+
     async def start_tls(
         self,
         ssl_context: ssl.SSLContext,

@@ -8,7 +8,8 @@ is set to render), so its cost stays rare. Three limits keep it so:
 - **per night**: at most ``night_pages`` pages and ``night_seconds`` of rendering; past either,
   `render` raises `RenderBudgetSpent` and the caller keeps its static reading;
 - **memory**: after each page the browser's processes are measured; a browser above
-  ``max_rss_mb`` is closed and the next page starts a fresh one.
+  ``max_rss_mb`` is retired: the next page starts a fresh one, and the old one is closed when
+  the last page still rendering in it ends (never under another slot's page).
 
 **Every request the browser makes goes through the project's HTTP client** (a Playwright route
 on the whole context fulfils each request with the client's answer), so the browser obeys the
@@ -91,6 +92,15 @@ class RenderBudget:
 
 
 @dataclass(slots=True)
+class _Generation:
+    """One launched browser and the pages rendering in it now."""
+
+    browser: Browser
+    pages: int = 0
+    retired: bool = False
+
+
+@dataclass(slots=True)
 class _PageLog:
     refused: list[str] = field(default_factory=list)
 
@@ -132,7 +142,8 @@ class Renderer:
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
         self._playwright: Playwright | None = None
-        self._browser: Browser | None = None
+        self._current: _Generation | None = None
+        self._launched: list[_Generation] = []  # browsers not closed yet, retired ones included
 
     async def __aenter__(self) -> Renderer:
         return self
@@ -141,10 +152,10 @@ class Renderer:
         await self.close()
 
     async def close(self) -> None:
-        browser, self._browser = self._browser, None
-        if browser is not None:
+        generations, self._launched, self._current = self._launched, [], None
+        for generation in generations:
             with contextlib.suppress(Exception):
-                await browser.close()
+                await generation.browser.close()
         playwright, self._playwright = self._playwright, None
         if playwright is not None:
             with contextlib.suppress(Exception):
@@ -152,20 +163,46 @@ class Renderer:
         if self._owns_client:
             await self.client.aclose()
 
-    async def _ensure_browser(self) -> Browser:
+    async def _enter_browser(self) -> _Generation:
+        """The current browser (launched if none is), with this page counted in it."""
         async with self._lock:
-            if self._browser is None or not self._browser.is_connected():
+            current = self._current
+            if current is None or not current.browser.is_connected():
+                if current is not None:
+                    self._retire(current)
                 if self._playwright is None:
                     from playwright.async_api import async_playwright
 
                     self._playwright = await async_playwright().start()
                 try:
-                    self._browser = await self._playwright.chromium.launch(
+                    browser = await self._playwright.chromium.launch(
                         executable_path=self.executable, args=list(CHROMIUM_ARGS)
                     )
                 except Exception as exc:
                     raise RenderFailed(f"无法启动浏览器 {self.executable}：{exc}") from exc
-            return self._browser
+                current = self._current = _Generation(browser)
+                self._launched.append(current)
+            current.pages += 1
+            return current
+
+    def _retire(self, generation: _Generation) -> None:
+        generation.retired = True
+        if self._current is generation:
+            self._current = None
+
+    async def _leave_browser(self, generation: _Generation, *, over_memory: bool) -> None:
+        """Count this page out; a browser past the memory cap is retired, and a retired one
+        closes once no page renders in it."""
+        async with self._lock:
+            generation.pages -= 1
+            if over_memory:
+                self._retire(generation)
+            closing = generation.retired and generation.pages == 0
+            if closing:
+                self._launched.remove(generation)
+        if closing:
+            with contextlib.suppress(Exception):
+                await generation.browser.close()
 
     async def _route(self, route: Route, request: Request, log: _PageLog) -> None:
         """Answer one browser request through the project's client, or refuse it."""
@@ -196,56 +233,52 @@ class Renderer:
         """Load ``url``, let its scripts run within the page budget, return the DOM."""
         self.budget.reserve()
         async with self._slots:
-            browser = await self._ensure_browser()
-            started = stopwatch()
-            log = _PageLog()
+            generation = await self._enter_browser()
             try:
-                context = await browser.new_context(
-                    java_script_enabled=True, service_workers="block"
-                )
-            except Exception as exc:  # the browser closed between start and this page
-                raise RenderFailed(f"页面渲染失败：{type(exc).__name__}") from exc
-            try:
-
-                async def handler(route: Route, request: Request) -> None:
-                    await self._route(route, request, log)
-
-                await context.route("**/*", handler)
-                page = await context.new_page()
-                timeout_ms = self.budget.page_seconds * 1000
-                try:
-                    await page.goto(url, wait_until="load", timeout=timeout_ms)
-                except Exception as exc:
-                    detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-                    raise RenderFailed(f"页面渲染失败：{detail}") from exc
-                remaining = timeout_ms - (stopwatch() - started) * 1000
-                with contextlib.suppress(Exception):  # a page that never settles is read as is
-                    await page.wait_for_load_state("networkidle", timeout=max(remaining, 1))
-                html = await page.content()
-                final_url = page.url
-            except RenderFailed:
+                page = await self._render_in(generation.browser, url)
+            except BaseException:
+                await self._leave_browser(generation, over_memory=False)
                 raise
+            await self._leave_browser(generation, over_memory=page.rss_mb > self.budget.max_rss_mb)
+            return page
+
+    async def _render_in(self, browser: Browser, url: str) -> RenderedPage:
+        started = stopwatch()
+        log = _PageLog()
+        try:
+            context = await browser.new_context(java_script_enabled=True, service_workers="block")
+        except Exception as exc:  # Chromium died between its start and this page
+            raise RenderFailed(f"页面渲染失败：{type(exc).__name__}") from exc
+        try:
+
+            async def handler(route: Route, request: Request) -> None:
+                await self._route(route, request, log)
+
+            await context.route("**/*", handler)
+            page = await context.new_page()
+            timeout_ms = self.budget.page_seconds * 1000
+            try:
+                await page.goto(url, wait_until="load", timeout=timeout_ms)
             except Exception as exc:
-                # The shared browser closed under this page (the other slot's page restarted it
-                # past the memory cap, or Chromium died): the page is unrendered, not a crash.
                 detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
                 raise RenderFailed(f"页面渲染失败：{detail}") from exc
-            finally:
-                with contextlib.suppress(Exception):
-                    await context.close()
-                elapsed = stopwatch() - started
-                self.budget.spend(elapsed)  # a page that failed took its time too
-            rss = browser_rss_mb()
-            if rss > self.budget.max_rss_mb:
-                await self._restart()
-            return RenderedPage(url, final_url, html, elapsed * 1000, rss, tuple(log.refused))
-
-    async def _restart(self) -> None:
-        async with self._lock:
-            browser, self._browser = self._browser, None
-        if browser is not None:
+            remaining = timeout_ms - (stopwatch() - started) * 1000
+            with contextlib.suppress(Exception):  # a page that never settles is read as is
+                await page.wait_for_load_state("networkidle", timeout=max(remaining, 1))
+            html = await page.content()
+            final_url = page.url
+        except RenderFailed:
+            raise
+        except Exception as exc:  # Chromium died under this page: unrendered, not a crash
+            detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            raise RenderFailed(f"页面渲染失败：{detail}") from exc
+        finally:
             with contextlib.suppress(Exception):
-                await browser.close()
+                await context.close()
+            elapsed = stopwatch() - started
+            self.budget.spend(elapsed)  # a page that failed took its time too
+        rss = browser_rss_mb()
+        return RenderedPage(url, final_url, html, elapsed * 1000, rss, tuple(log.refused))
 
 
 def renderer_for(settings: Settings, **kwargs: Any) -> Renderer:

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
@@ -31,6 +31,9 @@ from scanner.http import HostLimiter, build_client
 from scanner.monitor.units import SiteSteps, load_checker, timeouts_of
 from scanner.settings import Settings
 from scanner.snapshots import WantedSite, browser_for
+
+if TYPE_CHECKING:
+    from scanner.workers.render_budget import SharedRenderBudget
 
 T = TypeVar("T")
 
@@ -59,6 +62,23 @@ def make_limiter(settings: Settings) -> HostLimiter:
         settings.per_host_connections,
         settings.per_host_rate,
         hold_seconds=max(60.0, 2 * (settings.page_timeout + settings.connect_timeout)),
+    )
+
+
+def make_render_budget(settings: Settings, run_id: int) -> SharedRenderBudget | None:
+    """The night's render budget on workers: shared by every process through Redis when a
+    broker is set (else None: the browser's own budget, as in process)."""
+    if not settings.broker_url:
+        return None
+    from scanner.workers.render_budget import SharedRenderBudget
+
+    return SharedRenderBudget(
+        page_seconds=settings.render_page_seconds,
+        night_pages=settings.render_night_pages,
+        night_seconds=settings.render_night_seconds,
+        max_rss_mb=settings.render_max_rss_mb,
+        url=settings.broker_url,
+        run_id=run_id,
     )
 
 
@@ -149,7 +169,10 @@ class WorkerRuntime:
                     checker=load_checker(steps),
                 )
                 browser = contextlib.AsyncExitStack()
-                unit.render = await browser.enter_async_context(browser_for(self.settings))
+                budget = make_render_budget(self.settings, run.id)
+                if budget is not None:
+                    browser.callback(budget.close)
+                unit.render = await browser.enter_async_context(browser_for(self.settings, budget))
                 night = _Night(run.id, unit, scanner, build_client(self.settings), browser)
                 self._nights[run.id] = night
             night.users += 1

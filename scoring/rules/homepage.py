@@ -39,4 +39,7 @@ def homepage_new_items(homepage: Homepage, start: date, at: date) -> tuple[list[
 
 
 def unread_homepage_reason(homepage: Homepage) -> str:
-    return f"首页（{homepage.url}）在监测期内未能打开读取，首页栏目更新未能判定"
+    return (
+        f"首页（{homepage.url}）在监测期内未能读取（无法打开，或首页由脚本生成而浏览器未能渲染），"
+        "首页栏目更新未能判定"
+    )

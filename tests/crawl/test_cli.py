@@ -58,6 +58,22 @@ def test_scan_all_with_a_short_recheck_confirms(farm: FarmThread, tmp_path: Path
     db.dispose()
 
 
+def test_scan_all_split_over_two_processes(farm: FarmThread, tmp_path: Path) -> None:
+    db = registered_db(farm, tmp_path)
+    env = _env(farm, db.url, CENSUS_LINK_RECHECK_DELAY="0.2")
+    args = ["scan", "--all", "--max-depth", "1", "--processes", "2"]
+    result = CliRunner().invoke(app, args, env=env)
+    assert result.exit_code == 0, result.output
+    assert "分给至多 2 个进程" in result.output
+    assert "链接可用性扫描结果" in result.output  # the usual table, from the database
+    for name in ("青山县人民政府", "东湖区政务公开网", "临江市政务服务网"):
+        assert name in result.output
+    with db.session() as s:
+        broken = s.scalars(select(LinkCheck).where(LinkCheck.verdict == LinkVerdict.BROKEN)).all()
+    assert broken and all(c.confirmed_at is not None for c in broken)
+    db.dispose()
+
+
 def test_scan_needs_a_site(farm: FarmThread, tmp_path: Path) -> None:
     db = registered_db(farm, tmp_path)
     result = CliRunner().invoke(app, ["scan"], env=_env(farm, db.url))

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from farm import FarmThread, generated_farm
 from scanner.db import Database
-from scanner.db.models import LinkCheck, LinkVerdict, Page, PageMemo, Scan
+from scanner.db.models import LinkCheck, LinkOccurrence, LinkVerdict, Page, PageMemo, Scan
 from tests.crawl.conftest import fast_settings, scan
 
 DAY = 86400.0
@@ -33,6 +33,15 @@ class Night:
     links: dict[str, LinkCheck]  # target -> its row
     pages: dict[str, Page]  # url -> its row
     stats: dict[str, Any]
+    found_on: dict[str, set[tuple[str, str]]]  # target -> (page, tag) stored as evidence
+    cap: int  # link_max_occurrences
+
+    def where(self) -> dict[str, tuple[bool, bool, bool, int]]:
+        """Each target as the crawl counted it: homepage, second level, external, how often."""
+        return {
+            t: (r.on_homepage, r.on_second_level, r.external, r.occurrences)
+            for t, r in self.links.items()
+        }
 
     def broken(self) -> set[str]:
         return {t for t, r in self.links.items() if r.verdict is LinkVerdict.BROKEN}
@@ -88,20 +97,33 @@ def _night(farm: FarmThread, db: Database, **over: Any) -> Night:
             r.target: r for r in s.scalars(select(LinkCheck).where(LinkCheck.scan_id == row.id))
         }
         pages = {p.url: p for p in s.scalars(select(Page).where(Page.scan_id == row.id))}
+        found_on: dict[str, set[tuple[str, str]]] = {t: set() for t in links}
+        for target, page, tag in s.execute(
+            select(LinkCheck.target, LinkOccurrence.page_url, LinkOccurrence.tag)
+            .join(LinkCheck, LinkCheck.id == LinkOccurrence.link_id)
+            .where(LinkCheck.scan_id == row.id)
+        ):
+            found_on[target].add((page, tag))
         s.expunge_all()
-        return Night(requests, links, pages, dict(row.stats))
+        return Night(
+            requests, links, pages, dict(row.stats), found_on, settings.link_max_occurrences
+        )
 
 
 def _link_scan_evidence(db: Database) -> dict[str, Any]:
-    from datetime import UTC, datetime
+    from datetime import datetime
 
+    from scanner.clock import CST
     from scanner.db.models import Site
     from scanner.scorecards.compute import score_sites
     from scoring import default_ruleset
 
+    # Scoring days are Beijing days: from 16:00 UTC on, the UTC date's window has already
+    # ended, and tonight's scans (started after it) are not its facts.
+    today = datetime.now(CST).date()
     with db.session() as s:
         site_id = s.scalars(select(Site.id)).one()
-        [scored] = list(score_sites(s, [site_id], default_ruleset(), datetime.now(UTC).date()))
+        [scored] = list(score_sites(s, [site_id], default_ruleset(), today))
     rule = scored.body["rules"]["availability.links"]
     [ev] = [e for e in rule["evidence"] if e["kind"] == "link_scan"]
     assert ev["counted"] is False
@@ -125,6 +147,15 @@ def test_nights_cost_what_changed(site: tuple[FarmThread, Database]) -> None:
     assert len(second.requests) <= 0.25 * len(first.requests)
     assert second.broken() == first.broken()
     assert set(second.links) == set(first.links)
+    # The stored links of unchanged pages stand for the parse: every target found where and
+    # as often as night 1's parse found it, with the same pages as evidence — all of them
+    # where night 1 stored all (a target's pages up to the cap depend on the crawl's order).
+    assert second.where() == first.where()
+    for target, pages in first.found_on.items():
+        if len(pages) < first.cap:
+            assert second.found_on[target] == pages, target
+        else:
+            assert len(second.found_on[target]) >= first.cap, target
     hows = [p.reuse for p in second.pages.values()]
     # Only the pages that were not readable last night (404s, soft 404s) are read again.
     read_again = {u for u, p in second.pages.items() if p.reuse == ""}

@@ -88,6 +88,21 @@ async def _night(db: Database, ref: SiteRef, port: int, reuse: float) -> dict[st
 async def test_second_night_reuses_deep_verdicts_and_still_checks_one_point_links(
     db: Database, site: tuple[Site, int]
 ) -> None:
+    await _second_night_reuses_deep_verdicts(db, site)
+
+
+@pytest.mark.postgres
+async def test_verdict_reuse_on_postgres(postgres_url: str, site: tuple[Site, int]) -> None:
+    """The reuse is one UPDATE … FROM inside the database: the same on PostgreSQL."""
+    db = Database(postgres_url)
+    db.upgrade()
+    try:
+        await _second_night_reuses_deep_verdicts(db, site)
+    finally:
+        db.dispose()
+
+
+async def _second_night_reuses_deep_verdicts(db: Database, site: tuple[Site, int]) -> None:
     server, port = site
     ref = _register(db)
     day = 86400.0

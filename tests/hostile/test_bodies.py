@@ -9,6 +9,7 @@ import tracemalloc
 import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from sqlalchemy import select
@@ -58,7 +59,13 @@ def _header(name: str) -> str:
     return "deflate" if name == "deflate-raw" else name
 
 
-async def _fetch_with_ticker(url: str, host_map: str, cap: int) -> tuple[object, int]:
+# Both transports `build_client` can put under httpx: httpcore (probes) and lean (the crawl).
+ENGINES = pytest.mark.parametrize("engine", ["httpcore", "lean"])
+
+
+async def _fetch_with_ticker(
+    url: str, host_map: str, cap: int, engine: Literal["httpcore", "lean"]
+) -> tuple[object, int]:
     """Fetch while another task counts how often it gets the loop."""
     ticks = 0
     stop = asyncio.Event()
@@ -70,7 +77,7 @@ async def _fetch_with_ticker(url: str, host_map: str, cap: int) -> tuple[object,
             await asyncio.sleep(0)
 
     task = asyncio.create_task(ticker())
-    async with build_client(load_settings(host_map=host_map)) as client:
+    async with build_client(load_settings(host_map=host_map), engine=engine) as client:
         try:
             got: object = await fetch(client, url, deadline=60, max_bytes=cap)
         except FetchFailed as exc:
@@ -80,16 +87,17 @@ async def _fetch_with_ticker(url: str, host_map: str, cap: int) -> tuple[object,
     return got, ticks
 
 
+@ENGINES
 @pytest.mark.parametrize("encoding", list(ENCODERS))
 def test_a_compression_bomb_is_cut_at_the_cap_in_bounded_pieces(
-    site: HostileSite, zeros: bytes, encoding: str
+    site: HostileSite, zeros: bytes, encoding: str, engine: Literal["httpcore", "lean"]
 ) -> None:
     site.routes["/"] = Route(
         body=ENCODERS[encoding](zeros), headers={"Content-Encoding": _header(encoding)}
     )
     tracemalloc.start()
     try:
-        got, ticks = asyncio.run(_fetch_with_ticker(site.url(), site.host_map, CAP))
+        got, ticks = asyncio.run(_fetch_with_ticker(site.url(), site.host_map, CAP, engine))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -102,14 +110,15 @@ def test_a_compression_bomb_is_cut_at_the_cap_in_bounded_pieces(
     assert ticks >= CAP // PIECE, ticks
 
 
+@ENGINES
 @pytest.mark.parametrize("encoding", [*ENCODERS, "identity", "br", "utf-8"])
 def test_every_encoding_still_reads_an_honest_page_exactly(
-    site: HostileSite, encoding: str
+    site: HostileSite, encoding: str, engine: Literal["httpcore", "lean"]
 ) -> None:
     page = html_page("县人民政府", "通知公告 " * 5000).encode()
     body = ENCODERS[encoding](page) if encoding in ENCODERS else page
     site.routes["/"] = Route(body=body, headers={"Content-Encoding": _header(encoding)})
-    got, _ = asyncio.run(_fetch_with_ticker(site.url(), site.host_map, 8 * 1024 * 1024))
+    got, _ = asyncio.run(_fetch_with_ticker(site.url(), site.host_map, 8 * 1024 * 1024, engine))
     assert not isinstance(got, FetchFailed), got
     assert got.content == page and not got.truncated  # type: ignore[attr-defined]
 
@@ -122,11 +131,12 @@ def test_every_encoding_still_reads_an_honest_page_exactly(
         pytest.param("gzip", gzip.compress(b"<html>" * 1000)[:-200], id="truncated-gzip"),
     ],
 )
+@ENGINES
 def test_a_corrupt_stream_is_a_recorded_failure(
-    site: HostileSite, encoding: str, body: bytes
+    site: HostileSite, encoding: str, body: bytes, engine: Literal["httpcore", "lean"]
 ) -> None:
     site.routes["/"] = Route(body=body, headers={"Content-Encoding": encoding})
-    got, _ = asyncio.run(_fetch_with_ticker(site.url(), site.host_map, CAP))
+    got, _ = asyncio.run(_fetch_with_ticker(site.url(), site.host_map, CAP, engine))
     if isinstance(got, FetchFailed):
         assert got.kind == "protocol"
     else:  # a truncated stream ends early: what arrived is kept, nothing raised

@@ -61,11 +61,17 @@ def _slow_site(site: HostileSite) -> None:
         site.routes[f"/p{i}.html"] = slow  # type: ignore[assignment]
 
 
-def _spawn(args: list[str], env: dict[str, str], folder: Path) -> subprocess.Popen[str]:
+def _spawn(
+    args: list[str], env: dict[str, str], folder: Path, *, background: bool = False
+) -> subprocess.Popen[str]:
+    """The command as a terminal's foreground job starts it (SIGINT handled, whatever this
+    runner's disposition is), or as a shell's background job (``&``, nohup: SIGINT ignored)."""
     full = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
     full |= env | {"CENSUS_CONFIG": str(folder / "none.toml"), "PYTHONWARNINGS": "ignore"}
+    sigint = "signal.SIG_IGN" if background else "signal.default_int_handler"
+    start = f"import signal; signal.signal(signal.SIGINT, {sigint}); "
     return subprocess.Popen(
-        [sys.executable, "-c", "from scanner.cli import main; main()", *args],
+        [sys.executable, "-c", start + "from scanner.cli import main; main()", *args],
         env=full,
         cwd=folder,
         stdout=subprocess.PIPE,
@@ -148,14 +154,24 @@ def test_sigterm_leaves_the_scan_interrupted_and_resumable(
     _signal_leaves_scan_resumable(prepared, census, tmp_path, signal.SIGTERM)
 
 
+def test_sigterm_stops_a_scan_started_in_the_background(
+    prepared: tuple[Database, dict[str, str]], census: Census, tmp_path: Path
+) -> None:
+    """`census scan … &` from a script ignores SIGINT; SIGTERM was passed on as that ignored
+    signal and lost, and only a kill stopped the scan (left 'running')."""
+    _signal_leaves_scan_resumable(prepared, census, tmp_path, signal.SIGTERM, background=True)
+
+
 def _signal_leaves_scan_resumable(
     prepared: tuple[Database, dict[str, str]],
     census: Census,
     tmp_path: Path,
     signum: signal.Signals,
+    *,
+    background: bool = False,
 ) -> None:
     db, env = prepared
-    proc = _spawn(["scan", CODE], env, tmp_path)
+    proc = _spawn(["scan", CODE], env, tmp_path, background=background)
     try:
         _wait_for(lambda: _lease_taken(db), "the scan to start")
         proc.send_signal(signum)

@@ -124,3 +124,15 @@ async def server(tmp_path) -> AsyncIterator[LoopbackServer]:  # type: ignore[no-
         closed = sock.getsockname()[1]
     yield LoopbackServer(ports[0], ports[1], closed, str(ca_file), recorder)
     await runner.cleanup()
+
+
+@pytest.fixture(autouse=True, params=["httpcore", "lean"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test here runs on both transports `build_client` can put under httpx: httpcore
+    (the probes) and `scanner.http.lean.LeanTransport` (the crawl)."""
+    from scanner.http import client
+
+    defaults = client.build_client.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "engine", request.param)
+    return str(request.param)

@@ -41,6 +41,17 @@ URL = "http://www.example.gov.cn/index.html"
             '<body><script>location.href = "/new" + "/index.html" ;</script></body>',
             "http://www.example.gov.cn/new/index.html",
         ),
+        (  # IIS's redirect body, saved as a site's root page
+            "<head><title>Document Moved</title></head><body><h1>Object Moved</h1>This document"
+            ' may be found <a HREF="http://www.example.gov.cn/new/">here</a></body>',
+            "http://www.example.gov.cn/new/",
+        ),
+        (  # a proxy's 302 body: the target written as the link text too
+            "<html><head><title>302 Moved Temporarily</title></head><body><p>This document you"
+            ' requested has moved temporarily.</p><p>It\'s now at <a href="/portal/index.html">'
+            "http://www.example.gov.cn/portal/index.html</a>.</p></body></html>",
+            "http://www.example.gov.cn/portal/index.html",
+        ),
     ],
 )
 def test_stubs_point_somewhere(html: str, target: str) -> None:
@@ -63,6 +74,15 @@ LINKS = "".join(
         '<meta http-equiv="refresh" content="60;url=/other.html">',
         f'<meta http-equiv="refresh" content="0;url={URL}">',
         "<body><script>location.href = 'javascript:void(0)'</script></body>",
+        # nginx's 301 body names no target; a page that only mentions "Found" in a long text
+        "<html><head><title>301 Moved Permanently</title></head><body><center><h1>301 Moved"
+        " Permanently</h1></center><hr><center>nginx</center></body></html>",
+        "<head><title>Found</title></head><body><p>"
+        + "本站已迁移，相关栏目见下。" * 20
+        + '<a href="/x.html">x</a></p></body>',
+        # a notice title over two different links is no redirect
+        '<head><title>Moved</title></head><body><a href="/a.html">a</a> <a href="/b.html">b</a>'
+        "</body>",
     ],
 )
 def test_ordinary_pages_are_no_stubs(html: str) -> None:

@@ -169,3 +169,29 @@ def test_a_redirect_stub_and_jpage_records_are_links_to_the_crawl() -> None:
     ]
     found = {link.url for link in page_links(JPAGE, URL).links}
     assert "http://www.example.gov.cn/art/2024/2/27/art_123_901.html" in found
+
+
+APP_SHELL = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>某某市人民政府</title>
+<script src="/js/chunk-vendors.js"></script></head><body>
+<noscript>We're sorry but this site doesn't work properly without JavaScript enabled.</noscript>
+<div id="app"></div><script src="/js/app.4f2c1e.js"></script></body></html>"""
+
+
+def test_an_app_shell_homepage_is_script_built() -> None:
+    """A homepage that is only a mount point shows nothing without a browser: unknown, never
+    a homepage with no new entries."""
+    assert script_built(parse_html(APP_SHELL))
+    summary = summarize_page(APP_SHELL, "http://www.example.gov.cn/", as_of=AS_OF)
+    assert summary["items"] == []
+
+
+def test_a_short_page_with_its_links_is_not_an_app_shell() -> None:
+    """A small real page (a few links, a line of text) is read as it is."""
+    html = """<html><body><script>var _hmt = [];</script><h1>通知公告</h1>
+    <ul><li><a href="/a/1.html">关于开展春季植树活动的通知</a></li>
+    <li><a href="/a/2.html">关于做好防汛准备工作的通知</a></li>
+    <li><a href="/a/3.html">关于调整办公时间的通知</a></li></ul></body></html>"""
+    assert not script_built(parse_html(html))
+    no_script = APP_SHELL.replace('<script src="/js/app.4f2c1e.js"></script>', "")
+    no_script = no_script.replace('<script src="/js/chunk-vendors.js"></script>', "")
+    assert not script_built(parse_html(no_script))  # an empty page with no script is blank

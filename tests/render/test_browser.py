@@ -8,6 +8,7 @@ map, like every other request in tests.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -45,12 +46,26 @@ fetch('/api/list.json').then(function () { note('reached-own'); }, function () {
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin/chromium")
 
 
+SLOW_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>慢页面</title></head>
+<body><ul class="news-list"><li><a href="/art/1.html">一条</a><span>2024-02-01</span></li></ul>
+<img src="/slow.png"></body></html>"""
+SLOW: dict[str, asyncio.Event] = {}  # "started": the server saw the slow image's request;
+# "release": the test lets that image answer. Made afresh by each test's site fixture.
+
+
 @pytest.fixture
 async def site() -> AsyncIterator[tuple[int, list[str]]]:
     seen: list[str] = []
+    SLOW.update(started=asyncio.Event(), release=asyncio.Event())
 
     async def page(request: web.Request) -> web.Response:
         seen.append(request.path)
+        if request.path == "/slow.png":
+            SLOW["started"].set()
+            await SLOW["release"].wait()
+            return web.Response(body=b"", content_type="image/png")
+        if request.path == "/slow.html":
+            return web.Response(text=SLOW_PAGE, content_type="text/html", charset="utf-8")
         if request.path == "/api/list.json":
             rows = [{"t": t, "u": u, "d": d} for t, u, d in ENTRIES]
             return web.Response(text=json.dumps({"rows": rows}), content_type="application/json")
@@ -111,3 +126,22 @@ async def test_the_night_budget_stops_rendering(site: tuple[int, list[str]]) -> 
         with pytest.raises(RenderBudgetSpent):
             await renderer.render(f"http://{HOST}/col/col5/index.html")
     assert budget.pages == 1
+
+
+async def test_a_restart_past_the_memory_cap_waits_for_the_other_slots_page(
+    site: tuple[int, list[str]],
+) -> None:
+    """A browser over the memory cap is closed only when no page renders in it: the slot that
+    finished first must not close it under the page still loading in the other slot."""
+    port, _ = site
+    budget = RenderBudget(max_rss_mb=0.0)  # every page ends over the cap
+    async with renderer_for(_settings(port), budget=budget, concurrency=2) as renderer:
+        slow = asyncio.create_task(renderer.render(f"http://{HOST}/slow.html"))
+        await asyncio.wait_for(SLOW["started"].wait(), 30)
+        fast = await renderer.render(f"http://{HOST}/col/col5/index.html")
+        SLOW["release"].set()
+        slowed = await slow
+        again = await renderer.render(f"http://{HOST}/col/col5/index.html")  # a fresh browser
+    assert "一条" in slowed.html
+    for page in (fast, again):
+        assert 'href="/art/2024/2/27/art_5_901.html"' in page.html

@@ -80,7 +80,7 @@ class HomepageSnapshot(Base):
     scan_id: Mapped[int | None] = mapped_column(ForeignKey("scans.id", ondelete="SET NULL"))
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     readable: Mapped[bool] = mapped_column(Boolean)
-    error: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str] = mapped_column(Text, default="")  # a FailureKind value, or "unrendered"
     dated_items: Mapped[int] = mapped_column(Integer, default=0)
     navigation_only: Mapped[bool | None] = mapped_column(Boolean)
     second_level_pages: Mapped[int] = mapped_column(Integer, default=0)  # read (opened) ones
