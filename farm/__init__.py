@@ -20,12 +20,12 @@ from farm.scenario import (
     SiteSpec,
     load_scenario,
 )
-from farm.server import Farm, FarmThread
+from farm.server import Farm, FarmThread, midday_clock
 from farm.truth import AttachmentTruth, ColumnTruth, GuideTruth, LinkTruth, MessageTruth, Truth
 
 __all__ = [
     "AttachmentSpec", "AttachmentTruth", "ColumnSpec", "ColumnTruth", "DownPeriod", "Farm",
     "FarmSpec", "FarmThread", "Fault", "GeneratedSpec", "GuideSpec", "GuideTruth", "ItemSpec",
     "LinkSpec", "LinkTruth", "MessageSpec", "MessageTruth", "Organisation", "SiteSpec", "Truth",
-    "generated_farm", "load_scenario",
+    "generated_farm", "load_scenario", "midday_clock",
 ]  # fmt: skip

@@ -18,8 +18,9 @@ import struct
 import tempfile
 import threading
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import monotonic
 from types import TracebackType
 from typing import Any, Self
 from urllib.parse import unquote_to_bytes
@@ -53,6 +54,19 @@ STALL_SECONDS = 3600.0
 
 def _real_now() -> datetime:
     return datetime.now(UTC)
+
+
+def midday_clock(day: date | None = None) -> Now:
+    """A farm clock at real speed that starts at 12:00 China time of ``day`` (today there).
+
+    The demo's sites have daily outages (东湖区 resets 01:00–02:30 China time): a farm on the
+    real clock puts a test that reads it at real speed inside or outside one by the hour the
+    suite happens to run. This clock keeps such a test's day and outages the same at any hour.
+    """
+    day = day or datetime.now(CST).date()
+    start = datetime.combine(day, time(12), CST).astimezone(UTC)
+    began = monotonic()
+    return lambda: start + timedelta(seconds=monotonic() - began)
 
 
 class Farm:

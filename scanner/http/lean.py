@@ -402,17 +402,22 @@ class _Body(httpx.AsyncByteStream):
                     f"{self.length - remaining} of {self.length} bytes"
                 )
 
+    async def _chunk_data(self) -> bytes:
+        """More of a chunked body; a connection closed before its last chunk is the server's
+        protocol error (httpcore's words, so failures read the same on both transports)."""
+        chunk = await self._read()
+        if not chunk:
+            raise httpcore.RemoteProtocolError(
+                "peer closed connection without sending complete message body: "
+                "incomplete chunked read"
+            )
+        return chunk
+
     async def _line(self, buffer: bytearray) -> bytes:
         while (end := buffer.find(b"\n")) < 0:
             if len(buffer) > MAX_HEAD:
                 raise httpcore.RemoteProtocolError("a chunk header is too long")
-            chunk = await self._read()
-            if not chunk:
-                raise httpcore.RemoteProtocolError(
-                    "peer closed connection without sending complete message body: "
-                    "incomplete chunked read"
-                )
-            buffer += chunk
+            buffer += await self._chunk_data()
         line = bytes(buffer[:end]).rstrip(b"\r")
         del buffer[: end + 1]
         return line
@@ -436,13 +441,7 @@ class _Body(httpx.AsyncByteStream):
                 return
             while size > 0:
                 if not buffer:
-                    chunk = await self._read()
-                    if not chunk:
-                        raise httpcore.RemoteProtocolError(
-                            "peer closed connection without sending complete message body: "
-                            "incomplete chunked read"
-                        )
-                    buffer += chunk
+                    buffer += await self._chunk_data()
                 piece = bytes(buffer[:size])
                 del buffer[: len(piece)]
                 size -= len(piece)

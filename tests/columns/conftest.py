@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from scanner.cli.app import app
 from scanner.db import Database
@@ -27,7 +27,8 @@ AT = datetime.now(CST).date()
 
 @pytest.fixture(scope="session")
 def farm() -> Iterator[FarmThread]:
-    with FarmThread(dataclasses.replace(scenario("demo"), today=AT)) as running:
+    spec = dataclasses.replace(scenario("demo"), today=AT)
+    with FarmThread(spec, now=midday_clock(AT)) as running:
         yield running
 
 

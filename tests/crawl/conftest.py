@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from scanner.crawl import Scanner, load_sites
 from scanner.db import Database
@@ -57,5 +57,5 @@ def scan(
 
 @pytest.fixture(scope="module")
 def farm() -> Iterator[FarmThread]:
-    with FarmThread(scenario("demo")) as f:
+    with FarmThread(scenario("demo"), now=midday_clock()) as f:
         yield f

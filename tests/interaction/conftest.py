@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from farm.interaction import interaction
 from farm.scenario import FarmSpec
@@ -41,7 +41,7 @@ def combined(today: date) -> FarmSpec:
 
 @pytest.fixture(scope="session")
 def farm() -> Iterator[FarmThread]:
-    with FarmThread(combined(AT)) as running:
+    with FarmThread(combined(AT), now=midday_clock(AT)) as running:
         yield running
 
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from scanner.cli.app import app
 from scanner.db import Database
@@ -21,7 +21,7 @@ from scanner.registry import import_file
 
 @pytest.fixture
 def registered(db: Database, tmp_path: Path) -> Database:
-    with FarmThread(scenario("demo")) as farm:
+    with FarmThread(scenario("demo"), now=midday_clock()) as farm:
         path = tmp_path / "registry.yaml"
         path.write_text(farm.truth.registry_yaml(), encoding="utf-8")
     import_file(db, path, datetime.now(UTC))

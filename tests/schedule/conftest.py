@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from scanner.db import Database
 from scanner.registry.importer import import_file
@@ -52,5 +52,5 @@ def registered_db(farm: FarmThread, folder: Path, url: str | None = None) -> Dat
 
 @pytest.fixture(scope="module")
 def farm() -> Iterator[FarmThread]:
-    with FarmThread(scenario("demo")) as f:
+    with FarmThread(scenario("demo"), now=midday_clock()) as f:
         yield f

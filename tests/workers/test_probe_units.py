@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.monitor.rounds import load_targets
@@ -28,7 +28,7 @@ MONITOR = ["--every", "10", "--slots", "2", "--misfire-grace", "5"]  # a round e
 
 @pytest.fixture(scope="module")
 def farm() -> Iterator[FarmThread]:
-    with FarmThread(scenario("demo")) as f:
+    with FarmThread(scenario("demo"), now=midday_clock()) as f:
         yield f
 
 

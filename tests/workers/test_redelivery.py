@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from scanner.crawl import Scanner, load_sites
 from scanner.db.models import NightlyRunSite, Page, Scan
@@ -26,7 +26,7 @@ SITES = {"9101020003": "failed", "9101000001": "ok"}  # old.donghu (bad certific
 
 @pytest.fixture(scope="module")
 def farm() -> Iterator[FarmThread]:
-    with FarmThread(scenario("demo")) as f:
+    with FarmThread(scenario("demo"), now=midday_clock()) as f:
         yield f
 
 

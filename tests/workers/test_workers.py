@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from farm import FarmThread
+from farm import FarmThread, midday_clock
 from farm.builtin import scenario
 from scanner.cli.app import app
 from scanner.db import Database
@@ -46,7 +46,7 @@ VISIBILITY = 8.0  # seconds before a dead worker's unit is handed on (production
 
 @pytest.fixture(scope="module")
 def farm() -> Iterator[FarmThread]:
-    with FarmThread(scenario("demo")) as f:
+    with FarmThread(scenario("demo"), now=midday_clock()) as f:
         yield f
 
 
