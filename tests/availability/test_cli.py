@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 from scanner.db import Database
-from tests.availability.conftest import SUFFIX, Loopback, add_sites
+from tests.availability.conftest import SUFFIX, Loopback
+from tests.sites import add_sites
 
 CENSUS = str(Path(sys.executable).parent / "census")
 

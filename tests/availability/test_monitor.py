@@ -19,7 +19,8 @@ from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.errors import ConfigError
 from scanner.monitor.rounds import utc
 from scanner.monitor.scheduler import ANCHOR, Monitor, Schedule
-from tests.availability.conftest import SUFFIX, Loopback, add_sites
+from tests.availability.conftest import SUFFIX, Loopback
+from tests.sites import add_sites
 
 CENSUS = str(Path(sys.executable).parent / "census")
 

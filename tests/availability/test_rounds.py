@@ -13,7 +13,8 @@ from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.http import FailureKind
 from scanner.monitor import load_targets, probe_and_store, run_simulated_days, week_stats
 from scanner.registry.lookup import find_site
-from tests.availability.conftest import SUFFIX, Loopback, add_sites
+from tests.availability.conftest import SUFFIX, Loopback
+from tests.sites import add_sites
 
 T0 = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 CANARY = f"http://control.{SUFFIX}/"

@@ -10,7 +10,7 @@ from scanner.db.models import ProbeResult, ProbeRound, RoundStatus
 from scanner.http import FailureKind
 from scanner.monitor import week_bounds, week_stats
 from scanner.registry.lookup import find_site
-from tests.availability.conftest import add_sites
+from tests.sites import add_sites
 
 AT = date(2024, 3, 7)
 

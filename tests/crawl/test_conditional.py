@@ -22,9 +22,11 @@ from farm import FarmThread, generated_farm
 from scanner.db import Database
 from scanner.db.models import LinkCheck, LinkOccurrence, LinkVerdict, Page, PageMemo, Scan
 from tests.crawl.conftest import fast_settings, scan
+from tests.sites import add_sites
 
 DAY = 86400.0
 HOST = "big0.gen.example.gov.cn"
+CODE = "9900000001"  # the one site add_sites registers
 
 
 @dataclass
@@ -49,31 +51,12 @@ class Night:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FarmThread, Database]]:
-    from datetime import UTC, datetime
-
-    from scanner.db.models import Organisation, OrgLevel, Site, SiteType
-
     spec = generated_farm(1, 10, big_sites=1, huge_site=False)
     with FarmThread(spec) as farm:
         folder: Path = tmp_path_factory.mktemp("nights")
         db = Database(f"sqlite:///{folder / 'census.db'}")
         db.upgrade()
-        now = datetime.now(UTC)
-        with db.session() as s:
-            org = Organisation(code="410000", name="模拟省", level=OrgLevel.PROVINCE)
-            s.add(org)
-            s.flush()
-            s.add(
-                Site(
-                    code="4100000001",
-                    name="基准测试站点",
-                    url=f"http://{HOST}/",
-                    type=SiteType.PORTAL,
-                    organisation_id=org.id,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+        add_sites(db, [HOST])
         yield farm, db
         db.dispose()
 
@@ -88,10 +71,10 @@ def _night(farm: FarmThread, db: Database, **over: Any) -> Night:
     }
     settings = fast_settings(farm, db.url, **(values | over))
     farm.requests.clear()
-    ids, _ = scan(db, settings, ["4100000001"])
+    ids, _ = scan(db, settings, [CODE])
     requests = list(farm.requests)
     with db.session() as s:
-        row = s.get(Scan, ids["4100000001"])
+        row = s.get(Scan, ids[CODE])
         assert row is not None and row.status == "done"
         links = {
             r.target: r for r in s.scalars(select(LinkCheck).where(LinkCheck.scan_id == row.id))

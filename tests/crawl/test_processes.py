@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +16,11 @@ from farm import FarmThread
 from scanner.crawl import SiteRef, load_sites, scan_in_processes
 from scanner.crawl.parallel import partition_sites
 from scanner.db import Database
-from scanner.db.models import LinkCheck, LinkVerdict, Organisation, OrgLevel, Page, Site, SiteType
+from scanner.db.models import LinkCheck, LinkVerdict, Page, Site
 from scanner.http.limits import HostLimiter
 from scanner.settings import load_settings
 from tests.crawl.conftest import fast_settings, registered_db, scan
+from tests.sites import add_sites
 
 DONGHU_WWW = "9101020001"
 DONGHU_ZWGK = "9101020002"
@@ -194,23 +194,7 @@ def test_a_host_every_process_links_to_sees_no_more_than_the_limit(
     db = Database(f"sqlite:///{tmp_path / 'census.db'}")
     db.upgrade()
     hosts = [f"s{i}.example.gov.cn" for i in range(4)]
-    now = datetime.now(UTC)
-    with db.session() as s:
-        org = Organisation(code="990000", name="测试省", level=OrgLevel.PROVINCE)
-        s.add(org)
-        s.flush()
-        for i, host in enumerate(hosts):
-            s.add(
-                Site(
-                    code=f"99000000{i:02d}",
-                    name=f"测试站{i}",
-                    url=f"http://{host}/",
-                    type=SiteType.PORTAL,
-                    organisation_id=org.id,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+    add_sites(db, hosts)
     settings = load_settings(
         database_url=db.url,
         host_map=",".join(f"{h}=127.0.0.1:{port}" for h in [*hosts, SHARED]),
