@@ -724,22 +724,20 @@ _FILL_FROM_GETJSON = """<script>$.getJSON("data.json", function (d) {
       + '</a><span class="date">' + t + '</span></li>'; }).join(""); });</script>"""
 
 
-def _encoded(data: list[dict[str, str]]) -> str:
-    """The rows as the "computed" column hides them: UTF-8 JSON, base64, reversed."""
-    raw = json.dumps(data, ensure_ascii=False).encode()
-    return base64.b64encode(raw).decode()[::-1]
+def _hidden(text: str) -> str:
+    """``text`` as a script expression that only a browser turns back into it: UTF-8, base64,
+    reversed (how the "computed" column and the app-shell homepage hide their markup)."""
+    packed = _js_string(base64.b64encode(text.encode()).decode()[::-1])
+    return f'decodeURIComponent(escape(atob({packed}.split("").reverse().join(""))))'
 
 
 def _app_shell(html: str) -> str:
-    """The page with its whole body drawn by one script from an encoded string (UTF-8 HTML,
-    base64, reversed): the markup holds no link or date until a browser runs it."""
+    """The page with its whole body drawn by one script from a hidden string: the markup holds
+    no link or date until a browser runs it."""
     start = html.index("<body>") + len("<body>")
     end = html.rindex("</body>")
-    packed = _js_string(base64.b64encode(html[start:end].encode()).decode()[::-1])
-    draw = (
-        f'<script>var page = {packed};\ndocument.getElementById("app").innerHTML = '
-        'decodeURIComponent(escape(atob(page.split("").reverse().join(""))));</script>'
-    )
+    body = _hidden(html[start:end])
+    draw = f'<script>document.getElementById("app").innerHTML = {body};</script>'
     return f'{html[:start]}<div id="app"></div>{draw}{html[end:]}'
 
 
@@ -761,12 +759,8 @@ def scripted_list(script: str, rows: list[str], data: list[dict[str, str]] | Non
         array = json.dumps(data or [], ensure_ascii=False).replace("</", "<\\/")
         return f"{empty}<script>var rows = {array};\n{_FILL_ROWS}</script>"
     if script == "computed":
-        packed = _js_string(_encoded(data or []))
-        decode = (
-            f"var rows = JSON.parse(decodeURIComponent(escape(atob({packed}"
-            '.split("").reverse().join("")))));'
-        )
-        return f"{empty}<script>{decode}\n{_FILL_ROWS}</script>"
+        as_json = json.dumps(data or [], ensure_ascii=False)
+        return f"{empty}<script>var rows = JSON.parse({_hidden(as_json)});\n{_FILL_ROWS}</script>"
     if script == "getjson":
         return f'{empty}<script src="/js/jquery.js"></script>{_FILL_FROM_GETJSON}'
     return empty + _FILL_FROM_JSON

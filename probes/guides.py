@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from probes.listpage import Regions, page_base, skip_href
+from probes.listpage import Regions, collapse_space, page_base, skip_href
 from scanner.errors import FetchFailed
 from scanner.http.fetch import fetch
 from scanner.http.limits import HostLimiter
@@ -113,15 +113,11 @@ def canonical_label(text: str) -> str | None:
     return _LABELS.get(text)
 
 
-def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _title(tree: LexborHTMLParser) -> str:
     for selector in ("h1", "title"):
         node = tree.css_first(selector)
         if node is not None:
-            text = _collapse(node.text())
+            text = collapse_space(node.text())
             if text:
                 return re.sub(r"_.*$", "", text) if selector == "title" else text
     return ""
@@ -208,7 +204,7 @@ def _in_attach_block(node: LexborNode) -> bool:
 
 
 def _clean_name(text: str) -> str:
-    text = _collapse(text)
+    text = collapse_space(text)
     for _ in range(3):
         text = _NAME_STRIP_RE.sub("", text).strip()
     return text
@@ -331,7 +327,7 @@ async def check_system(
     tree = LexborHTMLParser(text)
     title = _title(tree)
     body = tree.body
-    visible = _collapse(body.text(separator=" ")) if body is not None else ""
+    visible = collapse_space(body.text(separator=" ")) if body is not None else ""
     if len(visible) < 400 and _ERROR_TEXT_RE.search(title + " " + visible):
         return SystemCheck(url, False, "soft404", got.status, title)
     return SystemCheck(url, True, "", got.status, title)

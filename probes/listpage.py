@@ -214,7 +214,7 @@ def skip_href(href: str) -> bool:
     return href[:11].lower().startswith(_SKIP_SCHEMES)
 
 
-def _collapse(text: str | None) -> str:
+def collapse_space(text: str | None) -> str:
     # str.split() splits on exactly the characters \s matches: the same as re.sub(r"\s+", " ")
     # and strip(), at a third of the cost.
     return " ".join(text.split()) if text else ""
@@ -355,14 +355,14 @@ def _link_title(a: LexborNode) -> str:
     parts = [p for p in a.text(separator="\n", strip=True).split("\n") if p]
     if len(parts) > 1:
         parts = [p for p in parts if not _date_only(p)]
-    text = _collapse("".join(parts))
-    attr = _collapse(a.attrs.get("title"))
+    text = collapse_space("".join(parts))
+    attr = collapse_space(a.attrs.get("title"))
     if attr and (len(attr) >= len(text) or text.endswith(("...", "…", ".."))):
         return attr
     if not text:
         img = a.css_first("img")
         if img is not None:
-            return _collapse(img.attrs.get("alt") or img.attrs.get("title"))
+            return collapse_space(img.attrs.get("alt") or img.attrs.get("title"))
     return text
 
 

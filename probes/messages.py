@@ -23,7 +23,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from probes.content import visible_text
 from probes.dates import DateMatch, find_dates
-from probes.listpage import Regions, main_list, page_base, skip_href
+from probes.listpage import Regions, collapse_space, main_list, page_base, skip_href
 from scanner.errors import FetchFailed
 from scanner.http.fetch import Fetched, fetch
 from scanner.http.limits import HostLimiter
@@ -123,10 +123,6 @@ def message_state(text: str) -> tuple[str, str]:
     return UNKNOWN, ""
 
 
-def _collapse(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
 def _dates(text: str, as_of: date) -> tuple[date | None, date | None]:
     """(asked, answered) from labelled dates; an unlabelled date is the asked one."""
     asked: date | None = None
@@ -186,7 +182,7 @@ def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[Message
             if not links or len(cells) < 2:
                 continue
             a = max(links, key=lambda x: len(x.text(strip=True)))
-            title = _collapse(a.attrs.get("title") or a.text()) or _collapse(a.text())
+            title = collapse_space(a.attrs.get("title") or a.text()) or collapse_space(a.text())
             href = (a.attrs.get("href") or "").strip()
             url = join_href(base, href) or href[:MAX_URL_LENGTH]
             asked = answered = None
@@ -250,7 +246,7 @@ def _from_entries(nodes: Sequence[LexborNode], base: str, as_of: date) -> list[M
         if not links:
             continue
         a = max(links, key=lambda x: len(x.text(strip=True)))
-        title = _collapse(a.attrs.get("title") or "") or _collapse(a.text())
+        title = collapse_space(a.attrs.get("title") or "") or collapse_space(a.text())
         text = node.text(separator="\n", strip=True)
         asked, answered = _dates(text, as_of)
         state, words = message_state(text)

@@ -20,6 +20,7 @@ from probes.dates import DateMatch, find_dates, parse_date
 from probes.listpage import (
     Item,
     Regions,
+    collapse_space,
     find_lists,
     homepage_blocks,
     main_list,
@@ -123,19 +124,13 @@ class PageSummary:
         }
 
 
-def _collapse(text: str | None) -> str:
-    # str.split() splits on exactly the characters \s matches: the same as re.sub(r"\s+", " ")
-    # and strip(), at a third of the cost.
-    return " ".join(text.split()) if text else ""
-
-
 def _meta(tree: LexborHTMLParser) -> tuple[dict[str, str | None], dict[str, str]]:
     """The contract's five meta names (case-insensitive) and every named meta, lower-cased."""
     every: dict[str, str] = {}
     for node in tree.css("meta[name]"):
         name = (node.attrs.get("name") or "").strip().lower()
         if name and name not in every:
-            every[name] = _collapse(node.attrs.get("content"))
+            every[name] = collapse_space(node.attrs.get("content"))
     return {key: every.get(key.lower()) or None for key in META_KEYS}, every
 
 
@@ -158,9 +153,9 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
             continue
         seen.add((tag, url))
         if tag == "a":
-            text = _collapse(node.text()) or _collapse(attrs.get("title"))
+            text = collapse_space(node.text()) or collapse_space(attrs.get("title"))
         elif tag in ("img", "area"):
-            text = _collapse(attrs.get("alt") or attrs.get("title"))
+            text = collapse_space(attrs.get("alt") or attrs.get("title"))
         else:
             text = ""
         out.append(Link(url=url, text=text, tag=tag, valid=joined is not None))
@@ -204,7 +199,7 @@ def page_links(
     tree = LexborHTMLParser(expand_datastore(html))  # jpage records are real links
     base = page_base(tree, url)
     title_node = tree.css_first("title")
-    title = _collapse(title_node.text()) if title_node is not None else ""
+    title = collapse_space(title_node.text()) if title_node is not None else ""
     skipped: list[str] = []
     links = _links(tree, base, skipped)
     if "createPageHTML" in html:
@@ -219,7 +214,7 @@ def page_links(
     if body is not None and len(html) < 64 * 1024 and (want_text is None or want_text(html)):
         for node in body.css("script, style"):
             node.decompose()
-        text = _collapse(body.text(separator=" "))
+        text = collapse_space(body.text(separator=" "))
         if len(text) > short_text:
             text = ""
     return PageLinks(title=title, links=links, skipped=len(skipped), text=text)
@@ -248,7 +243,7 @@ def _heading_offset(tree: LexborHTMLParser, text: str, title: str) -> int | None
     """Where the article's heading sits in the visible text (its date line follows it)."""
     for selector in ("h1", "h2", "h3", ".title", "#title"):
         for node in tree.css(selector):
-            heading = _collapse(node.text())
+            heading = collapse_space(node.text())
             if len(heading) >= 4:
                 at = text.find(heading[:20])
                 if at >= 0 and (selector == "h1" or heading[:10] in title):
@@ -325,7 +320,7 @@ def meta_published(meta: dict[str, str]) -> date | None:
 def _content_paragraphs(tree: LexborHTMLParser) -> int:
     """Characters of paragraphs outside navigation/header/footer regions."""
     regions = Regions()
-    return sum(len(_collapse(p.text())) for p in tree.css("p") if not regions.penalised(p))
+    return sum(len(collapse_space(p.text())) for p in tree.css("p") if not regions.penalised(p))
 
 
 def _form_captions(tree: LexborHTMLParser) -> str:
@@ -373,7 +368,7 @@ def _classify(
         return "article"
     if strong_list:
         return "list"
-    paragraphs = sum(len(_collapse(p.text())) for p in tree.css("p"))
+    paragraphs = sum(len(collapse_space(p.text())) for p in tree.css("p"))
     if paragraphs >= 120 and labelled_date:
         return "article"
     if heading_dated() and _content_paragraphs(tree) >= 120:
@@ -420,7 +415,7 @@ def inspect_page(
     tree = LexborHTMLParser(_parser_input(content, html, used) if expanded is html else expanded)
     base = page_base(tree, page_url)
     title_node = tree.css_first("title")
-    title = _collapse(title_node.text()) if title_node is not None else ""
+    title = collapse_space(title_node.text()) if title_node is not None else ""
     redirect = redirect_target(tree, page_url)
     meta, every_meta = _meta(tree)
     links = _links(tree, base)

@@ -190,10 +190,7 @@ def inline_items(tree: LexborHTMLParser, url: str, *, as_of: date) -> list[Item]
     """Entries carried as JSON inside the page's scripts (none when no script holds a list)."""
     base = page_base(tree, url)
     candidates: list[list[Item]] = []
-    for script in tree.css("script"):
-        if script.attributes.get("src"):
-            continue
-        text = script.text(deep=True) or ""
+    for text in _inline_scripts(tree):
         if "{" not in text or "[" not in text:
             continue
         for value in _json_values(text):
@@ -223,10 +220,7 @@ def data_endpoints(tree: LexborHTMLParser, url: str) -> list[Endpoint]:
     """The data URLs the page's inline scripts request, in page order, without repeats."""
     base = page_base(tree, url)
     found: list[Endpoint] = []
-    for script in tree.css("script"):
-        if script.attributes.get("src"):
-            continue
-        text = script.text(deep=True) or ""
+    for text in _inline_scripts(tree):
         jpage = _JPAGE_RE.search(text)
         if jpage:
             form = tuple((k, v) for k, v in _JPAGE_PARAM_RE.findall(text))
@@ -275,14 +269,13 @@ def script_built(tree: LexborHTMLParser) -> bool:
     html = body.html or ""
     if any(token in html for token in _TEMPLATE_TOKENS) and _TEMPLATE_RE.search(html):
         return True
-    scripts = " ".join(
-        s.text(deep=True) or "" for s in tree.css("script") if not s.attributes.get("src")
+    scripts = " ".join(_inline_scripts(tree))
+    fills = _FILLED_BY_SCRIPT_RE.search(scripts) is not None or any(
+        pattern.search(scripts) for pattern in _REQUEST_RES
     )
-    writes = _FILLED_BY_SCRIPT_RE.search(scripts) is not None
-    requests = any(pattern.search(scripts) for pattern in _REQUEST_RES)
-    if (writes or requests or tree.css_first("script[src]") is not None) and _app_shell(body):
+    if (fills or tree.css_first("script[src]") is not None) and _app_shell(body):
         return True
-    if not writes and not requests:
+    if not fills:
         return False
     for node in body.css("ul, ol, tbody, div"):
         key = " ".join(v for v in (node.attributes.get("id"), node.attributes.get("class")) if v)

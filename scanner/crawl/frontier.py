@@ -50,11 +50,8 @@ class Frontier:
     def seen(self) -> int:
         return len(self._seen)
 
-    def known(self, url: str) -> bool:
-        return url_key(url) in self._seen
-
     def known_key(self, key: int) -> bool:
-        """`known` for a URL whose `url_key` the caller has already."""
+        """Whether a URL, by its `url_key`, has been seen by this crawl."""
         return key in self._seen
 
     def mark_seen(self, url: str) -> None:

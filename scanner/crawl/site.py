@@ -43,6 +43,7 @@ from scanner.crawl.store import (
     TargetState,
     pack_links,
     unpack_links,
+    verdict_values,
 )
 from scanner.crawl.urls import (
     INVALID_URL,
@@ -626,23 +627,7 @@ class SiteCrawl:
         client = None if row.external else self.client
         result = await self.checker.check(row.target, external=row.external, client=client)
         self.progress.checked += 1
-        return self._result_row(row.id, result)
-
-    def _result_row(self, link_id: int, result: Result) -> dict[str, Any]:
-        verdict, kind, status, failure, final_url, at = result
-        due = None
-        if verdict == LinkVerdict.BROKEN.value:
-            due = at + timedelta(seconds=self.settings.link_recheck_delay)
-        return {
-            "id": link_id,
-            "verdict": LinkVerdict(verdict),
-            "kind": kind,
-            "status_code": status,
-            "failure": failure,
-            "final_url": final_url,
-            "checked_at": at,
-            "recheck_due": due,
-        }
+        return {"id": row.id, **verdict_values(result, self.settings.link_recheck_delay)}
 
     async def _save_cache(self) -> None:
         entries = self.checker.take_new_cache()

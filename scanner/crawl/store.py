@@ -161,9 +161,6 @@ class Batch:
     occurrences: list[tuple[TargetState, str, str, str]] = field(default_factory=list)
     replayed: int = 0  # pages known unchanged (304, same body, kept): their stored links replayed
 
-    def __len__(self) -> int:
-        return len(self.pages)
-
     def work(self) -> int:
         """How much an interruption would lose, in read pages: a page known unchanged costs a
         twentieth (nothing parsed, at most a conditional request again), so a night of
@@ -590,19 +587,24 @@ def check_values(
     often, and the verdict of its fetch as a page (when it was crawled)."""
     row: dict[str, Any] = {"on_homepage": home, "on_second_level": second, "occurrences": count}
     if result is not None and result[1]:
-        verdict, kind, status, failure, final_url, at = result
-        row |= {
-            "verdict": LinkVerdict(verdict),
-            "kind": kind,
-            "status_code": status,
-            "failure": failure,
-            "final_url": final_url,
-            "checked_at": at,
-            "recheck_due": recheck_due_at(at, recheck_delay)
-            if verdict == LinkVerdict.BROKEN.value
-            else None,
-        }
+        row |= verdict_values(result, recheck_delay)
     return row
+
+
+def verdict_values(result: Result, recheck_delay: float) -> dict[str, Any]:
+    """A check's verdict as `link_checks` columns; a broken one is due its confirming
+    re-check ``recheck_delay`` seconds later."""
+    verdict, kind, status, failure, final_url, at = result
+    broken = verdict == LinkVerdict.BROKEN.value
+    return {
+        "verdict": LinkVerdict(verdict),
+        "kind": kind,
+        "status_code": status,
+        "failure": failure,
+        "final_url": final_url,
+        "checked_at": at,
+        "recheck_due": recheck_due_at(at, recheck_delay) if broken else None,
+    }
 
 
 def update_by_id(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

@@ -133,17 +133,14 @@ class AsyncioStream(AsyncNetworkStream):
                 raise httpcore.WriteError(str(self._buffer.error)) from self._buffer.error
 
     async def aclose(self) -> None:
-        # Closed at once, like httpcore's anyio streams (no TLS close_notify exchange), and
-        # one turn of the loop lets the transport release its socket: a client closed just
+        # One turn of the loop lets the transport release its socket: a client closed just
         # before its loop ends leaves no socket behind.
-        if self._transport.get_extra_info("ssl_object") is not None:
-            self._transport.abort()
-        else:
-            self._transport.close()
+        self.close_now()
         await asyncio.sleep(0)
 
     def close_now(self) -> None:
-        """Close without waiting (a pool discarding a connection); see `aclose`."""
+        """Close at once, like httpcore's anyio streams (no TLS close_notify exchange); also
+        what a pool discarding a connection calls, without waiting."""
         if self._transport.get_extra_info("ssl_object") is not None:
             self._transport.abort()
         else:

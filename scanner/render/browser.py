@@ -97,7 +97,6 @@ class _Generation:
 
     browser: Browser
     pages: int = 0
-    retired: bool = False
 
 
 @dataclass(slots=True)
@@ -168,8 +167,7 @@ class Renderer:
         async with self._lock:
             current = self._current
             if current is None or not current.browser.is_connected():
-                if current is not None:
-                    self._retire(current)
+                self._current = None  # a replaced browser is retired: it never comes back
                 if self._playwright is None:
                     from playwright.async_api import async_playwright
 
@@ -185,19 +183,14 @@ class Renderer:
             current.pages += 1
             return current
 
-    def _retire(self, generation: _Generation) -> None:
-        generation.retired = True
-        if self._current is generation:
-            self._current = None
-
     async def _leave_browser(self, generation: _Generation, *, over_memory: bool) -> None:
         """Count this page out; a browser past the memory cap is retired, and a retired one
         closes once no page renders in it."""
         async with self._lock:
             generation.pages -= 1
-            if over_memory:
-                self._retire(generation)
-            closing = generation.retired and generation.pages == 0
+            if over_memory and self._current is generation:
+                self._current = None
+            closing = generation is not self._current and generation.pages == 0
             if closing:
                 self._launched.remove(generation)
         if closing:
@@ -257,19 +250,13 @@ class Renderer:
             await context.route("**/*", handler)
             page = await context.new_page()
             timeout_ms = self.budget.page_seconds * 1000
-            try:
-                await page.goto(url, wait_until="load", timeout=timeout_ms)
-            except Exception as exc:
-                detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-                raise RenderFailed(f"页面渲染失败：{detail}") from exc
+            await page.goto(url, wait_until="load", timeout=timeout_ms)
             remaining = timeout_ms - (stopwatch() - started) * 1000
             with contextlib.suppress(Exception):  # a page that never settles is read as is
                 await page.wait_for_load_state("networkidle", timeout=max(remaining, 1))
             html = await page.content()
             final_url = page.url
-        except RenderFailed:
-            raise
-        except Exception as exc:  # Chromium died under this page: unrendered, not a crash
+        except Exception as exc:  # a page that did not load, or Chromium died under it
             detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
             raise RenderFailed(f"页面渲染失败：{detail}") from exc
         finally:

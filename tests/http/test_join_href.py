@@ -16,6 +16,13 @@ from hypothesis import strategies as st
 
 from scanner.http.urls import MAX_URL_LENGTH, join_href
 
+
+@pytest.fixture(autouse=True)
+def engine() -> str:
+    """No client is built here: one run, not one per transport (the package's fixture)."""
+    return "none"
+
+
 BASES = [
     "http://127.0.0.1:8091/col/a/b.html",
     "https://www.Example.gov.cn/x/",
