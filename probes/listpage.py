@@ -44,6 +44,7 @@ __all__ = [
     "read_list",
     "resolve_entries",
     "skip_href",
+    "visible_text",
 ]
 
 _MAX_UP = 5  # how far above a link its entry's container may be
@@ -244,6 +245,28 @@ def forget_memos() -> None:
     starts every page without them."""
     forget_joins()
     _names_penalised.cache_clear()
+
+
+def visible_text(content: str | LexborHTMLParser) -> str:
+    """Text outside scripts and outside navigation/header/footer regions, one text node a line:
+    what a reader of the page sees as its content (the article date scan, the wrong-words and
+    message checks all read this one text)."""
+    tree = content if isinstance(content, LexborHTMLParser) else LexborHTMLParser(content)
+    tree.strip_tags(["script", "style", "noscript", "template"])
+    body = tree.body
+    if body is None:
+        return ""
+    regions = Regions()
+    parts = regions.text_parts(body)
+    if parts is None:  # regions the CSS query cannot find: every text node's ancestors
+        parts = []
+        for node in body.traverse(include_text=True):
+            if node.tag != "-text":
+                continue
+            text = node.text(deep=False, strip=True)
+            if text and not regions.penalised(node.parent):
+                parts.append(text)
+    return "\n".join(parts)
 
 
 class Regions:

@@ -26,6 +26,7 @@ from probes.listpage import (
     main_list,
     page_base,
     skip_href,
+    visible_text,
 )
 from probes.redirects import redirect_target
 from probes.scripted import (
@@ -218,25 +219,6 @@ def page_links(
         if len(text) > short_text:
             text = ""
     return PageLinks(title=title, links=links, skipped=len(skipped), text=text)
-
-
-def _visible_text(tree: LexborHTMLParser) -> str:
-    """Text outside scripts and outside navigation/header/footer regions, one node a line."""
-    tree.strip_tags(["script", "style", "noscript", "template"])
-    body = tree.body
-    if body is None:
-        return ""
-    regions = Regions()
-    parts = regions.text_parts(body)
-    if parts is None:  # regions the CSS query cannot find: every text node's ancestors
-        parts = []
-        for node in body.traverse(include_text=True):
-            if node.tag != "-text":
-                continue
-            text = node.text(deep=False, strip=True)
-            if text and not regions.penalised(node.parent):
-                parts.append(text)
-    return "\n".join(parts)
 
 
 def _heading_offset(tree: LexborHTMLParser, text: str, title: str) -> int | None:
@@ -437,7 +419,7 @@ def inspect_page(
         home_items = home_items or [it for it in inline if it.date is not None]
         if not main:
             scripted, endpoints = script_built(tree), data_endpoints(tree, page_url)
-    text = _visible_text(tree)
+    text = visible_text(tree)
     matches = find_dates(text)
     labelled = any(m.labelled and m.full and not m.decoy for m in matches)
     real = [m for m in matches if m.full and not m.decoy]
