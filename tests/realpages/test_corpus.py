@@ -36,22 +36,6 @@ KNOWN_MISSES = {
         " (ambiguous on the page; see the label's note)"
     ),
 }
-# GovHK's site search (香港) shows each result's date day-first, 05/08/2016; the date grammar reads
-# year-first dates only (a mainland census tool: DD/MM against MM/DD would be a guess), so these
-# result pages read as undated "other" pages with no entries.
-_DAY_FIRST = (
-    "day-first DD/MM/YYYY result dates (GovHK search) are outside the year-first date grammar"
-)
-KNOWN_MISSES.update(
-    {
-        page_id: _DAY_FIRST
-        for page_id in (
-            "search.gov.hk-police", "search.gov.hk-dh", "search.gov.hk-swd", "search.gov.hk-csd",
-            "search.gov.hk-fstb", "search.gov.hk-edb", "search.gov.hk-customs",
-            "search.gov.hk-govtlab", "search.gov.hk-nd",
-        )
-    }
-)  # fmt: skip
 
 
 def _param(page: Page) -> object:
