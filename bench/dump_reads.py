@@ -66,8 +66,10 @@ def fixture_rows() -> Iterator[dict[str, Any]]:
         if "realpages" in path.parts:
             continue
         url = f"http://fixture.example.gov.cn/{path.name}"
-        yield _row(f"fixture:{path.relative_to(ROOT)}", summarize_page(path.read_bytes(), url,
-                                                                        as_of=FIXTURE_DAY))
+        yield _row(
+            f"fixture:{path.relative_to(ROOT)}",
+            summarize_page(path.read_bytes(), url, as_of=FIXTURE_DAY),
+        )
 
 
 def farm_rows(sites: int, pages_per_site: int) -> Iterator[dict[str, Any]]:
@@ -117,7 +119,9 @@ def compare(before: Path, after: Path) -> int:
             if (a or {}).get(key) != (b or {}).get(key):
                 print(f"    {key}: {(a or {}).get(key)} -> {(b or {}).get(key)}")
         if (a or {}).get("items") != (b or {}).get("items"):
-            print(f"    items: {len((a or {}).get('items', []))} -> {len((b or {}).get('items', []))}")
+            print(
+                f"    items: {len((a or {}).get('items', []))} -> {len((b or {}).get('items', []))}"
+            )
     return len(differ)
 
 
