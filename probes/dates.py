@@ -239,14 +239,22 @@ _DAY_FIRST_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z]{4})?-(?:hk|mo)$", re.I)
 # read back from each hit, so a page without any costs one C-level scan.
 _SLASH_YEAR_RE = re.compile(rf"/{_YEAR}(?![0-9]|[.\-/][0-9]|\s*年)")
 _SLASH_HEAD_RE = re.compile(r"(?:^|[^0-9A-Za-z.\-/])(\d{1,2})/(\d{1,2})$")
-_HIDDEN_OPENERS = (("<!--", "-->"), ("<script", "</script"), ("<style", "</style"))
+# Opener, closer, opener, closer …: a comment, a script, a style.
+_HIDDEN_MARKS = tuple(
+    tuple(dict.fromkeys((mark, mark.upper(), mark.title())))  # <script, <SCRIPT, <Script
+    for mark in ("<!--", "-->", "<script", "</script", "<style", "</style")
+)
 
 
 def _shown_slash_dates(html: str) -> list[tuple[int, int]]:
     """Each ``N/N/YYYY`` of the markup outside tags, comments, scripts and styles, as its
     (first, second) fields."""
     found: list[tuple[int, int]] = []
-    lowered: str | None = None
+    # The last opener and closer of each hidden kind before the hit, carried from hit to hit
+    # so the markup is searched once, not back to its start for every hit (``str.lower`` of a
+    # Chinese page costs more than all of it: lower- and upper-case marks are searched).
+    last = [-1] * len(_HIDDEN_MARKS)
+    searched = 0
     for hit in _SLASH_YEAR_RE.finditer(html):
         at = hit.start()
         head = _SLASH_HEAD_RE.search(html, max(0, at - 6), at)
@@ -254,8 +262,13 @@ def _shown_slash_dates(html: str) -> list[tuple[int, int]]:
             continue
         if html.rfind("<", 0, at) > html.rfind(">", 0, at):
             continue  # inside a tag: an attribute's value
-        lowered = html.lower() if lowered is None else lowered
-        if any(lowered.rfind(o, 0, at) > lowered.rfind(c, 0, at) for o, c in _HIDDEN_OPENERS):
+        for k, marks in enumerate(_HIDDEN_MARKS):
+            for mark in marks:
+                pos = html.rfind(mark, max(0, searched - 9), at)
+                if pos > last[k]:
+                    last[k] = pos
+        searched = at
+        if any(last[k] > last[k + 1] for k in range(0, len(_HIDDEN_MARKS), 2)):
             continue
         found.append((int(head.group(1)), int(head.group(2))))
     return found
