@@ -25,6 +25,7 @@ from probes.listpage import (
     homepage_blocks,
     main_list,
     page_base,
+    page_day_first,
     skip_href,
     visible_text,
 )
@@ -406,11 +407,16 @@ def inspect_page(
     # A page the CMS marks as an article (ArticleTitle) shows no column of its own: its lists
     # are sidebars, and finding them is most of a page's reading time.
     article = bool(every_meta.get("articletitle")) and not selector
+    # 05/08/2016 is read (as 5 August) only where the page settles the order: a Hong Kong or
+    # Macau page; never guessed on a mainland one (probes.dates.slash_day_first).
+    day_first = page_day_first(tree, page_url, expanded)
     if article and not _HOMEPAGE_PATH_RE.match(urlsplit(page_url).path):
         blocks, main = [], []
     else:
-        blocks = find_lists(tree, base, as_of=as_of)
-        main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
+        blocks = find_lists(tree, base, as_of=as_of, day_first=day_first)
+        main = main_list(
+            tree, base, as_of=as_of, selector=selector, blocks=blocks, day_first=day_first
+        )
     home_items = [it for b in homepage_blocks(blocks) for it in b.items if it.date is not None]
     scripted, endpoints = False, []
     if (not main or not home_items) and not article:
@@ -420,7 +426,7 @@ def inspect_page(
         if not main:
             scripted, endpoints = script_built(tree), data_endpoints(tree, page_url)
     text = visible_text(tree)
-    matches = find_dates(text)
+    matches = find_dates(text, day_first=day_first)
     labelled = any(m.labelled and m.full and not m.decoy for m in matches)
     real = [m for m in matches if m.full and not m.decoy]
     kind = _classify(
