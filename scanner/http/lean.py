@@ -115,11 +115,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
         slots = self._slots.get(origin)
         if slots is None:
             slots = self._slots[origin] = asyncio.Semaphore(self.max_per_origin)
-        try:
-            async with asyncio.timeout(timeouts.get("pool")):
-                await slots.acquire()
-        except TimeoutError as exc:
-            raise httpx.PoolTimeout("no connection free in time", request=request) from exc
+        if slots.locked():  # a wait: under the pool timeout (a free slot is taken at once)
+            try:
+                async with asyncio.timeout(timeouts.get("pool")):
+                    await slots.acquire()
+            except TimeoutError as exc:
+                raise httpx.PoolTimeout("no connection free in time", request=request) from exc
+        else:
+            await slots.acquire()
         conn: _Connection | None = None
         try:
             data = await _serialize(request)
