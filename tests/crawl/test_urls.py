@@ -180,3 +180,18 @@ def test_plain_urls_skip_w3lib_and_normalise_the_same(
 def test_urls_at_the_edge_of_the_plain_pattern(url: str) -> None:
     ours, theirs = _both_ways(url)
     assert ours == theirs
+
+
+@pytest.mark.parametrize("code", [*range(0x20), 0x7F, 0x20, 0x80, 0x9F, ord("教")])
+def test_control_characters_make_a_url_unfetchable(code: int) -> None:
+    """C0 controls and DEL anywhere make an href an 错误 link; space, C1 and text do not
+    (a space is escaped when sent)."""
+    from scanner.http.urls import url_problem
+
+    url = f"http://a.gov.cn/x{chr(code)}y.html"
+    control = code < 0x20 or code == 0x7F
+    problem = url_problem(url)
+    if control:
+        assert problem is not None and "控制字符" in problem
+    else:
+        assert problem is None
