@@ -354,12 +354,15 @@ class ScanStore:
             if site_id is not None and batch.memos:
                 memos = {m.url: m.row(site_id, scan_id) for m in batch.memos}  # last one wins
                 stmt = upsert(s, PageMemo)
-                s.execute(
+                rows = list(memos.values())
+                driver_executemany(
+                    s,
                     stmt.on_conflict_do_update(
                         index_elements=["site_id", "url"],
                         set_={c: stmt.excluded[c] for c in _MEMO_UPDATE},
                     ),
-                    list(memos.values()),
+                    rows,
+                    key=("page_memos", "upsert", *rows[0]),
                 )
             if batch.frontier:
                 driver_executemany(
