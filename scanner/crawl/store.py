@@ -652,7 +652,7 @@ def driver_executemany(
     if not rows:
         return
     dialect = session.get_bind().dialect
-    cache_key = None if key is None else (dialect.name, *key)
+    cache_key = None if key is None else (type(dialect), dialect.paramstyle, *key)
     prepared = _COMPILED.get(cache_key) if cache_key is not None else None
     if prepared is None:
         column_keys = list(rows[0]) if isinstance(stmt, Insert) else None
