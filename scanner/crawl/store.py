@@ -642,12 +642,12 @@ def driver_executemany(
     """``stmt`` once per row, as one executemany straight to the driver, in the session's
     connection and transaction.
 
-    SQLAlchemy's own executemany builds and processes a parameter dict per row (≈ 2 µs a
-    value); here each value goes through its column type's bind processor (the same
-    conversion SQLAlchemy applies: dates on SQLite, enums, JSON) only where the type has one,
-    into the tuple or dict the driver takes. ``names`` maps a bind parameter to the row key it
-    takes (default: the same name); ``key`` caches the compiled statement (one per shape and
-    dialect). Every parameter of the statement must come from the rows.
+    SQLAlchemy's own executemany builds and processes a parameter dict per row; here each
+    value goes through its column type's bind processor (the same conversion SQLAlchemy
+    applies: dates on SQLite, enums, JSON) only where the type has one, into the tuple or dict
+    the driver takes. ``names`` maps a bind parameter to the row key it takes (default: the
+    same name); ``key`` caches the compiled statement (one per shape and dialect). Every
+    parameter of the statement must come from the rows.
     """
     if not rows:
         return

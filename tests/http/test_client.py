@@ -268,6 +268,15 @@ def test_plain_requests_are_built_as_httpx_builds_them(
     assert type(ours.stream) is type(theirs.stream)
 
 
+def test_a_client_host_header_is_kept_as_httpx_keeps_it() -> None:
+    client = build_client(load_settings(), transport=httpx.MockTransport(lambda r: None))  # type: ignore[arg-type,return-value]
+    client.headers["Host"] = "virtual.gov.cn"
+    ours = client.build_request("GET", "http://127.0.0.1:8081/")
+    theirs = httpx.AsyncClient.build_request(client, "GET", "http://127.0.0.1:8081/")
+    assert ours.headers.raw == theirs.headers.raw
+    assert ours.headers.get_list("host") == ["virtual.gov.cn"]
+
+
 def test_requests_with_a_body_or_cookies_go_httpx_s_own_way() -> None:
     client = build_client(load_settings(), transport=httpx.MockTransport(lambda r: None))  # type: ignore[arg-type,return-value]
     client.cookies.set("sid", "1", domain="www.example.gov.cn")
