@@ -78,7 +78,8 @@ class Scanner:
         self.settings = settings
         self.clock: Clock = clock or RealClock()
         self._own_client = client is None
-        self.client = client or self._build_client(())
+        # Our own client is built on entering, once the registry's hosts are known.
+        self._client = client
         mine = own_hosts or frozenset()
         self.limiter = HostLimiter(
             settings.per_host_connections,
@@ -90,6 +91,11 @@ class Scanner:
         self.store = ScanStore(db)
         self.checker: LinkChecker | None = None
         self.progress: dict[str, ScanProgress] = {}
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        assert self._client is not None, "use 'async with Scanner(...)'"
+        return self._client
 
     def _build_client(self, trusted: tuple[str, ...]) -> httpx.AsyncClient:
         return build_client(
@@ -106,8 +112,7 @@ class Scanner:
             # address (an intranet or loopback site), for their re-checks and as other sites'
             # links; hosts that only pages name stay under the address policy.
             trusted = await self.store.run(registered_hosts, self.db)
-            await self.client.aclose()
-            self.client = self._build_client(trusted)
+            self._client = self._build_client(trusted)
         since = self.clock.now() - timedelta(seconds=self.settings.link_cache_ttl)
         cache = await self.store.run(self.store.load_cache, since)
         self.checker = LinkChecker(self.client, self.limiter, self.settings, self.clock, cache)
@@ -119,8 +124,9 @@ class Scanner:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._own_client:
-            await self.client.aclose()
+        if self._own_client and self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     def crawl_for(self, site: SiteRef) -> SiteCrawl:
         """One site's scan, sharing the run's client, limiter and link checker."""

@@ -94,7 +94,7 @@ class SiteCrawl:
         # href → normal form, per page encoding: a site's navigation repeats on every page
         # (70,846 links to 7,524 targets on the peers site), so most hrefs were normalised
         # before. Bounded (cleared when full): the navigation's hrefs come back at once.
-        self._normal: dict[tuple[str, str], str | None] = {}
+        self._normal: dict[tuple[str, str], tuple[str, int] | None] = {}
         home = normalize_url(site.url, session_params=self.params)
         if home is None:
             raise ValueError(f"not an http(s) homepage URL: {site.url!r}")
@@ -201,11 +201,14 @@ class SiteCrawl:
     async def _restore(self, resumed: bool) -> None:
         if self.memo_on:
             self.memos = await self.store.run(self.store.load_memos, self.site.id)
-        if not resumed:
+        loaded = await self.store.run(self.store.load, self.scan_id) if resumed else None
+        if loaded is None or not loaded.queued:
+            # A new scan; or one killed after its row was written and before its homepage was
+            # queued (two transactions): resumed, it would find nothing to crawl and end 'done'
+            # with no page. Either way the crawl starts at the homepage.
             await self.store.run(self.store.frontier_seed, self.scan_id, self.home)
             self.frontier.requeue(self.home, 0)
             return
-        loaded = await self.store.run(self.store.load, self.scan_id)
         for url in loaded.queued:
             self.frontier.mark_seen(url)
             self.guard.allow(url)  # count what the caps already let through
@@ -473,8 +476,8 @@ class SiteCrawl:
             state.result = result
             self.batch.touch(state)
 
-    def _normalize(self, url: str, encoding: str) -> str | None:
-        """`normalize_url` with a bounded memo (see ``_normal``)."""
+    def _normalize(self, url: str, encoding: str) -> tuple[str, int] | None:
+        """`normalize_url` and the result's `url_key`, with a bounded memo (see ``_normal``)."""
         key = (url, encoding)
         try:
             return self._normal[key]
@@ -482,8 +485,9 @@ class SiteCrawl:
             pass
         if len(self._normal) >= _NORMAL_MEMO:
             self._normal.clear()
-        target = self._normal[key] = normalize_url(url, encoding, self.params)
-        return target
+        target = normalize_url(url, encoding, self.params)
+        known = self._normal[key] = None if target is None else (target, url_key(target))
+        return known
 
     def _links(
         self,
@@ -503,10 +507,12 @@ class SiteCrawl:
         evidence_always = depth == 0 or page_key in self.second_level
         seen_here: set[tuple[int, str]] = set()
         for index, link in enumerate(found.links):
+            key = 0
             if targets is not None:
                 target = targets[index]
             else:
-                target = self._normalize(link.url, encoding) if link.valid else None
+                normal = self._normalize(link.url, encoding) if link.valid else None
+                target, key = normal if normal is not None else (None, 0)
             normalised.append(target)
             malformed = False
             if target is None:
@@ -515,7 +521,9 @@ class SiteCrawl:
                     continue
                 # An href no browser can open: the site's error, judged here without a request.
                 target, malformed = invalid_target(link.url), True
-            key = url_key(target)
+                key = 0
+            if not key:
+                key = url_key(target)
             if (key, link.tag) in seen_here:
                 continue
             seen_here.add((key, link.tag))

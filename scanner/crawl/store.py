@@ -343,7 +343,8 @@ class ScanStore:
     ) -> None:
         with self.db.session() as s:
             if batch.pages:
-                s.execute(insert(_PAGES), [_PAGE_DEFAULTS | page for page in batch.pages])
+                pages = [_PAGE_DEFAULTS | page for page in batch.pages]
+                driver_executemany(s, insert(_PAGES), pages, key=("pages", *pages[0]))
             if site_id is not None and batch.memo_drop:
                 s.execute(
                     delete(PageMemo).where(
@@ -353,15 +354,20 @@ class ScanStore:
             if site_id is not None and batch.memos:
                 memos = {m.url: m.row(site_id, scan_id) for m in batch.memos}  # last one wins
                 stmt = upsert(s, PageMemo)
-                s.execute(
+                rows = list(memos.values())
+                driver_executemany(
+                    s,
                     stmt.on_conflict_do_update(
                         index_elements=["site_id", "url"],
                         set_={c: stmt.excluded[c] for c in _MEMO_UPDATE},
                     ),
-                    list(memos.values()),
+                    rows,
+                    key=("page_memos", "upsert", *rows[0]),
                 )
             if batch.frontier:
-                s.execute(insert(_FRONTIER), batch.frontier)
+                driver_executemany(
+                    s, insert(_FRONTIER), batch.frontier, key=("frontier", *batch.frontier[0])
+                )
             if not batch.frozen:
                 batch.freeze()
             # Each touched target's counts (and verdict, when the crawl judged it) as of this
@@ -375,13 +381,10 @@ class ScanStore:
                 # order runs one statement per row on SQLite (7,500 of them on the peers site).
                 mine = _CHECKS.c.scan_id == scan_id
                 before = s.scalar(select(func.max(_CHECKS.c.id)).where(mine)) or 0
-                s.execute(
-                    insert(_CHECKS),
-                    [
-                        _UNJUDGED | row | values.pop(id(state), {})
-                        for state, row in batch.new_targets
-                    ],
-                )
+                new = [
+                    _UNJUDGED | row | values.pop(id(state), {}) for state, row in batch.new_targets
+                ]
+                driver_executemany(s, insert(_CHECKS), new, key=("link_checks", *new[0]))
                 ids = dict(
                     s.execute(
                         select(_CHECKS.c.target, _CHECKS.c.id).where(mine, _CHECKS.c.id > before)
@@ -621,8 +624,58 @@ def update_by_id(session: Session, table: Table, rows: list[dict[str, Any]]) -> 
             .where(table.c.id == bindparam("row_id"))
             .values({k: bindparam(f"v_{k}", type_=table.c[k].type) for k in columns})
         )
-        params = [{"row_id": r["id"], **{f"v_{k}": r[k] for k in columns}} for r in group]
-        session.execute(stmt, params)
+        names = {"row_id": "id", **{f"v_{k}": k for k in columns}}
+        driver_executemany(session, stmt, group, names, key=(table.name, "update", keys))
+
+
+_COMPILED: dict[tuple[Any, ...], tuple[str, bool, list[tuple[str, Any]]]] = {}
+
+
+def driver_executemany(
+    session: Session,
+    stmt: Any,
+    rows: list[dict[str, Any]],
+    names: dict[str, str] | None = None,
+    *,
+    key: tuple[Any, ...] | None = None,
+) -> None:
+    """``stmt`` once per row, as one executemany straight to the driver, in the session's
+    connection and transaction.
+
+    SQLAlchemy's own executemany builds and processes a parameter dict per row; here each
+    value goes through its column type's bind processor (the same conversion SQLAlchemy
+    applies: dates on SQLite, enums, JSON) only where the type has one, into the tuple or dict
+    the driver takes. ``names`` maps a bind parameter to the row key it takes (default: the
+    same name); ``key`` caches the compiled statement (one per shape and dialect). Every
+    parameter of the statement must come from the rows.
+    """
+    if not rows:
+        return
+    dialect = session.get_bind().dialect
+    cache_key = None if key is None else (type(dialect), dialect.paramstyle, *key)
+    prepared = _COMPILED.get(cache_key) if cache_key is not None else None
+    if prepared is None:
+        column_keys = list(rows[0]) if isinstance(stmt, Insert) else None
+        compiled = stmt.compile(dialect=dialect, column_keys=column_keys, for_executemany=True)
+        order = list(compiled.positiontup or ()) if compiled.positional else list(compiled.binds)
+        fields: list[tuple[str, Any]] = []
+        for name in order:
+            bind = compiled.binds[name]
+            fields.append((name, bind.type.dialect_impl(dialect).bind_processor(dialect)))
+        prepared = (str(compiled), compiled.positional, fields)
+        if cache_key is not None:
+            _COMPILED[cache_key] = prepared
+    sql, positional, fields = prepared
+    names = names or {}
+    plan = [(bind, names.get(bind, bind), proc) for bind, proc in fields]
+    if any(len(row) != len(plan) for row in rows):  # a value the statement has no place for
+        raise ValueError(f"rows do not match the statement's {len(plan)} parameters")
+    params: list[Any]
+    if positional:
+        params = [tuple([row[k] if p is None else p(row[k]) for _, k, p in plan]) for row in rows]
+    else:
+        params = [{b: row[k] if p is None else p(row[k]) for b, k, p in plan} for row in rows]
+    session.connection().exec_driver_sql(sql, params)
 
 
 _MEMO_UPDATE = (

@@ -53,6 +53,16 @@ def _strip_params(query: str, params: frozenset[str]) -> str:
     return query if len(kept) == len(pairs) else "&".join(kept)
 
 
+# A URL w3lib's canonicalize_url gives back unchanged, as most of a site's are (97 % of the
+# peers site's 7,524 targets): http(s), a lower-case host of plain labels, an optional port, a
+# path of unreserved characters only (nothing to escape or unescape), no dot segment, no query,
+# no fragment. canonicalize_url costs ≈ 28 µs a URL, the match ≈ 1 µs; tests/crawl/test_urls.py
+# checks that the normal form is the same either way, inside the pattern and just outside it.
+_PLAIN_URL_RE = re.compile(
+    r"https?://(?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63}(?::[0-9]{1,5})?/[A-Za-z0-9_.~/-]*"
+)
+
+
 # Navigation links repeat on every page and stay in the cache; most other links are seen once or
 # twice, so a larger cache only holds memory (65,536 entries held ≈ 12 MB on a 100,000-page site).
 @lru_cache(maxsize=4096)
@@ -60,7 +70,8 @@ def _normalize(url: str, encoding: str, params: frozenset[str]) -> str | None:
     if _PATH_SESSION_RE.search(url):
         url = _PATH_SESSION_RE.sub("", url)
     try:
-        canon = canonicalize_url(url, keep_fragments=False, encoding=encoding)
+        plain = _PLAIN_URL_RE.fullmatch(url) is not None and "/." not in url
+        canon = url if plain else canonicalize_url(url, keep_fragments=False, encoding=encoding)
         parts = urlsplit(canon)
         port = parts.port
     except (ValueError, UnicodeError):

@@ -115,11 +115,14 @@ class LeanTransport(httpx.AsyncBaseTransport):
         slots = self._slots.get(origin)
         if slots is None:
             slots = self._slots[origin] = asyncio.Semaphore(self.max_per_origin)
-        try:
-            async with asyncio.timeout(timeouts.get("pool")):
-                await slots.acquire()
-        except TimeoutError as exc:
-            raise httpx.PoolTimeout("no connection free in time", request=request) from exc
+        if slots.locked():  # a wait: under the pool timeout (a free slot is taken at once)
+            try:
+                async with asyncio.timeout(timeouts.get("pool")):
+                    await slots.acquire()
+            except TimeoutError as exc:
+                raise httpx.PoolTimeout("no connection free in time", request=request) from exc
+        else:
+            await slots.acquire()
         conn: _Connection | None = None
         try:
             data = await _serialize(request)
@@ -137,8 +140,9 @@ class LeanTransport(httpx.AsyncBaseTransport):
                     # it as the request went out (its keep-alive ran out) — the scanner's
                     # trouble, not the site's, so a GET or HEAD goes once more on a new one.
                     self._discard(conn)
-                    if attempt == 0 and conn.reused and method in _RETRYABLE:
-                        conn = None
+                    retry = attempt == 0 and conn.reused and method in _RETRYABLE
+                    conn = None  # discarded: not again below
+                    if retry:
                         continue
                     raise
                 break
@@ -225,15 +229,18 @@ async def _serialize(request: httpx.Request) -> bytes:
     if any(c in target for c in (b" ", b"\r", b"\n")):
         raise httpcore.LocalProtocolError("illegal request target")
     lines = [b"%s %s HTTP/1.1" % (request.method.encode("ascii"), target)]
-    chunked = False
+    chunked = sized = False
     for name, value in request.headers.raw:
         if b"\r" in value or b"\n" in value or b"\r" in name or b"\n" in name:
             raise httpcore.LocalProtocolError("illegal header value")
         lines.append(name + b": " + value)
-        if name.lower() == b"transfer-encoding" and value.lower() == b"chunked":
+        low = name.lower()
+        if low == b"content-length":
+            sized = True
+        elif low == b"transfer-encoding" and value.lower() == b"chunked":
             chunked = True
     data = b"\r\n".join(lines) + b"\r\n\r\n"
-    if "content-length" in request.headers or chunked:
+    if sized or chunked:
         body = b"".join([part async for part in request.stream])  # type: ignore[union-attr]
         if chunked:
             body = (b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)) if body else b"0\r\n\r\n"

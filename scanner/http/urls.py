@@ -20,6 +20,9 @@ __all__ = ["MAX_URL_LENGTH", "forget_joins", "join_href", "url_problem"]
 MAX_URL_LENGTH = 2000
 
 
+_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL: one C scan of the URL
+
+
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be fetched as an http(s) URL (None: it can)."""
     if len(url) > MAX_URL_LENGTH:
@@ -33,7 +36,7 @@ def url_problem(url: str) -> str | None:
         return "不是 http(s) 地址 (not an http(s) URL)"
     if not parts.hostname:
         return "URL 缺少主机名 (no host name)"
-    if any(ord(ch) < 0x20 or ch == "\x7f" for ch in url):
+    if _CONTROL_RE.search(url):
         return "URL 含控制字符 (control characters in the URL)"
     return None
 

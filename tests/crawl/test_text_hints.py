@@ -56,3 +56,33 @@ def test_every_error_or_waf_phrase_needs_the_text(phrase: str) -> None:
 )
 def test_ordinary_pages_do_not(page: str) -> None:
     assert not needs_text(page)
+
+
+def _str_hints(html: str) -> bool:
+    """The test as it was written on `str` (hints in ``html.lower()``): the byte search must
+    say the same on every page."""
+    from probes.links import _SOFT404_HINTS, _SOFT404_TEXT_RE, _WAF_HINTS, _WAF_RE
+
+    lowered = html.lower()
+    if any(h in lowered for h in _SOFT404_HINTS) and _SOFT404_TEXT_RE.search(html):
+        return True
+    return any(h in lowered for h in _WAF_HINTS) and bool(_WAF_RE.search(html))
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        *PHRASES,
+        *(p.upper() for p in PHRASES),
+        "页面不\udc80存在",  # a lone surrogate (a page decoded with surrogateescape)
+        "\udcff页面不存在\udcfe",
+        "NOT FOUND İstanbul",
+        "ACCESS DENİED",  # a dotted capital I: lower-cased it is not an ASCII i
+        "页面不&#23384;在",
+        "ＮＯＴ ＦＯＵＮＤ",  # full-width letters
+        "",
+    ],
+)
+def test_the_byte_search_agrees_with_the_string_search(body: str) -> None:
+    page = f"<html><head><title>t</title></head><body><p>{body}</p></body></html>"
+    assert needs_text(page) == _str_hints(page)

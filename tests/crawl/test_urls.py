@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from probes.page import page_links
@@ -119,3 +120,78 @@ def test_scope_is_the_site_and_its_own_hosts() -> None:
     scope = Scope(["www.a.gov.cn", "zwgk.a.gov.cn"])
     assert scope.inside("https://zwgk.a.gov.cn/x")
     assert not scope.inside("http://www.gov.cn/")
+
+
+_label = st.text(alphabet="abcz09-", min_size=1, max_size=70) | st.just("")
+
+
+def _both_ways(url: str) -> tuple[str | None, str | None]:
+    """The normal form with the plain-URL shortcut, and through w3lib always."""
+    from scanner.crawl import urls
+
+    params = urls.DEFAULT_SESSION_PARAMS
+    ours = urls._normalize.__wrapped__(url, "utf-8", params)
+    plain, urls._PLAIN_URL_RE = urls._PLAIN_URL_RE, re.compile(r"(?!)")  # never plain: w3lib
+    try:
+        theirs = urls._normalize.__wrapped__(url, "utf-8", params)
+    finally:
+        urls._PLAIN_URL_RE = plain
+    return ours, theirs
+
+
+@settings(max_examples=400)
+@given(
+    st.sampled_from(["http", "https"]),
+    st.lists(_label, min_size=1, max_size=4),
+    st.sampled_from(["", ":80", ":443", ":8081", ":080", ":0", ":99999"]),
+    st.text(alphabet="aZ09_.~/-%?#;:&=教 ", max_size=30),
+)
+def test_plain_urls_skip_w3lib_and_normalise_the_same(
+    scheme: str, labels: list[str], port: str, path: str
+) -> None:
+    """A URL that `canonicalize_url` would give back unchanged skips it: the normal form is
+    the same as through w3lib, for URLs inside the pattern and just outside it."""
+    ours, theirs = _both_ways(f"{scheme}://{'.'.join(labels)}{port}/{path}")
+    assert ours == theirs
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://a.gov.cn/x/y.html",
+        "http://a.gov.cn:080/x/y.html",
+        "http://A.gov.cn/x/",
+        "http://a.gov.cn/x/y.html?b=2&a=1",
+        "http://a.gov.cn/x/y.html?a",
+        "http://a.gov.cn/x/y.html#top",
+        "http://a.gov.cn/x/%7ey.html",
+        "http://a.gov.cn/x/%e6%95%99.html",
+        "http://a.gov.cn/x/100%.html",
+        "http://a.gov.cn/x/./y.html",
+        "http://a.gov.cn/x/../y.html",
+        "http://a.gov.cn/x/..",
+        "http://a.gov.cn/x/y;jsessionid=1",
+        "http://a.gov.cn/x/a b.html",
+        "http://a.gov.cn/教育/",
+        "http://a..gov.cn/x",
+        "http://" + "a" * 64 + ".gov.cn/x",
+    ],
+)
+def test_urls_at_the_edge_of_the_plain_pattern(url: str) -> None:
+    ours, theirs = _both_ways(url)
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("code", [*range(0x20), 0x7F, 0x20, 0x80, 0x9F, ord("教")])
+def test_control_characters_make_a_url_unfetchable(code: int) -> None:
+    """C0 controls and DEL anywhere make an href an 错误 link; space, C1 and text do not
+    (a space is escaped when sent)."""
+    from scanner.http.urls import url_problem
+
+    url = f"http://a.gov.cn/x{chr(code)}y.html"
+    control = code < 0x20 or code == 0x7F
+    problem = url_problem(url)
+    if control:
+        assert problem is not None and "控制字符" in problem
+    else:
+        assert problem is None

@@ -235,3 +235,59 @@ async def test_cookies_set_by_a_response_go_back_and_survive_responses_without_a
         await client.get("http://www.example.gov.cn/a")
         await client.get("http://www.example.gov.cn/b")
     assert sent == [None, None, "JSESSIONID=abc", "JSESSIONID=abc"]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "headers"),
+    [
+        ("GET", "http://www.example.gov.cn/", None),
+        ("head", "http://www.example.gov.cn:8080/a/b.pdf?x=1&y=%E4%B8%AD", None),
+        ("GET", "https://user:pw@www.example.gov.cn/path with space/", None),
+        ("GET", "http://[::1]:8081/", {"If-None-Match": '"abc"', "If-Modified-Since": "x"}),
+        ("GET", "http://例子.政府.cn/中文?q=教育", {"Accept": "text/html", "X-A": "1"}),
+        ("GET", "http://127.0.0.1:8081/", {"user-agent": "other"}),
+        ("POST", "http://www.example.gov.cn/", {"Content-Type": "text/plain"}),  # usual path
+        ("GET", "http://www.example.gov.cn/", {"Host": "elsewhere.gov.cn"}),  # usual path
+    ],
+)
+def test_plain_requests_are_built_as_httpx_builds_them(
+    method: str, url: str, headers: dict[str, str] | None
+) -> None:
+    """The client's cheaper build_request gives the very request httpx's own would: method,
+    URL, headers in order, extensions, an empty body already read."""
+    client = build_client(load_settings(), transport=httpx.MockTransport(lambda r: None))  # type: ignore[arg-type,return-value]
+    ext = {"census_slot": 3}
+    ours = client.build_request(method, url, headers=headers, extensions=ext)
+    theirs = httpx.AsyncClient.build_request(client, method, url, headers=headers, extensions=ext)
+    assert type(client) is not httpx.AsyncClient  # the fast path is in place
+    assert ours.method == theirs.method
+    assert ours.url == theirs.url and str(ours.url) == str(theirs.url)
+    assert ours.headers.raw == theirs.headers.raw
+    assert ours.extensions == theirs.extensions
+    assert ours.content == theirs.content == b""
+    assert type(ours.stream) is type(theirs.stream)
+
+
+def test_a_client_host_header_is_kept_as_httpx_keeps_it() -> None:
+    client = build_client(load_settings(), transport=httpx.MockTransport(lambda r: None))  # type: ignore[arg-type,return-value]
+    client.headers["Host"] = "virtual.gov.cn"
+    ours = client.build_request("GET", "http://127.0.0.1:8081/")
+    theirs = httpx.AsyncClient.build_request(client, "GET", "http://127.0.0.1:8081/")
+    assert ours.headers.raw == theirs.headers.raw
+    assert ours.headers.get_list("host") == ["virtual.gov.cn"]
+
+
+def test_requests_with_a_body_or_cookies_go_httpx_s_own_way() -> None:
+    client = build_client(load_settings(), transport=httpx.MockTransport(lambda r: None))  # type: ignore[arg-type,return-value]
+    client.cookies.set("sid", "1", domain="www.example.gov.cn")
+    for kwargs in ({}, {"data": {"a": "1"}}, {"params": {"q": "x"}}, {"content": b"body"}):
+        ours = client.build_request("POST", "http://www.example.gov.cn/x", **kwargs)  # type: ignore[arg-type]
+        theirs = httpx.AsyncClient.build_request(
+            client,
+            "POST",
+            "http://www.example.gov.cn/x",
+            **kwargs,  # type: ignore[arg-type]
+        )
+        assert ours.url == theirs.url
+        assert ours.headers.raw == theirs.headers.raw
+        assert ours.content == theirs.content

@@ -171,3 +171,18 @@ async def test_a_request_on_a_connection_closed_as_it_went_out_goes_again(
         second = await fetch(client, f"http://{HOST}/b", deadline=5, max_bytes=100)
     assert (first.content, second.content) == (b"a", b"b")
     assert raw.dropped == 1 and raw.connections == 2
+
+
+async def test_a_request_waiting_for_a_connection_gets_the_pool_timeout(raw: RawServer) -> None:
+    """A free connection slot is taken at once; one that has to wait does so under the
+    request's pool timeout, then fails as httpx's PoolTimeout."""
+    raw.answers[b"/a"] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    settings = load_settings(host_map=f"{HOST}=127.0.0.1:{raw.port}")
+    async with build_client(settings, engine="lean", max_connections=1) as client:
+        timeout = httpx.Timeout(5, pool=0.2)
+        async with client.stream("GET", f"http://{HOST}/a", timeout=timeout) as held:
+            assert held.status_code == 200  # its body unread: the only slot stays taken
+            with pytest.raises(httpx.PoolTimeout):
+                await client.get(f"http://{HOST}/a", timeout=timeout)
+        got = await client.get(f"http://{HOST}/a", timeout=timeout)  # free again
+        assert got.text == "ok"
