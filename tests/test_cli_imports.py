@@ -95,3 +95,54 @@ def test_spelled_out_enum_values_match_the_enums() -> None:
     assert set(FAILURE_LABELS) == {k.value for k in FailureKind}
     assert set(SOURCE_LABEL) == {s.value for s in ColumnSource}
     assert set(_STATUS_WORDS.values()) == {s.value for s in FindingStatus}
+
+
+# What `census scan` runs without: the registry's file forms, the other commands' libraries,
+# the process pool of `--processes N`, and pydantic-settings (replaced, docs/crawl.md "A leaner
+# scan"). Each of these cost the scan start-up time and peak memory when it was loaded.
+SCAN_NEVER = [
+    "pydantic_settings",
+    "yaml",
+    "openpyxl",
+    "multiprocessing",
+    "scanner.registry.importer",
+    "scanner.registry.schema",
+    "fastapi",
+    "starlette",
+    "jinja2",
+    "celery",
+    "playwright",
+    "alembic",
+    "dateparser",
+    "pypinyin",
+    "apscheduler",
+    "aiohttp",
+    "scoring.engine",
+]
+
+
+@pytest.mark.parametrize(
+    "argv", [["scan", "--recheck"], ["scan", "9101000099"]], ids=lambda argv: " ".join(argv)
+)
+def test_scan_loads_none_of_what_it_does_not_run(tmp_path: Path, argv: list[str]) -> None:
+    from scanner.db import Database
+
+    url = f"sqlite:///{tmp_path / 'census.db'}"
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    run_scan = (
+        "import sys\n"
+        f"sys.argv = ['census', *{argv!r}, '--database-url', {url!r}]\n"
+        "from scanner.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "else:\n"
+        "    code = 0\n"
+        "assert 'scanner.crawl.run' in sys.modules  # the scan's own path was taken\n"
+        "assert ('--recheck' in sys.argv) != ('scanner.registry.lookup' in sys.modules)\n"
+        "assert ('--recheck' in sys.argv) == (code in (0, None)), code  # an unknown site: 2\n"
+    )
+    assert _loaded_after(run_scan, SCAN_NEVER) == []
