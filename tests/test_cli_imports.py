@@ -97,7 +97,7 @@ def test_spelled_out_enum_values_match_the_enums() -> None:
     assert set(_STATUS_WORDS.values()) == {s.value for s in FindingStatus}
 
 
-# What `census scan` runs without: the registry's file forms, the other commands' libraries,
+# What `census scan` runs without: the other commands, the registry's file forms, their libraries,
 # the process pool of `--processes N`, and pydantic-settings (replaced, docs/crawl.md "A leaner
 # scan"). Each of these cost the scan start-up time and peak memory when it was loaded.
 SCAN_NEVER = [
@@ -118,6 +118,9 @@ SCAN_NEVER = [
     "apscheduler",
     "aiohttp",
     "scoring.engine",
+    "scanner.cli.app",  # every other command, and their click commands built
+    "scanner.cli.report",
+    "scanner.cli.monitor",
 ]
 
 
