@@ -101,6 +101,8 @@ def test_spelled_out_enum_values_match_the_enums() -> None:
 # the process pool of `--processes N`, and pydantic-settings (replaced, docs/crawl.md "A leaner
 # scan"). Each of these cost the scan start-up time and peak memory when it was loaded.
 SCAN_NEVER = [
+    "pydantic",  # typer converts values through it; `scanner.cli._PlainValues` spares that
+    "pydantic_core",
     "pydantic_settings",
     "yaml",
     "openpyxl",
@@ -149,3 +151,31 @@ def test_scan_loads_none_of_what_it_does_not_run(tmp_path: Path, argv: list[str]
         "assert ('--recheck' in sys.argv) == (code in (0, None)), code  # an unknown site: 2\n"
     )
     assert _loaded_after(run_scan, SCAN_NEVER) == []
+
+
+def test_scan_values_convert_as_typer_converts_them() -> None:
+    """`_PlainValues` takes plain values itself and hands the rest to typer: the result, or the
+    error, is the same as typer's own conversion for every option of ``census scan``."""
+    import typer
+    from typer._coercion import build_runtime_param
+
+    from scanner.cli import _PlainValues, _scan_command
+
+    command = _scan_command()
+    scan = command.commands["scan"]
+    values: list[object] = [None, "x", "", "5", " 5", "0", "1", "256", "257", "1_0", "٣", "-1"]
+    values += [("a", "b"), ["a"], [], True, False, 3]
+    checked = 0
+    for param in scan.params:
+        assert isinstance(param._runtime_param, _PlainValues)
+        ctx = typer.Context(scan)
+        for value in values:
+            outcomes = []
+            for runtime in (param._runtime_param, build_runtime_param(param.type_descriptor)):
+                try:
+                    outcomes.append(("value", runtime.coerce(value, param=param, ctx=ctx)))
+                except typer.BadParameter as exc:
+                    outcomes.append(("error", exc.message))
+            assert outcomes[0] == outcomes[1], (param.name, value, outcomes)
+            checked += 1
+    assert checked == len(scan.params) * len(values) and len(scan.params) == 8
