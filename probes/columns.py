@@ -370,12 +370,14 @@ def _summary(got: Fetched, url: str, as_of: date, selector: str | None = None) -
     )
 
 
-def _stub_target(got: Fetched, url: str, as_of: date) -> str | None:
-    """Where a redirect stub points (None for a page with entries or no redirect)."""
+def _may_redirect(got: Fetched) -> bool:
+    """Cheap first test for a redirect stub: only such a page is summarised before it is used."""
     head = got.content[:65536].lower()
-    if b"refresh" not in head and b"location" not in head:
-        return None
-    page = _summary(got, url, as_of)
+    return b"refresh" in head or b"location" in head
+
+
+def _stub_target(page: PageSummary) -> str | None:
+    """Where a redirect stub points (None for a page with entries or no redirect)."""
     return page.redirect if not page.items else None
 
 
@@ -430,21 +432,29 @@ async def discover(
             out.append(c)
         return out
 
-    async def one(candidate: Candidate) -> tuple[Candidate, Fetched | None, str]:
+    async def one(
+        candidate: Candidate,
+    ) -> tuple[Candidate, Fetched | None, PageSummary | None, str]:
+        """The candidate opened (through redirect stubs), with its summary when already read."""
+        page: PageSummary | None = None
         try:
             opened = await _open(
                 client, candidate.url, deadline=deadline, max_bytes=max_bytes, limiter=limiter
             )
             for _ in range(MAX_STUB_HOPS):  # a redirect stub: the column is where it points
-                target = _stub_target(opened, candidate.url, as_of)
+                if not _may_redirect(opened):
+                    break
+                page = _summary(opened, candidate.url, as_of)
+                target = _stub_target(page)
                 if target is None:
                     break
+                page = None
                 opened = await _open(
                     client, target, deadline=deadline, max_bytes=max_bytes, limiter=limiter
                 )
         except FetchFailed as exc:
-            return candidate, None, exc.kind
-        return candidate, opened, ""
+            return candidate, None, None, exc.kind
+        return candidate, opened, page, ""
 
     proposals: list[Proposal] = []
     seen: set[str] = set()
@@ -455,8 +465,10 @@ async def discover(
     level = fresh(nav_candidates(home, hosts, heading_names(html, home.final_url)))
     for round_ in range(1, max(1, depth) + 1):
         deeper: list[Candidate] = []
-        for candidate, opened, error in await asyncio.gather(*(one(c) for c in level)):
-            page = _summary(opened, candidate.url, as_of) if opened is not None else None
+        for candidate, opened, read, error in await asyncio.gather(*(one(c) for c in level)):
+            page = read
+            if page is None and opened is not None:
+                page = _summary(opened, candidate.url, as_of)
             proposal = propose(candidate, page, error)
             if (
                 page is not None

@@ -25,13 +25,10 @@ from typing import Any
 
 import ahocorasick
 import yaml
-from selectolax.lexbor import LexborHTMLParser
-
-from probes.listpage import Regions
 
 __all__ = [
     "ContentChecker", "ContentHit", "Leader", "Wordlists", "default_wordlists_dir",
-    "homophones", "load_wordlists", "name_variants", "visible_text",
+    "homophones", "load_wordlists", "name_variants",
 ]  # fmt: skip
 
 MISSPELT_NAME = "misspelt_name"
@@ -155,23 +152,6 @@ def name_variants(name: str, near_forms: dict[str, tuple[str, ...]] | None = Non
             if other != ch:
                 out.add(name[:i] + other + name[i + 1 :])
     return out
-
-
-def visible_text(content: str | LexborHTMLParser) -> str:
-    """Text outside scripts, navigation, header and footer, one text node a line."""
-    tree = content if isinstance(content, LexborHTMLParser) else LexborHTMLParser(content)
-    tree.strip_tags(["script", "style", "noscript", "template"])
-    body = tree.body
-    if body is None:
-        return ""
-    regions = Regions()
-    parts = []
-    for node in body.traverse(include_text=True):
-        if node.tag == "-text":
-            text = node.text(deep=False, strip=True)
-            if text and not regions.penalised(node.parent):
-                parts.append(text)
-    return "\n".join(parts)
 
 
 def _excerpt(text: str, start: int, end: int) -> str:

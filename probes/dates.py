@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
+from urllib.parse import urlsplit
 
 __all__ = [
     "DateMatch",
@@ -33,6 +34,7 @@ __all__ = [
     "parse_date_fallback",
     "resolve_list_dates",
     "resolve_yearless",
+    "slash_day_first",
     "url_date",
 ]
 
@@ -62,7 +64,7 @@ _TIME = r"(?:\s{0,3}T?(?P<H>[01]?\d|2[0-3])[:时](?P<M>[0-5]\d)分?(?::(?P<S>[0-
 _YEAR = r"(?:19[7-9]\d|20\d\d)"
 _NOT_AFTER_NUM = r"(?![0-9]|[.\-/][0-9])"
 
-_DATE_RE = re.compile(
+_YEAR_FIRST_FORMS = (
     # Every form starts with a digit, a Chinese numeral or (bracketed) a space: this look-ahead
     # lets the scan pass every other character with one test instead of six alternatives.
     rf"(?=[0-9\s{_HAN}])"
@@ -82,9 +84,21 @@ _DATE_RE = re.compile(
     r"|(?<![0-9A-Za-z.\-/:])(?P<um>\d\d)[-/](?P<ud>\d\d)(?![0-9]|[.\-/:][0-9])"
     # 1月5日
     r"|(?<![0-9年])(?P<jm>\d{1,2})\s*月\s*(?P<jd>\d{1,2})\s*[日号]"
-    r")" + _TIME,
+)
+# 05/08/2016 read day-first (5 August), only on a page whose order is settled
+# (`slash_day_first`). Tried after every other form, and never where a 年 follows the year
+# (``05/08/2016年3月4日`` keeps its 2016年3月4日): where it matches, none of the forms above
+# matches at or inside the span, so on such a page the other forms find exactly what they find
+# elsewhere (tests/probes/test_day_first.py holds the two grammars to that).
+_DAY_FIRST_FORM = (
+    rf"|(?<![0-9A-Za-z.\-/])(?P<fd>\d{{1,2}})/(?P<fm>\d{{1,2}})/(?P<fy>{_YEAR})"
+    r"(?![0-9]|[.\-/][0-9]|\s*年)"
+)
+_DATE_RE = re.compile(
+    _YEAR_FIRST_FORMS + ")" + _TIME,
     re.ASCII,  # \d and \s stay ASCII: other scripts' digits are not dates here
 )
+_DATE_DAY_FIRST_RE = re.compile(_YEAR_FIRST_FORMS + _DAY_FIRST_FORM + ")" + _TIME, re.ASCII)
 
 # A label right before a date marks it as the page's or entry's own date.
 _LABEL_RE = re.compile(
@@ -160,17 +174,23 @@ def _valid(year: int, month: int, day: int) -> bool:
 _MAY_HOLD_DATE_RE = re.compile(r"[0-9０-９年]")
 
 
-def find_dates(text: str) -> list[DateMatch]:
-    """Every date in ``text``, in order, with label/decoy flags; invalid dates are dropped."""
+def find_dates(text: str, *, day_first: bool = False) -> list[DateMatch]:
+    """Every date in ``text``, in order, with label/decoy flags; invalid dates are dropped.
+
+    ``day_first``: the page settles that ``05/08/2016`` is 5 August (`slash_day_first`); without
+    it such a date is not read at all (never as 8 May, never as a year-less ``05/08``).
+    """
     if not text or _MAY_HOLD_DATE_RE.search(text) is None:
         return []
     norm = _normalise(text)
     out: list[DateMatch] = []
-    for m in _DATE_RE.finditer(norm):
+    for m in (_DATE_DAY_FIRST_RE if day_first else _DATE_RE).finditer(norm):
         g = m.groupdict()
         year: int | None
         if g["y"] is not None:
             year, month, day = int(g["y"]), int(g["m"]), int(g["d"])
+        elif day_first and g["fy"] is not None:
+            year, month, day = int(g["fy"]), int(g["fm"]), int(g["fd"])
         elif g["cy"] is not None:
             year, month, day = int(g["cy"]), int(g["cm"]), int(g["cd"])
         elif g["hy"] is not None:
@@ -209,6 +229,74 @@ def find_dates(text: str) -> list[DateMatch]:
             )
         )
     return out
+
+
+# Where a page's own address or language says its slash dates are day-first: Hong Kong and
+# Macau government sites (05/08/2016 is 5 August there).
+_DAY_FIRST_HOSTS = ("gov.hk", "gov.mo")
+_DAY_FIRST_LANG_RE = re.compile(r"^[a-z]{2,3}(?:-[a-z]{4})?-(?:hk|mo)$", re.I)
+# A slash date's year, cheap to scan for (a literal first character): the page's candidates are
+# read back from each hit, so a page without any costs one C-level scan.
+_SLASH_YEAR_RE = re.compile(rf"/{_YEAR}(?![0-9]|[.\-/][0-9]|\s*年)")
+_SLASH_HEAD_RE = re.compile(r"(?:^|[^0-9A-Za-z.\-/])(\d{1,2})/(\d{1,2})$")
+# Opener, closer, opener, closer …: a comment, a script, a style.
+_HIDDEN_MARKS = tuple(
+    tuple(dict.fromkeys((mark, mark.upper(), mark.title())))  # <script, <SCRIPT, <Script
+    for mark in ("<!--", "-->", "<script", "</script", "<style", "</style")
+)
+
+
+def _shown_slash_dates(html: str) -> list[tuple[int, int]]:
+    """Each ``N/N/YYYY`` of the markup outside tags, comments, scripts and styles, as its
+    (first, second) fields."""
+    found: list[tuple[int, int]] = []
+    # The last opener and closer of each hidden kind before the hit, carried from hit to hit
+    # so the markup is searched once, not back to its start for every hit (``str.lower`` of a
+    # Chinese page costs more than all of it: lower- and upper-case marks are searched).
+    last = [-1] * len(_HIDDEN_MARKS)
+    searched = 0
+    for hit in _SLASH_YEAR_RE.finditer(html):
+        at = hit.start()
+        head = _SLASH_HEAD_RE.search(html, max(0, at - 6), at)
+        if head is None or head.end() != at:
+            continue
+        if html.rfind("<", 0, at) > html.rfind(">", 0, at):
+            continue  # inside a tag: an attribute's value
+        for k, marks in enumerate(_HIDDEN_MARKS):
+            for mark in marks:
+                pos = html.rfind(mark, max(0, searched - 9), at)
+                if pos > last[k]:
+                    last[k] = pos
+        searched = at
+        if any(last[k] > last[k + 1] for k in range(0, len(_HIDDEN_MARKS), 2)):
+            continue
+        found.append((int(head.group(1)), int(head.group(2))))
+    return found
+
+
+def slash_day_first(html: str, url: str, lang: str | None = None) -> bool:
+    """Whether this page's ``05/08/2016`` means 5 August: the page settles the order, or not.
+
+    Mainland government pages write dates year-first; ``05/08/2016`` could be 5 August (Hong
+    Kong, Macau) or 8 May (month-first widgets), and reading it the wrong way could age a page
+    and blame its site. So a slash date with the year last is read only when the page itself
+    settles the order — its host is under ``gov.hk`` / ``gov.mo``, its ``<html lang>`` names
+    Hong Kong or Macau (``zh-HK``, ``en-HK``, ``zh-Hant-MO``), or one of its shown slash dates
+    has a first field over 12 (``20/07/2016``) — and none of its shown slash dates has a
+    second field over 12 (``04/13/2024`` says month-first, and then nothing is read
+    day-first). A page without any such date answers False after one scan.
+    """
+    shown = _shown_slash_dates(html) if _SLASH_YEAR_RE.search(html) else []
+    if not shown:
+        return False
+    if any(first <= 12 < second <= 31 for first, second in shown):
+        return False  # month-first somewhere on the page: ambiguous, never guessed
+    if any(second <= 12 < first <= 31 for first, second in shown):
+        return True
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    if any(host == h or host.endswith("." + h) for h in _DAY_FIRST_HOSTS):
+        return True
+    return bool(lang and _DAY_FIRST_LANG_RE.match(lang.strip()))
 
 
 def resolve_yearless(month: int, day: int, *, anchor: date) -> date | None:

@@ -27,7 +27,7 @@ from functools import lru_cache
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from probes.dates import DateMatch, find_dates, resolve_list_dates
+from probes.dates import DateMatch, find_dates, resolve_list_dates, slash_day_first
 from scanner.http.urls import MAX_URL_LENGTH, forget_joins, join_href
 
 __all__ = [
@@ -39,11 +39,13 @@ __all__ = [
     "homepage_blocks",
     "main_list",
     "page_base",
+    "page_day_first",
     "parse_html",
     "read_homepage",
     "read_list",
     "resolve_entries",
     "skip_href",
+    "visible_text",
 ]
 
 _MAX_UP = 5  # how far above a link its entry's container may be
@@ -246,6 +248,28 @@ def forget_memos() -> None:
     _names_penalised.cache_clear()
 
 
+def visible_text(content: str | LexborHTMLParser) -> str:
+    """Text outside scripts and outside navigation/header/footer regions, one text node a line:
+    what a reader of the page sees as its content (the article date scan, the wrong-words and
+    message checks all read this one text)."""
+    tree = content if isinstance(content, LexborHTMLParser) else LexborHTMLParser(content)
+    tree.strip_tags(["script", "style", "noscript", "template"])
+    body = tree.body
+    if body is None:
+        return ""
+    regions = Regions()
+    parts = regions.text_parts(body)
+    if parts is None:  # regions the CSS query cannot find: every text node's ancestors
+        parts = []
+        for node in body.traverse(include_text=True):
+            if node.tag != "-text":
+                continue
+            text = node.text(deep=False, strip=True)
+            if text and not regions.penalised(node.parent):
+                parts.append(text)
+    return "\n".join(parts)
+
+
 class Regions:
     """Memoised "is this node inside navigation/header/footer/sidebar?" by ancestor walk."""
 
@@ -350,11 +374,11 @@ def _subtree_parts(node: LexborNode, parts: list[str]) -> None:
     parts.extend(p for p in node.text(separator="\x00", strip=True).split("\x00") if p)
 
 
-def _link_title(a: LexborNode) -> str:
+def _link_title(a: LexborNode, day_first: bool = False) -> str:
     """Visible link text without date-only pieces; the title attribute when it is fuller."""
     parts = [p for p in a.text(separator="\n", strip=True).split("\n") if p]
     if len(parts) > 1:
-        parts = [p for p in parts if not _date_only(p)]
+        parts = [p for p in parts if not _date_only(p, day_first)]
     text = collapse_space("".join(parts))
     attr = collapse_space(a.attrs.get("title"))
     if attr and (len(attr) >= len(text) or text.endswith(("...", "…", ".."))):
@@ -366,8 +390,8 @@ def _link_title(a: LexborNode) -> str:
     return text
 
 
-def _date_only(segment: str) -> bool:
-    matches = find_dates(segment)
+def _date_only(segment: str, day_first: bool = False) -> bool:
+    matches = find_dates(segment, day_first=day_first)
     if len(matches) != 1:
         return False
     m = matches[0]
@@ -375,12 +399,15 @@ def _date_only(segment: str) -> bool:
     return len(_DATE_NOISE_RE.sub("", rest)) <= 2
 
 
-def _entry_date(text: str) -> DateMatch | None:
-    """The entry's own date: alone in a text node first, else ending one; never mid-title."""
+def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
+    """The entry's own date: alone in a text node first, else ending one; never mid-title.
+
+    ``day_first``: the page reads ``05/08/2016`` as 5 August (`probes.dates.slash_day_first`).
+    """
     trailing: DateMatch | None = None
     for segment in text.split("\n"):
         if segment:
-            for m in find_dates(segment):
+            for m in find_dates(segment, day_first=day_first):
                 if m.decoy:
                     continue
                 rest = segment[: m.start] + segment[m.end :]
@@ -431,6 +458,21 @@ def _shape(node: LexborNode) -> tuple[str, bool, bool]:
     )
 
 
+def _action_texts(titles: list[list[tuple[str, LexborNode]]]) -> frozenset[str]:
+    """Link texts that recur in the entries of one block beside another link: an action each
+    entry offers (a search result's 页库存档 cache link, 下载, 详细), not its title.
+
+    The title is otherwise the entry's longest link text, and a two-character title (缉毒) lost
+    to the action's four. Counted over entries with more than one link, when at least three
+    have one; a text is an action when at least three entries and half of all entries show it.
+    """
+    multi = [pairs for pairs in titles if len(pairs) > 1]
+    if len(multi) < 3:
+        return frozenset()
+    counts = Counter(t for pairs in multi for t in {t for t, _ in pairs if t})
+    return frozenset(t for t, n in counts.items() if n >= 3 and n * 2 >= len(titles))
+
+
 def _build_block(
     container: LexborNode,
     container_tag: str,
@@ -438,6 +480,7 @@ def _build_block(
     base: str,
     as_of: date,
     regions: Regions,
+    day_first: bool = False,
 ) -> ListBlock | None:
     entries = [e for e in entries if len(e.links) <= _MAX_LINKS_PER_ENTRY]
     if not entries:
@@ -458,21 +501,24 @@ def _build_block(
         # a lone entry only counts when it shows its own date (a column with one item).
         if entry_tag == "a" or container_tag in _INLINE_TAGS:
             return None
-        if _entry_date(_entry_text(entries[0].node)) is None:
+        if _entry_date(_entry_text(entries[0].node), day_first) is None:
             return None
     raw: list[RawEntry] = []
     link_ids: set[int] = set()
-    for e in entries:
+    titles = [[(_link_title(a, day_first), a) for a in e.links] for e in entries]
+    actions = _action_texts(titles)
+    for e, pairs in zip(entries, titles, strict=True):
         best_title, best_link = "", None
-        for a in e.links:
-            title = _link_title(a)
+        if actions:
+            pairs = [(t, a) for t, a in pairs if t not in actions] or pairs
+        for title, a in pairs:
             if len(title) > len(best_title):
                 best_title, best_link = title, a
         if best_link is None:
             continue
         href = (best_link.attrs.get("href") or "").strip()
         link_ids.update(a.mem_id for a in e.links)
-        raw.append(RawEntry(best_title, href, _entry_date(_entry_text(e.node)), e.node))
+        raw.append(RawEntry(best_title, href, _entry_date(_entry_text(e.node), day_first), e.node))
     raw = [e for e in raw if not _MORE_RE.match(e.title)]
     if not raw:
         return None
@@ -510,8 +556,10 @@ def find_lists(
     base: str,
     *,
     as_of: date,
+    day_first: bool = False,
 ) -> list[ListBlock]:
-    """Every candidate list under ``tree``, in page order, each scored."""
+    """Every candidate list under ``tree``, in page order, each scored; ``day_first`` as the
+    page settles it (`probes.dates.slash_day_first`)."""
     stop = None if isinstance(tree, LexborHTMLParser) else tree.mem_id
     links = tree.css("a[href]")
     groups: dict[int, tuple[LexborNode, str, dict[int, _Entry]]] = {}
@@ -548,7 +596,9 @@ def find_lists(
     regions = Regions(stop)
     blocks = []
     for container, ctag, entries in groups.values():
-        block = _build_block(container, ctag, list(entries.values()), base, as_of, regions)
+        block = _build_block(
+            container, ctag, list(entries.values()), base, as_of, regions, day_first
+        )
         if block is not None:
             blocks.append(block)
     blocks.sort(key=lambda b: b.order)
@@ -562,17 +612,18 @@ def main_list(
     as_of: date,
     selector: str | None = None,
     blocks: list[ListBlock] | None = None,
+    day_first: bool = False,
 ) -> list[Item]:
     """The page's main list: a configured selector when it matches, else the heuristic."""
     if selector:
         chosen = tree.css(selector)
         if len(chosen) == 1:
-            inner = find_lists(chosen[0], base, as_of=as_of)
+            inner = find_lists(chosen[0], base, as_of=as_of, day_first=day_first)
             return _best(inner) if inner else []
         if len(chosen) > 1:
-            return _from_entries(chosen, base, as_of)
+            return _from_entries(chosen, base, as_of, day_first)
     if blocks is None:
-        blocks = find_lists(tree, base, as_of=as_of)
+        blocks = find_lists(tree, base, as_of=as_of, day_first=day_first)
     return _best(blocks)
 
 
@@ -617,7 +668,9 @@ def _same_list(best: ListBlock, other: ListBlock) -> bool:
     return wrapper is not None and wrapper == _wrapper(other)
 
 
-def _from_entries(nodes: list[LexborNode], base: str, as_of: date) -> list[Item]:
+def _from_entries(
+    nodes: list[LexborNode], base: str, as_of: date, day_first: bool = False
+) -> list[Item]:
     """Items from entries a site's config pointed at; no scoring, just reading."""
     raw: list[RawEntry] = []
     for node in nodes:
@@ -626,9 +679,10 @@ def _from_entries(nodes: list[LexborNode], base: str, as_of: date) -> list[Item]
             links.insert(0, node)
         if not links:
             continue
-        a = max(links, key=lambda x: len(_link_title(x)))
+        a = max(links, key=lambda x: len(_link_title(x, day_first)))
         href = (a.attrs.get("href") or "").strip()
-        raw.append(RawEntry(_link_title(a), href, _entry_date(_entry_text(node)), node))
+        title = _link_title(a, day_first)
+        raw.append(RawEntry(title, href, _entry_date(_entry_text(node), day_first), node))
     return resolve_entries(raw, base, as_of=as_of)
 
 
@@ -658,6 +712,24 @@ def homepage_blocks(blocks: list[ListBlock]) -> list[ListBlock]:
     return picked
 
 
+def page_day_first(tree: LexborHTMLParser, url: str, html: str | None = None) -> bool:
+    """`probes.dates.slash_day_first` for a parsed page: its markup (``html`` when the caller
+    has it, else the tree's), its address and its ``<html lang>``."""
+    if html is None:
+        html = tree.html or ""
+    root = tree.root
+    lang = root.attrs.get("lang") if root is not None and root.tag == "html" else None
+    return slash_day_first(html, url, lang)
+
+
+def _parsed(content: str | bytes | LexborHTMLParser) -> tuple[LexborHTMLParser, str | None]:
+    if isinstance(content, LexborHTMLParser):
+        return content, None
+    if isinstance(content, bytes):
+        content = content.decode("utf-8", errors="replace")
+    return LexborHTMLParser(content), content
+
+
 def read_list(
     content: str | bytes | LexborHTMLParser,
     url: str,
@@ -666,8 +738,11 @@ def read_list(
     selector: str | None = None,
 ) -> list[Item]:
     """Items of a column list page, in page order; ``date`` is None where none is shown."""
-    tree = content if isinstance(content, LexborHTMLParser) else parse_html(content)
-    return main_list(tree, page_base(tree, url), as_of=as_of, selector=selector)
+    tree, html = _parsed(content)
+    return main_list(
+        tree, page_base(tree, url), as_of=as_of, selector=selector,
+        day_first=page_day_first(tree, url, html),
+    )  # fmt: skip
 
 
 def read_homepage(
@@ -677,6 +752,9 @@ def read_homepage(
     as_of: date,
 ) -> list[Item]:
     """The dated entries of a homepage's column blocks, in page order."""
-    tree = content if isinstance(content, LexborHTMLParser) else parse_html(content)
-    blocks = homepage_blocks(find_lists(tree, page_base(tree, url), as_of=as_of))
+    tree, html = _parsed(content)
+    day_first = page_day_first(tree, url, html)
+    blocks = homepage_blocks(
+        find_lists(tree, page_base(tree, url), as_of=as_of, day_first=day_first)
+    )
     return [it for b in blocks for it in b.items if it.date is not None]

@@ -21,9 +21,8 @@ from datetime import date, timedelta
 import httpx
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from probes.content import visible_text
 from probes.dates import DateMatch, find_dates
-from probes.listpage import Regions, collapse_space, main_list, page_base, skip_href
+from probes.listpage import Regions, collapse_space, main_list, page_base, skip_href, visible_text
 from scanner.errors import FetchFailed
 from scanner.http.fetch import Fetched, fetch
 from scanner.http.limits import HostLimiter

@@ -25,7 +25,9 @@ from probes.listpage import (
     homepage_blocks,
     main_list,
     page_base,
+    page_day_first,
     skip_href,
+    visible_text,
 )
 from probes.redirects import redirect_target
 from probes.scripted import (
@@ -220,25 +222,6 @@ def page_links(
     return PageLinks(title=title, links=links, skipped=len(skipped), text=text)
 
 
-def _visible_text(tree: LexborHTMLParser) -> str:
-    """Text outside scripts and outside navigation/header/footer regions, one node a line."""
-    tree.strip_tags(["script", "style", "noscript", "template"])
-    body = tree.body
-    if body is None:
-        return ""
-    regions = Regions()
-    parts = regions.text_parts(body)
-    if parts is None:  # regions the CSS query cannot find: every text node's ancestors
-        parts = []
-        for node in body.traverse(include_text=True):
-            if node.tag != "-text":
-                continue
-            text = node.text(deep=False, strip=True)
-            if text and not regions.penalised(node.parent):
-                parts.append(text)
-    return "\n".join(parts)
-
-
 def _heading_offset(tree: LexborHTMLParser, text: str, title: str) -> int | None:
     """Where the article's heading sits in the visible text (its date line follows it)."""
     for selector in ("h1", "h2", "h3", ".title", "#title"):
@@ -424,11 +407,16 @@ def inspect_page(
     # A page the CMS marks as an article (ArticleTitle) shows no column of its own: its lists
     # are sidebars, and finding them is most of a page's reading time.
     article = bool(every_meta.get("articletitle")) and not selector
+    # 05/08/2016 is read (as 5 August) only where the page settles the order: a Hong Kong or
+    # Macau page; never guessed on a mainland one (probes.dates.slash_day_first).
+    day_first = page_day_first(tree, page_url, expanded)
     if article and not _HOMEPAGE_PATH_RE.match(urlsplit(page_url).path):
         blocks, main = [], []
     else:
-        blocks = find_lists(tree, base, as_of=as_of)
-        main = main_list(tree, base, as_of=as_of, selector=selector, blocks=blocks)
+        blocks = find_lists(tree, base, as_of=as_of, day_first=day_first)
+        main = main_list(
+            tree, base, as_of=as_of, selector=selector, blocks=blocks, day_first=day_first
+        )
     home_items = [it for b in homepage_blocks(blocks) for it in b.items if it.date is not None]
     scripted, endpoints = False, []
     if (not main or not home_items) and not article:
@@ -437,8 +425,8 @@ def inspect_page(
         home_items = home_items or [it for it in inline if it.date is not None]
         if not main:
             scripted, endpoints = script_built(tree), data_endpoints(tree, page_url)
-    text = _visible_text(tree)
-    matches = find_dates(text)
+    text = visible_text(tree)
+    matches = find_dates(text, day_first=day_first)
     labelled = any(m.labelled and m.full and not m.decoy for m in matches)
     real = [m for m in matches if m.full and not m.decoy]
     kind = _classify(

@@ -459,6 +459,15 @@ class Settings(_Layered):
         "night, is not requested again: its stored links stand (0: every page is requested "
         "every night). The homepage and the second-level pages are always requested.",
     )
+    crawl_detail_days: int = Field(
+        ge=0,
+        le=3650,
+        default=31,
+        description="Days a finished crawl keeps its pages, frontier and 'ok' link rows; then "
+        "only its broken and undetermined links (with their evidence pages) and its stats stay, "
+        "which is all scoring reads. A site's latest finished crawl is always kept whole. "
+        "0: keep everything.",
+    )
     link_max_occurrences: int = Field(
         ge=0,
         default=20,

@@ -17,7 +17,7 @@ from datetime import date
 import httpx
 
 from probes.columns import PageRead, read_page
-from probes.content import ContentChecker, ContentHit, visible_text
+from probes.content import ContentChecker, ContentHit
 from probes.guides import (
     DownloadCheck,
     GuideRead,
@@ -26,7 +26,7 @@ from probes.guides import (
     check_system,
     read_guide,
 )
-from probes.listpage import read_list
+from probes.listpage import read_list, visible_text
 from probes.messages import MessageRead, read_messages
 from scanner.http import FetchFailed, HostLimiter, fetch
 from scanner.settings import Settings

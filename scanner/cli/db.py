@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from scanner.cli.context import open_database
+from scanner.cli.context import open_database, settings_with
 from scanner.cli.output import console
 
 app = typer.Typer(
@@ -49,3 +49,39 @@ def status(database_url: DatabaseOpt = None) -> None:
     console.print(f"revision: {have or '(empty)'}; code expects: {want}")
     if have != want:
         raise typer.Exit(1)
+
+
+@app.command()
+def prune(
+    database_url: DatabaseOpt = None,
+    days: Annotated[
+        int | None,
+        typer.Option(
+            "--days",
+            min=0,
+            max=3650,
+            help="Keep the details of crawls younger than this (default: crawl_detail_days).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Count what would go; delete nothing.")
+    ] = False,
+) -> None:
+    """Remove the pages, frontier and 'ok' link rows of old crawls (scoring never reads them)."""
+    from scanner.clock import RealClock
+    from scanner.crawl.retention import prune_details
+
+    settings = settings_with(database_url)
+    db = open_database(database_url)
+    keep = settings.crawl_detail_days if days is None else days
+    if keep == 0:
+        console.print("保留天数为 0：不清理任何扫描明细。")
+        return
+    done = prune_details(db, RealClock().now(), keep, dry_run=dry_run)
+    verb = "将清理" if dry_run else "已清理"
+    console.print(
+        f"{verb} {done.scans} 次 {keep} 天前结束的扫描的明细："
+        f"页面 {done.pages} 行，待抓取队列 {done.frontier} 行，"
+        f"正常链接 {done.link_checks} 行及其出处 {done.link_occurrences} 行。"
+        "失效与无法判定的链接及其证据、扫描统计均保留；各网站最近一次完成的扫描完整保留。"
+    )

@@ -44,6 +44,7 @@ from scanner.monitor.units import (
     finals,
     finish_run,
     load_checker,
+    prune_after_night,
     recount,
     score_night,
     steps_to_do,
@@ -207,6 +208,7 @@ class NightlyPass:
         try:
             await self._sites(refs, wanted)
             await asyncio.to_thread(self._score)
+            await asyncio.to_thread(prune_after_night, self.db, self.settings, self.ledger)
         except asyncio.CancelledError:
             stopped = functools.partial(mark_interrupted, run_id=self.run_id)
             await asyncio.shield(asyncio.to_thread(stopped, self.db, self.ledger.now()))

@@ -28,6 +28,7 @@ from scanner.checks.store import store_site_checks
 from scanner.clock import Clock, RealClock
 from scanner.crawl import Scanner, load_sites
 from scanner.crawl.progress import SiteRef
+from scanner.crawl.retention import prune_details
 from scanner.db import Database
 from scanner.db.models import NightlyRun, NightlyRunSite, Page, Scan
 from scanner.http import build_client
@@ -338,6 +339,18 @@ def score_night(db: Database, run_id: int, at: date, ruleset: Ruleset | None, le
     return len(cards)
 
 
+def prune_after_night(db: Database, settings: Settings, ledger: Clock) -> None:
+    """Old crawls' details go once the night is scored; the night stands if this fails (the
+    next night tries again)."""
+    try:
+        done = prune_details(db, ledger.now(), settings.crawl_detail_days)
+    except Exception:
+        log.exception("pruning old crawl details failed; the night's results are kept")
+        return
+    if done.scans:
+        log.info("pruned the details of %d old crawls (%d pages)", done.scans, done.pages)
+
+
 def finish_run(db: Database, run_id: int, status: str, error: str, ledger: Clock) -> None:
     with db.session() as s:
         run = s.get(NightlyRun, run_id)
@@ -502,7 +515,9 @@ def scoring_unit(
     with held(db, f"nightly-score:{run_id}", "夜间评分"):
         if _run_of(db, run_id).status == "done":
             return 0
-        return score_night(db, run_id, at, rules, RealClock())
+        cards = score_night(db, run_id, at, rules, RealClock())
+    prune_after_night(db, settings, RealClock())
+    return cards
 
 
 # -- the probe round of one slot, as a probe worker runs it ---------------------------------------

@@ -246,3 +246,51 @@ def test_dated_column_inside_the_header_tab_bar_is_read() -> None:
     found = read_homepage(html, "http://www.example-city.gov.cn/", as_of=AS_OF)
     got = [(it.url.rsplit("/", 1)[-1], it.date) for it in found]
     assert got == [(f"t202402{d:02d}_{d}.html", date(2024, 2, d)) for d in range(20, 15, -1)]
+
+
+def search_result(n: int, title: str, shown: str, *, url: str) -> str:
+    """One result of a site search: title link, extract, address, size, date and a cache
+    link, the date three nodes away from the title (as 香港政府一站通's search prints it)."""
+    return (
+        f'<li><h3><a class="t" href="{url}/r{n}.html"><span>{title}</span></a></h3>'
+        f"<p><span>……本镇{title}相关工作的摘要，共计若干字……</span></p>"
+        f"<p><!-- Last Modified Date: 2011-11-09 --><span>{url[7:]}/r{n}.html</span> - "
+        f"<span>10.5K</span><span> - </span><span>{shown}</span><span> - </span>"
+        f'<a class="c" href="http://search.example.org/cache?ref=r{n}"><span>页库存档</span></a>'
+        "</p></li>"
+    )
+
+
+def test_search_results_take_the_title_link_not_the_recurring_cache_link() -> None:
+    shown = ["2024-02-20", "2024-02-18", "2024-01-05", "2023-12-28", "2023-11-30"]
+    titles = ["缉毒", "禁毒宣传", "关于开展禁毒宣传月活动的通知", "禁毒", "戒毒康复"]
+    url = "http://www.example-town.gov.cn/so"
+    html = (
+        "<html><body><div class='results'><ol>"
+        + "".join(
+            search_result(n, t, d, url=url)
+            for n, (t, d) in enumerate(zip(titles, shown, strict=True))
+        )
+        + "</ol></div></body></html>"
+    )
+    items = read_list(html, "http://www.example-town.gov.cn/so/search?q=%E6%AF%92", as_of=AS_OF)
+    assert [(it.title, it.url, it.date) for it in items] == [
+        (t, f"{url}/r{n}.html", date.fromisoformat(d))
+        for n, (t, d) in enumerate(zip(titles, shown, strict=True))
+    ]
+
+
+def test_a_link_text_recurring_in_too_few_entries_is_still_a_title() -> None:
+    # Two entries of five offer 下载 beside a shorter title: not every entry's action, so the
+    # longest link stays the title (as before).
+    rows = [
+        '<li><a href="/a1.html">公示</a><a href="/f1.pdf">附件下载</a><span>2024-02-20</span></li>',
+        '<li><a href="/a2.html">公告</a><a href="/f2.pdf">附件下载</a><span>2024-02-19</span></li>',
+        '<li><a href="/a3.html">关于开展春季森林防火专项检查的通知</a><span>2024-02-18</span></li>',
+        '<li><a href="/a4.html">关于调整部分村级组织负责人的公告</a><span>2024-02-17</span></li>',
+        '<li><a href="/a5.html">关于做好城乡居民医保缴费工作的通知</a><span>2024-02-16</span></li>',
+    ]
+    html = f"<html><body><ul class='list'>{''.join(rows)}</ul></body></html>"
+    items = read_list(html, COLUMN, as_of=AS_OF)
+    assert [it.url.rsplit("/", 1)[1] for it in items] == ["f1.pdf", "f2.pdf", "a3.html",
+                                                          "a4.html", "a5.html"]  # fmt: skip

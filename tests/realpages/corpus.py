@@ -13,7 +13,8 @@ they are materialised from a local mirror of the source repositories into a dire
 layout is ``DIR/<owner>+<name>/repo`` (a git directory, as the search tool's fetch leaves it)
 and checks every digest. A page kept inside another file (a parser's test that pastes a saved
 page into a string) names its byte range in the manifest's ``extract`` column
-(``bytes=START-END`` of the file at that commit); the digest is of those bytes.
+(``bytes=START-END`` of the file at that commit, or ``escaped=START-END`` for a page kept as an
+escaped string literal inside a crawler's pickled record); the digest is of the page's bytes.
 
 Some pages come from repositories too large to fetch whole; the search tool's ``read_file`` serves
 their files one by one as stored text (16,000 characters a call). Their manifest ``source`` is
@@ -26,6 +27,7 @@ ends as ``\n``; a declared charset is left as written). Materialising them needs
 from __future__ import annotations
 
 import argparse
+import codecs
 import csv
 import hashlib
 import os
@@ -151,14 +153,20 @@ def materialize(mirror: Path, out: Path) -> int:
 
 
 def _slice(data: bytes, extract: str) -> bytes:
-    """The page's bytes inside the file: all of it, or the manifest's ``bytes=START-END``."""
+    """The page's bytes inside the file: all of it, or the manifest's ``bytes=START-END``.
+
+    ``escaped=START-END`` names a byte range holding the page as an escaped string literal
+    (a crawler's pickled record, protocol 0: ``\\n``, ``\\xe6``, ``\\'``); the page is that
+    range with its backslash escapes undone, so the bytes are the ones the crawler stored.
+    """
     if not extract:
         return data
     kind, _, span = extract.partition("=")
     start, _, end = span.partition("-")
-    if kind != "bytes" or not start.isdigit() or not end.isdigit():
+    if kind not in ("bytes", "escaped") or not start.isdigit() or not end.isdigit():
         raise ValueError(f"unknown extract {extract!r}")
-    return data[int(start) : int(end)]
+    cut = data[int(start) : int(end)]
+    return codecs.escape_decode(cut)[0] if kind == "escaped" else cut
 
 
 def check(directory: Path) -> list[str]:

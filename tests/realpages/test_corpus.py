@@ -11,6 +11,8 @@ import os
 
 import pytest
 
+from probes.listpage import page_day_first, parse_html
+from probes.page import decode_html
 from tests.realpages.corpus import REQUIRED_ENV, Page, load, page_bytes, pages_dir
 from tests.realpages.reading import read
 
@@ -36,22 +38,6 @@ KNOWN_MISSES = {
         " (ambiguous on the page; see the label's note)"
     ),
 }
-# GovHK's site search (香港) shows each result's date day-first, 05/08/2016; the date grammar reads
-# year-first dates only (a mainland census tool: DD/MM against MM/DD would be a guess), so these
-# result pages read as undated "other" pages with no entries.
-_DAY_FIRST = (
-    "day-first DD/MM/YYYY result dates (GovHK search) are outside the year-first date grammar"
-)
-KNOWN_MISSES.update(
-    {
-        page_id: _DAY_FIRST
-        for page_id in (
-            "search.gov.hk-police", "search.gov.hk-dh", "search.gov.hk-swd", "search.gov.hk-csd",
-            "search.gov.hk-fstb", "search.gov.hk-edb", "search.gov.hk-customs",
-            "search.gov.hk-govtlab", "search.gov.hk-nd",
-        )
-    }
-)  # fmt: skip
 
 
 def _param(page: Page) -> object:
@@ -76,3 +62,16 @@ def test_page(page: Page) -> None:
         assert reading.redirect == page.redirect
     assert reading.newest == page.newest
     assert reading.items == reading.truth_items
+
+
+def test_only_the_hong_kong_pages_read_slash_dates_day_first() -> None:
+    """The 81 mainland pages print no ``N/N/YYYY`` date (checked by hand with grep over their
+    bytes): none may be read day-first. The nine GovHK search pages all are."""
+    assert DIRECTORY is not None
+    day_first = set()
+    for page in PAGES:
+        html, _ = decode_html(page_bytes(page, DIRECTORY), None)
+        if page_day_first(parse_html(html), page.url, html):
+            day_first.add(page.id)
+    assert day_first == {page.id for page in PAGES if page.cms == "govhk-search"}
+    assert len(day_first) == 9

@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from farm import FarmThread
 from farm.builtin import FGW, OLD
 from scanner.cli.app import app
+from scanner.crawl.retention import PRUNED_MARK
 from scanner.db import Database
 from scanner.db.models import (
     ColumnCheck,
@@ -23,6 +24,7 @@ from scanner.db.models import (
     HomepageSnapshot,
     NightlyRun,
     NightlyRunSite,
+    Page,
     Scan,
     Scorecard,
     Site,
@@ -69,8 +71,19 @@ def test_a_night_records_every_step_of_every_site_and_scores(
     farm: FarmThread, db: Database
 ) -> None:
     settings = night_settings(farm, db.url)
+    with db.session() as s:  # a crawl of a year before, with a page: pruned after scoring
+        first = s.scalars(select(Site.id).order_by(Site.id)).first()
+        long_ago = datetime(2025, 1, 1, tzinfo=UTC)
+        old_scan = Scan(site_id=first, started_at=long_ago, finished_at=long_ago, status="done")
+        s.add(old_scan)
+        s.flush()
+        s.add(Page(scan_id=old_scan.id, url="http://x/", depth=0, fetched_at=long_ago))
     outcome = asyncio.run(_pass(db, settings).run())
     assert outcome.status == "done" and not outcome.already_done
+    with db.session() as s:
+        row = s.get(Scan, old_scan.id)
+        assert row is not None and PRUNED_MARK in row.stats
+        assert not s.scalars(select(Page).where(Page.scan_id == old_scan.id)).all()
     steps = _steps(db, outcome.run_id)
     with db.session() as s:
         running = running_site_ids(s)
@@ -96,7 +109,7 @@ def test_a_night_records_every_step_of_every_site_and_scores(
         cards = s.scalar(select(func.count()).where(Scorecard.at == NIGHT))
         assert cards == len(urls)
         # Facts are dated inside the night, so the cards at T see them.
-        started = s.scalar(select(func.min(Scan.started_at)))
+        started = s.scalar(select(func.min(Scan.started_at)).where(Scan.id != old_scan.id))
         assert started is not None
         assert night_of(started.replace(tzinfo=started.tzinfo or UTC), settings) == NIGHT
 
