@@ -7,14 +7,16 @@ Thresholds of the scoring table are *not* settings: they live in the ruleset fil
 
 from __future__ import annotations
 
+import copy
+import inspect
 import ipaddress
+import math
 import os
+import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from typing import Any, ClassVar
 
 from scanner.errors import ConfigError, Problem
 
@@ -53,9 +55,225 @@ def parse_networks(text: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Netw
     return out
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="CENSUS_", extra="forbid")
+# -- the layers and the checks (what pydantic-settings did here) -------------------------------
+# Settings were a pydantic-settings model; `census scan` paid ≈ 3.5 MB of peak memory and
+# ≈ 40 ms of start-up for it (pydantic-settings' import and its model of 60 plain fields),
+# measured in docs/crawl.md ("A leaner scan"). The fields are str, int, float and bool with
+# bounds, so the same layers and the same lax conversions as pydantic's are written here: the
+# ``CENSUS_*`` environment read case-insensitively, strings converted as pydantic converts
+# them ("1_000", " 5 ", "5.0" for an int; "true/yes/on/1/t/y" and their opposites for a
+# bool), integers and bools accepted where a float is wanted, no number where text is wanted,
+# unknown keys in the file or arguments refused. tests/test_settings.py holds the layers.
 
+
+class FieldInfo:
+    """A setting's default, help text and bounds (``Settings.model_fields[name]``)."""
+
+    __slots__ = ("allow_inf_nan", "default", "description", "ge", "gt", "kind", "le", "name")
+
+    def __init__(
+        self,
+        default: Any,
+        description: str,
+        gt: float | None,
+        ge: float | None,
+        le: float | None,
+        allow_inf_nan: bool,
+    ):
+        self.default, self.description = default, description
+        self.gt, self.ge, self.le, self.allow_inf_nan = gt, ge, le, allow_inf_nan
+        self.name = self.kind = ""
+
+    def convert(self, value: Any) -> Any:
+        """The value as this setting's type, within its bounds; ValueError says why not."""
+        value = _CONVERT[self.kind](value)
+        if self.kind in ("int", "float"):
+            if self.kind == "float" and not self.allow_inf_nan and not math.isfinite(value):
+                raise ValueError("Input should be a finite number")
+            if self.gt is not None and not value > self.gt:
+                raise ValueError(f"Input should be greater than {self.gt}")
+            if self.ge is not None and not value >= self.ge:
+                raise ValueError(f"Input should be greater than or equal to {self.ge}")
+            if self.le is not None and not value <= self.le:
+                raise ValueError(f"Input should be less than or equal to {self.le}")
+        return value
+
+
+def Field(
+    *,
+    default: Any,
+    description: str = "",
+    gt: float | None = None,
+    ge: float | None = None,
+    le: float | None = None,
+    allow_inf_nan: bool = True,
+) -> Any:
+    """A setting's declaration (named as the pydantic call the declarations were written for)."""
+    return FieldInfo(default, description, gt, ge, le, allow_inf_nan)
+
+
+def field_validator(name: str) -> Callable[[Any], Any]:
+    """Marks a classmethod as the extra check of setting ``name`` (it returns the value)."""
+
+    def mark(method: Any) -> Any:
+        method.__func__.checks = name
+        return method
+
+    return mark
+
+
+_INT_TEXT = re.compile(r"\s*[+-]?[0-9][0-9_]*(\.0*)?\s*")
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+def _to_str(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise ValueError("Input should be a valid string")
+
+
+def _to_int(value: Any) -> int:
+    if isinstance(value, bool | int):
+        return int(value)
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError("Input should be a valid integer, got a number with a fractional part")
+        return int(value)
+    if isinstance(value, str):
+        if value.isascii() and _INT_TEXT.fullmatch(value) and "__" not in value:
+            return int(value.strip().split(".")[0])
+        raise ValueError("Input should be a valid integer, unable to parse string as an integer")
+    raise ValueError("Input should be a valid integer")
+
+
+def _to_float(value: Any) -> float:
+    if isinstance(value, bool | int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            if value.isascii():
+                return float(value)
+        except ValueError:
+            pass
+        raise ValueError("Input should be a valid number, unable to parse string as a number")
+    raise ValueError("Input should be a valid number")
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        if value.lower() in _TRUE:
+            return True
+        if value.lower() in _FALSE:
+            return False
+    raise ValueError("Input should be a valid boolean, unable to interpret input")
+
+
+_CONVERT: dict[str, Callable[[Any], Any]] = {
+    "str": _to_str,
+    "int": _to_int,
+    "float": _to_float,
+    "bool": _to_bool,
+}
+
+
+class _Layered:
+    """Fields declared as ``name: type = Field(...)``; an instance reads the layers (defaults
+    < TOML file < ``CENSUS_*`` environment < keyword arguments) and checks every value."""
+
+    model_fields: ClassVar[dict[str, FieldInfo]] = {}
+    _checks: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    def __init_subclass__(cls) -> None:
+        super().__init_subclass__()
+        fields: dict[str, FieldInfo] = {}
+        checks: dict[str, Callable[[Any], Any]] = {}
+        for name, kind in inspect.get_annotations(cls).items():
+            info = cls.__dict__.get(name)
+            if isinstance(info, FieldInfo):
+                info.name, info.kind = name, str(kind)
+                fields[name] = info
+                delattr(cls, name)  # the value lives on each instance
+        for attr in list(cls.__dict__.values()):
+            func = getattr(attr, "__func__", None)
+            if func is not None and hasattr(func, "checks"):
+                checks[func.checks] = getattr(cls, func.__name__)
+        cls.model_fields, cls._checks = fields, checks
+
+    def __init__(self, **values: Any) -> None:
+        toml = _toml_layer()
+        env = {k.lower(): v for k, v in os.environ.items()}
+        problems: list[Problem] = []
+        for name in [*toml, *values]:
+            if name not in self.model_fields:
+                problems.append(_problem(name, "Extra inputs are not permitted"))
+        for name, info in self.model_fields.items():
+            if name in values:
+                raw = values[name]
+            elif f"census_{name}" in env:
+                raw = env[f"census_{name}"]
+            else:
+                raw = toml.get(name, info.default)
+            try:
+                value = info.convert(raw)
+                check = self._checks.get(name)
+                if check is not None:
+                    value = check(value)
+            except ValueError as exc:
+                message = str(exc)
+                if name in self._checks and not message.startswith("Input should"):
+                    message = f"Value error, {message}"
+                problems.append(_problem(name, message))
+                continue
+            self.__dict__[name] = value
+        if problems:
+            raise ConfigError(problems)
+
+    def model_dump(self) -> dict[str, Any]:
+        return {name: self.__dict__[name] for name in self.model_fields}
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Any:
+        """A copy with ``update`` applied as given (not checked, as pydantic's model_copy)."""
+        other = copy.copy(self)
+        other.__dict__.update(update or {})
+        return other
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.__dict__ == self.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return " ".join(f"{k}={v!r}" for k, v in self.model_dump().items())
+
+
+def _problem(name: str, message: str) -> Problem:
+    return Problem(
+        file="settings (CENSUS_* environment or census.toml)",
+        location="",
+        field=name,
+        message=message,
+    )
+
+
+def _toml_layer() -> dict[str, Any]:
+    """``CENSUS_CONFIG`` or ``./census.toml`` if present (table ``[census]`` or top level)."""
+    path = Path(os.environ.get("CENSUS_CONFIG", "census.toml"))
+    if not path.is_file():
+        return {}
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(Problem(str(path), "", "", str(exc))) from exc
+    data = raw.get("census", raw)
+    return data if isinstance(data, dict) else {}
+
+
+class Settings(_Layered):
     database_url: str = Field(
         default=f"sqlite:///{DEFAULT_DB_FILE}",
         description="SQLAlchemy URL of the database; a SQLite file by default, "
@@ -440,51 +658,7 @@ class Settings(BaseSettings):
     def host_map_parsed(self) -> dict[str, tuple[str, int]]:
         return parse_host_map(self.host_map)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _TomlSource(settings_cls))
-
-
-class _TomlSource(PydanticBaseSettingsSource):
-    """Reads ``CENSUS_CONFIG`` or ``./census.toml`` if present (table ``[census]`` or top level)."""
-
-    def __init__(self, settings_cls: type[BaseSettings]):
-        super().__init__(settings_cls)
-        self.path = Path(os.environ.get("CENSUS_CONFIG", "census.toml"))
-        self.data: dict[str, Any] = {}
-        if self.path.is_file():
-            try:
-                raw = tomllib.loads(self.path.read_text(encoding="utf-8"))
-            except tomllib.TOMLDecodeError as exc:
-                raise ConfigError(Problem(str(self.path), "", "", str(exc))) from exc
-            self.data = raw.get("census", raw)
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return self.data.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return {k: v for k, v in self.data.items()}
-
 
 def load_settings(**overrides: Any) -> Settings:
-    """Build settings, turning validation errors into a ConfigError that names the field."""
-    try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
-    except ValidationError as exc:
-        problems = [
-            Problem(
-                file="settings (CENSUS_* environment or census.toml)",
-                location="",
-                field=".".join(str(p) for p in err["loc"]),
-                message=err["msg"],
-            )
-            for err in exc.errors()
-        ]
-        raise ConfigError(problems) from exc
+    """Build settings; a wrong value is a ConfigError that names the setting."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -95,3 +95,87 @@ def test_spelled_out_enum_values_match_the_enums() -> None:
     assert set(FAILURE_LABELS) == {k.value for k in FailureKind}
     assert set(SOURCE_LABEL) == {s.value for s in ColumnSource}
     assert set(_STATUS_WORDS.values()) == {s.value for s in FindingStatus}
+
+
+# What `census scan` runs without: the other commands, the registry's file forms, their libraries,
+# the process pool of `--processes N`, and pydantic-settings (replaced, docs/crawl.md "A leaner
+# scan"). Each of these cost the scan start-up time and peak memory when it was loaded.
+SCAN_NEVER = [
+    "pydantic",  # typer converts values through it; `scanner.cli._PlainValues` spares that
+    "pydantic_core",
+    "pydantic_settings",
+    "yaml",
+    "openpyxl",
+    "multiprocessing",
+    "scanner.registry.importer",
+    "scanner.registry.schema",
+    "fastapi",
+    "starlette",
+    "jinja2",
+    "celery",
+    "playwright",
+    "alembic",
+    "dateparser",
+    "pypinyin",
+    "apscheduler",
+    "aiohttp",
+    "scoring.engine",
+    "scanner.cli.app",  # every other command, and their click commands built
+    "scanner.cli.report",
+    "scanner.cli.monitor",
+]
+
+
+@pytest.mark.parametrize(
+    "argv", [["scan", "--recheck"], ["scan", "9101000099"]], ids=lambda argv: " ".join(argv)
+)
+def test_scan_loads_none_of_what_it_does_not_run(tmp_path: Path, argv: list[str]) -> None:
+    from scanner.db import Database
+
+    url = f"sqlite:///{tmp_path / 'census.db'}"
+    db = Database(url)
+    db.upgrade()
+    db.dispose()
+    run_scan = (
+        "import sys\n"
+        f"sys.argv = ['census', *{argv!r}, '--database-url', {url!r}]\n"
+        "from scanner.cli import main\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as exc:\n"
+        "    code = exc.code\n"
+        "else:\n"
+        "    code = 0\n"
+        "assert 'scanner.crawl.run' in sys.modules  # the scan's own path was taken\n"
+        "assert ('--recheck' in sys.argv) != ('scanner.registry.lookup' in sys.modules)\n"
+        "assert ('--recheck' in sys.argv) == (code in (0, None)), code  # an unknown site: 2\n"
+    )
+    assert _loaded_after(run_scan, SCAN_NEVER) == []
+
+
+def test_scan_values_convert_as_typer_converts_them() -> None:
+    """`_PlainValues` takes plain values itself and hands the rest to typer: the result, or the
+    error, is the same as typer's own conversion for every option of ``census scan``."""
+    import typer
+    from typer._coercion import build_runtime_param
+
+    from scanner.cli import _PlainValues, _scan_command
+
+    command = _scan_command()
+    scan = command.commands["scan"]
+    values: list[object] = [None, "x", "", "5", " 5", "0", "1", "256", "257", "1_0", "٣", "-1"]
+    values += [("a", "b"), ["a"], [], True, False, 3]
+    checked = 0
+    for param in scan.params:
+        assert isinstance(param._runtime_param, _PlainValues)
+        ctx = typer.Context(scan)
+        for value in values:
+            outcomes = []
+            for runtime in (param._runtime_param, build_runtime_param(param.type_descriptor)):
+                try:
+                    outcomes.append(("value", runtime.coerce(value, param=param, ctx=ctx)))
+                except typer.BadParameter as exc:
+                    outcomes.append(("error", exc.message))
+            assert outcomes[0] == outcomes[1], (param.name, value, outcomes)
+            checked += 1
+    assert checked == len(scan.params) * len(values) and len(scan.params) == 8
