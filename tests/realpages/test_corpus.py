@@ -35,6 +35,10 @@ KNOWN_MISSES = {
         " their URL's date: labelled the year before the URL's, the reader's walk gives others"
         " (ambiguous on the page; see the label's note)"
     ),
+    "mof.gov.cn": (
+        "a user-agent-branching script redirect: the reader takes the first location.href written"
+        " (the mobile branch, m.mof.gov.cn), a desktop browser goes to the else branch (www)"
+    ),
 }
 # GovHK's site search (香港) shows each result's date day-first, 05/08/2016; the date grammar reads
 # year-first dates only (a mainland census tool: DD/MM against MM/DD would be a guess), so these
