@@ -201,14 +201,11 @@ class SiteCrawl:
     async def _restore(self, resumed: bool) -> None:
         if self.memo_on:
             self.memos = await self.store.run(self.store.load_memos, self.site.id)
-        loaded = await self.store.run(self.store.load, self.scan_id) if resumed else None
-        if loaded is None or not loaded.queued:
-            # A new scan; or one killed after its row was written and before its homepage was
-            # queued (two transactions): resumed, it would find nothing to crawl and end 'done'
-            # with no page. Either way the crawl starts at the homepage.
+        if not resumed:
             await self.store.run(self.store.frontier_seed, self.scan_id, self.home)
             self.frontier.requeue(self.home, 0)
             return
+        loaded = await self.store.run(self.store.load, self.scan_id)
         for url in loaded.queued:
             self.frontier.mark_seen(url)
             self.guard.allow(url)  # count what the caps already let through

@@ -173,27 +173,3 @@ async def test_a_site_that_goes_away_mid_crawl_is_paused_not_blamed(db: Database
     assert done is not None and done.status == "done"
     assert len(pages) == 31 and all(p.status == 200 for p in pages)
     assert broken == []
-
-
-def test_a_scan_killed_before_its_homepage_was_queued_resumes_from_the_homepage(
-    farm: FarmThread, tmp_path: Path
-) -> None:
-    """The scan's row and its first frontier row are two transactions: a process killed
-    between them leaves a running scan with nothing queued. Resumed, it crawls the site
-    (it used to end 'done' with no page, a clean bill for a site never looked at)."""
-    from datetime import UTC, datetime
-
-    from scanner.crawl.store import ScanStore
-
-    db = registered_db(farm, tmp_path)
-    settings = fast_settings(farm, db.url, per_host_rate=300.0)
-    site_id = load_sites(db, [CODE])[0].id
-    killed, resumed = ScanStore(db).open_scan(site_id, restart=False, now=datetime.now(UTC))
-    assert not resumed
-    again, scanner = scan(db, settings, [CODE])
-    assert again[CODE] == killed and scanner.progress[CODE].resumed
-    with db.session() as s:
-        assert s.get(Scan, killed).status == "done"  # type: ignore[union-attr]
-        pages = s.scalars(select(Page.url).where(Page.scan_id == killed)).all()
-    assert len(pages) == len(set(pages)) > 100  # the whole site, each page once
-    db.dispose()
