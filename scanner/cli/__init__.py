@@ -112,16 +112,9 @@ def _scan_command() -> Any:
 def main() -> None:
     """Entry point: click handles usage errors; every other error becomes one clean line."""
     if sys.argv[1:2] == ["scan"]:
-        from scanner.cli.edge import report_and_exit, terminate_like_interrupt
+        from scanner.cli.edge import run_guarded
 
-        terminate_like_interrupt()
-        command = _quietly(_scan_command)
-        try:
-            command()
-        except SystemExit:
-            raise
-        except BaseException as exc:
-            report_and_exit(exc)
+        run_guarded(lambda: _quietly(_scan_command)())
         return
     full = _quietly(lambda: __import__("scanner.cli.app", fromlist=["main"]))
     full.main()

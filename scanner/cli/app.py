@@ -20,7 +20,7 @@ from scanner.cli import serve as serve_cmd
 from scanner.cli import sites as sites_cmd
 from scanner.cli import users as users_cmd
 from scanner.cli import worker as worker_cmd
-from scanner.cli.edge import report_and_exit, terminate_like_interrupt
+from scanner.cli.edge import run_guarded
 
 app = typer.Typer(
     name="census",
@@ -58,10 +58,4 @@ app.command("demo", rich_help_panel="Getting started")(demo_cmd.demo)
 
 def main() -> None:
     """Entry point: click handles usage errors; every other error becomes one clean line."""
-    terminate_like_interrupt()
-    try:
-        app()
-    except SystemExit:
-        raise
-    except BaseException as exc:
-        report_and_exit(exc)
+    run_guarded(app)

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import signal
 import sys
+from collections.abc import Callable
 from types import FrameType
 
 from scanner.cli.output import console_err, markup
 from scanner.errors import CensusError
 
-__all__ = ["EXIT_BUG", "EXIT_INTERRUPTED", "EXIT_REFUSED", "one_line", "terminate_like_interrupt"]
+__all__ = [
+    "EXIT_BUG",
+    "EXIT_INTERRUPTED",
+    "EXIT_REFUSED",
+    "one_line",
+    "run_guarded",
+    "terminate_like_interrupt",
+]
 
 EXIT_REFUSED = 2
 EXIT_BUG = 70  # EX_SOFTWARE
@@ -75,6 +83,18 @@ def terminate_like_interrupt() -> None:
     """SIGTERM (systemd stop, kill, a container's shutdown) handled like SIGINT."""
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def run_guarded(command: Callable[[], object]) -> None:
+    """Run a command line: SIGTERM as an interrupt, click's usage errors and exits as they
+    are, every other error one clean line and its exit code."""
+    terminate_like_interrupt()
+    try:
+        command()
+    except SystemExit:
+        raise
+    except BaseException as exc:
+        report_and_exit(exc)
 
 
 def report_and_exit(exc: BaseException) -> None:
