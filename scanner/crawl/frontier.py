@@ -23,13 +23,27 @@ class Scope:
 
     def __init__(self, hosts: Iterable[str]):
         self.hosts = {h.lower().rstrip(".") for h in hosts if h}
+        # What `inside` said per "scheme://" + authority text: a site's URLs share a few hosts,
+        # and a URL parse per new target was most of the cost of placing it. Bounded.
+        self._said: dict[str, bool] = {}
 
     def add(self, host: str) -> None:
         self.hosts.add(host.lower().rstrip("."))
+        self._said.clear()
 
     def inside(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        return host in self.hosts
+        if url.startswith(("http://", "https://")):
+            # urlsplit's host of such a URL depends on the text up to the first "/" after the
+            # "//" alone (the authority ends there or earlier, at "?" or "#"): the memo's key.
+            end = url.find("/", 8)
+            head = url if end < 0 else url[:end]
+            said = self._said.get(head)
+            if said is None:
+                if len(self._said) >= 1024:
+                    self._said.clear()
+                said = self._said[head] = (urlsplit(url).hostname or "") in self.hosts
+            return said
+        return (urlsplit(url).hostname or "") in self.hosts
 
 
 class Frontier:

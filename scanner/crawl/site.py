@@ -41,7 +41,9 @@ from scanner.crawl.store import (
     Result,
     ScanStore,
     TargetState,
+    memo_data,
     pack_links,
+    stored_targets,
     unpack_links,
     verdict_values,
 )
@@ -95,6 +97,7 @@ class SiteCrawl:
         # (70,846 links to 7,524 targets on the peers site), so most hrefs were normalised
         # before. Bounded (cleared when full): the navigation's hrefs come back at once.
         self._normal: dict[tuple[str, str], tuple[str, int] | None] = {}
+        self._keys: dict[str, int] = {}  # target → url_key, on replay (bounded likewise)
         home = normalize_url(site.url, session_params=self.params)
         if home is None:
             raise ValueError(f"not an http(s) homepage URL: {site.url!r}")
@@ -427,7 +430,8 @@ class SiteCrawl:
         stand, and nothing is parsed (``how``: 304, same body, or not requested)."""
         p = self.progress
         self.batch.replayed += 1
-        found, encoding, targets = unpack_links(memo.links, self.params)
+        data = memo_data(memo.links)
+        normal = stored_targets(data, self.params)
         final = memo.final_url or url
         result: Result = (Verdict.OK.value, "ok", memo.status, "", memo.final_url, at)
         if depth == 0:
@@ -442,7 +446,7 @@ class SiteCrawl:
             page
             | {
                 "status": memo.status,
-                "title": found.title[:1000],
+                "title": str(data["t"])[:1000],
                 "content_hash": memo.content_hash,
                 "fetched_at": at,
                 "final_url": memo.final_url,
@@ -455,7 +459,12 @@ class SiteCrawl:
         p.pages += 1
         if self.scope.inside(final) and url_key(final) not in self.read_pages:
             self.read_pages.add(url_key(final))
-            self._links(final, depth, found, encoding, targets)
+            if normal is not None:
+                p.skipped += int(data["s"])
+                self._replay(final, depth, data["l"], normal)
+            else:  # a memo from before normal forms were stored, or under other parameters
+                found, encoding, _ = unpack_links(memo.links, self.params)
+                self._links(final, depth, found, encoding)
 
     def _widen_scope(self, url: str) -> None:
         """The homepage moved to ``url``'s host: its pages are the site's own too (and where
@@ -525,52 +534,112 @@ class SiteCrawl:
                 continue
             seen_here.add((key, link.tag))
             state = self.targets.get(key)
-            where = None if state is None else state.where
-            if where is None:
-                inside = not malformed and self.scope.inside(target)
-                where = (INSIDE | (PAGE if looks_like_page(target) else 0)) if inside else 0
-            inside = bool(where & INSIDE)
-            if state is None:
-                state = self.targets[key] = TargetState()
-                row = {
-                    "scan_id": self.scan_id,
-                    "target": target,
-                    "external": not inside,
-                    "on_homepage": False,
-                    "on_second_level": False,
-                    "occurrences": 0,
-                }
-                self.batch.new_targets.append((state, row))
-                p.links += 1
-                known = self.page_results.pop(key, None)
-                if malformed:
-                    broken = LinkVerdict.BROKEN.value
-                    state.result = (broken, INVALID_URL, None, "", None, self.clock.now())
-                elif known is not None:
-                    state.result = known
+            if state is None or state.where is None:
+                state = self._first_sight(key, target, malformed, state)
+            where = state.where or 0
             state.count += 1
             if depth == 0:
                 state.home = True
-                if inside:
+                if where & INSIDE:
                     self.second_level.add(key)
             elif page_key in self.second_level:
                 state.second = True
-            state.where = where
             self.batch.touch(state)
             if state.stored < cap or evidence_always:
                 state.stored += 1
                 self.batch.occurrences.append((state, page_url, link.tag, link.text[:300]))
             if where & PAGE and not self.frontier.known_key(key):
-                if self.guard.allow(target):
-                    same_level = depth > 0 and is_next_page(page_url, target, link.text)
-                    child = depth if same_level else depth + 1
-                    if self.frontier.add(target, child):
-                        self.batch.frontier.append(
-                            {"scan_id": self.scan_id, "url": target, "depth": child}
-                        )
-                else:
-                    p.trapped += 1
+                self._enqueue(page_url, depth, target, link.text)
         return normalised
+
+    def _first_sight(
+        self, key: int, target: str, malformed: bool, state: TargetState | None
+    ) -> TargetState:
+        """A target first seen tonight (a new `TargetState`, its row queued for insertion), or
+        one whose place must be worked out again (``state.where`` None after a scope change)."""
+        inside = not malformed and self.scope.inside(target)
+        where = (INSIDE | (PAGE if looks_like_page(target) else 0)) if inside else 0
+        if state is None:
+            state = self.targets[key] = TargetState()
+            row = {
+                "scan_id": self.scan_id,
+                "target": target,
+                "external": not inside,
+                "on_homepage": False,
+                "on_second_level": False,
+                "occurrences": 0,
+            }
+            self.batch.new_targets.append((state, row))
+            self.progress.links += 1
+            known = self.page_results.pop(key, None)
+            if malformed:
+                broken = LinkVerdict.BROKEN.value
+                state.result = (broken, INVALID_URL, None, "", None, self.clock.now())
+            elif known is not None:
+                state.result = known
+        state.where = where
+        return state
+
+    def _enqueue(self, page_url: str, depth: int, target: str, text: str) -> None:
+        """Queue a page of the site that a page links to (unless a trap's cap says no)."""
+        if self.guard.allow(target):
+            same_level = depth > 0 and is_next_page(page_url, target, text)
+            child = depth if same_level else depth + 1
+            if self.frontier.add(target, child):
+                self.batch.frontier.append({"scan_id": self.scan_id, "url": target, "depth": child})
+        else:
+            self.progress.trapped += 1
+
+    def _replay(self, page_url: str, depth: int, links: list[Any], normal: list[Any]) -> None:
+        """`_links` for an unchanged page, from its memo's links (``links``: href, tag, text,
+        valid) and their stored normal forms (``normal``): the same counts, flags, evidence and
+        queue, without building a `Link` per href or hashing a target URL on every page it is
+        on (the navigation's targets are on every page: a bounded memo of their keys)."""
+        p = self.progress
+        cap = self.settings.link_max_occurrences
+        page_key = url_key(page_url)
+        second_page = page_key in self.second_level
+        evidence_always = depth == 0 or second_page
+        targets = self.targets
+        touched = self.batch.touched
+        occurrences = self.batch.occurrences
+        known_key = self.frontier.known_key
+        keys = self._keys
+        seen_here: set[tuple[int, str]] = set()
+        for (href, tag, text, valid), target in zip(links, normal, strict=True):
+            malformed = False
+            if target is None:
+                if valid and not is_http_href(href):
+                    p.skipped += 1
+                    continue
+                target, malformed = invalid_target(href), True
+                key = url_key(target)
+            else:
+                key = keys.get(target, 0)
+                if not key:
+                    if len(keys) >= _NORMAL_MEMO:
+                        keys.clear()
+                    key = keys[target] = url_key(target)
+            if (key, tag) in seen_here:
+                continue
+            seen_here.add((key, tag))
+            state = targets.get(key)
+            if state is None or state.where is None:
+                state = self._first_sight(key, target, malformed, state)
+            where = state.where or 0
+            state.count += 1
+            if depth == 0:
+                state.home = True
+                if where & INSIDE:
+                    self.second_level.add(key)
+            elif second_page:
+                state.second = True
+            touched[id(state)] = state
+            if state.stored < cap or evidence_always:
+                state.stored += 1
+                occurrences.append((state, page_url, tag, text[:300]))
+            if where & PAGE and not known_key(key):
+                self._enqueue(page_url, depth, target, text)
 
     # -- link checks ---------------------------------------------------------------------------
     async def check_links(self) -> None:

@@ -43,7 +43,9 @@ __all__ = [
     "ScanStore",
     "TargetState",
     "aware",
+    "memo_data",
     "pack_links",
+    "stored_targets",
     "unpack_links",
 ]
 
@@ -140,12 +142,28 @@ def unpack_links(
 ) -> tuple[PageLinks, str, list[str | None] | None]:
     """`pack_links` read back: the page's links, the encoding its queries are sent in, and
     the normalised hrefs (None when not stored, or stored under other session parameters)."""
-    data = json.loads(zlib.decompress(blob))
+    data = memo_data(blob)
     links = [Link(url, text, tag, bool(valid)) for url, tag, text, valid in data["l"]]
-    targets = data.get("n")
-    if targets is not None and (data.get("p") != sorted(params) or len(targets) != len(links)):
-        targets = None
-    return PageLinks(data["t"], links, int(data["s"]), ""), str(data["e"]), targets
+    return (
+        PageLinks(data["t"], links, int(data["s"]), ""),
+        str(data["e"]),
+        stored_targets(data, params),
+    )
+
+
+def memo_data(blob: bytes) -> dict[str, Any]:
+    """A `pack_links` blob as its plain lists (what a replay walks without building `Link`s)."""
+    data: dict[str, Any] = json.loads(zlib.decompress(blob))
+    return data
+
+
+def stored_targets(data: dict[str, Any], params: frozenset[str]) -> list[str | None] | None:
+    """The normal forms stored with a page's links, if stored under the same session
+    parameters and one per link (else None: the hrefs are normalised again)."""
+    targets: list[str | None] | None = data.get("n")
+    if targets is not None and (data.get("p") != sorted(params) or len(targets) != len(data["l"])):
+        return None
+    return targets
 
 
 @dataclass
