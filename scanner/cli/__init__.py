@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import typer
 
-__all__ = ["app", "main"]
+__all__ = ["app", "cli", "main"]
 
 
 def _quietly(build: Any) -> Any:
@@ -118,6 +118,36 @@ def main() -> None:
         return
     full = _quietly(lambda: __import__("scanner.cli.app", fromlist=["main"]))
     full.main()
+
+
+def cli() -> None:
+    """The ``census`` script: `main`, and after ``census scan`` straight out of the process.
+
+    Tearing down the interpreter after a scan — every module, SQLAlchemy's tables, the
+    crawl's objects freed one by one, a last collection over all of them — cost ≈ 0.3 s of
+    CPU (a sixth of a quiet second night on the peers site) for nothing: the scan's database
+    work is committed and its engine disposed, its output printed. So, once `main` has
+    returned (or exited with 0), the output streams and logging are flushed and the process
+    ends there (``os._exit(0)``). Any other command, a scan that ends with an error or an
+    interruption, and an in-process caller of `main` (the tests) end as usual.
+    """
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code
+    else:
+        code = 0
+    if sys.argv[1:2] != ["scan"] or code not in (None, 0):
+        sys.exit(code)
+    import contextlib
+    import logging
+    import os
+
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to write
+            stream.flush()
+    os._exit(0)
 
 
 def __getattr__(name: str) -> Any:
