@@ -3,6 +3,7 @@ operator mistakes end in one clean line and a non-zero exit, never a traceback."
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -123,3 +124,43 @@ def test_main_turns_our_errors_into_one_line(
     assert got == code
     assert needle in text
     assert len(text.strip().splitlines()) == 1
+
+
+def _script(url: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``scanner.cli:cli`` (the ``census`` script) in a fresh interpreter, its output piped
+    (block-buffered), with an exit hook that says whether the interpreter was torn down."""
+    code = (
+        "import atexit, sys\n"
+        "atexit.register(lambda: print('TORN-DOWN', file=sys.stderr))\n"
+        "print('WRITTEN-BEFORE')  # sits in the pipe's buffer until flushed\n"
+        f"sys.argv = ['census', *{list(args)!r}, '--database-url', {url!r}]\n"
+        "from scanner.cli import cli\n"
+        "cli()\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_the_script_leaves_a_finished_scan_without_teardown(db_url: str) -> None:
+    done = _script(db_url, "scan", "--recheck")
+    assert done.returncode == 0, done.stderr
+    assert "WRITTEN-BEFORE" in done.stdout  # flushed before the process ended
+    assert "TORN-DOWN" not in done.stderr  # ended without the interpreter's teardown
+    assert "Traceback" not in done.stderr
+    # The database is whole and current for the next command.
+    from scanner.db import Database
+
+    db = Database(db_url)
+    db.check_current()
+    db.dispose()
+
+
+def test_the_script_ends_a_failed_scan_and_other_commands_as_usual(db_url: str) -> None:
+    failed = _script(db_url, "scan", "9999999999")
+    assert failed.returncode == 2
+    assert "9999999999" in failed.stdout + failed.stderr
+    assert "TORN-DOWN" in failed.stderr  # an error: the usual exit, hooks and all
+    other = _script(db_url, "scorecard", "9999999999")
+    assert other.returncode == 2
+    assert "TORN-DOWN" in other.stderr
