@@ -8,7 +8,6 @@ the operator can take as they are (a category was guessed and the page opened).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -19,6 +18,7 @@ from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
+from scanner.cli.edge import run_async
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import FAILURE_LABELS, console, console_err, markup, print_json
 from scanner.clock import RealClock
@@ -222,7 +222,7 @@ def discover_(
                 _fail(str(exc))
             site_id, homepage, hosts = site.id, site.url, list(site.own_hosts or [])
         try:
-            found = asyncio.run(run_discovery(settings, homepage, hosts, today_cst(), depth))
+            found = run_async(run_discovery(settings, homepage, hosts, today_cst(), depth))
         except FetchFailed as exc:
             label = FAILURE_LABELS.get(exc.kind, exc.kind)
             _fail(f"首页无法打开：{label} ({exc.kind}) — {homepage}")
@@ -311,7 +311,7 @@ def read(
             else:
                 codes = None
             sites = wanted_sites(session, codes)
-        results = asyncio.run(
+        results = run_async(
             read_and_store(
                 db,
                 settings,

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
+from scanner.cli.edge import run_async
 from scanner.cli.output import console, markup, print_json
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
@@ -188,7 +189,7 @@ def run_nightly(
                 ruleset=rules,
                 takeover=takeover,
             )
-            outcome = asyncio.run(work.run())
+            outcome = run_async(work.run())
             report = _runs_json(db, [get_run(db, outcome.run_id)])
         finally:
             db.dispose()
