@@ -113,7 +113,7 @@ def check(
         except (OSError, ValueError, KeyError, TypeError) as exc:
             _fail(f"无法读取词表：{exc}")
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         with db.session() as session:
             codes: list[str] | None = None

@@ -213,7 +213,7 @@ def discover_(
     from scanner.registry.lookup import find_site
 
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         with db.session() as session:
             try:
@@ -300,7 +300,7 @@ def read(
     if (site_key is None) == (not all_sites):
         _fail("请指定一个网站（标识码或首页网址）或 --all，二者选一")
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         with db.session() as session:
             if site_key is not None:

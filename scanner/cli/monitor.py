@@ -92,7 +92,7 @@ def monitor(
         slots=slots or settings.probe_slots,
         misfire_grace=misfire_grace or settings.probe_misfire_grace,
     )
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     mon = Monitor(
         db,
         settings,
@@ -175,7 +175,7 @@ def run_nightly(
         settings = settings_with(database_url)
         night = parse_at(at) if at else night_of(RealClock().now(), settings)
         rules = ruleset_from(ruleset)
-        db = open_database(database_url)
+        db = open_database(settings=settings)
         if settings.broker_url:
             _enqueue_night(db, settings, night, spread, takeover, ruleset, wait, as_json)
             return
@@ -280,7 +280,7 @@ def status(
     from scanner.monitor.nightly import latest_runs
 
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         runs = _runs_json(db, latest_runs(db, limit))
         probes = _probe_state(db)

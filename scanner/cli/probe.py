@@ -56,7 +56,7 @@ def probe(
     from scanner.monitor import RoundOptions, probe_and_store
 
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     now = RealClock().now().replace(microsecond=0)
     outcome, round_id = run_async(
         probe_and_store(
