@@ -141,3 +141,22 @@ def test_table_header_variants() -> None:
         ("问题一", date(2026, 1, 2), date(2026, 1, 8), ANSWERED, "已答复"),
         ("问题二", date(2026, 1, 5), None, OPEN, "待处理"),
     ]
+
+
+def test_table_drawn_with_lists() -> None:
+    """A header list and one list per message, cells lining up (龙讯 lonsun's 信箱 shape): the
+    title link's own <li> holds no date and no state; the row does."""
+    html = """<div id="message_list"><ul class="guestbook_title"><li>留言时间</li><li>办理状态</li>
+    <li>信件编号</li><li>信件标题</li><li>回复时间</li></ul>
+    <ul class="odd"><li>2026-01-12</li><li><span>已回复</span></li><li>20260112001</li>
+    <li><a href="/content/article/11" title="路灯不亮">路灯不亮</a></li><li>2026-01-15</li></ul>
+    <ul class="even"><li>2026-01-05</li><li><span style="color:red">未回复</span></li>
+    <li>20260105002</li><li><a href="/content/article/12"><font>噪音扰民</font></a></li>
+    <li></li></ul>
+    <div class="pagination">分页</div><ul><li><a href="/other.html">无关链接</a></li></ul></div>"""
+    got = read_message_list(html, "http://x.gov.cn/hdjl/xx/", as_of=date(2026, 2, 1))
+    assert [(m.title, m.url, m.asked_on, m.answered_on, m.state) for m in got] == [
+        ("路灯不亮", "http://x.gov.cn/content/article/11", date(2026, 1, 12), date(2026, 1, 15),
+         ANSWERED),
+        ("噪音扰民", "http://x.gov.cn/content/article/12", date(2026, 1, 5), None, OPEN),
+    ]  # fmt: skip

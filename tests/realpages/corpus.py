@@ -51,6 +51,7 @@ DEFAULT_AS_OF = date(2026, 12, 1)
 class LabelledItem:
     href: str
     date: date | None
+    state: str | None = None  # a message list's entries: answered | open, as the list shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +90,9 @@ def load() -> list[Page]:
         for row in csv.DictReader(handle, delimiter="\t"):
             label = labels[row["id"]]
             items = tuple(
-                LabelledItem(href=str(entry["href"]), date=_day(entry.get("date")))
+                LabelledItem(
+                    href=str(entry["href"]), date=_day(entry.get("date")), state=entry.get("state")
+                )
                 for entry in label.get("items") or ()
             )
             pages.append(
