@@ -56,6 +56,10 @@ _ASK_WORDS_RE = re.compile(
     r"[\[【(（]?\s*$"
 )
 _REPLY_BODY_RE = re.compile(r"(?:回复|答复)(?:内容|意见)\s*[:：]\s*\S")
+# 智能预答复: a machine's instant "pre-reply" (links to similar answers) stamped when the letter
+# is sent; its 预答复时间 is not the office's reply (龙讯 lonsun 信箱 pages show both).
+_PRE_REPLY_RE = re.compile(r"预(?:答复|回复)")
+_SPACES_RE = re.compile(r"\s+")
 # Header cells of a message table, by role (the reply time before the generic 时间).
 _HEAD_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("status", re.compile(r"状态|是否")),  # 回复状态 is a state, not a reply date
@@ -130,9 +134,11 @@ def _dates(text: str, as_of: date) -> tuple[date | None, date | None]:
     for m in find_dates(text):
         if m.decoy:
             continue
-        before = text[max(0, m.start - 10) : m.start]
+        # The ten characters before the date once runs of spaces are one: a CMS may indent the
+        # date on its own line under its label (答复时间：\n<60 spaces>2025-12-22).
+        before = _SPACES_RE.sub(" ", text[max(0, m.start - 120) : m.start])[-10:]
         day = m.to_date(as_of)
-        if day is None or day > as_of:
+        if day is None or day > as_of or _PRE_REPLY_RE.search(before):
             continue
         if _REPLY_WORDS_RE.search(before):
             answered = answered or day

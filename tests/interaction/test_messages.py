@@ -160,3 +160,23 @@ def test_table_drawn_with_lists() -> None:
          ANSWERED),
         ("噪音扰民", "http://x.gov.cn/content/article/12", date(2026, 1, 5), None, OPEN),
     ]  # fmt: skip
+
+
+def test_pre_reply_is_not_the_reply_and_an_indented_date_keeps_its_label() -> None:
+    """智能预答复's 预答复时间 is a machine's stamp at sending, not the office's reply; a reply
+    date on its own line, indented under 答复时间：, is still the reply date (龙讯 lonsun)."""
+    page = read_message_page(
+        "<h1>问</h1><p>来信时间：2026-01-02 20:57</p><div>预答复时间：2026-01-02 20:57</div>"
+        "<div>答复单位：某局 \n" + " " * 60 + "答复时间：\n" + " " * 60 + "2026-01-09 09:53</div>",
+        "http://x.gov.cn/content/article/1",
+        as_of=date(2026, 2, 1),
+    )
+    assert (page.asked_on, page.answered_on, page.state) == (
+        date(2026, 1, 2), date(2026, 1, 9), ANSWERED,
+    )  # fmt: skip
+    unanswered = read_message_page(
+        "<p>来信时间：2026-01-02</p><p>预答复时间：2026-01-02</p><p>答复情况：</p>",
+        "http://x.gov.cn/content/article/2",
+        as_of=date(2026, 2, 1),
+    )
+    assert (unanswered.asked_on, unanswered.answered_on) == (date(2026, 1, 2), None)

@@ -74,6 +74,8 @@ class Page:
     extract: str = ""  # "bytes=START-END" when the page is a slice of the file
     source: str = "git"  # "git": bytes from a mirror; "index": text from the search tool's index
     redirect: str | None = None  # where a redirect stub sends the browser (kind "redirect")
+    # One message's page (kind "messages", no list): (asked, answered, state) as it shows them.
+    message: tuple[date | None, date | None, str] | None = None
 
 
 def _day(value: Any) -> date | None:
@@ -102,10 +104,16 @@ def load() -> list[Page]:
                     kind=label["kind"], url=label["url"], published=_day(label.get("published")),
                     newest=_day(label.get("newest")), items=items, as_of=_day(label.get("as_of")),
                     extract=row.get("extract") or "", source=row.get("source") or "git",
-                    redirect=label.get("redirect"),
+                    redirect=label.get("redirect"), message=_message(label.get("message")),
                 )
             )  # fmt: skip
     return pages
+
+
+def _message(value: Any) -> tuple[date | None, date | None, str] | None:
+    if not value:
+        return None
+    return _day(value.get("asked")), _day(value.get("answered")), str(value["state"])
 
 
 def pages_dir() -> Path | None:
