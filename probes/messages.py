@@ -56,6 +56,10 @@ _ASK_WORDS_RE = re.compile(
     r"[\[【(（]?\s*$"
 )
 _REPLY_BODY_RE = re.compile(r"(?:回复|答复)(?:内容|意见)\s*[:：]\s*\S")
+# 智能预答复: a machine's instant "pre-reply" (links to similar answers) stamped when the letter
+# is sent; its 预答复时间 is not the office's reply (龙讯 lonsun 信箱 pages show both).
+_PRE_REPLY_RE = re.compile(r"预(?:答复|回复)")
+_SPACES_RE = re.compile(r"\s+")
 # Header cells of a message table, by role (the reply time before the generic 时间).
 _HEAD_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("status", re.compile(r"状态|是否")),  # 回复状态 is a state, not a reply date
@@ -130,9 +134,11 @@ def _dates(text: str, as_of: date) -> tuple[date | None, date | None]:
     for m in find_dates(text):
         if m.decoy:
             continue
-        before = text[max(0, m.start - 10) : m.start]
+        # The ten characters before the date once runs of spaces are one: a CMS may indent the
+        # date on its own line under its label (答复时间：\n<60 spaces>2025-12-22).
+        before = _SPACES_RE.sub(" ", text[max(0, m.start - 120) : m.start])[-10:]
         day = m.to_date(as_of)
-        if day is None or day > as_of:
+        if day is None or day > as_of or _PRE_REPLY_RE.search(before):
             continue
         if _REPLY_WORDS_RE.search(before):
             answered = answered or day
@@ -203,6 +209,64 @@ def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[Message
     return out
 
 
+def _children(node: LexborNode, tag: str) -> list[LexborNode]:
+    return [child for child in node.iter() if child.tag == tag]
+
+
+def _from_list_rows(tree: LexborHTMLParser, base: str, as_of: date) -> list[MessageRecord]:
+    """A table drawn with lists: a header list (留言时间 | 办理状态 | … | 信件标题) followed by
+    sibling lists, one per message, whose ``<li>`` cells line up with the header's.
+
+    龙讯 (lonsun) 信箱 pages write each letter as ``<ul class="odd"><li>2025-12-21</li>
+    <li>已回复</li>…<li><a>title</a></li></ul>``: the title link's own ``<li>`` holds neither the
+    date nor the state, so reading the link's entry finds no date and no state.
+    """
+    out: list[MessageRecord] = []
+    for head in tree.css("ul, ol"):
+        cells = _children(head, "li")
+        if len(cells) < 2 or head.css_first("a[href]") is not None:
+            continue
+        roles = _header_roles([c.text(strip=True) for c in cells])
+        if "asked" not in roles.values() and "answered" not in roles.values():
+            continue
+        if "status" not in roles.values() and "answered" not in roles.values():
+            continue
+        row = head.next
+        while row is not None:
+            if row.tag == head.tag:
+                row_cells = _children(row, "li")
+                links = [a for a in row.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
+                if len(row_cells) == len(cells) and links:
+                    out.append(_list_row_record(row_cells, links, roles, base, as_of))
+            elif row.tag not in ("-text", "-comment", "script"):
+                break  # the rows end where something else begins (a pager, a script's output)
+            row = row.next
+    return out
+
+
+def _list_row_record(
+    cells: list[LexborNode], links: list[LexborNode], roles: dict[int, str], base: str, as_of: date
+) -> MessageRecord:
+    a = max(links, key=lambda x: len(x.text(strip=True)))
+    title = collapse_space(a.attrs.get("title") or a.text()) or collapse_space(a.text())
+    href = (a.attrs.get("href") or "").strip()
+    url = join_href(base, href) or href[:MAX_URL_LENGTH]
+    asked = answered = None
+    state, words = UNKNOWN, ""
+    for i, cell in enumerate(cells):
+        role = roles.get(i)
+        text = cell.text(separator=" ", strip=True)
+        if role == "asked":
+            asked = _first(text, as_of)
+        elif role == "answered":
+            answered = _first(text, as_of)
+        elif role == "status":
+            state, words = message_state(text)
+    if answered is not None and state == UNKNOWN:
+        state = ANSWERED
+    return MessageRecord(title, url, asked, answered, state, words, valid=_valid(title))
+
+
 def _own_table(row: LexborNode, table: LexborNode) -> bool:
     node = row.parent
     while node is not None and node.tag != "table":
@@ -265,7 +329,7 @@ def read_message_list(
     base = page_base(tree, url)
     if selector:
         return _dedupe(_from_entries(tree.css(selector), base, as_of))
-    found = _from_tables(tree, base, as_of)
+    found = _from_tables(tree, base, as_of) or _from_list_rows(tree, base, as_of)
     if found:
         return _dedupe(found)
     items = main_list(tree, base, as_of=as_of)

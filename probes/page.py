@@ -442,6 +442,9 @@ def inspect_page(
         items = []
     published = _published(tree, text, matches, every_meta, title) if kind == "article" else None
     dates = [it.date for it in items if it.date is not None and it.date <= as_of]
+    if kind == "messages" and not items:
+        # One message and its reply (no list): its newest date is the latest one it shows.
+        dates = [d for m in real if (d := m.to_date(as_of)) is not None and d <= as_of]
     newest = max(dates) if dates else published
     return PageSummary(
         url=url,

@@ -141,3 +141,42 @@ def test_table_header_variants() -> None:
         ("问题一", date(2026, 1, 2), date(2026, 1, 8), ANSWERED, "已答复"),
         ("问题二", date(2026, 1, 5), None, OPEN, "待处理"),
     ]
+
+
+def test_table_drawn_with_lists() -> None:
+    """A header list and one list per message, cells lining up (龙讯 lonsun's 信箱 shape): the
+    title link's own <li> holds no date and no state; the row does."""
+    html = """<div id="message_list"><ul class="guestbook_title"><li>留言时间</li><li>办理状态</li>
+    <li>信件编号</li><li>信件标题</li><li>回复时间</li></ul>
+    <ul class="odd"><li>2026-01-12</li><li><span>已回复</span></li><li>20260112001</li>
+    <li><a href="/content/article/11" title="路灯不亮">路灯不亮</a></li><li>2026-01-15</li></ul>
+    <ul class="even"><li>2026-01-05</li><li><span style="color:red">未回复</span></li>
+    <li>20260105002</li><li><a href="/content/article/12"><font>噪音扰民</font></a></li>
+    <li></li></ul>
+    <div class="pagination">分页</div><ul><li><a href="/other.html">无关链接</a></li></ul></div>"""
+    got = read_message_list(html, "http://x.gov.cn/hdjl/xx/", as_of=date(2026, 2, 1))
+    assert [(m.title, m.url, m.asked_on, m.answered_on, m.state) for m in got] == [
+        ("路灯不亮", "http://x.gov.cn/content/article/11", date(2026, 1, 12), date(2026, 1, 15),
+         ANSWERED),
+        ("噪音扰民", "http://x.gov.cn/content/article/12", date(2026, 1, 5), None, OPEN),
+    ]  # fmt: skip
+
+
+def test_pre_reply_is_not_the_reply_and_an_indented_date_keeps_its_label() -> None:
+    """智能预答复's 预答复时间 is a machine's stamp at sending, not the office's reply; a reply
+    date on its own line, indented under 答复时间：, is still the reply date (龙讯 lonsun)."""
+    page = read_message_page(
+        "<h1>问</h1><p>来信时间：2026-01-02 20:57</p><div>预答复时间：2026-01-02 20:57</div>"
+        "<div>答复单位：某局 \n" + " " * 60 + "答复时间：\n" + " " * 60 + "2026-01-09 09:53</div>",
+        "http://x.gov.cn/content/article/1",
+        as_of=date(2026, 2, 1),
+    )
+    assert (page.asked_on, page.answered_on, page.state) == (
+        date(2026, 1, 2), date(2026, 1, 9), ANSWERED,
+    )  # fmt: skip
+    unanswered = read_message_page(
+        "<p>来信时间：2026-01-02</p><p>预答复时间：2026-01-02</p><p>答复情况：</p>",
+        "http://x.gov.cn/content/article/2",
+        as_of=date(2026, 2, 1),
+    )
+    assert (unanswered.asked_on, unanswered.answered_on) == (date(2026, 1, 2), None)
