@@ -184,28 +184,8 @@ def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[Message
         for row in rows[1:]:
             cells = [c for c in row.css("td, th") if _own_row(c, row)]
             links = [a for a in row.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
-            if not links or len(cells) < 2:
-                continue
-            a = max(links, key=lambda x: len(x.text(strip=True)))
-            title = collapse_space(a.attrs.get("title") or a.text()) or collapse_space(a.text())
-            href = (a.attrs.get("href") or "").strip()
-            url = join_href(base, href) or href[:MAX_URL_LENGTH]
-            asked = answered = None
-            state, words = UNKNOWN, ""
-            for i, cell in enumerate(cells):
-                role = roles.get(i)
-                text = cell.text(separator=" ", strip=True)
-                if role == "asked":
-                    asked = _first(text, as_of)
-                elif role == "answered":
-                    answered = _first(text, as_of)
-                elif role == "status":
-                    state, words = message_state(text)
-            if answered is not None and state == UNKNOWN:
-                state = ANSWERED
-            out.append(
-                MessageRecord(title, url, asked, answered, state, words, valid=_valid(title))
-            )
+            if links and len(cells) >= 2:
+                out.append(_row_record(cells, links, roles, base, as_of))
     return out
 
 
@@ -237,16 +217,18 @@ def _from_list_rows(tree: LexborHTMLParser, base: str, as_of: date) -> list[Mess
                 row_cells = _children(row, "li")
                 links = [a for a in row.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
                 if len(row_cells) == len(cells) and links:
-                    out.append(_list_row_record(row_cells, links, roles, base, as_of))
+                    out.append(_row_record(row_cells, links, roles, base, as_of))
             elif row.tag not in ("-text", "-comment", "script"):
                 break  # the rows end where something else begins (a pager, a script's output)
             row = row.next
     return out
 
 
-def _list_row_record(
+def _row_record(
     cells: list[LexborNode], links: list[LexborNode], roles: dict[int, str], base: str, as_of: date
 ) -> MessageRecord:
+    """One message of a table (``<td>`` cells or ``<li>`` cells): the longest link is its
+    title, each cell read by its header's role."""
     a = max(links, key=lambda x: len(x.text(strip=True)))
     title = collapse_space(a.attrs.get("title") or a.text()) or collapse_space(a.text())
     href = (a.attrs.get("href") or "").strip()
