@@ -405,18 +405,23 @@ def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
     ``day_first``: the page reads ``05/08/2016`` as 5 August (`probes.dates.slash_day_first`).
     """
     trailing: DateMatch | None = None
+    near: DateMatch | None = None
     for segment in text.split("\n"):
         if segment:
             for m in find_dates(segment, day_first=day_first):
                 if m.decoy:
                     continue
-                rest = segment[: m.start] + segment[m.end :]
-                if len(_DATE_NOISE_RE.sub("", rest)) <= 2 or m.labelled:
+                rest = len(_DATE_NOISE_RE.sub("", segment[: m.start] + segment[m.end :]))
+                if rest == 0 or m.labelled:
                     return m
+                if rest <= 2 and near is None:
+                    # Two characters beside a date may be a title (柘城's "2018-07-03新闻",
+                    # a broadcast's day, over the row's own 07-06 cell): only a fallback.
+                    near = m
                 tail = _DATE_NOISE_RE.sub("", segment[m.end :])
                 if trailing is None and not tail:
                     trailing = m
-    return trailing
+    return near or trailing
 
 
 def _entry_text(entry: LexborNode) -> str:

@@ -294,3 +294,21 @@ def test_a_link_text_recurring_in_too_few_entries_is_still_a_title() -> None:
     items = read_list(html, COLUMN, as_of=AS_OF)
     assert [it.url.rsplit("/", 1)[1] for it in items] == ["f1.pdf", "f2.pdf", "a3.html",
                                                           "a4.html", "a5.html"]  # fmt: skip
+
+
+def test_a_dated_title_does_not_take_the_rows_own_date() -> None:
+    # 柘城's 视频新闻 pane (tests/realpages zhecheng.gov.cn): a broadcast named by its day,
+    # "2018-07-03新闻", then the row's own year-less date cell 07-06. Two characters beside a
+    # date made the title's date the row's; the date standing alone in its cell is the row's.
+    rows = [
+        '<li><a href="/spxw/802.html">2024-02-13新闻</a> <span>02-16</span></li>',
+        '<li><a href="/spxw/801.html">2024-02-12新闻</a> <span>02-16</span></li>',
+        '<li><a href="/spxw/800.html">2024-02-10新闻</a> <span>02-11</span></li>',
+    ]
+    html = f"<html><body><ul class='list'>{''.join(rows)}</ul></body></html>"
+    items = read_list(html, COLUMN, as_of=AS_OF)
+    assert [(it.url.rsplit("/", 1)[1], it.date) for it in items] == [
+        ("802.html", date(2024, 2, 16)),
+        ("801.html", date(2024, 2, 16)),
+        ("800.html", date(2024, 2, 11)),
+    ]
