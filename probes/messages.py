@@ -35,8 +35,8 @@ __all__ = [
     "message_state",
     "read_message_list",
     "read_message_page",
-    "structured_messages",
     "read_messages",
+    "structured_messages",
 ]
 
 ANSWERED = "answered"
