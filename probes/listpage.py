@@ -415,11 +415,11 @@ def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
                 # A range (征集时间：2025-10-22 至 2025-11-21) dates its row by its start, the day
                 # the consultation opened; the end is a deadline, maybe still ahead.
                 between = segment[first.end : last.start]
-                rest = segment[: first.start] + segment[last.end :]
+                around = segment[: first.start] + segment[last.end :]
                 if (
                     not first.decoy
                     and _RANGE_JOIN_RE.fullmatch(between)
-                    and (len(_DATE_NOISE_RE.sub("", rest)) <= 2 or first.labelled)
+                    and (len(_DATE_NOISE_RE.sub("", around)) <= 2 or first.labelled)
                 ):
                     return first
             for m in found:
