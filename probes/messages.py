@@ -36,6 +36,7 @@ __all__ = [
     "read_message_list",
     "read_message_page",
     "read_messages",
+    "structured_messages",
 ]
 
 ANSWERED = "answered"
@@ -68,6 +69,7 @@ _HEAD_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("asked", re.compile(r"时间|日期")),
 )
 _TEST_RE = re.compile(r"^\s*(?:测试|test)", re.I)
+_CELL_TAGS = frozenset({"p", "span", "div"})  # a header row's cells, drawn without <li>
 _NEXT_RE = re.compile(r"^\s*(?:下一页|下页|后一页|>|›|»)\s*$")
 
 
@@ -168,6 +170,12 @@ def _header_roles(cells: list[str]) -> dict[int, str]:
     return roles
 
 
+def _message_header(roles: dict[int, str]) -> bool:
+    """A header of messages names when they were asked or answered, and their state or answer."""
+    named = set(roles.values())
+    return bool(named & {"asked", "answered"}) and bool(named & {"status", "answered"})
+
+
 def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[MessageRecord]:
     """Tables whose header names the dates or the state: the common 信箱 layout."""
     out: list[MessageRecord] = []
@@ -177,9 +185,7 @@ def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[Message
             continue
         head = [c.text(strip=True) for c in rows[0].css("th, td")]
         roles = _header_roles(head)
-        if "asked" not in roles.values() and "answered" not in roles.values():
-            continue
-        if "status" not in roles.values() and "answered" not in roles.values():
+        if not _message_header(roles):
             continue
         for row in rows[1:]:
             cells = [c for c in row.css("td, th") if _own_row(c, row)]
@@ -207,9 +213,7 @@ def _from_list_rows(tree: LexborHTMLParser, base: str, as_of: date) -> list[Mess
         if len(cells) < 2 or head.css_first("a[href]") is not None:
             continue
         roles = _header_roles([c.text(strip=True) for c in cells])
-        if "asked" not in roles.values() and "answered" not in roles.values():
-            continue
-        if "status" not in roles.values() and "answered" not in roles.values():
+        if not _message_header(roles):
             continue
         row = head.next
         while row is not None:
@@ -222,6 +226,56 @@ def _from_list_rows(tree: LexborHTMLParser, base: str, as_of: date) -> list[Mess
                 break  # the rows end where something else begins (a pager, a script's output)
             row = row.next
     return out
+
+
+def _from_cell_rows(tree: LexborHTMLParser, base: str, as_of: date) -> list[MessageRecord]:
+    """A header list of one ``<li>`` whose cells are its children, then a list with one
+    ``<li>`` per message whose cells line up with the header's.
+
+    龙讯 (lonsun) 互动交流 channel pages write each mailbox so: ``<ul class="head"><li>
+    <p>留言时间</p><p>办理状态</p>…<p>信件标题</p></li></ul><ul class="list"><li><p>2025-12-21</p>
+    <p>已回复</p>…<p><a>title</a></p></li>…</ul>``. Read by link entries instead, the letters have
+    no date or state of their own, and the page's other dated blocks (民意征集, 在线访谈) pass for
+    its messages.
+    """
+    out: list[MessageRecord] = []
+    for head in tree.css("ul, ol"):
+        entries = _children(head, "li")
+        if len(entries) != 1 or head.css_first("a[href]") is not None:
+            continue
+        cells = [c for c in entries[0].iter() if c.tag in _CELL_TAGS]
+        if len(cells) < 2:
+            continue
+        roles = _header_roles([c.text(strip=True) for c in cells])
+        if not _message_header(roles):
+            continue
+        body = head.next
+        while body is not None and body.tag in ("-text", "-comment"):
+            body = body.next
+        if body is None or body.tag != head.tag:
+            continue
+        shape = [c.tag for c in cells]
+        for row in _children(body, "li"):
+            row_cells = [c for c in row.iter() if c.tag in _CELL_TAGS]
+            links = [a for a in row.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
+            if [c.tag for c in row_cells] == shape and links:
+                out.append(_row_record(row_cells, links, roles, base, as_of))
+    return out
+
+
+def structured_messages(
+    content: str | LexborHTMLParser, url: str, *, as_of: date
+) -> list[MessageRecord]:
+    """Messages laid out under a header that names their dates or state (tables, or tables
+    drawn with lists), in page order; empty when the page has no such layout."""
+    tree = content if isinstance(content, LexborHTMLParser) else LexborHTMLParser(content)
+    base = page_base(tree, url)
+    found = (
+        _from_tables(tree, base, as_of)
+        or _from_list_rows(tree, base, as_of)
+        or _from_cell_rows(tree, base, as_of)
+    )
+    return _dedupe(found)
 
 
 def _row_record(
@@ -311,9 +365,9 @@ def read_message_list(
     base = page_base(tree, url)
     if selector:
         return _dedupe(_from_entries(tree.css(selector), base, as_of))
-    found = _from_tables(tree, base, as_of) or _from_list_rows(tree, base, as_of)
+    found = structured_messages(tree, url, as_of=as_of)
     if found:
-        return _dedupe(found)
+        return found
     items = main_list(tree, base, as_of=as_of)
     wanted = {it.url for it in items}
     regions = Regions()

@@ -29,6 +29,7 @@ from probes.listpage import (
     skip_href,
     visible_text,
 )
+from probes.messages import structured_messages
 from probes.redirects import redirect_target
 from probes.scripted import (
     Endpoint,
@@ -436,7 +437,12 @@ def inspect_page(
     items: list[Item]
     if kind == "homepage":
         items = home_items
-    elif kind in ("list", "messages"):
+    elif kind == "messages":
+        # Letters under a header naming their dates (留言时间 | 办理状态 | 信件标题): a channel
+        # page's best dated block may be its 民意征集 or 访谈 list, not its letters.
+        letters = structured_messages(tree, page_url, as_of=as_of)
+        items = [Item(m.title, m.url, m.asked_on) for m in letters] or main
+    elif kind == "list":
         items = main
     else:
         items = []

@@ -162,6 +162,30 @@ def test_table_drawn_with_lists() -> None:
     ]  # fmt: skip
 
 
+def test_letters_drawn_as_paragraph_cells_beside_other_dated_blocks() -> None:
+    """A channel page (龙讯 lonsun 互动交流): a one-<li> header whose <p> cells name the columns,
+    then one <li> per letter with the same <p> cells; a 民意征集 list dated by ranges follows.
+    The letters are the messages, with their dates and states; the consultations are not."""
+    html = """<ul class="head"><li><p class="p4">留言时间</p><p class="p3">办理状态</p>
+    <p class="p1">信件标题</p></li></ul>
+    <ul class="list"><li class="odd"><p class="p4">2026-01-12</p><p class="p3">
+    已回复
+    </p><p class="p1"><a href="/content/article/11" title="路灯不亮">路灯不亮</a></p></li>
+    <li class="even"><p class="p4">2026-01-05</p><p class="p3">办理中</p>
+    <p class="p1"><a href="/content/article/12">噪音扰民</a></p></li></ul>
+    <ul id="hctab1"><li><span class="date">征集时间：2025-12-01 至 2026-01-01</span>
+    <a href="/content/article/21">关于征集意见的公告</a></li>
+    <li><span class="date">征集时间：2025-11-01 至 2025-12-01</span>
+    <a href="/content/article/22">关于征求意见的公告</a></li>
+    <li><span class="date">征集时间：2025-10-01 至 2025-11-01</span>
+    <a href="/content/article/23">关于征询意见的公告</a></li></ul>"""
+    got = read_message_list(html, "http://x.gov.cn/hdjl/", as_of=date(2026, 2, 1))
+    assert [(m.url, m.asked_on, m.state) for m in got] == [
+        ("http://x.gov.cn/content/article/11", date(2026, 1, 12), ANSWERED),
+        ("http://x.gov.cn/content/article/12", date(2026, 1, 5), OPEN),
+    ]
+
+
 def test_pre_reply_is_not_the_reply_and_an_indented_date_keeps_its_label() -> None:
     """智能预答复's 预答复时间 is a machine's stamp at sending, not the office's reply; a reply
     date on its own line, indented under 答复时间：, is still the reply date (龙讯 lonsun)."""
