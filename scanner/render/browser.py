@@ -122,7 +122,7 @@ class RenderedPage:
     final_url: str
     html: str
     ms: float
-    rss_mb: float  # the browser's memory with the page still open (PSS, `browser_rss_mb`)
+    rss_mb: float  # the browser's memory after the page, its lane emptied (`browser_rss_mb`)
     refused: tuple[str, ...]  # requests the address policy refused
     skipped: tuple[str, ...] = ()  # requests never made (`SKIPPED_TYPES`)
 
@@ -265,11 +265,11 @@ class Renderer:
             current = self._current
             if current is None or not current.browser.is_connected():
                 self._current = None  # a replaced browser is retired: it never comes back
+                started = stopwatch()
                 if self._playwright is None:
                     from playwright.async_api import async_playwright
 
                     self._playwright = await async_playwright().start()
-                started = stopwatch()
                 try:
                     browser = await self._playwright.chromium.launch(
                         executable_path=self.executable, args=list(CHROMIUM_ARGS)
@@ -388,7 +388,6 @@ class Renderer:
             except Exception as exc:  # a page that did not load, or Chromium died under it
                 detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
                 raise RenderFailed(f"页面渲染失败：{detail}") from exc
-            rss = browser_rss_mb()  # with the page still open: what the browser holds for it
             kept = lane.renders < LANE_PAGES and await self._reset(lane)
         finally:
             if lane is not None:
@@ -399,6 +398,9 @@ class Renderer:
                         await lane.context.close()
             elapsed = stopwatch() - started
             self.budget.spend(elapsed)  # a page that failed took its time too
+        # At rest, the page emptied (the cap is for a browser that grows, not a page's peak;
+        # bench/bench_realpages.py --render samples the peak).
+        rss = browser_rss_mb()
         return RenderedPage(
             url, final_url, html, elapsed * 1000, rss, tuple(log.refused), tuple(log.skipped)
         )
