@@ -9,9 +9,10 @@ is set to render), so its cost stays rare. Three limits keep it so:
   request (a ticker, a carousel) hold a page at most `SETTLE_SECONDS` after its ``load``;
 - **per night**: at most ``night_pages`` pages and ``night_seconds`` of rendering; past either,
   `render` raises `RenderBudgetSpent` and the caller keeps its static reading;
-- **memory**: after each page the browser's processes are measured; a browser above
-  ``max_rss_mb`` is retired: the next page starts a fresh one, and the old one is closed when
-  the last page still rendering in it ends (never under another slot's page).
+- **memory**: after each page the browser's processes are measured; above ``max_rss_mb`` the
+  page's lane (below) is closed first, and a browser still above it is retired: the next
+  page starts a fresh one, and the old one is closed when the last page still rendering in it
+  ends (never under another slot's page).
 
 **Every request the browser makes goes through the project's HTTP client** (a Playwright route
 on the whole context fulfils each request with the client's answer), so the browser obeys the
@@ -389,6 +390,16 @@ class Renderer:
                 detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
                 raise RenderFailed(f"页面渲染失败：{detail}") from exc
             kept = lane.renders < LANE_PAGES and await self._reset(lane)
+            # Memory at rest, the page emptied (the cap is for a browser that grows, not for a
+            # page's peak: bench/bench_realpages.py --render samples that). Over the cap, the
+            # lane goes first (its renderer holds what its pages left); a new lane costs far
+            # less than a new browser, which `render` starts only if still over.
+            rss = browser_rss_mb()
+            if kept and rss > self.budget.max_rss_mb:
+                kept = False
+                with contextlib.suppress(Exception):
+                    await lane.context.close()
+                rss = browser_rss_mb()
         finally:
             if lane is not None:
                 if kept:
@@ -398,9 +409,6 @@ class Renderer:
                         await lane.context.close()
             elapsed = stopwatch() - started
             self.budget.spend(elapsed)  # a page that failed took its time too
-        # At rest, the page emptied (the cap is for a browser that grows, not a page's peak;
-        # bench/bench_realpages.py --render samples the peak).
-        rss = browser_rss_mb()
         return RenderedPage(
             url, final_url, html, elapsed * 1000, rss, tuple(log.refused), tuple(log.skipped)
         )
