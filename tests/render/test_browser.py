@@ -73,6 +73,7 @@ KEEPER_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>存储<
 <body><p id="seen"></p><script>
 document.getElementById('seen').textContent = 'cookie=[' + document.cookie + '] stored=[' + (localStorage.getItem('k') || '') + ']';
 document.cookie = 'visited=1; path=/'; localStorage.setItem('k', 'v');
+window.open('/col/col5/index.html');
 </script></body></html>"""
 
 
@@ -182,13 +183,17 @@ async def test_a_kept_page_shows_nothing_an_earlier_render_left(
     site: tuple[int, list[str]],
 ) -> None:
     """Renders share one context and page (the lane), emptied between renders: the second
-    render of a page that sets a cookie and local storage sees neither."""
+    render of a page that sets a cookie and local storage sees neither, and the window the page
+    opened is closed."""
     port, _ = site
     async with renderer_for(_settings(port)) as renderer:
         first = await renderer.render(f"http://{HOST}/keeper.html")
         second = await renderer.render(f"http://{HOST}/keeper.html")
         opened = renderer.lanes_opened
+        (lane,) = [lane for browser in renderer._launched for lane in browser.idle]
+        windows = [page.url for page in lane.context.pages]
     assert opened == 1  # the same lane rendered both
+    assert windows == ["about:blank"]
     for page in (first, second):
         assert "cookie=[] stored=[]" in page.html
 
