@@ -212,6 +212,7 @@ class RenderRun:
     peak_rss_mb: float = 0.0
     rest_pss_mb: list[float] = field(default_factory=list)  # the renderer's own, after each page
     launches: int = 0
+    lanes: int = 0  # contexts the current renderer made (0: not told)
     slowest: str = ""
 
 
@@ -249,7 +250,8 @@ def describe_runs(runs: list[RenderRun], pages: list[Page]) -> str:
         f"peak PSS {max(run.peak_pss_mb for run in runs):.0f} MB, "
         f"peak RSS {max(run.peak_rss_mb for run in runs):.0f} MB; after a page (the "
         f"renderer's own measure) max {max(max(run.rest_pss_mb) for run in runs):.0f} MB; "
-        f"browsers started per pass {max(run.launches for run in runs) or '(not told)'}"
+        f"browsers started per pass {max(run.launches for run in runs) or '(not told)'}, "
+        f"contexts {max(run.lanes for run in runs) or '(one a page)'}"
     )
 
 
@@ -319,6 +321,7 @@ async def render_pages(pages: list[Page], directory: Path, baseline: Any = None)
                 run.ms.append(rendered.ms)
                 run.rest_pss_mb.append(rendered.rss_mb)
             run.launches = len(getattr(renderer, "launch_ms", []))  # 0: not told
+            run.lanes = getattr(renderer, "lanes_opened", 0)
     finally:
         done.set()
         await sampler
