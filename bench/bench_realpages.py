@@ -20,14 +20,23 @@ is the reader's median over htmldate's on the same pages.
 
 ``--render N`` also renders the first N pages in headless Chromium (scanner/render), served
 from 127.0.0.1 under their own host names through an exclusive host map, and prints the
-milliseconds per rendered page and the browser's resident memory after each.
+browser's start (timed apart: once a night, not a page's cost), the first page, the median and
+max of the others, and the browser's memory: the Chromium process tree's PSS and RSS, sampled
+every 0.2 s while it renders (peak). ``--render-only`` skips the reader table.
+``--render-baseline FILE`` renders the same pages with another version of
+scanner/render/browser.py too (e.g. ``git show 2691cf0:scanner/render/browser.py >
+/tmp/old_browser.py``), alternating baseline and current ``--render-rounds`` times in this one
+process, so both are measured under the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import functools
+import importlib.util
+import os
 import statistics
 import sys
 import time
@@ -37,6 +46,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -140,10 +150,18 @@ def main() -> None:
     parser.add_argument("--no-dateparser", action="store_true")
     parser.add_argument("--failures", action="store_true", help="list every page the reader misses")
     parser.add_argument("--render", type=int, default=0, metavar="N", help="render N pages")
+    parser.add_argument("--render-only", action="store_true", help="skip the reader table")
+    parser.add_argument(
+        "--render-baseline", type=Path, metavar="FILE", help="another browser.py to compare"
+    )
+    parser.add_argument("--render-rounds", type=int, default=1, metavar="R")
     args = parser.parse_args()
     directory = pages_dir()
     if directory is None:
         sys.exit("no corpus: python -m tests.realpages.corpus --mirror DIR")
+    if args.render_only:
+        render_all(args, directory)
+        return
     others = ["htmldate"] + ([] if args.no_dateparser else ["dateparser"])
     groups: dict[str, Tally] = defaultdict(Tally)
     failures: list[str] = []
@@ -180,14 +198,83 @@ def main() -> None:
         print("\nPages the reader misses:")
         print("\n".join(failures) or "none")
     if args.render:
-        asyncio.run(render_pages(load()[: args.render], directory))
+        render_all(args, directory)
 
 
-async def render_pages(pages: list[Page], directory: Path) -> None:
-    """Render corpus pages in headless Chromium behind an exclusive host map; print costs."""
+@dataclass
+class RenderRun:
+    """One pass over the pages with one version of the renderer."""
+
+    launch_ms: float | None = None  # the browser's start, where the renderer times it apart
+    first_incl_launch_ms: float = 0.0  # from nothing to the first page read
+    ms: list[float] = field(default_factory=list)  # each page's own render time
+    peak_pss_mb: float = 0.0
+    peak_rss_mb: float = 0.0
+    rest_pss_mb: list[float] = field(default_factory=list)  # the renderer's own, after each page
+    launches: int = 0
+    lanes: int = 0  # contexts the current renderer made (0: not told)
+    slowest: str = ""
+
+
+def render_all(args: argparse.Namespace, directory: Path) -> None:
+    """Render ``--render`` pages, alternating with the baseline renderer if one is given."""
+    pages = load()[: args.render]
+    versions: dict[str, Any] = {"current": None}
+    if args.render_baseline is not None:
+        spec = importlib.util.spec_from_file_location("baseline_browser", args.render_baseline)
+        assert spec is not None and spec.loader is not None
+        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        versions = {"baseline": module, "current": None}
+    runs: dict[str, list[RenderRun]] = defaultdict(list)
+    for _ in range(args.render_rounds):
+        for name, module in versions.items():
+            runs[name].append(asyncio.run(render_pages(pages, directory, module)))
+            print(f"{name}: {describe_runs(runs[name][-1:], pages)}", flush=True)
+    load_avg = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    print(f"\nrendered {len(pages)} pages x {args.render_rounds} round(s); load {load_avg}")
+    for name, done in runs.items():
+        print(f"{name:>9}: {describe_runs(done, pages)}")
+
+
+def describe_runs(runs: list[RenderRun], pages: list[Page]) -> str:
+    later = [ms for run in runs for ms in run.ms[1:]]
+    firsts = [run.first_incl_launch_ms for run in runs]
+    launches = [run.launch_ms for run in runs if run.launch_ms is not None]
+    launch = f"launch median {statistics.median(launches):.0f} ms; " if launches else ""
+    return (
+        f"{launch}first page incl. launch median {statistics.median(firsts):.0f} ms "
+        f"(its own render median {statistics.median(run.ms[0] for run in runs):.0f} ms); "
+        f"the other {len(later)}: median {statistics.median(later):.0f} ms, "
+        f"max {max(later):.0f} ms ({', '.join(run.slowest for run in runs)}); browser "
+        f"peak PSS {max(run.peak_pss_mb for run in runs):.0f} MB, "
+        f"peak RSS {max(run.peak_rss_mb for run in runs):.0f} MB; after a page (the "
+        f"renderer's own measure) max {max(max(run.rest_pss_mb) for run in runs):.0f} MB; "
+        f"browsers started per pass {max(run.launches for run in runs) or '(not told)'}, "
+        f"contexts {max(run.lanes for run in runs) or '(one a page)'}"
+    )
+
+
+def chromium_memory_mb() -> tuple[float, float]:
+    """PSS and RSS (MB) of every Chromium process under this one: the whole tree."""
+    import psutil
+
+    pss = rss = 0
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "chrom" in child.name().lower():
+                info = child.memory_full_info()
+                pss += getattr(info, "pss", info.rss)
+                rss += info.rss
+    return pss / 2**20, rss / 2**20
+
+
+async def render_pages(pages: list[Page], directory: Path, baseline: Any = None) -> RenderRun:
+    """Render corpus pages in headless Chromium behind an exclusive host map; their costs."""
     from aiohttp import web
 
-    from scanner.render import renderer_for
+    from scanner.http import build_client
+    from scanner.render import Renderer
     from scanner.settings import Settings
 
     by_path = {urlsplit(p.url).path: page_bytes(p, directory) for p in pages}
@@ -207,25 +294,41 @@ async def render_pages(pages: list[Page], directory: Path) -> None:
     port = runner.addresses[0][1]
     hosts = sorted({urlsplit(p.url).hostname or "" for p in pages})
     settings = Settings(host_map=",".join(f"{h}=127.0.0.1:{port}" for h in hosts))
-    times, memory = [], []
+    run = RenderRun()
+    done = asyncio.Event()
+
+    async def sample() -> None:  # the tree's peak, the same way for every version
+        while not done.is_set():
+            pss, rss = await asyncio.to_thread(chromium_memory_mb)
+            run.peak_pss_mb, run.peak_rss_mb = max(run.peak_pss_mb, pss), max(run.peak_rss_mb, rss)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), 0.2)
+
+    renderer_class = Renderer if baseline is None else baseline.Renderer
+    client = build_client(settings, follow_redirects=False)
+    sampler = asyncio.create_task(sample())
     try:
-        async with renderer_for(settings) as renderer:
+        async with renderer_class(client, owns_client=True) as renderer:
+            began = time.perf_counter()
+            if hasattr(renderer, "start"):  # the current renderer starts Chromium apart
+                await renderer.start()
+                run.launch_ms = sum(renderer.launch_ms)
             for page in pages:
                 parts = urlsplit(page.url)  # served over plain HTTP here
                 rendered = await renderer.render(f"http://{parts.hostname}{parts.path}")
-                times.append(rendered.ms)
-                memory.append(rendered.rss_mb)
+                if not run.ms:
+                    run.first_incl_launch_ms = (time.perf_counter() - began) * 1000
+                run.ms.append(rendered.ms)
+                run.rest_pss_mb.append(rendered.rss_mb)
+            run.launches = len(getattr(renderer, "launch_ms", []))  # 0: not told
+            run.lanes = getattr(renderer, "lanes_opened", 0)
     finally:
+        done.set()
+        await sampler
         await runner.cleanup()
-    # The first render pays for starting Chromium, once a night; the rest are what a page costs.
-    later = times[1:] or times
-    slowest = max(range(1, len(times)), key=times.__getitem__, default=0)
-    print(
-        f"\nrendered {len(times)} pages: first {times[0]:.0f} ms (includes starting Chromium); "
-        f"the other {len(later)}: median {statistics.median(later):.0f} ms, "
-        f"max {max(later):.0f} ms ({pages[slowest].id}); browser memory "
-        f"median {statistics.median(memory):.0f} MB, max {max(memory):.0f} MB"
-    )
+    slowest = max(range(1, len(run.ms)), key=run.ms.__getitem__, default=0)
+    run.slowest = pages[slowest].id
+    return run
 
 
 def add(

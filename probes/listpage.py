@@ -24,6 +24,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from itertools import pairwise
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -84,6 +85,7 @@ HOMEPAGE_DATED_IN_NAV = 5
 _TAB_PANE_TAILS = frozenset({"list", "lists", "con", "cont", "content", "box", "bd"})
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 # What is left of a text node once its date is taken out, for a "date-only" node.
+_RANGE_JOIN_RE = re.compile(r"\s*(?:至|到|~|～|—|－|-)\s*")
 _DATE_NOISE_RE = re.compile(
     r"[\s\[\]【】()（）〔〕<>《》:：|｜/\-—·.,，]|发布|更新|成文|时间|日期|发文|来源|浏览|次数"
 )
@@ -405,18 +407,35 @@ def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
     ``day_first``: the page reads ``05/08/2016`` as 5 August (`probes.dates.slash_day_first`).
     """
     trailing: DateMatch | None = None
+    near: DateMatch | None = None
     for segment in text.split("\n"):
         if segment:
-            for m in find_dates(segment, day_first=day_first):
+            found = find_dates(segment, day_first=day_first)
+            for first, last in pairwise(found):
+                # A range (征集时间：2025-10-22 至 2025-11-21) dates its row by its start, the day
+                # the consultation opened; the end is a deadline, maybe still ahead.
+                between = segment[first.end : last.start]
+                around = segment[: first.start] + segment[last.end :]
+                if (
+                    not first.decoy
+                    and _RANGE_JOIN_RE.fullmatch(between)
+                    and (len(_DATE_NOISE_RE.sub("", around)) <= 2 or first.labelled)
+                ):
+                    return first
+            for m in found:
                 if m.decoy:
                     continue
-                rest = segment[: m.start] + segment[m.end :]
-                if len(_DATE_NOISE_RE.sub("", rest)) <= 2 or m.labelled:
+                rest = len(_DATE_NOISE_RE.sub("", segment[: m.start] + segment[m.end :]))
+                if rest == 0 or m.labelled:
                     return m
+                if rest <= 2 and near is None:
+                    # Two characters beside a date may be a title (柘城's "2018-07-03新闻",
+                    # a broadcast's day, over the row's own 07-06 cell): only a fallback.
+                    near = m
                 tail = _DATE_NOISE_RE.sub("", segment[m.end :])
                 if trailing is None and not tail:
                     trailing = m
-    return trailing
+    return near or trailing
 
 
 def _entry_text(entry: LexborNode) -> str:

@@ -36,6 +36,7 @@ __all__ = [
     "read_message_list",
     "read_message_page",
     "read_messages",
+    "structured_messages",
 ]
 
 ANSWERED = "answered"
@@ -56,6 +57,10 @@ _ASK_WORDS_RE = re.compile(
     r"[\[【(（]?\s*$"
 )
 _REPLY_BODY_RE = re.compile(r"(?:回复|答复)(?:内容|意见)\s*[:：]\s*\S")
+# 智能预答复: a machine's instant "pre-reply" (links to similar answers) stamped when the letter
+# is sent; its 预答复时间 is not the office's reply (龙讯 lonsun 信箱 pages show both).
+_PRE_REPLY_RE = re.compile(r"预(?:答复|回复)")
+_SPACES_RE = re.compile(r"\s+")
 # Header cells of a message table, by role (the reply time before the generic 时间).
 _HEAD_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("status", re.compile(r"状态|是否")),  # 回复状态 is a state, not a reply date
@@ -64,6 +69,7 @@ _HEAD_ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("asked", re.compile(r"时间|日期")),
 )
 _TEST_RE = re.compile(r"^\s*(?:测试|test)", re.I)
+_CELL_TAGS = frozenset({"p", "span", "div"})  # a header row's cells, drawn without <li>
 _NEXT_RE = re.compile(r"^\s*(?:下一页|下页|后一页|>|›|»)\s*$")
 
 
@@ -130,9 +136,11 @@ def _dates(text: str, as_of: date) -> tuple[date | None, date | None]:
     for m in find_dates(text):
         if m.decoy:
             continue
-        before = text[max(0, m.start - 10) : m.start]
+        # The ten characters before the date once runs of spaces are one: a CMS may indent the
+        # date on its own line under its label (答复时间：\n<60 spaces>2025-12-22).
+        before = _SPACES_RE.sub(" ", text[max(0, m.start - 120) : m.start])[-10:]
         day = m.to_date(as_of)
-        if day is None or day > as_of:
+        if day is None or day > as_of or _PRE_REPLY_RE.search(before):
             continue
         if _REPLY_WORDS_RE.search(before):
             answered = answered or day
@@ -162,6 +170,12 @@ def _header_roles(cells: list[str]) -> dict[int, str]:
     return roles
 
 
+def _message_header(roles: dict[int, str]) -> bool:
+    """A header of messages names when they were asked or answered, and their state or answer."""
+    named = set(roles.values())
+    return bool(named & {"asked", "answered"}) and bool(named & {"status", "answered"})
+
+
 def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[MessageRecord]:
     """Tables whose header names the dates or the state: the common 信箱 layout."""
     out: list[MessageRecord] = []
@@ -171,36 +185,122 @@ def _from_tables(tree: LexborHTMLParser, base: str, as_of: date) -> list[Message
             continue
         head = [c.text(strip=True) for c in rows[0].css("th, td")]
         roles = _header_roles(head)
-        if "asked" not in roles.values() and "answered" not in roles.values():
-            continue
-        if "status" not in roles.values() and "answered" not in roles.values():
+        if not _message_header(roles):
             continue
         for row in rows[1:]:
             cells = [c for c in row.css("td, th") if _own_row(c, row)]
             links = [a for a in row.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
-            if not links or len(cells) < 2:
-                continue
-            a = max(links, key=lambda x: len(x.text(strip=True)))
-            title = collapse_space(a.attrs.get("title") or a.text()) or collapse_space(a.text())
-            href = (a.attrs.get("href") or "").strip()
-            url = join_href(base, href) or href[:MAX_URL_LENGTH]
-            asked = answered = None
-            state, words = UNKNOWN, ""
-            for i, cell in enumerate(cells):
-                role = roles.get(i)
-                text = cell.text(separator=" ", strip=True)
-                if role == "asked":
-                    asked = _first(text, as_of)
-                elif role == "answered":
-                    answered = _first(text, as_of)
-                elif role == "status":
-                    state, words = message_state(text)
-            if answered is not None and state == UNKNOWN:
-                state = ANSWERED
-            out.append(
-                MessageRecord(title, url, asked, answered, state, words, valid=_valid(title))
-            )
+            if links and len(cells) >= 2:
+                out.append(_row_record(cells, links, roles, base, as_of))
     return out
+
+
+def _children(node: LexborNode, tag: str) -> list[LexborNode]:
+    return [child for child in node.iter() if child.tag == tag]
+
+
+def _from_list_rows(tree: LexborHTMLParser, base: str, as_of: date) -> list[MessageRecord]:
+    """A table drawn with lists: a header list (留言时间 | 办理状态 | … | 信件标题) followed by
+    sibling lists, one per message, whose ``<li>`` cells line up with the header's.
+
+    龙讯 (lonsun) 信箱 pages write each letter as ``<ul class="odd"><li>2025-12-21</li>
+    <li>已回复</li>…<li><a>title</a></li></ul>``: the title link's own ``<li>`` holds neither the
+    date nor the state, so reading the link's entry finds no date and no state.
+    """
+    out: list[MessageRecord] = []
+    for head in tree.css("ul, ol"):
+        cells = _children(head, "li")
+        if len(cells) < 2 or head.css_first("a[href]") is not None:
+            continue
+        roles = _header_roles([c.text(strip=True) for c in cells])
+        if not _message_header(roles):
+            continue
+        row = head.next
+        while row is not None:
+            if row.tag == head.tag:
+                row_cells = _children(row, "li")
+                links = [a for a in row.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
+                if len(row_cells) == len(cells) and links:
+                    out.append(_row_record(row_cells, links, roles, base, as_of))
+            elif row.tag not in ("-text", "-comment", "script"):
+                break  # the rows end where something else begins (a pager, a script's output)
+            row = row.next
+    return out
+
+
+def _from_cell_rows(tree: LexborHTMLParser, base: str, as_of: date) -> list[MessageRecord]:
+    """A header list of one ``<li>`` whose cells are its children, then a list with one
+    ``<li>`` per message whose cells line up with the header's.
+
+    龙讯 (lonsun) 互动交流 channel pages write each mailbox so: ``<ul class="head"><li>
+    <p>留言时间</p><p>办理状态</p>…<p>信件标题</p></li></ul><ul class="list"><li><p>2025-12-21</p>
+    <p>已回复</p>…<p><a>title</a></p></li>…</ul>``. Read by link entries instead, the letters have
+    no date or state of their own, and the page's other dated blocks (民意征集, 在线访谈) pass for
+    its messages.
+    """
+    out: list[MessageRecord] = []
+    for head in tree.css("ul, ol"):
+        entries = _children(head, "li")
+        if len(entries) != 1 or head.css_first("a[href]") is not None:
+            continue
+        cells = [c for c in entries[0].iter() if c.tag in _CELL_TAGS]
+        if len(cells) < 2:
+            continue
+        roles = _header_roles([c.text(strip=True) for c in cells])
+        if not _message_header(roles):
+            continue
+        body = head.next
+        while body is not None and body.tag in ("-text", "-comment"):
+            body = body.next
+        if body is None or body.tag != head.tag:
+            continue
+        shape = [c.tag for c in cells]
+        for row in _children(body, "li"):
+            row_cells = [c for c in row.iter() if c.tag in _CELL_TAGS]
+            links = [a for a in row.css("a[href]") if not skip_href(a.attrs.get("href") or "")]
+            if [c.tag for c in row_cells] == shape and links:
+                out.append(_row_record(row_cells, links, roles, base, as_of))
+    return out
+
+
+def structured_messages(
+    content: str | LexborHTMLParser, url: str, *, as_of: date
+) -> list[MessageRecord]:
+    """Messages laid out under a header that names their dates or state (tables, or tables
+    drawn with lists), in page order; empty when the page has no such layout."""
+    tree = content if isinstance(content, LexborHTMLParser) else LexborHTMLParser(content)
+    base = page_base(tree, url)
+    found = (
+        _from_tables(tree, base, as_of)
+        or _from_list_rows(tree, base, as_of)
+        or _from_cell_rows(tree, base, as_of)
+    )
+    return _dedupe(found)
+
+
+def _row_record(
+    cells: list[LexborNode], links: list[LexborNode], roles: dict[int, str], base: str, as_of: date
+) -> MessageRecord:
+    """One message of a table (``<td>`` cells or ``<li>`` cells): the longest link is its
+    title, each cell read by its header's role."""
+    a = max(links, key=lambda x: len(x.text(strip=True)))
+    title = collapse_space(a.attrs.get("title") or a.text()) or collapse_space(a.text())
+    href = (a.attrs.get("href") or "").strip()
+    url = join_href(base, href) or href[:MAX_URL_LENGTH]
+    asked = answered = None
+    state, words = UNKNOWN, ""
+    for i, cell in enumerate(cells):
+        role = roles.get(i)
+        text = cell.text(separator=" ", strip=True)
+        if role == "asked":
+            asked = _first(text, as_of)
+        elif role == "answered":
+            answered = _first(text, as_of)
+        elif role == "status":
+            state, words = message_state(text)
+    if answered is not None and state == UNKNOWN:
+        state = ANSWERED
+    return MessageRecord(title, url, asked, answered, state, words, valid=_valid(title))
 
 
 def _own_table(row: LexborNode, table: LexborNode) -> bool:
@@ -265,9 +365,9 @@ def read_message_list(
     base = page_base(tree, url)
     if selector:
         return _dedupe(_from_entries(tree.css(selector), base, as_of))
-    found = _from_tables(tree, base, as_of)
+    found = structured_messages(tree, url, as_of=as_of)
     if found:
-        return _dedupe(found)
+        return found
     items = main_list(tree, base, as_of=as_of)
     wanted = {it.url for it in items}
     regions = Regions()

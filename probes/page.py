@@ -29,6 +29,7 @@ from probes.listpage import (
     skip_href,
     visible_text,
 )
+from probes.messages import structured_messages
 from probes.redirects import redirect_target
 from probes.scripted import (
     Endpoint,
@@ -436,12 +437,20 @@ def inspect_page(
     items: list[Item]
     if kind == "homepage":
         items = home_items
-    elif kind in ("list", "messages"):
+    elif kind == "messages":
+        # Letters under a header naming their dates (留言时间 | 办理状态 | 信件标题): a channel
+        # page's best dated block may be its 民意征集 or 访谈 list, not its letters.
+        letters = structured_messages(tree, page_url, as_of=as_of)
+        items = [Item(m.title, m.url, m.asked_on) for m in letters] or main
+    elif kind == "list":
         items = main
     else:
         items = []
     published = _published(tree, text, matches, every_meta, title) if kind == "article" else None
     dates = [it.date for it in items if it.date is not None and it.date <= as_of]
+    if kind == "messages" and not items:
+        # One message and its reply (no list): its newest date is the latest one it shows.
+        dates = [d for m in real if (d := m.to_date(as_of)) is not None and d <= as_of]
     newest = max(dates) if dates else published
     return PageSummary(
         url=url,

@@ -360,7 +360,8 @@ class Settings(_Layered):
     )
     render_max_rss_mb: float = Field(
         default=400.0,
-        description="A browser using more memory than this (MB) after a page is restarted.",
+        description="A browser using more memory than this (MB, PSS of its processes) after a "
+        "page, its context emptied, first closes that context; still above it, it is restarted.",
     )
 
     crawl_max_depth: int = Field(

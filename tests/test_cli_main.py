@@ -164,3 +164,51 @@ def test_the_script_ends_a_failed_scan_and_other_commands_as_usual(db_url: str) 
     other = _script(db_url, "scorecard", "9999999999")
     assert other.returncode == 2
     assert "TORN-DOWN" in other.stderr
+
+
+_SIGTERM_INSIDE_THE_LOOP = r"""
+import asyncio, os, signal, sys
+from scanner.cli.edge import run_async, terminate_like_interrupt
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)  # what `census scan … &` in a script inherits
+terminate_like_interrupt()
+unwound = []
+
+async def waiting():
+    try:
+        await asyncio.sleep(60)
+    finally:
+        unwound.append("waiting")
+
+async def signalling():
+    await asyncio.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGTERM)  # arrives while this task, not the main one, runs
+    await asyncio.sleep(60)
+
+async def work():
+    await asyncio.gather(waiting(), signalling())
+
+try:
+    run_async(work())
+except KeyboardInterrupt:
+    print("interrupted", unwound, signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL)
+    sys.exit(130)
+print("not interrupted")
+"""
+
+
+def test_sigterm_inside_the_loop_unwinds_every_task_when_sigint_is_ignored() -> None:
+    """With SIGINT ignored asyncio has no Ctrl-C handler; SIGTERM raised as KeyboardInterrupt
+    at whatever line ran left tasks destroyed while pending, with tracebacks on stderr."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _SIGTERM_INSIDE_THE_LOOP],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 130, done.stdout + done.stderr
+    # The task waiting ran its finally; SIGTERM is ours again after the loop, not the default.
+    assert done.stdout.strip() == "interrupted ['waiting'] True"
+    assert done.stderr == ""

@@ -3,7 +3,6 @@ content, read now and stored; then what they mean for the interaction and servic
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, NoReturn
@@ -13,6 +12,7 @@ from rich.markup import escape
 
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
+from scanner.cli.edge import run_async
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import console, console_err, markup, print_json
 from scanner.clock import RealClock
@@ -113,7 +113,7 @@ def check(
         except (OSError, ValueError, KeyError, TypeError) as exc:
             _fail(f"无法读取词表：{exc}")
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         with db.session() as session:
             codes: list[str] | None = None
@@ -123,7 +123,7 @@ def check(
                 except CensusError as exc:
                     _fail(str(exc))
             sites = wanted_sites(session, codes)
-        results = asyncio.run(check_sites(settings, sites, as_of=at, checker=checker, only=wanted))
+        results = run_async(check_sites(settings, sites, as_of=at, checker=checker, only=wanted))
         out: list[tuple[SiteChecks, StoredChecks, SiteSummary]] = []
         now = RealClock().now()
         for result in sorted(results, key=lambda r: r.site.code):

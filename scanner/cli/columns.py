@@ -8,7 +8,6 @@ the operator can take as they are (a category was guessed and the page opened).
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -19,6 +18,7 @@ from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
 from scanner.cli.db import DatabaseOpt
+from scanner.cli.edge import run_async
 from scanner.cli.inspect import today_cst
 from scanner.cli.output import FAILURE_LABELS, console, console_err, markup, print_json
 from scanner.clock import RealClock
@@ -213,7 +213,7 @@ def discover_(
     from scanner.registry.lookup import find_site
 
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         with db.session() as session:
             try:
@@ -222,7 +222,7 @@ def discover_(
                 _fail(str(exc))
             site_id, homepage, hosts = site.id, site.url, list(site.own_hosts or [])
         try:
-            found = asyncio.run(run_discovery(settings, homepage, hosts, today_cst(), depth))
+            found = run_async(run_discovery(settings, homepage, hosts, today_cst(), depth))
         except FetchFailed as exc:
             label = FAILURE_LABELS.get(exc.kind, exc.kind)
             _fail(f"首页无法打开：{label} ({exc.kind}) — {homepage}")
@@ -300,7 +300,7 @@ def read(
     if (site_key is None) == (not all_sites):
         _fail("请指定一个网站（标识码或首页网址）或 --all，二者选一")
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         with db.session() as session:
             if site_key is not None:
@@ -311,7 +311,7 @@ def read(
             else:
                 codes = None
             sites = wanted_sites(session, codes)
-        results = asyncio.run(
+        results = run_async(
             read_and_store(
                 db,
                 settings,

@@ -1,6 +1,6 @@
 """What every command needs: settings and the database, built once from options and env.
 
-Imported by every command module, so settings (pydantic) and the database (SQLAlchemy) are
+Imported by every command module, so settings and the database (SQLAlchemy) are
 loaded only when a command asks for them, not when the CLI starts.
 """
 
@@ -19,11 +19,14 @@ def settings_with(database_url: str | None = None) -> Settings:
     return load_settings(database_url=database_url)
 
 
-def open_database(database_url: str | None = None, *, check: bool = True) -> Database:
-    """The configured database; refuses (with the fix in the message) when not upgraded."""
+def open_database(
+    database_url: str | None = None, *, check: bool = True, settings: Settings | None = None
+) -> Database:
+    """The configured database (``settings``' when the command has loaded them already);
+    refuses (with the fix in the message) when not upgraded."""
     from scanner.db import Database
 
-    settings = settings_with(database_url)
+    settings = settings or settings_with(database_url)
     db = Database(settings.database_url)
     if check:
         db.check_current()

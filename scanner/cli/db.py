@@ -72,7 +72,7 @@ def prune(
     from scanner.crawl.retention import prune_details
 
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     keep = settings.crawl_detail_days if days is None else days
     if keep == 0:
         console.print("保留天数为 0：不清理任何扫描明细。")
@@ -80,7 +80,7 @@ def prune(
     done = prune_details(db, RealClock().now(), keep, dry_run=dry_run)
     verb = "将清理" if dry_run else "已清理"
     console.print(
-        f"{verb} {done.scans} 次 {keep} 天前结束的扫描的明细："
+        f"{verb} {done.scans} 次 {keep} 天前开始的扫描的明细："
         f"页面 {done.pages} 行，待抓取队列 {done.frontier} 行，"
         f"正常链接 {done.link_checks} 行及其出处 {done.link_occurrences} 行。"
         "失效与无法判定的链接及其证据、扫描统计均保留；各网站最近一次完成的扫描完整保留。"

@@ -9,10 +9,12 @@ traceback in front of an official.
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import FrameType
+from typing import Any, TypeVar
 
 from scanner.cli.output import console_err, markup
 from scanner.errors import CensusError
@@ -22,6 +24,7 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_REFUSED",
     "one_line",
+    "run_async",
     "run_guarded",
     "terminate_like_interrupt",
 ]
@@ -29,6 +32,8 @@ __all__ = [
 EXIT_REFUSED = 2
 EXIT_BUG = 70  # EX_SOFTWARE
 EXIT_INTERRUPTED = 130
+
+T = TypeVar("T")
 
 
 def _first_line(text: str) -> str:
@@ -83,6 +88,50 @@ def terminate_like_interrupt() -> None:
     """SIGTERM (systemd stop, kill, a container's shutdown) handled like SIGINT."""
     if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
         signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` for a command, SIGTERM cancelling its work the way Ctrl-C does.
+
+    While the loop runs, SIGTERM is the loop's own signal handler: the main task is cancelled,
+    its tasks unwind (scans end 'interrupted', their finally blocks run) and KeyboardInterrupt
+    comes out here. `_on_sigterm` raising KeyboardInterrupt at whatever line was running —
+    inside a task of the loop, when a background shell has SIGINT ignored and asyncio has no
+    Ctrl-C handler to pass it to — left tasks destroyed pending and tracebacks on stderr.
+    """
+    stopped = False
+
+    async def guarded() -> T:
+        nonlocal stopped
+        loop, task = asyncio.get_running_loop(), asyncio.current_task()
+        assert task is not None
+        before = signal.getsignal(signal.SIGTERM)
+
+        def stop() -> None:
+            nonlocal stopped
+            stopped = True
+            task.cancel()
+
+        try:
+            loop.add_signal_handler(signal.SIGTERM, stop)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread
+            return await main
+        try:
+            return await main
+        finally:
+            loop.remove_signal_handler(signal.SIGTERM)
+            if before is not None:  # removal leaves SIG_DFL: put ours back
+                signal.signal(signal.SIGTERM, before)
+
+    try:
+        result = asyncio.run(guarded())
+    except asyncio.CancelledError:
+        if stopped:
+            raise KeyboardInterrupt from None
+        raise
+    if stopped:  # the work swallowed its cancellation: still an interrupted command
+        raise KeyboardInterrupt
+    return result
 
 
 def run_guarded(command: Callable[[], object]) -> None:

@@ -6,7 +6,6 @@ why a column counts as stale (which entries were found, which date each one show
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,6 +16,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from scanner.cli.edge import run_async
 from scanner.cli.output import FAILURE_LABELS, console, console_err, markup, print_json
 from scanner.clock import CST, RealClock
 from scanner.errors import CensusError, PageNotOpened
@@ -116,10 +116,10 @@ def inspect_target(
     if render:
         if not _is_url(target):
             raise _not_opened("file", target, "--render 只适用于网址（http/https）")
-        html, final_url = asyncio.run(_render(target))
+        html, final_url = run_async(_render(target))
         return summarize_page(html, target, final_url=final_url, status=None, as_of=as_of)
     if _is_url(target):
-        content, final_url, status, encoding = asyncio.run(_fetch(target))
+        content, final_url, status, encoding = run_async(_fetch(target))
         return summarize_page(
             content, target, final_url=final_url, status=status, encoding=encoding, as_of=as_of
         )

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
+from scanner.cli.edge import run_async
 from scanner.cli.output import console, markup, print_json
 from scanner.cli.probe import CanaryOpt, DatabaseOpt
 from scanner.cli.score import AtOpt, RulesetOpt, parse_at, refusals, ruleset_from
@@ -91,7 +92,7 @@ def monitor(
         slots=slots or settings.probe_slots,
         misfire_grace=misfire_grace or settings.probe_misfire_grace,
     )
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     mon = Monitor(
         db,
         settings,
@@ -174,7 +175,7 @@ def run_nightly(
         settings = settings_with(database_url)
         night = parse_at(at) if at else night_of(RealClock().now(), settings)
         rules = ruleset_from(ruleset)
-        db = open_database(database_url)
+        db = open_database(settings=settings)
         if settings.broker_url:
             _enqueue_night(db, settings, night, spread, takeover, ruleset, wait, as_json)
             return
@@ -188,7 +189,7 @@ def run_nightly(
                 ruleset=rules,
                 takeover=takeover,
             )
-            outcome = asyncio.run(work.run())
+            outcome = run_async(work.run())
             report = _runs_json(db, [get_run(db, outcome.run_id)])
         finally:
             db.dispose()
@@ -279,7 +280,7 @@ def status(
     from scanner.monitor.nightly import latest_runs
 
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     try:
         runs = _runs_json(db, latest_runs(db, limit))
         probes = _probe_state(db)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.table import Table
 
 from scanner.cli.context import open_database, settings_with
+from scanner.cli.edge import run_async
 from scanner.cli.output import console, failure_label, markup, print_json
 from scanner.clock import CST, RealClock
 
@@ -56,9 +56,9 @@ def probe(
     from scanner.monitor import RoundOptions, probe_and_store
 
     settings = settings_with(database_url)
-    db = open_database(database_url)
+    db = open_database(settings=settings)
     now = RealClock().now().replace(microsecond=0)
-    outcome, round_id = asyncio.run(
+    outcome, round_id = run_async(
         probe_and_store(
             db,
             settings,

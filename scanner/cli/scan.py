@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.table import Table
 
+from scanner.cli.edge import run_async
 from scanner.cli.output import console, markup
 from scanner.clock import CST, stopwatch
 from scanner.errors import ConfigError
@@ -104,7 +105,7 @@ def scan(
         gc.set_threshold(10_000, 20, 10)
         if collecting:
             gc.enable()
-        scan_ids, rechecked, errors, notes = asyncio.run(
+        scan_ids, rechecked, errors, notes = run_async(
             _run(db, settings, [] if split else targets, restart)
         )
         if split:

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import delete, func, select
 
@@ -43,7 +42,7 @@ from scanner.settings import Settings
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
 
-__all__ = ["RunResult", "partition_sites", "scan_in_processes", "site_hosts", "site_weights"]
+__all__ = ["RunResult", "partition_sites", "scan_in_processes", "site_weights"]
 
 # How long a share's process may take to record its scans as interrupted after Ctrl-C.
 _STOP_GRACE = 20.0
@@ -64,14 +63,6 @@ class RunResult:
         self.pids.update(other.pids)
         self.errors.update(other.errors)
         self.notes.update(other.notes)
-
-
-def site_hosts(site: SiteRef) -> set[str]:
-    """The hosts a site owns: its homepage's and the registry's ``own_hosts``."""
-    hosts = {(urlsplit(site.url).hostname or "").lower()}
-    hosts.update(h.lower() for h in site.own_hosts)
-    hosts.discard("")
-    return hosts
 
 
 def site_weights(db: Database, sites: list[SiteRef]) -> dict[int, int]:
@@ -112,7 +103,7 @@ def partition_sites(
         return h
 
     for site in sites:
-        hosts = sorted(site_hosts(site)) or [f"#site-{site.id}"]
+        hosts = sorted(site.hosts) or [f"#site-{site.id}"]
         for h in hosts[1:]:
             parent[find(h)] = find(hosts[0])
     weights = weights or {}
@@ -120,7 +111,7 @@ def partition_sites(
     default = max(1, round(sum(known) / len(known))) if known else 1
     groups: dict[str, list[SiteRef]] = {}
     for site in sites:
-        hosts = sorted(site_hosts(site)) or [f"#site-{site.id}"]
+        hosts = sorted(site.hosts) or [f"#site-{site.id}"]
         groups.setdefault(find(hosts[0]), []).append(site)
 
     def weight(group: list[SiteRef]) -> int:
@@ -158,7 +149,7 @@ def _share_worker(
     try:
         db = Database(url)
         sites = load_sites(db, codes)
-        own = frozenset(h for s in sites for h in site_hosts(s))
+        own = frozenset(h for s in sites for h in s.hosts)
 
         async def go() -> RunResult:
             # SIGTERM cancels the run the way asyncio.run cancels it on Ctrl-C: every scan

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from scanner.clock import stopwatch
 
-__all__ = ["ScanProgress", "SiteRef"]
+__all__ = ["ScanProgress", "SiteRef", "hosts_of"]
+
+
+def hosts_of(url: str, own_hosts: Iterable[str]) -> set[str]:
+    """The hosts a site owns: its homepage's and the registry's ``own_hosts``, lower case."""
+    hosts = {(urlsplit(url).hostname or "").lower()}
+    hosts.update(h.lower() for h in own_hosts)
+    hosts.discard("")
+    return hosts
 
 
 @dataclass(frozen=True)
@@ -18,6 +28,10 @@ class SiteRef:
     name: str
     url: str
     own_hosts: tuple[str, ...] = ()
+
+    @property
+    def hosts(self) -> set[str]:
+        return hosts_of(self.url, self.own_hosts)
 
 
 @dataclass

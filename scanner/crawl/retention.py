@@ -93,7 +93,7 @@ def _prune_one(session: Session, scan_id: int, now: datetime, dry_run: bool) -> 
 def prune_details(
     db: Database, now: datetime, days: int, *, dry_run: bool = False, limit: int | None = None
 ) -> Pruned:
-    """Prune the details of every scan ended more than ``days`` ago that is not its site's
+    """Prune the details of every scan started more than ``days`` ago that is not its site's
     latest finished one; ``days`` 0 keeps everything. One transaction per scan."""
     total = Pruned()
     if days <= 0:

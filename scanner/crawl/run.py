@@ -13,14 +13,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import func, select
 
 from scanner.clock import Clock, RealClock
 from scanner.crawl.checker import LinkChecker, recheck_rows
-from scanner.crawl.progress import ScanProgress, SiteRef
+from scanner.crawl.progress import ScanProgress, SiteRef, hosts_of
 from scanner.crawl.site import SiteCrawl
 from scanner.crawl.store import ScanStore
 from scanner.db import Database
@@ -51,9 +50,7 @@ def registered_hosts(db: Database) -> tuple[str, ...]:
     hosts: set[str] = set()
     with db.session() as s:
         for url, own in s.execute(select(Site.url, Site.own_hosts)):
-            hosts.add((urlsplit(url).hostname or "").lower())
-            hosts.update(h.lower() for h in own or ())
-    hosts.discard("")
+            hosts |= hosts_of(url, own or ())
     return tuple(sorted(hosts))
 
 

@@ -143,7 +143,9 @@ class SiteCrawl:
     async def _run(self, *, restart: bool, links: bool) -> int:
         p = self.progress
         self.scan_id, resumed = await self.store.run(
-            lambda: self.store.open_scan(self.site.id, restart=restart, now=self.clock.now())
+            lambda: self.store.open_scan(
+                self.site.id, self.home, restart=restart, now=self.clock.now()
+            )
         )
         p.scan_id, p.resumed = self.scan_id, resumed
         status, error = "interrupted", ""
@@ -204,8 +206,7 @@ class SiteCrawl:
     async def _restore(self, resumed: bool) -> None:
         if self.memo_on:
             self.memos = await self.store.run(self.store.load_memos, self.site.id)
-        if not resumed:
-            await self.store.run(self.store.frontier_seed, self.scan_id, self.home)
+        if not resumed:  # its homepage queued with its row (`ScanStore.open_scan`)
             self.frontier.requeue(self.home, 0)
             return
         loaded = await self.store.run(self.store.load, self.scan_id)

@@ -235,8 +235,13 @@ class ScanStore:
             return fn(*args)
 
     # -- scans ---------------------------------------------------------------------------------
-    def open_scan(self, site_id: int, *, restart: bool, now: datetime) -> tuple[int, bool]:
-        """Resume the site's unfinished scan, or start one (``restart`` abandons the old one)."""
+    def open_scan(
+        self, site_id: int, home: str, *, restart: bool, now: datetime
+    ) -> tuple[int, bool]:
+        """Resume the site's unfinished scan, or start one at ``home`` (``restart`` abandons
+        the old one). A new scan's row and its homepage's frontier row are one transaction: a
+        process killed between two would leave a scan with nothing queued, which resumed
+        would end 'done' with no page — a clean bill for a site never looked at."""
         with self.db.session() as s:
             unfinished = s.scalar(
                 select(Scan)
@@ -257,6 +262,7 @@ class ScanStore:
             scan = Scan(site_id=site_id, started_at=now, status="running", stats={})
             s.add(scan)
             s.flush()
+            s.execute(insert(CrawlFrontier), [{"scan_id": scan.id, "url": home, "depth": 0}])
             return scan.id, False
 
     def finish(
@@ -345,10 +351,6 @@ class ScanStore:
             url: Memo(url, aware(at) or never, status, final, etag, lm, digest, kind, size, blob)
             for url, at, status, final, etag, lm, digest, kind, size, blob in rows
         }
-
-    def frontier_seed(self, scan_id: int, url: str) -> None:
-        with self.db.session() as s:
-            s.execute(insert(CrawlFrontier), [{"scan_id": scan_id, "url": url, "depth": 0}])
 
     # -- the crawl's batches -------------------------------------------------------------------
     def flush(

@@ -208,7 +208,9 @@ class NightlyPass:
         try:
             await self._sites(refs, wanted)
             await asyncio.to_thread(self._score)
-            await asyncio.to_thread(prune_after_night, self.db, self.settings, self.ledger)
+            await asyncio.to_thread(
+                prune_after_night, self.db, self.settings, self.ledger, self.night
+            )
         except asyncio.CancelledError:
             stopped = functools.partial(mark_interrupted, run_id=self.run_id)
             await asyncio.shield(asyncio.to_thread(stopped, self.db, self.ledger.now()))

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from functools import lru_cache
 from typing import Any, Protocol, TypeVar
 
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from probes.content import ContentChecker, load_wordlists
 from scanner.checks.run import check_site
 from scanner.checks.store import store_site_checks
-from scanner.clock import Clock, RealClock
+from scanner.clock import CST, Clock, RealClock
 from scanner.crawl import Scanner, load_sites
 from scanner.crawl.progress import SiteRef
 from scanner.crawl.retention import prune_details
@@ -339,11 +340,13 @@ def score_night(db: Database, run_id: int, at: date, ruleset: Ruleset | None, le
     return len(cards)
 
 
-def prune_after_night(db: Database, settings: Settings, ledger: Clock) -> None:
+def prune_after_night(db: Database, settings: Settings, ledger: Clock, night: date) -> None:
     """Old crawls' details go once the night is scored; the night stands if this fails (the
-    next night tries again)."""
+    next night tries again). Age counts from the night scored when that is earlier than now:
+    a past night run again (``--at``) never prunes its own crawls."""
+    as_of = min(ledger.now(), datetime.combine(night, dtime.min, CST))
     try:
-        done = prune_details(db, ledger.now(), settings.crawl_detail_days)
+        done = prune_details(db, as_of, settings.crawl_detail_days)
     except Exception:
         log.exception("pruning old crawl details failed; the night's results are kept")
         return
@@ -516,7 +519,7 @@ def scoring_unit(
         if _run_of(db, run_id).status == "done":
             return 0
         cards = score_night(db, run_id, at, rules, RealClock())
-    prune_after_night(db, settings, RealClock())
+    prune_after_night(db, settings, RealClock(), run.night)
     return cards
 
 

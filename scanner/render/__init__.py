@@ -2,6 +2,7 @@
 
 from scanner.render.browser import (
     CHROMIUM,
+    SKIPPED_TYPES,
     RenderBudget,
     RenderBudgetSpent,
     RenderedPage,
@@ -13,6 +14,7 @@ from scanner.render.browser import (
 
 __all__ = [
     "CHROMIUM",
+    "SKIPPED_TYPES",
     "RenderBudget",
     "RenderBudgetSpent",
     "RenderFailed",

@@ -3,13 +3,16 @@
 Used only when a static read finds no entries on a page that looks script-built (or a column
 is set to render), so its cost stays rare. Three limits keep it so:
 
-- **per page**: a page gets ``page_seconds`` to load and settle (network idle), then its DOM is
-  taken as it stands;
+- **per page**: a page gets ``page_seconds`` to load and settle, then its DOM is taken as it
+  stands. It has settled when no request of its own has been in flight, and no list-like node
+  (a link, ``li``, ``tr``) has been added, for `QUIET_SECONDS`; nodes added without a network
+  request (a ticker, a carousel) hold a page at most `SETTLE_SECONDS` after its ``load``;
 - **per night**: at most ``night_pages`` pages and ``night_seconds`` of rendering; past either,
   `render` raises `RenderBudgetSpent` and the caller keeps its static reading;
-- **memory**: after each page the browser's processes are measured; a browser above
-  ``max_rss_mb`` is retired: the next page starts a fresh one, and the old one is closed when
-  the last page still rendering in it ends (never under another slot's page).
+- **memory**: after each page the browser's processes are measured; above ``max_rss_mb`` the
+  page's lane (below) is closed first, and a browser still above it is retired: the next
+  page starts a fresh one, and the old one is closed when the last page still rendering in it
+  ends (never under another slot's page).
 
 **Every request the browser makes goes through the project's HTTP client** (a Playwright route
 on the whole context fulfils each request with the client's answer), so the browser obeys the
@@ -17,6 +20,14 @@ same host map and address policy as every other request: with an exclusive host 
 farm, the demo) a host outside the map is refused before any socket opens. Chromium itself is
 started with every host name resolving to nothing and a dead proxy for non-loopback addresses,
 so a request that escaped the route (a WebSocket, say) could not leave the machine either.
+Images, media, fonts and stylesheets are not fetched at all (`SKIPPED_TYPES`): a list is read
+from the DOM, which they do not change, and each would cost the site a request.
+
+**Speed** (docs/dates-and-lists.md): the browser starts once per renderer (`start`, timed apart
+as ``launch_ms``) and each slot keeps one context and page (a *lane*) across renders; between
+renders the lane goes to ``about:blank`` and its cookies and every origin's storage it touched
+are cleared, so no render sees what an earlier one left. A lane that failed is closed, and one
+is replaced after `LANE_PAGES` renders.
 """
 
 from __future__ import annotations
@@ -35,7 +46,15 @@ from scanner.clock import stopwatch
 from scanner.errors import RenderBudgetSpent, RenderFailed
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Playwright, Request, Route
+    from playwright.async_api import (
+        Browser,
+        BrowserContext,
+        CDPSession,
+        Page,
+        Playwright,
+        Request,
+        Route,
+    )
 
     from scanner.settings import Settings
 
@@ -47,10 +66,59 @@ CHROMIUM_ARGS = (
     # Defence in depth behind the route: no name resolves, non-loopback goes to a dead proxy.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
     "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
+    # The network service inside the browser process: one process fewer, ≈ 25 MB. A flag given
+    # twice keeps its last value, so this repeats the two features Playwright itself enables
+    # (1.65: new-surface screenshots, no Google account probe). Never pass --disable-features:
+    # it would replace Playwright's list, and the route then misses navigations.
+    "--enable-features=NetworkServiceInProcess2,CDPScreenshotNewSurface,"
+    "SkipListAccountsWithoutGaiaCookies",
 )  # fmt: skip
 _INTERNAL_SCHEMES = frozenset({"data", "blob", "about"})
 _HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
 _MAX_RESOURCE_BYTES = 8 * 1024 * 1024
+# Resource types never fetched: they do not change the DOM a list is read from.
+SKIPPED_TYPES = frozenset({"image", "media", "font", "stylesheet"})
+QUIET_SECONDS = 0.2  # settled: this long with no request in flight and no list-like node added
+SETTLE_SECONDS = 1.0  # after load, DOM changes alone (no request pending) hold a page this long
+LANE_PAGES = 50  # a lane's context and page are replaced after this many renders
+_POLL_SECONDS = 0.025
+# Installed in every frame before the page's scripts: counts the page's fetch/XHR calls from the
+# moment they are made (before the route sees them) and notes when list-like nodes are added.
+_WATCH_JS = """(() => {
+  if (window.__census) return;
+  const s = window.__census = {pending: 0, last: performance.now()};
+  const touch = () => { s.last = performance.now(); };
+  const done = () => { s.pending -= 1; touch(); };
+  const fetch0 = window.fetch;
+  if (fetch0) window.fetch = function () {
+    s.pending += 1; touch();
+    let p;
+    try { p = fetch0.apply(this, arguments); } catch (e) { done(); throw e; }
+    p.then(done, done);
+    return p;
+  };
+  const send0 = XMLHttpRequest.prototype.send;
+  XMLHttpRequest.prototype.send = function () {
+    s.pending += 1; touch();
+    this.addEventListener('loadend', done);
+    try { return send0.apply(this, arguments); } catch (e) { done(); throw e; }
+  };
+  const listy = (n) => n.nodeType === 1 &&
+    (n.matches('a[href],li,tr,dd') || n.querySelector('a[href],li,tr') !== null);
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (listy(n)) { touch(); return; }
+  }).observe(document, {childList: true, subtree: true});
+  s.quiet = (q, cap) => new Promise((resolve) => {
+    const end = performance.now() + cap;
+    const tick = () => {
+      const now = performance.now();
+      if ((s.pending <= 0 && now - s.last >= q) || now >= end) resolve(now - s.last);
+      else setTimeout(tick, 25);
+    };
+    tick();
+  });
+})();"""
+_QUIET_JS = "([q, cap]) => window.__census ? window.__census.quiet(q, cap) : q"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,8 +129,9 @@ class RenderedPage:
     final_url: str
     html: str
     ms: float
-    rss_mb: float  # the browser's resident memory after the page
+    rss_mb: float  # the browser's memory after the page, its lane emptied (`browser_rss_mb`)
     refused: tuple[str, ...]  # requests the address policy refused
+    skipped: tuple[str, ...] = ()  # requests never made (`SKIPPED_TYPES`)
 
 
 @dataclass(slots=True)
@@ -92,16 +161,34 @@ class RenderBudget:
 
 
 @dataclass(slots=True)
-class _Generation:
-    """One launched browser and the pages rendering in it now."""
+class _PageLog:
+    """What one render's requests did; the route of its lane writes here."""
 
-    browser: Browser
-    pages: int = 0
+    refused: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    origins: set[str] = field(default_factory=set)  # whose storage to clear afterwards
+    in_flight: int = 0
+    last_activity: float = 0.0  # stopwatch() when a request last started or ended
 
 
 @dataclass(slots=True)
-class _PageLog:
-    refused: list[str] = field(default_factory=list)
+class _Lane:
+    """One context and page kept across renders (one render at a time)."""
+
+    context: BrowserContext
+    page: Page
+    cdp: CDPSession
+    log: _PageLog = field(default_factory=_PageLog)
+    renders: int = 0
+
+
+@dataclass(slots=True)
+class _Generation:
+    """One launched browser, the pages rendering in it now and its idle lanes."""
+
+    browser: Browser
+    pages: int = 0
+    idle: list[_Lane] = field(default_factory=list)
 
 
 def browser_rss_mb() -> float:
@@ -133,16 +220,20 @@ class Renderer:
         concurrency: int = 2,
         executable: str = CHROMIUM,
         owns_client: bool = False,
+        skip_types: frozenset[str] = SKIPPED_TYPES,
     ) -> None:
         self.client = client
         self._owns_client = owns_client
         self.budget = budget or RenderBudget()
         self.executable = executable
+        self.skip_types = skip_types
+        self.lanes_opened = 0  # contexts made: reuse keeps this at one per slot and browser
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
         self._playwright: Playwright | None = None
         self._current: _Generation | None = None
         self._launched: list[_Generation] = []  # browsers not closed yet, retired ones included
+        self.launch_ms: list[float] = []  # each browser start (with its first lane): not a page's
 
     async def __aenter__(self) -> Renderer:
         return self
@@ -162,12 +253,26 @@ class Renderer:
         if self._owns_client:
             await self.client.aclose()
 
+    async def start(self) -> None:
+        """Start the browser and one lane now, before any page needs them (a night that will
+        render, a bench), so the first page does not pay for them; timed in ``launch_ms``."""
+        async with self._slots:
+            generation = await self._enter_browser()
+            try:
+                if not generation.idle:
+                    started = stopwatch()
+                    generation.idle.append(await self._new_lane(generation.browser))
+                    self.launch_ms[-1] += (stopwatch() - started) * 1000
+            finally:
+                await self._leave_browser(generation, over_memory=False)
+
     async def _enter_browser(self) -> _Generation:
         """The current browser (launched if none is), with this page counted in it."""
         async with self._lock:
             current = self._current
             if current is None or not current.browser.is_connected():
                 self._current = None  # a replaced browser is retired: it never comes back
+                started = stopwatch()
                 if self._playwright is None:
                     from playwright.async_api import async_playwright
 
@@ -178,6 +283,7 @@ class Renderer:
                     )
                 except Exception as exc:
                     raise RenderFailed(f"无法启动浏览器 {self.executable}：{exc}") from exc
+                self.launch_ms.append((stopwatch() - started) * 1000)
                 current = self._current = _Generation(browser)
                 self._launched.append(current)
             current.pages += 1
@@ -198,8 +304,9 @@ class Renderer:
                 await generation.browser.close()
 
     async def _route(self, route: Route, request: Request, log: _PageLog) -> None:
-        """Answer one browser request through the project's client, or refuse it."""
-        scheme = urlsplit(request.url).scheme.lower()
+        """Answer one browser request through the project's client, or refuse or skip it."""
+        parts = urlsplit(request.url)
+        scheme = parts.scheme.lower()
         if scheme in _INTERNAL_SCHEMES:
             await route.continue_()
             return
@@ -207,6 +314,20 @@ class Renderer:
             log.refused.append(request.url)
             await route.abort("blockedbyclient")
             return
+        if request.resource_type in self.skip_types:
+            log.skipped.append(request.url)
+            await route.abort("blockedbyclient")
+            return
+        log.origins.add(f"{scheme}://{parts.netloc}")
+        log.in_flight += 1
+        log.last_activity = stopwatch()
+        try:
+            await self._answer(route, request, log)
+        finally:
+            log.in_flight -= 1
+            log.last_activity = stopwatch()
+
+    async def _answer(self, route: Route, request: Request, log: _PageLog) -> None:
         headers = {k: v for k, v in request.headers.items() if not k.startswith(":")}
         for name in ("host", "user-agent"):  # the client's own User-Agent, as for every request
             headers.pop(name, None)
@@ -228,44 +349,120 @@ class Renderer:
         async with self._slots:
             generation = await self._enter_browser()
             try:
-                page = await self._render_in(generation.browser, url)
+                page = await self._render_in(generation, url)
             except BaseException:
                 await self._leave_browser(generation, over_memory=False)
                 raise
             await self._leave_browser(generation, over_memory=page.rss_mb > self.budget.max_rss_mb)
             return page
 
-    async def _render_in(self, browser: Browser, url: str) -> RenderedPage:
-        started = stopwatch()
-        log = _PageLog()
+    async def _new_lane(self, browser: Browser) -> _Lane:
+        context = await browser.new_context(java_script_enabled=True, service_workers="block")
+        self.lanes_opened += 1
         try:
-            context = await browser.new_context(java_script_enabled=True, service_workers="block")
-        except Exception as exc:  # Chromium died between its start and this page
-            raise RenderFailed(f"页面渲染失败：{type(exc).__name__}") from exc
-        try:
+            await context.add_init_script(_WATCH_JS)
+            page = await context.new_page()
+            lane = _Lane(context, page, await context.new_cdp_session(page))
 
             async def handler(route: Route, request: Request) -> None:
-                await self._route(route, request, log)
+                await self._route(route, request, lane.log)  # the render under way now
 
             await context.route("**/*", handler)
-            page = await context.new_page()
-            timeout_ms = self.budget.page_seconds * 1000
-            await page.goto(url, wait_until="load", timeout=timeout_ms)
-            remaining = timeout_ms - (stopwatch() - started) * 1000
-            with contextlib.suppress(Exception):  # a page that never settles is read as is
-                await page.wait_for_load_state("networkidle", timeout=max(remaining, 1))
-            html = await page.content()
-            final_url = page.url
-        except Exception as exc:  # a page that did not load, or Chromium died under it
-            detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-            raise RenderFailed(f"页面渲染失败：{detail}") from exc
-        finally:
+        except BaseException:
             with contextlib.suppress(Exception):
                 await context.close()
+            raise
+        return lane
+
+    async def _render_in(self, generation: _Generation, url: str) -> RenderedPage:
+        started = stopwatch()
+        deadline = started + self.budget.page_seconds
+        lane = generation.idle.pop() if generation.idle else None
+        kept = False
+        try:
+            if lane is None:
+                try:
+                    lane = await self._new_lane(generation.browser)
+                except Exception as exc:  # Chromium died between its start and this page
+                    raise RenderFailed(f"页面渲染失败：{type(exc).__name__}") from exc
+            log = lane.log = _PageLog()
+            lane.renders += 1
+            try:
+                await lane.page.goto(url, wait_until="load", timeout=self._ms_left(deadline))
+                await self._settle(lane.page, log, deadline)
+                html = await lane.page.content()
+                final_url = lane.page.url
+            except Exception as exc:  # a page that did not load, or Chromium died under it
+                detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+                raise RenderFailed(f"页面渲染失败：{detail}") from exc
+            kept = lane.renders < LANE_PAGES and await self._reset(lane)
+            # Memory at rest, the page emptied (the cap is for a browser that grows, not for a
+            # page's peak: bench/bench_realpages.py --render samples that). Over the cap, the
+            # lane goes first (its renderer holds what its pages left); a new lane costs far
+            # less than a new browser, which `render` starts only if still over.
+            rss = browser_rss_mb()
+            if kept and rss > self.budget.max_rss_mb:
+                kept = False
+                with contextlib.suppress(Exception):
+                    await lane.context.close()
+                rss = browser_rss_mb()
+        finally:
+            if lane is not None:
+                if kept:
+                    generation.idle.append(lane)
+                else:
+                    with contextlib.suppress(Exception):
+                        await lane.context.close()
             elapsed = stopwatch() - started
             self.budget.spend(elapsed)  # a page that failed took its time too
-        rss = browser_rss_mb()
-        return RenderedPage(url, final_url, html, elapsed * 1000, rss, tuple(log.refused))
+        return RenderedPage(
+            url, final_url, html, elapsed * 1000, rss, tuple(log.refused), tuple(log.skipped)
+        )
+
+    @staticmethod
+    def _ms_left(deadline: float) -> float:
+        return max((deadline - stopwatch()) * 1000, 1.0)
+
+    async def _settle(self, page: Page, log: _PageLog, deadline: float) -> None:
+        """Wait until the page has settled (module docstring), within ``deadline``: no request
+        through the route for `QUIET_SECONDS`, then none started by the page's scripts and no
+        list-like node added for as long (the latter at most `SETTLE_SECONDS` after load)."""
+        loaded = stopwatch()
+        log.last_activity = max(log.last_activity, loaded)
+        dom_end = loaded + SETTLE_SECONDS
+        while (now := stopwatch()) < deadline:
+            wait = QUIET_SECONDS - (now - log.last_activity)
+            if log.in_flight > 0 or wait > 0:
+                await asyncio.sleep(min(max(wait, _POLL_SECONDS), deadline - now))
+                continue
+            cap = max(min(dom_end, deadline) - now, 0.0) * 1000
+            try:
+                await page.evaluate(_QUIET_JS, [QUIET_SECONDS * 1000, cap])
+            except Exception:  # the page navigated on (a script redirect): wait for the next
+                with contextlib.suppress(Exception):
+                    await page.wait_for_load_state("load", timeout=self._ms_left(deadline))
+                log.last_activity = max(log.last_activity, stopwatch())
+                continue
+            if log.in_flight == 0 and stopwatch() - log.last_activity >= QUIET_SECONDS:
+                return
+
+    async def _reset(self, lane: _Lane) -> bool:
+        """Empty the lane for the next render: no window the page opened, a blank page, no
+        cookies, and no storage left in any origin this render touched. False: the lane is not
+        fit to keep."""
+        try:
+            for other in lane.context.pages:  # windows the page opened
+                if other is not lane.page:
+                    await other.close()
+            await lane.page.goto("about:blank", timeout=5000)
+            await lane.context.clear_cookies()
+            for origin in sorted(lane.log.origins):
+                await lane.cdp.send(
+                    "Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"}
+                )
+        except Exception:
+            return False
+        return True
 
 
 def renderer_for(settings: Settings, **kwargs: Any) -> Renderer:

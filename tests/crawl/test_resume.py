@@ -173,3 +173,31 @@ async def test_a_site_that_goes_away_mid_crawl_is_paused_not_blamed(db: Database
     assert done is not None and done.status == "done"
     assert len(pages) == 31 and all(p.status == 200 for p in pages)
     assert broken == []
+
+
+def test_a_scan_killed_as_soon_as_it_began_resumes_from_the_homepage(
+    farm: FarmThread, tmp_path: Path
+) -> None:
+    """A scan's row and its homepage's frontier row are written together: killed right after
+    ``open_scan`` (before a page was fetched), the scan resumes and crawls the whole site. With
+    the two in separate transactions a kill between them left a scan with nothing queued that
+    ended 'done' with no page — a clean bill for a site never looked at."""
+    from datetime import UTC, datetime
+
+    from scanner.crawl.store import ScanStore
+    from scanner.crawl.urls import normalize_url
+
+    db = registered_db(farm, tmp_path)
+    settings = fast_settings(farm, db.url, per_host_rate=300.0)
+    site = load_sites(db, [CODE])[0]
+    home = normalize_url(site.url)
+    assert home is not None
+    killed, resumed = ScanStore(db).open_scan(site.id, home, restart=False, now=datetime.now(UTC))
+    assert not resumed
+    again, scanner = scan(db, settings, [CODE])
+    assert again[CODE] == killed and scanner.progress[CODE].resumed
+    with db.session() as s:
+        assert s.get(Scan, killed).status == "done"  # type: ignore[union-attr]
+        pages = s.scalars(select(Page.url).where(Page.scan_id == killed)).all()
+    assert len(pages) == len(set(pages)) > 100  # the whole site, each page once
+    db.dispose()

@@ -141,3 +141,66 @@ def test_table_header_variants() -> None:
         ("问题一", date(2026, 1, 2), date(2026, 1, 8), ANSWERED, "已答复"),
         ("问题二", date(2026, 1, 5), None, OPEN, "待处理"),
     ]
+
+
+def test_table_drawn_with_lists() -> None:
+    """A header list and one list per message, cells lining up (龙讯 lonsun's 信箱 shape): the
+    title link's own <li> holds no date and no state; the row does."""
+    html = """<div id="message_list"><ul class="guestbook_title"><li>留言时间</li><li>办理状态</li>
+    <li>信件编号</li><li>信件标题</li><li>回复时间</li></ul>
+    <ul class="odd"><li>2026-01-12</li><li><span>已回复</span></li><li>20260112001</li>
+    <li><a href="/content/article/11" title="路灯不亮">路灯不亮</a></li><li>2026-01-15</li></ul>
+    <ul class="even"><li>2026-01-05</li><li><span style="color:red">未回复</span></li>
+    <li>20260105002</li><li><a href="/content/article/12"><font>噪音扰民</font></a></li>
+    <li></li></ul>
+    <div class="pagination">分页</div><ul><li><a href="/other.html">无关链接</a></li></ul></div>"""
+    got = read_message_list(html, "http://x.gov.cn/hdjl/xx/", as_of=date(2026, 2, 1))
+    assert [(m.title, m.url, m.asked_on, m.answered_on, m.state) for m in got] == [
+        ("路灯不亮", "http://x.gov.cn/content/article/11", date(2026, 1, 12), date(2026, 1, 15),
+         ANSWERED),
+        ("噪音扰民", "http://x.gov.cn/content/article/12", date(2026, 1, 5), None, OPEN),
+    ]  # fmt: skip
+
+
+def test_letters_drawn_as_paragraph_cells_beside_other_dated_blocks() -> None:
+    """A channel page (龙讯 lonsun 互动交流): a one-<li> header whose <p> cells name the columns,
+    then one <li> per letter with the same <p> cells; a 民意征集 list dated by ranges follows.
+    The letters are the messages, with their dates and states; the consultations are not."""
+    html = """<ul class="head"><li><p class="p4">留言时间</p><p class="p3">办理状态</p>
+    <p class="p1">信件标题</p></li></ul>
+    <ul class="list"><li class="odd"><p class="p4">2026-01-12</p><p class="p3">
+    已回复
+    </p><p class="p1"><a href="/content/article/11" title="路灯不亮">路灯不亮</a></p></li>
+    <li class="even"><p class="p4">2026-01-05</p><p class="p3">办理中</p>
+    <p class="p1"><a href="/content/article/12">噪音扰民</a></p></li></ul>
+    <ul id="hctab1"><li><span class="date">征集时间：2025-12-01 至 2026-01-01</span>
+    <a href="/content/article/21">关于征集意见的公告</a></li>
+    <li><span class="date">征集时间：2025-11-01 至 2025-12-01</span>
+    <a href="/content/article/22">关于征求意见的公告</a></li>
+    <li><span class="date">征集时间：2025-10-01 至 2025-11-01</span>
+    <a href="/content/article/23">关于征询意见的公告</a></li></ul>"""
+    got = read_message_list(html, "http://x.gov.cn/hdjl/", as_of=date(2026, 2, 1))
+    assert [(m.url, m.asked_on, m.state) for m in got] == [
+        ("http://x.gov.cn/content/article/11", date(2026, 1, 12), ANSWERED),
+        ("http://x.gov.cn/content/article/12", date(2026, 1, 5), OPEN),
+    ]
+
+
+def test_pre_reply_is_not_the_reply_and_an_indented_date_keeps_its_label() -> None:
+    """智能预答复's 预答复时间 is a machine's stamp at sending, not the office's reply; a reply
+    date on its own line, indented under 答复时间：, is still the reply date (龙讯 lonsun)."""
+    page = read_message_page(
+        "<h1>问</h1><p>来信时间：2026-01-02 20:57</p><div>预答复时间：2026-01-02 20:57</div>"
+        "<div>答复单位：某局 \n" + " " * 60 + "答复时间：\n" + " " * 60 + "2026-01-09 09:53</div>",
+        "http://x.gov.cn/content/article/1",
+        as_of=date(2026, 2, 1),
+    )
+    assert (page.asked_on, page.answered_on, page.state) == (
+        date(2026, 1, 2), date(2026, 1, 9), ANSWERED,
+    )  # fmt: skip
+    unanswered = read_message_page(
+        "<p>来信时间：2026-01-02</p><p>预答复时间：2026-01-02</p><p>答复情况：</p>",
+        "http://x.gov.cn/content/article/2",
+        as_of=date(2026, 2, 1),
+    )
+    assert (unanswered.asked_on, unanswered.answered_on) == (date(2026, 1, 2), None)

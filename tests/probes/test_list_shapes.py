@@ -294,3 +294,42 @@ def test_a_link_text_recurring_in_too_few_entries_is_still_a_title() -> None:
     items = read_list(html, COLUMN, as_of=AS_OF)
     assert [it.url.rsplit("/", 1)[1] for it in items] == ["f1.pdf", "f2.pdf", "a3.html",
                                                           "a4.html", "a5.html"]  # fmt: skip
+
+
+def test_a_dated_title_does_not_take_the_rows_own_date() -> None:
+    # 柘城's 视频新闻 pane (tests/realpages zhecheng.gov.cn): a broadcast named by its day,
+    # "2018-07-03新闻", then the row's own year-less date cell 07-06. Two characters beside a
+    # date made the title's date the row's; the date standing alone in its cell is the row's.
+    rows = [
+        '<li><a href="/spxw/802.html">2024-02-13新闻</a> <span>02-16</span></li>',
+        '<li><a href="/spxw/801.html">2024-02-12新闻</a> <span>02-16</span></li>',
+        '<li><a href="/spxw/800.html">2024-02-10新闻</a> <span>02-11</span></li>',
+    ]
+    html = f"<html><body><ul class='list'>{''.join(rows)}</ul></body></html>"
+    items = read_list(html, COLUMN, as_of=AS_OF)
+    assert [(it.url.rsplit("/", 1)[1], it.date) for it in items] == [
+        ("802.html", date(2024, 2, 16)),
+        ("801.html", date(2024, 2, 16)),
+        ("800.html", date(2024, 2, 11)),
+    ]
+
+
+def test_a_row_dated_by_a_range_takes_its_start() -> None:
+    # 萧县's 民意征集 (龙讯 lonsun; docs/dates-and-lists.md, "Two mirrors read further"): each row
+    # shows only "2025-11-05 至 2025-11-30", or 征集时间：… 至 … on the channel page. The row is
+    # dated by the day the consultation opened; the end is a deadline (here still ahead).
+    rows = [
+        '<li><a href="/c/3.html">关于征询社会公众意见的公告</a>'
+        "<span>2024-02-20 至 2024-03-20</span></li>",
+        '<li><a href="/c/2.html">关于征集民生实事项目的公告</a>'
+        "<span>征集时间：2024-01-05 至 2024-02-04</span></li>",
+        '<li><a href="/c/1.html">关于征集优化营商环境意见的公告</a>'
+        "<span>2023-12-01～2023-12-29</span></li>",
+    ]
+    html = f"<html><body><ul class='list'>{''.join(rows)}</ul></body></html>"
+    items = read_list(html, COLUMN, as_of=AS_OF)
+    assert [(it.url.rsplit("/", 1)[1], it.date) for it in items] == [
+        ("3.html", date(2024, 2, 20)),
+        ("2.html", date(2024, 1, 5)),
+        ("1.html", date(2023, 12, 1)),
+    ]

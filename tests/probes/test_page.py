@@ -169,3 +169,14 @@ def test_explanations(text: str, exempt: bool) -> None:
     assert column_state(items=[], text=text) is (
         ColumnState.EXEMPT if exempt else ColumnState.BLANK
     )
+
+
+def test_one_message_page_is_dated_by_what_it_shows() -> None:
+    """A letter's own page (no list): kind messages, newest its latest shown date (the reply)."""
+    html = """<html><head><meta name="ArticleTitle" content="路灯不亮"></head><body>
+    <h1>路灯不亮</h1><table><tr><th>来信时间：</th><td>2023-11-02 08:10</td></tr>
+    <tr><th>内容：</th><td>小区路灯坏了两个月。</td></tr>
+    <tr><th>答复情况：</th><td>答复单位：城管局 答复时间：2023-11-20
+    答复内容：已于11月18日修复。</td></tr></table></body></html>"""
+    s = summarize_page(html.encode(), COUNTY + "/content/article/9", as_of=AS_OF)
+    assert (s["kind"], s["newest_date"], s["items"]) == ("messages", "2023-11-20", [])

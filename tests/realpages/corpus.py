@@ -51,6 +51,7 @@ DEFAULT_AS_OF = date(2026, 12, 1)
 class LabelledItem:
     href: str
     date: date | None
+    state: str | None = None  # a message list's entries: answered | open, as the list shows
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,8 @@ class Page:
     extract: str = ""  # "bytes=START-END" when the page is a slice of the file
     source: str = "git"  # "git": bytes from a mirror; "index": text from the search tool's index
     redirect: str | None = None  # where a redirect stub sends the browser (kind "redirect")
+    # One message's page (kind "messages", no list): (asked, answered, state) as it shows them.
+    message: tuple[date | None, date | None, str] | None = None
 
 
 def _day(value: Any) -> date | None:
@@ -89,7 +92,9 @@ def load() -> list[Page]:
         for row in csv.DictReader(handle, delimiter="\t"):
             label = labels[row["id"]]
             items = tuple(
-                LabelledItem(href=str(entry["href"]), date=_day(entry.get("date")))
+                LabelledItem(
+                    href=str(entry["href"]), date=_day(entry.get("date")), state=entry.get("state")
+                )
                 for entry in label.get("items") or ()
             )
             pages.append(
@@ -99,10 +104,16 @@ def load() -> list[Page]:
                     kind=label["kind"], url=label["url"], published=_day(label.get("published")),
                     newest=_day(label.get("newest")), items=items, as_of=_day(label.get("as_of")),
                     extract=row.get("extract") or "", source=row.get("source") or "git",
-                    redirect=label.get("redirect"),
+                    redirect=label.get("redirect"), message=_message(label.get("message")),
                 )
             )  # fmt: skip
     return pages
+
+
+def _message(value: Any) -> tuple[date | None, date | None, str] | None:
+    if not value:
+        return None
+    return _day(value.get("asked")), _day(value.get("answered")), str(value["state"])
 
 
 def pages_dir() -> Path | None:

@@ -8,12 +8,14 @@ with the reason, unless CENSUS_TEST_REALPAGES=required makes their absence an er
 from __future__ import annotations
 
 import os
+from urllib.parse import urljoin
 
 import pytest
 
 from probes.listpage import page_day_first, parse_html
+from probes.messages import read_message_list, read_message_page
 from probes.page import decode_html
-from tests.realpages.corpus import REQUIRED_ENV, Page, load, page_bytes, pages_dir
+from tests.realpages.corpus import REQUIRED_ENV, Page, as_of, load, page_bytes, pages_dir
 from tests.realpages.reading import read
 
 PAGES = load()
@@ -76,8 +78,33 @@ def test_page(page: Page) -> None:
     assert reading.items == reading.truth_items
 
 
+@pytest.mark.parametrize(
+    "page",
+    [pytest.param(page, id=page.id) for page in PAGES if page.kind == "messages" and page.items],
+)
+def test_message_list(page: Page) -> None:
+    """What the message checks read from a real 信箱 list: each letter's link, the date it was
+    asked and whether the list shows it answered, against the labels."""
+    assert DIRECTORY is not None
+    html, _ = decode_html(page_bytes(page, DIRECTORY), None)
+    records = read_message_list(html, page.url, as_of=as_of(page))
+    got = [(r.url, r.asked_on, r.state) for r in records]
+    assert got == [(urljoin(page.url, i.href), i.date, i.state) for i in page.items]
+
+
+@pytest.mark.parametrize(
+    "page", [pytest.param(page, id=page.id) for page in PAGES if page.message is not None]
+)
+def test_message_page(page: Page) -> None:
+    """What the message checks read from one real letter's page: asked, answered, state."""
+    assert DIRECTORY is not None and page.message is not None
+    html, _ = decode_html(page_bytes(page, DIRECTORY), None)
+    got = read_message_page(html, page.url, as_of=as_of(page))
+    assert (got.asked_on, got.answered_on, got.state) == page.message
+
+
 def test_only_the_hong_kong_pages_read_slash_dates_day_first() -> None:
-    """The 81 mainland pages print no ``N/N/YYYY`` date (checked by hand with grep over their
+    """The 90 mainland pages print no ``N/N/YYYY`` date (checked by hand with grep over their
     bytes): none may be read day-first. The nine GovHK search pages all are."""
     assert DIRECTORY is not None
     day_first = set()

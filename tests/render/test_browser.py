@@ -19,7 +19,7 @@ import pytest
 from aiohttp import web
 
 from probes.page import summarize_page
-from scanner.render import CHROMIUM, RenderBudget, RenderBudgetSpent, renderer_for
+from scanner.render import CHROMIUM, SKIPPED_TYPES, RenderBudget, RenderBudgetSpent, renderer_for
 from scanner.settings import Settings
 
 HOST = "www.jsfarm.example.gov.cn"
@@ -35,7 +35,7 @@ LIST_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公
     return '<li><a href="' + e.u + '">' + e.t + '</a><span>' + e.d + '</span></li>'; }).join('');
 });</script></body></html>"""
 ESCAPE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>外部请求</title></head>
-<body><div id="out"></div><img src="http://10.9.8.7/logo.png">
+<body><div id="out"></div><img src="http://10.9.8.7/logo.png"><script src="http://10.9.8.7/count.js"></script>
 <script>
 function note(t) { document.getElementById('out').insertAdjacentHTML('beforeend', '<p>' + t + '</p>'); }
 fetch('http://93.184.216.34/steal').then(function () { note('reached-ip'); }, function () { note('blocked-ip'); });
@@ -48,9 +48,33 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no /usr/bin
 
 SLOW_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>慢页面</title></head>
 <body><ul class="news-list"><li><a href="/art/1.html">一条</a><span>2024-02-01</span></li></ul>
-<img src="/slow.png"></body></html>"""
-SLOW: dict[str, asyncio.Event] = {}  # "started": the server saw the slow image's request;
-# "release": the test lets that image answer. Made afresh by each test's site fixture.
+<script src="/slow.js"></script></body></html>"""
+SLOW: dict[str, asyncio.Event] = {}  # "started": the server saw the slow script's request;
+# "release": the test lets that script answer. Made afresh by each test's site fixture.
+# A script that fills the list only after two requests (the second named by the first's answer).
+CHAINED_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>
+<body><ul id="list" class="news-list"></ul>
+<script>fetch('/api/config.json').then(function (r) { return r.json(); }).then(function (c) {
+  return fetch(c.list); }).then(function (r) { return r.json(); }).then(function (d) {
+  document.getElementById('list').innerHTML = d.rows.map(function (e) {
+    return '<li><a href="' + e.u + '">' + e.t + '</a><span>' + e.d + '</span></li>'; }).join('');
+});</script></body></html>"""
+# The same list asked for by a timer after the page's load event, from a slow endpoint.
+LATE_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>通知公告</title></head>
+<body><ul id="list" class="news-list"></ul>
+<script>window.addEventListener('load', function () { setTimeout(function () {
+  var x = new XMLHttpRequest(); x.open('GET', '/api/slow-list.json');
+  x.onload = function () { var d = JSON.parse(x.responseText);
+    document.getElementById('list').innerHTML = d.rows.map(function (e) {
+      return '<li><a href="' + e.u + '">' + e.t + '</a><span>' + e.d + '</span></li>'; }).join(''); };
+  x.send(); }, 50); });</script></body></html>"""
+# What a page keeps in the browser: a cookie and local storage, shown before being set.
+KEEPER_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>存储</title></head>
+<body><p id="seen"></p><script>
+document.getElementById('seen').textContent = 'cookie=[' + document.cookie + '] stored=[' + (localStorage.getItem('k') || '') + ']';
+document.cookie = 'visited=1; path=/'; localStorage.setItem('k', 'v');
+window.open('/col/col5/index.html');
+</script></body></html>"""
 
 
 @pytest.fixture
@@ -60,16 +84,26 @@ async def site() -> AsyncIterator[tuple[int, list[str]]]:
 
     async def page(request: web.Request) -> web.Response:
         seen.append(request.path)
-        if request.path == "/slow.png":
+        if request.path == "/slow.js":
             SLOW["started"].set()
             await SLOW["release"].wait()
-            return web.Response(body=b"", content_type="image/png")
+            return web.Response(text="", content_type="application/javascript")
         if request.path == "/slow.html":
             return web.Response(text=SLOW_PAGE, content_type="text/html", charset="utf-8")
-        if request.path == "/api/list.json":
+        if request.path == "/api/config.json":
+            return web.json_response({"list": "/api/list.json"})
+        if request.path in ("/api/list.json", "/api/slow-list.json"):
+            if request.path == "/api/slow-list.json":
+                await asyncio.sleep(1.5)  # longer than the renderer's settle cap
             rows = [{"t": t, "u": u, "d": d} for t, u, d in ENTRIES]
             return web.Response(text=json.dumps({"rows": rows}), content_type="application/json")
-        body = ESCAPE_PAGE if request.path == "/escape.html" else LIST_PAGE
+        pages = {
+            "/escape.html": ESCAPE_PAGE,
+            "/chained.html": CHAINED_PAGE,
+            "/late.html": LATE_PAGE,
+            "/keeper.html": KEEPER_PAGE,
+        }
+        body = pages.get(request.path, LIST_PAGE)
         return web.Response(text=body, content_type="text/html", charset="utf-8")
 
     app = web.Application()
@@ -104,18 +138,64 @@ async def test_a_script_built_list_is_read_after_rendering(site: tuple[int, list
     assert page.rss_mb > 0  # the browser's memory is measured after every page
 
 
-async def test_the_browser_cannot_reach_past_the_host_map(site: tuple[int, list[str]]) -> None:
+@pytest.mark.parametrize("fetch_images", [False, True])
+async def test_the_browser_cannot_reach_past_the_host_map(
+    site: tuple[int, list[str]], fetch_images: bool
+) -> None:
+    """Images are not fetched at all by default; asked for (``skip_types`` empty), the image
+    goes through the client like every request and the address policy refuses it."""
     port, seen = site
-    async with renderer_for(_settings(port)) as renderer:
+    skip = frozenset() if fetch_images else SKIPPED_TYPES
+    async with renderer_for(_settings(port), skip_types=skip) as renderer:
         page = await renderer.render(f"http://{HOST}/escape.html")
+    image = "http://10.9.8.7/logo.png"
     assert set(page.refused) == {
-        "http://10.9.8.7/logo.png",
+        "http://10.9.8.7/count.js",
         "http://93.184.216.34/steal",
         "http://www.not-in-the-map.example.com/",
+        *([image] if fetch_images else []),
     }
+    assert page.skipped == (() if fetch_images else (image,))
     notes = re.findall(r"<p>([a-z-]+)</p>", page.html)  # what the page's own scripts saw
     assert sorted(notes) == ["blocked-host", "blocked-ip", "reached-own"]
     assert seen == ["/escape.html", "/api/list.json"]
+
+
+def _items(html: str, url: str) -> list[tuple[str, str, str | None]]:
+    summary = summarize_page(html, url, as_of=date(2024, 3, 1))
+    return [(i["title"], i["url"], i["date"]) for i in summary["items"]]
+
+
+@pytest.mark.parametrize("path", ["/chained.html", "/late.html"])
+async def test_the_page_settles_after_its_scripts_requests(
+    site: tuple[int, list[str]], path: str
+) -> None:
+    """The render waits for a list that needs two requests in a row, and for one asked for by a
+    timer after the load event from an endpoint slower than the settle cap."""
+    port, _ = site
+    url = f"http://{HOST}{path}"
+    async with renderer_for(_settings(port)) as renderer:
+        page = await renderer.render(url)
+    assert _items(page.html, url) == [(t, f"http://{HOST}{u}", d) for t, u, d in ENTRIES]
+
+
+async def test_a_kept_page_shows_nothing_an_earlier_render_left(
+    site: tuple[int, list[str]],
+) -> None:
+    """Renders share one context and page (the lane), emptied between renders: the second
+    render of a page that sets a cookie and local storage sees neither, and the window the page
+    opened is closed."""
+    port, _ = site
+    async with renderer_for(_settings(port)) as renderer:
+        first = await renderer.render(f"http://{HOST}/keeper.html")
+        second = await renderer.render(f"http://{HOST}/keeper.html")
+        opened = renderer.lanes_opened
+        (lane,) = [lane for browser in renderer._launched for lane in browser.idle]
+        windows = [page.url for page in lane.context.pages]
+    assert opened == 1  # the same lane rendered both
+    assert windows == ["about:blank"]
+    for page in (first, second):
+        assert "cookie=[] stored=[]" in page.html
 
 
 async def test_the_night_budget_stops_rendering(site: tuple[int, list[str]]) -> None:

@@ -84,6 +84,15 @@ def test_a_night_records_every_step_of_every_site_and_scores(
         row = s.get(Scan, old_scan.id)
         assert row is not None and PRUNED_MARK in row.stats
         assert not s.scalars(select(Page).where(Page.scan_id == old_scan.id)).all()
+        # This night is months before the real clock, yet its own failed crawl (not a 'done'
+        # scan, so never its site's latest) keeps its homepage row: age counts from the night.
+        failed_home = s.execute(
+            select(Page.failure)
+            .join(Scan, Scan.id == Page.scan_id)
+            .join(Site, Site.id == Scan.site_id)
+            .where(Site.code == OLD_CODE, Scan.status == "homepage_failed", Page.depth == 0)
+        ).all()
+        assert [f for (f,) in failed_home] == ["tls"], failed_home
     steps = _steps(db, outcome.run_id)
     with db.session() as s:
         running = running_site_ids(s)
