@@ -62,8 +62,8 @@ def test_importing_the_cli_loads_no_heavy_module() -> None:
     ids=lambda argv: " ".join(argv),
 )
 def test_help_loads_no_heavy_module(argv: list[str]) -> None:
-    # The ``census`` script is ``scanner.cli:main`` (pyproject [project.scripts]); run the same
-    # function, with --help's exit caught so the child can report what it loaded.
+    # The ``census`` script (``scanner.cli:cli``, pyproject [project.scripts]) runs ``main``;
+    # run the same function, with --help's exit caught so the child can report what it loaded.
     run_help = (
         "import sys\n"
         f"sys.argv = ['census', *{argv!r}]\n"

@@ -1,5 +1,6 @@
-"""The CLI through its real entry point ``scanner.cli:main`` (what the ``census`` script runs):
-operator mistakes end in one clean line and a non-zero exit, never a traceback."""
+"""The CLI through its real entry point ``scanner.cli:main`` (what the ``census`` script,
+``scanner.cli:cli``, runs): operator mistakes end in one clean line and a non-zero exit,
+never a traceback."""
 
 from __future__ import annotations
 
