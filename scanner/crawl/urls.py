@@ -79,13 +79,14 @@ def _normalize(url: str, encoding: str, params: frozenset[str]) -> str | None:
         if port_text is None:
             out = url
         else:
-            port = int(port_text)
-            if port > 65535:
+            number = int(port_text)
+            if number > 65535:
                 return None  # urlsplit's "Port out of range"
-            out = f"{scheme}://{host if port == _DEFAULT_PORTS[scheme] else f'{host}:{port}'}{path}"
+            default = number == _DEFAULT_PORTS[scheme]
+            out = f"{scheme}://{host if default else f'{host}:{number}'}{path}"
         return out if len(out) <= MAX_URL_LENGTH else None
     try:
-        canon = url if plain else canonicalize_url(url, keep_fragments=False, encoding=encoding)
+        canon = canonicalize_url(url, keep_fragments=False, encoding=encoding)
         parts = urlsplit(canon)
         port = parts.port
     except (ValueError, UnicodeError):
