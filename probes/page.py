@@ -196,8 +196,8 @@ def page_links(
     """Title, links (resolved against ``<base href>``) and skipped hrefs of one page.
 
     The crawler calls this for every page, so it parses once and skips the list and date
-    heuristics of `inspect_page`; ``want_text`` (a cheap test of the raw HTML) spares the body
-    text of pages that cannot need it.
+    heuristics of `inspect_page`; ``want_text`` (a cheap test of the body's raw text) spares
+    the body text of pages that cannot need it.
     """
     tree = LexborHTMLParser(expand_datastore(html))  # jpage records are real links
     base = page_base(tree, url)
@@ -214,7 +214,14 @@ def page_links(
             links.append(Link(url=target, text="", tag="a"))
     text = ""
     body = tree.body
-    if body is not None and len(html) < 64 * 1024 and (want_text is None or want_text(html)):
+    # ``want_text`` reads the body's text as it comes (script and style still in): a few KB
+    # where the HTML is 16 — the text tests can only match there, and it is what the text
+    # below is cut from, with the same separator (0.13 → 0.05 ms a peers page).
+    if (
+        body is not None
+        and len(html) < 64 * 1024
+        and (want_text is None or want_text(body.text(separator=" ")))
+    ):
         for node in body.css("script, style"):
             node.decompose()
         text = collapse_space(body.text(separator=" "))

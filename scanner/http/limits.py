@@ -63,6 +63,15 @@ class _HostState:
         self.free = list(range(connections - 1, -1, -1))  # slot numbers not in use
 
 
+class Held:
+    """A slot `HostLimiter.take` handed out: its number, and what `HostLimiter.give` frees."""
+
+    __slots__ = ("fd", "number", "state")
+
+    def __init__(self, state: _HostState, number: int, fd: int):
+        self.state, self.number, self.fd = state, number, fd
+
+
 class _FileSlots:
     """A host's connections counted over every process of a split run: one lock file per
     connection in a folder the processes share, held with flock — the kernel frees a dead
@@ -151,24 +160,47 @@ class HostLimiter:
     async def slot(self, host: str) -> AsyncIterator[int]:
         """Hold one of the host's slots; yields its number (0 … connections − 1), which the
         client uses to keep each slot on its own connection."""
+        held = await self.take(host)
+        try:
+            yield held.number
+        finally:
+            self.give(held)
+
+    async def take(self, host: str) -> Held:
+        """`slot` without the context manager (the crawl's hot path): a slot held until
+        `give` — which the caller must call, whatever happens."""
         host = host.lower()
-        state, shared = self._state(host), self._shared(host)
-        async with state.semaphore:
-            number = state.free.pop()
-            fd = -1
-            try:
-                if shared is not None:
-                    fd = await shared.take()
-                delay = state.not_before - self.clock.monotonic()
-                if delay > 0:
-                    await self.clock.sleep(delay)
-                if state.throttler is not None:
-                    await state.throttler.acquire()
-                yield number
-            finally:
-                if fd >= 0:
-                    _FileSlots.give(fd)
-                state.free.append(number)
+        state = self._hosts.get(host)
+        if state is None:
+            state = self._state(host)
+        shared = self._file_slots[host] if host in self._file_slots else self._shared(host)
+        semaphore = state.semaphore
+        await semaphore.acquire()
+        number = state.free.pop()
+        fd = -1
+        try:
+            if shared is not None:
+                fd = await shared.take()
+            delay = state.not_before - self.clock.monotonic()
+            if delay > 0:
+                await self.clock.sleep(delay)
+            if state.throttler is not None:
+                await state.throttler.acquire()
+        except BaseException:
+            if fd >= 0:
+                _FileSlots.give(fd)
+            state.free.append(number)
+            semaphore.release()
+            raise
+        return Held(state, number, fd)
+
+    @staticmethod
+    def give(held: Held) -> None:
+        """Hand back a slot from `take`."""
+        if held.fd >= 0:
+            _FileSlots.give(held.fd)
+        held.state.free.append(held.number)
+        held.state.semaphore.release()
 
     def back_off(self, host: str, seconds: float) -> None:
         """Hold the host for ``seconds`` from now; a shorter hold never shortens a longer one."""

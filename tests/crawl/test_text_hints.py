@@ -86,3 +86,33 @@ def _str_hints(html: str) -> bool:
 def test_the_byte_search_agrees_with_the_string_search(body: str) -> None:
     page = f"<html><head><title>t</title></head><body><p>{body}</p></body></html>"
     assert needs_text(page) == _str_hints(page)
+
+
+def _pages() -> list[str]:
+    """Pages with the phrases where page_links meets them: in the body, split by markup, in
+    an attribute only, in a script, written as character references, in a long page."""
+    out = []
+    for phrase in PHRASES:
+        out.append(f"<html><head><title>x</title></head><body><p>{phrase}</p></body></html>")
+        out.append(f"<html><body><a title='{phrase}' href='/a'>a</a><p>通知</p></body></html>")
+        out.append(f"<html><body><script>var m='{phrase}';</script><p>通知</p></body></html>")
+        refs = "".join(f"&#{ord(c)};" for c in phrase)
+        out.append(f"<html><body><div><span>{refs}</span></div></body></html>")
+        half = len(phrase) // 2
+        out.append(f"<html><body><b>{phrase[:half]}</b><i>{phrase[half:]}</i></body></html>")
+        out.append(f"<html><body><p>{'政务公开 ' * 600}</p><p>{phrase}</p></body></html>")
+    return out
+
+
+@pytest.mark.parametrize("page", _pages())
+def test_the_hint_test_on_the_body_text_keeps_every_verdict(page: str) -> None:
+    """page_links runs ``want_text`` on the body's raw text: the soft-404 and WAF tests give
+    what they give with the text always taken (no hint test at all)."""
+    from probes.links import is_soft404, waf_challenge
+    from probes.page import page_links
+
+    url = "http://www.example.gov.cn/a.html"
+    hinted = page_links(page, url, want_text=needs_text)
+    always = page_links(page, url)
+    assert is_soft404(hinted.title, hinted.text) == is_soft404(always.title, always.text)
+    assert waf_challenge(hinted.title, hinted.text) == waf_challenge(always.title, always.text)
