@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import zlib
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,15 +90,22 @@ async def fetch(
     """
     started = stopwatch()
     held: Held | None = None
+    other: AbstractAsyncContextManager[int] | None = None
     response: httpx.Response | None = None
     try:
         # What `client.stream` inside `limiter.slot` does, without their two context managers
         # and the exit stack (a crawl makes thousands of requests a second): the slot taken
         # outside the deadline, the response closed, then the slot given back, whatever happens.
+        # A limiter with its own `slot` (the workers' Redis-shared one) is used through it.
         try:
             if limiter is not None:
-                held = await limiter.take(host_of(url))
-                extensions = {**(extensions or {}), SLOT_EXTENSION: held.number}
+                if type(limiter).slot is HostLimiter.slot:
+                    held = await limiter.take(host_of(url))
+                    number = held.number
+                else:
+                    other = limiter.slot(host_of(url))
+                    number = await other.__aenter__()
+                extensions = {**(extensions or {}), SLOT_EXTENSION: number}
             async with asyncio.timeout(deadline):
                 request = client.build_request(
                     method, url, headers=headers, extensions=extensions, data=data
@@ -110,6 +118,8 @@ async def fetch(
                 await response.aclose()
             if held is not None:
                 HostLimiter.give(held)
+            if other is not None:
+                await other.__aexit__(None, None, None)
     except (
         httpx.HTTPError,
         httpx.InvalidURL,
