@@ -199,6 +199,7 @@ def longxi(today: date) -> SiteSpec:
         MessageSpec("公租房申请进度咨询", asked=20, pre_reply=True),  # only a pre-reply, not due
         MessageSpec("道路破损维修建议", asked=60, answered=50, pre_reply=True),
         MessageSpec("不动产登记办理时限", asked=130, answered=120, show_reply_date=False),
+        MessageSpec("农贸市场占道经营", asked=3),  # 办理中: the list says all, no page to read
     )
     cols = (
         ColumnSpec("龙溪要闻", "news", "lxyw", (ItemSpec("县政府召开常务会议", 2),)),

@@ -11,7 +11,7 @@ from farm.builtin import FGW, JSDEMO, JYJ, LINJIANG, QINGSHAN, ZWFW
 from farm.interaction import BAISHAN, LONGXI, months_after, months_before
 from probes.messages import ANSWERED, OPEN, message_state, read_message_list, read_message_page
 from scanner.checks.summary import overdue_state, summarize, unanswered_params
-from scanner.db.models import Message, Site
+from scanner.db.models import ColumnCheck, Message, Site
 from tests.interaction.conftest import AT, Checked
 
 # www.donghu is down 1.5 h a day (by design): left out so the test does not depend on the hour.
@@ -110,6 +110,19 @@ def test_lonsun_letter_layouts_and_pre_replies_end_to_end(checked: Checked) -> N
     assert late.answered_on == truth_late.answered  # the office's reply, not the pre-reply
     assert [o.title for o in summary.undated_replies] == ["不动产登记办理时限"]
     assert summary.valid_messages == len(truths)
+    # The lists were read as lists: a letter page is opened only where the row leaves something
+    # open — 已回复 with no reply date, or 已预答复 — never for a row that says 办理中 under its
+    # date (菜市场噪音扰民, 农贸市场占道经营). Read by link entries instead, no row has a date or
+    # a state, and every letter's page is opened.
+    listed_open = {"菜市场噪音扰民", "农贸市场占道经营"}
+    with checked.db.session() as session:
+        for name in ("县长信箱", "网上留言"):
+            column = checked.column(session, "9101230001", name)
+            check = session.scalars(
+                select(ColumnCheck).where(ColumnCheck.column_id == column.id)
+            ).one()
+            letters = [t for t in truths if t.column == name]
+            assert check.detail["opened"] == len([t for t in letters if t.title not in listed_open])
 
 
 def test_overdue_state_rule() -> None:
