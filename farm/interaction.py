@@ -205,6 +205,22 @@ def longxi(today: date) -> SiteSpec:
         ColumnSpec("龙溪要闻", "news", "lxyw", (ItemSpec("县政府召开常务会议", 2),)),
         ColumnSpec("县长信箱", "consult", "xzxx", messages=mailbox, letters="rows"),
         ColumnSpec("网上留言", "consult", "wsly", messages=channel, letters="cells"),
+        ColumnSpec(
+            "民意征集",
+            "survey",
+            "myzj",
+            tuple(
+                ItemSpec(t, d)
+                for t, d in (
+                    ("关于县城停车管理办法的意见征集", 4),
+                    ("全县民生实事项目征集", 9),
+                    ("城乡公交一体化方案征求意见", 16),
+                    ("关于农村人居环境整治的意见征集", 25),
+                    ("全民健身设施布局征求意见", 33),
+                    ("关于老年助餐服务的意见征集", 41),
+                )
+            ),
+        ),
     )
     return SiteSpec(
         LONGXI,

@@ -551,7 +551,27 @@ class PageBuilder:
                 )
         if rows_shape:
             return f'<div id="message_list">{"".join(out)}</div>'
-        return f'<div class="mailbox">{"".join(out)}</ul></div>'
+        return f'<div class="mailbox">{"".join(out)}</ul></div>' + self._channel_extras(r)
+
+    def _channel_extras(self, r: Rendered) -> str:
+        """The 互动交流 channel's other blocks beside the mailbox: the site's 民意征集 entries,
+        dated by ranges (征集时间：start 至 end), as lonsun draws them. They are not letters and
+        not the column's items; read by link entries, they pass for its messages."""
+        lis = []
+        for col in self.spec.columns:
+            if col.category != "survey":
+                continue
+            for path, title, day, _ in self._item_entries(col, 0, 6):
+                if day is None:
+                    continue
+                end = date.fromordinal(day.toordinal() + 30)
+                lis.append(
+                    f'<li><span class="date">征集时间：{day:%Y-%m-%d} 至 {end:%Y-%m-%d}</span>'
+                    f"{self._a(r, path, title)}</li>"
+                )
+        if not lis:
+            return ""
+        return f'<div class="hd">民意征集</div><ul id="hctab1">{"".join(lis)}</ul>'
 
     def _attachments(
         self, r: Rendered, col: ColumnSpec, owner: str, idx: int, atts: tuple[AttachmentSpec, ...]
