@@ -2,14 +2,16 @@
 
 Run: /work/venv/bin/python bench/bench_extractors.py [--sites 20] [--seed 0]
 
-Not a test. The farm serves the demo sites, 白山县 (farm/interaction.py) and ``--sites``
-random sites built here: a 信箱 of 30–45 messages over two or three list pages (random ages,
-open or answered late or in time, some replies without a date), six guides with random element
-subsets, labels (canonical or synonym) and layouts, attachments in every state, and ten
-articles each, some carrying a miswritten leader's name (a random homophone or near-form of one
-character, next to a title) or a forbidden word, others the correct names. Sites use every
-template and one in three is GBK. Every figure is computed against the farm's truth (or the
-truth written down with the random spec); the targets are ≥ 0.95 each, and no content
+Not a test. The farm serves the demo sites, 白山县 and 龙溪县 (farm/interaction.py) and
+``--sites`` random sites built here: a 信箱 of 30–45 messages over two or three list
+pages (random ages, open or answered late or in time, some replies without a date;
+drawn as a table or, on two sites in three, in the two 龙讯 lonsun letter layouts with
+智能预答复 on every fourth), six guides with random element subsets, labels (canonical or
+synonym) and layouts, attachments in every state, and ten articles each, some carrying
+a miswritten leader's name (a random homophone or near-form of one character, next to
+a title) or a forbidden word, others the correct names. Sites use every template and
+one in three is GBK. Every figure is computed against the farm's truth (or the truth
+written down with the random spec); the targets are ≥ 0.95 each, and no content
 candidate on a clean page.
 
 Units: a message counts as right when its asked date, reply date (when shown) and state are
@@ -21,14 +23,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import random
 import sys
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -48,6 +52,7 @@ from farm.scenario import (
     SiteSpec,
 )
 from probes.content import ContentChecker, load_wordlists, name_variants
+from probes.messages import read_messages
 
 LEADERS = [
     ("习近平", "总书记"), ("李强", "总理"), ("赵乐际", "委员长"), ("王沪宁", "全国政协主席"),
@@ -85,6 +90,9 @@ class Score:
         )
 
 
+LETTERS: tuple[Literal["table", "rows", "cells"], ...] = ("table", "rows", "cells")
+
+
 def random_site(i: int, rng: random.Random, checker: ContentChecker) -> tuple[SiteSpec, dict]:
     """A random site and the content truth of its articles (title → hits)."""
     n = rng.randint(30, 45)
@@ -100,6 +108,7 @@ def random_site(i: int, rng: random.Random, checker: ContentChecker) -> tuple[Si
                 asked=asked,
                 answered=answered,
                 show_reply_date=rng.random() > 0.15,
+                pre_reply=k % 4 == 0,  # drawn only by the lonsun layouts
             )
         )
     messages.sort(key=lambda m: m.asked if isinstance(m.asked, int) else 0)
@@ -144,7 +153,8 @@ def random_site(i: int, rng: random.Random, checker: ContentChecker) -> tuple[Si
         content[t] = tuple(hits)
     cols = (
         ColumnSpec("要闻动态", "news", "ywdt", tuple(articles)),
-        ColumnSpec("领导信箱", "consult", "ldxx", messages=tuple(messages)),
+        # the letters as a table, or as 龙讯 lonsun draws them (no reply date on the list)
+        ColumnSpec("领导信箱", "consult", "ldxx", messages=tuple(messages), letters=LETTERS[i % 3]),
         ColumnSpec("办事指南", "guide", "bszn", guides=tuple(guides)),
     )
     spec = SiteSpec(
@@ -205,6 +215,8 @@ async def run(farm: FarmThread, content_truth: dict) -> tuple[list[Score], float
     results = await check_sites(settings, sites, as_of=farm.today, checker=checker)
     elapsed = time.perf_counter() - started
     truth = farm.truth
+    lookback = inspect.signature(read_messages).parameters["lookback_days"].default
+    since = farm.today - timedelta(days=lookback)
     skip = {"www.donghu.example.gov.cn"}  # down 1.5 h a day by design
     # messages: (url, asked, answered_on as shown, answered?)
     got_m, want_m = [], []
@@ -238,8 +250,13 @@ async def run(farm: FarmThread, content_truth: dict) -> tuple[list[Score], float
                     got_a.append((g.url, a.name, state))
         for page in r.content:
             got_c += [(page.url, h.kind, h.matched) for h in page.hits]
+        layouts = {c.name: c.letters for c in farm.spec.site(host).columns}
         for m in truth.messages(host):
             shown = m.answered if m.reply_date_shown else None
+            # A lonsun list shows no reply date and a letter asked before the look-back is
+            # never opened (it can affect neither rule): its reply date stays unread.
+            if layouts[m.column] != "table" and m.asked < since:
+                shown = None
             want_m.append((m.url, m.asked, shown, m.answered is not None))
         for g in truth.guides(host):
             want_e += [(g.url, e) for e in g.present]

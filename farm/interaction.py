@@ -10,6 +10,10 @@ online system that opens and one that does not; and articles with miswritten lea
 forbidden words next to correct names and harmless look-alikes. ``CONTENT_HITS`` is the truth
 for the content checks (the farm never reads HTML, so it is written down here with the spec).
 
+A second site, 龙溪县人民政府 (www.longxi.example.gov.cn), draws its letters in the two 龙讯 lonsun
+shapes the real-page corpus taught the message reader (``ColumnSpec.letters`` "rows" and
+"cells"), with lonsun letter pages whose 预答复时间 is not the reply.
+
 The demo scenario's sites are the clean ones: no candidate may be found there.
 """
 
@@ -34,6 +38,7 @@ from farm.scenario import (
 )
 
 BAISHAN = "www.baishan.example.gov.cn"
+LONGXI = "www.longxi.example.gov.cn"
 
 
 def months_before(day: date, months: int) -> date:
@@ -171,18 +176,84 @@ def baishan(today: date) -> SiteSpec:
     )
 
 
+def longxi(today: date) -> SiteSpec:
+    """Letters drawn as 龙讯 lonsun draws them (``ColumnSpec.letters``), with 智能预答复.
+
+    县长信箱 is a "table drawn with lists" (one ``<ul>`` per letter), 网上留言 the 互动交流
+    channel's ``<p>`` cells; neither list shows a reply date, so every answered letter's page is
+    read, and a letter with only a pre-reply shows 已预答复 on the list. The pre-reply stamp is
+    the asking day: read as the reply, the two letters left unanswered for more than three
+    calendar months (and the one answered late) would pass as answered the day they came.
+    ``today`` is unused (every day is relative) but kept for the same call as ``baishan``.
+    """
+    del today
+    mailbox = (
+        MessageSpec("县城东区路灯不亮问题", asked=40, answered=35, pre_reply=True),
+        MessageSpec("农村饮水安全问题反映", asked=120, pre_reply=True),  # only a pre-reply: overdue
+        MessageSpec("拖欠农民工工资问题", asked=150, answered=30, pre_reply=True),  # answered late
+        MessageSpec("小学入学政策咨询", asked=10, answered=8),
+        MessageSpec("菜市场噪音扰民", asked=5),  # 办理中, not yet due
+    )
+    channel = (
+        MessageSpec("出租车乱收费问题", asked=100, pre_reply=True),  # only a pre-reply: overdue
+        MessageSpec("公租房申请进度咨询", asked=20, pre_reply=True),  # only a pre-reply, not due
+        MessageSpec("道路破损维修建议", asked=60, answered=50, pre_reply=True),
+        MessageSpec("不动产登记办理时限", asked=130, answered=120, show_reply_date=False),
+        MessageSpec("农贸市场占道经营", asked=3),  # 办理中: the list says all, no page to read
+    )
+    cols = (
+        ColumnSpec("龙溪要闻", "news", "lxyw", (ItemSpec("县政府召开常务会议", 2),)),
+        ColumnSpec("县长信箱", "consult", "xzxx", messages=mailbox, letters="rows"),
+        ColumnSpec("网上留言", "consult", "wsly", messages=channel, letters="cells"),
+        ColumnSpec(
+            "民意征集",
+            "survey",
+            "myzj",
+            tuple(
+                ItemSpec(t, d)
+                for t, d in (
+                    ("关于县城停车管理办法的意见征集", 4),
+                    ("全县民生实事项目征集", 9),
+                    ("城乡公交一体化方案征求意见", 16),
+                    ("关于农村人居环境整治的意见征集", 25),
+                    ("全民健身设施布局征求意见", 33),
+                    ("关于老年助餐服务的意见征集", 41),
+                )
+            ),
+        ),
+    )
+    return SiteSpec(
+        LONGXI,
+        "9101230001",
+        "龙溪县人民政府",
+        "910123",
+        host_org="龙溪县人民政府办公室",
+        template="ul",
+        columns=cols,
+        description="lonsun letter layouts; pre-replies that are not replies",
+    )
+
+
 def interaction(today: date | None = None) -> FarmSpec:
     today = today or datetime.now(CST).date()
     return FarmSpec(
-        sites=(baishan(today),),
+        sites=(baishan(today), longxi(today)),
         organisations=(
             Organisation("100000", "中华人民共和国", "country"),
             Organisation("910122", "白山县", "county", "100000"),
+            Organisation("910123", "龙溪县", "county", "100000"),
         ),
         today=today,
         name="interaction",
     )
 
 
-__all__ = ["BAISHAN", "CONTENT_CASES", "CONTENT_HITS", "interaction", "months_after",
-           "months_before"]  # fmt: skip
+__all__ = [
+    "BAISHAN",
+    "CONTENT_CASES",
+    "CONTENT_HITS",
+    "LONGXI",
+    "interaction",
+    "months_after",
+    "months_before",
+]  # fmt: skip

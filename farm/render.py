@@ -497,6 +497,8 @@ class PageBuilder:
         )
 
     def _message_table(self, r: Rendered, col: ColumnSpec, lo: int, hi: int) -> str:
+        if col.letters != "table":
+            return self._lonsun_letters(r, col, lo, hi)
         rows = [
             "<tr><th>序号</th><th>标题</th><th>留言时间</th><th>状态</th><th>回复时间</th></tr>"
         ]
@@ -512,6 +514,64 @@ class PageBuilder:
                 f"<td>{asked:%Y-%m-%d}</td><td>{status}</td><td>{reply}</td></tr>"
             )
         return f'<table class="msg-list">{"".join(rows)}</table>'
+
+    def _lonsun_letters(self, r: Rendered, col: ColumnSpec, lo: int, hi: int) -> str:
+        """龙讯 lonsun's letter lists (see ``ColumnSpec.letters``): 留言时间 | 办理状态 | … |
+        信件标题 cells, no reply date; a letter with only a pre-reply shows 已预答复, which says
+        neither answered nor open, so its page must be read."""
+        rows_shape = col.letters == "rows"
+        names = ("留言时间", "办理状态", "信件编号", "信件标题")
+        if rows_shape:
+            out = [
+                '<ul class="guestbook_title">' + "".join(f"<li>{n}</li>" for n in names) + "</ul>"
+            ]
+        else:
+            cls = ("p4", "p3", "p2", "p1")
+            head = "".join(f'<p class="{c}">{n}</p>' for c, n in zip(cls, names, strict=True))
+            out = [f'<ul class="head"><li>{head}</li></ul><ul class="list">']
+        for i in range(lo, min(hi, len(col.messages))):
+            m = col.messages[i]
+            asked, answered = self.site.day(m.asked), self.site.day(m.answered)
+            assert asked is not None
+            path = f"{col.url_path}msg_{i}.html"
+            status = "已回复" if answered else ("已预答复" if m.pre_reply else "办理中")
+            r.items.append(Shown(m.title, self.site.url(path), asked))
+            link = self._a(r, path, m.title, title=m.title)
+            number = f"{asked:%Y%m%d}{i + 1:03d}"
+            parity = "odd" if i % 2 == 0 else "even"
+            if rows_shape:
+                out.append(
+                    f'<ul class="{parity}"><li>{asked:%Y-%m-%d}</li><li><span>{status}</span></li>'
+                    f'<li>{number}</li><li class="t3">{link}</li></ul>'
+                )
+            else:
+                out.append(
+                    f'<li class="{parity}"><p class="p4">{asked:%Y-%m-%d}</p><p class="p3">\n'
+                    f'{status}\n</p><p class="p2">{number}</p><p class="p1">{link}</p></li>'
+                )
+        if rows_shape:
+            return f'<div id="message_list">{"".join(out)}</div>'
+        return f'<div class="mailbox">{"".join(out)}</ul></div>' + self._channel_extras(r)
+
+    def _channel_extras(self, r: Rendered) -> str:
+        """The 互动交流 channel's other blocks beside the mailbox: the site's 民意征集 entries,
+        dated by ranges (征集时间：start 至 end), as lonsun draws them. They are not letters and
+        not the column's items; read by link entries, they pass for its messages."""
+        lis = []
+        for col in self.spec.columns:
+            if col.category != "survey":
+                continue
+            for path, title, day, _ in self._item_entries(col, 0, 6):
+                if day is None:
+                    continue
+                end = date.fromordinal(day.toordinal() + 30)
+                lis.append(
+                    f'<li><span class="date">征集时间：{day:%Y-%m-%d} 至 {end:%Y-%m-%d}</span>'
+                    f"{self._a(r, path, title)}</li>"
+                )
+        if not lis:
+            return ""
+        return f'<div class="hd">民意征集</div><ul id="hctab1">{"".join(lis)}</ul>'
 
     def _attachments(
         self, r: Rendered, col: ColumnSpec, owner: str, idx: int, atts: tuple[AttachmentSpec, ...]
@@ -607,6 +667,15 @@ class PageBuilder:
         asked, answered = self.site.day(m.asked), self.site.day(m.answered)
         r = Rendered("message", m.title, "")
         head = self._head(r, col)
+        if col.letters != "table":
+            r.html = (
+                head
+                + self._lonsun_letter(
+                    m.title, m.asker, m.pre_reply, m.show_reply_date, asked, answered
+                )
+                + self._foot(r)
+            )
+            return r
         reply = '<div class="reply"><p>状态：办理中</p></div>'
         if answered:
             when = f"回复时间：{answered:%Y-%m-%d}" if m.show_reply_date else ""
@@ -621,6 +690,42 @@ class PageBuilder:
             f"<p>{escape(m.title)}，请问相关部门如何处理？</p>{reply}</div>" + self._foot(r)
         )
         return r
+
+    def _lonsun_letter(
+        self,
+        title: str,
+        asker: str,
+        pre_reply: bool,
+        show_reply_date: bool,
+        asked: date | None,
+        answered: date | None,
+    ) -> str:
+        """A 龙讯 lonsun letter page: 来信时间; 智能预答复 with its 预答复时间 (the minute the
+        letter came: not a reply); 答复情况 with 答复时间 alone on a line, indented by sixty
+        spaces under its label, as the CMS writes it."""
+        assert asked is not None
+        came = f"{asked:%Y-%m-%d} {clock_of(title)}"
+        pre = ""
+        if pre_reply:
+            pre = (
+                '<div class="pre-reply"><h3>智能预答复</h3>'
+                f"<p>预答复时间：{came}</p><p>您好，系统为您找到以下相似问题的答复，供参考。</p></div>"
+            )
+        pad = "\n" + " " * 60
+        if answered:
+            when = f"{pad}答复时间：{pad}{answered:%Y-%m-%d} 09:53" if show_reply_date else ""
+            reply = (
+                '<div class="reply"><h3>答复情况</h3><p>办理状态：已回复</p>'
+                f"<div>答复单位：{escape(self.spec.host_org or self.spec.name)} {when}</div>"
+                "<div>您好，您反映的问题已转相关部门办理，感谢您的关注。</div></div>"
+            )
+        else:
+            reply = '<div class="reply"><h3>答复情况</h3><p>办理状态：办理中</p></div>'
+        return (
+            f'<div class="message lonsun"><h1>{escape(title)}</h1>'
+            f"<p>来信人：{escape(asker)}</p><p>来信时间：{came}</p>"
+            f"<div>{escape(title)}，请问相关部门如何处理？</div>{pre}{reply}</div>"
+        )
 
     def system(self, col: ColumnSpec) -> Rendered:
         r = Rendered("other", col.name, "")

@@ -111,6 +111,10 @@ class MessageSpec:
     answered: When | None = None
     show_reply_date: bool = True  # False: "已回复" shown without a reply date
     asker: str = "网友"
+    # 智能预答复: a machine's instant pre-reply stamped the minute the letter came (预答复时间 on
+    # the letter's page). It is never the office's reply: ``answered`` alone says whether and
+    # when the office replied. Drawn only by the lonsun letter layouts ("rows", "cells").
+    pre_reply: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +161,14 @@ class ColumnSpec:
     box: bool = False
     pager: Literal["links", "js"] = "links"
     stub: Literal["", "meta", "script"] = ""
+    # How a consult column draws its letters: "table" (a <table> with 标题 | 留言时间 | 状态 |
+    # 回复时间), or the shapes of 龙讯 lonsun 信箱 pages read from the real-page corpus: "rows"
+    # (a header <ul> of <li> names, then one <ul> per letter whose <li> cells line up with it)
+    # and "cells" (the 互动交流 channel: a one-<li> header of <p> cells, then one <li> per letter
+    # with the same <p> cells). Neither lonsun shape shows a reply date in the list, and their
+    # letter pages are lonsun's: 来信时间, an optional 预答复时间, and 答复时间 on its own line,
+    # indented by sixty spaces under its label.
+    letters: Literal["table", "rows", "cells"] = "table"
 
     @property
     def url_path(self) -> str:

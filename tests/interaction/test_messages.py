@@ -8,14 +8,14 @@ from datetime import date
 from sqlalchemy import select
 
 from farm.builtin import FGW, JSDEMO, JYJ, LINJIANG, QINGSHAN, ZWFW
-from farm.interaction import BAISHAN, months_after, months_before
+from farm.interaction import BAISHAN, LONGXI, months_after, months_before
 from probes.messages import ANSWERED, OPEN, message_state, read_message_list, read_message_page
 from scanner.checks.summary import overdue_state, summarize, unanswered_params
-from scanner.db.models import Message, Site
+from scanner.db.models import ColumnCheck, Message, Site
 from tests.interaction.conftest import AT, Checked
 
 # www.donghu is down 1.5 h a day (by design): left out so the test does not depend on the hour.
-HOSTS = (QINGSHAN, LINJIANG, JYJ, ZWFW, FGW, JSDEMO, BAISHAN)
+HOSTS = (QINGSHAN, LINJIANG, JYJ, ZWFW, FGW, JSDEMO, BAISHAN, LONGXI)
 
 
 def test_every_message_matches_the_truth(checked: Checked) -> None:
@@ -66,6 +66,63 @@ def test_jyj_vetoed_qingshan_clean(checked: Checked) -> None:
     assert qs.overdue == [] and qs.valid_messages == 12
     assert fgw.consult_columns == 1 and fgw.valid_messages == 0  # interaction.consult (2)
     assert "超过3个月未回应 2 条" in checked.output
+
+
+def test_lonsun_letter_layouts_and_pre_replies_end_to_end(checked: Checked) -> None:
+    """龙溪县 draws its letters as 龙讯 lonsun does (县长信箱: one <ul> per letter; 网上留言: the
+    互动交流 channel's <p> cells) and its letter pages carry 智能预答复. What ``census check``
+    stored is the farm's: the letters with their asked dates, answered or not; and the letters
+    left with only a pre-reply past three calendar months are overdue, as is the one answered
+    late, whatever the pre-reply stamp says."""
+    truths = checked.farm.truth.messages(LONGXI)
+    with checked.db.session() as session:
+        stored = {m.url: m for m in session.scalars(select(Message))}
+        site = session.scalar(select(Site).where(Site.code == "9101230001"))
+        assert site is not None
+        summary = summarize(session, site, AT)
+    by_column = {t.column: [] for t in truths}  # type: dict[str, list[str]]
+    for t in truths:
+        m = stored[t.url]
+        by_column[t.column].append(t.title)
+        assert (m.title, m.asked_on) == (t.title, t.asked)
+        assert m.state == (ANSWERED if t.answered else OPEN), t.title
+    assert sorted(by_column) == ["县长信箱", "网上留言"] and all(
+        len(v) >= 4 for v in by_column.values()
+    )
+    # the rule's reading of the farm's own dates (3 calendar months; a reply on the deadline is
+    # in time), not the checker's
+    expected = {}
+    for t in truths:
+        deadline = months_after(t.asked, 3)
+        if t.answered is not None and t.reply_date_shown:
+            if t.answered > deadline:
+                expected[t.title] = "answered_late"
+        elif t.answered is None and deadline < AT:
+            expected[t.title] = "open"
+    assert expected == {
+        "农村饮水安全问题反映": "open",
+        "拖欠农民工工资问题": "answered_late",
+        "出租车乱收费问题": "open",
+    }
+    assert {o.title: o.state for o in summary.overdue} == expected
+    late = next(o for o in summary.overdue if o.state == "answered_late")
+    truth_late = next(t for t in truths if t.title == late.title)
+    assert late.answered_on == truth_late.answered  # the office's reply, not the pre-reply
+    assert [o.title for o in summary.undated_replies] == ["不动产登记办理时限"]
+    assert summary.valid_messages == len(truths)
+    # The lists were read as lists: a letter page is opened only where the row leaves something
+    # open — 已回复 with no reply date, or 已预答复 — never for a row that says 办理中 under its
+    # date (菜市场噪音扰民, 农贸市场占道经营). Read by link entries instead, no row has a date or
+    # a state, and every letter's page is opened.
+    listed_open = {"菜市场噪音扰民", "农贸市场占道经营"}
+    with checked.db.session() as session:
+        for name in ("县长信箱", "网上留言"):
+            column = checked.column(session, "9101230001", name)
+            check = session.scalars(
+                select(ColumnCheck).where(ColumnCheck.column_id == column.id)
+            ).one()
+            letters = [t for t in truths if t.column == name]
+            assert check.detail["opened"] == len([t for t in letters if t.title not in listed_open])
 
 
 def test_overdue_state_rule() -> None:
