@@ -76,6 +76,8 @@ class Page:
     redirect: str | None = None  # where a redirect stub sends the browser (kind "redirect")
     # One message's page (kind "messages", no list): (asked, answered, state) as it shows them.
     message: tuple[date | None, date | None, str] | None = None
+    # A service guide (kind "guide"): each element category it shows, with its label as shown.
+    guide: tuple[tuple[str, str], ...] = ()
 
 
 def _day(value: Any) -> date | None:
@@ -105,6 +107,7 @@ def load() -> list[Page]:
                     newest=_day(label.get("newest")), items=items, as_of=_day(label.get("as_of")),
                     extract=row.get("extract") or "", source=row.get("source") or "git",
                     redirect=label.get("redirect"), message=_message(label.get("message")),
+                    guide=tuple((str(k), str(v)) for k, v in (label.get("guide") or {}).items()),
                 )
             )  # fmt: skip
     return pages

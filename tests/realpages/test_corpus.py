@@ -12,6 +12,7 @@ from urllib.parse import urljoin
 
 import pytest
 
+from probes.guides import ELEMENTS, read_guide
 from probes.listpage import page_day_first, parse_html
 from probes.messages import read_message_list, read_message_page
 from probes.page import decode_html
@@ -70,7 +71,7 @@ def test_page(page: Page) -> None:
     assert DIRECTORY is not None
     reading = read(page, page_bytes(page, DIRECTORY))
     assert reading.kind == page.kind
-    if page.kind == "article":
+    if page.kind in ("article", "guide"):
         assert reading.published == page.published
     if page.kind == "redirect":
         assert reading.redirect == page.redirect
@@ -101,6 +102,19 @@ def test_message_page(page: Page) -> None:
     html, _ = decode_html(page_bytes(page, DIRECTORY), None)
     got = read_message_page(html, page.url, as_of=as_of(page))
     assert (got.asked_on, got.answered_on, got.state) == page.message
+
+
+@pytest.mark.parametrize(
+    "page", [pytest.param(page, id=page.id) for page in PAGES if page.kind == "guide"]
+)
+def test_guide_elements(page: Page) -> None:
+    """What `service.guide` reads from a real 办事指南 page: each of the eight element categories
+    the page shows, with the label it shows it under, against the labels."""
+    assert DIRECTORY is not None and page.guide
+    html, _ = decode_html(page_bytes(page, DIRECTORY), None)
+    got = read_guide(html, page.url)
+    assert sorted(got.present.items()) == sorted(page.guide)
+    assert got.missing == [e for e in ELEMENTS if e not in dict(page.guide)]
 
 
 def test_only_the_hong_kong_pages_read_slash_dates_day_first() -> None:
