@@ -453,7 +453,9 @@ def inspect_page(
         items = main
     else:
         items = []
-    published = _published(tree, text, matches, every_meta, title) if kind == "article" else None
+    # A guide is content like an article: the date under its heading is when it was published.
+    dated_page = kind in ("article", "guide")
+    published = _published(tree, text, matches, every_meta, title) if dated_page else None
     dates = [it.date for it in items if it.date is not None and it.date <= as_of]
     if kind == "messages" and not items:
         # One message and its reply (no list): its newest date is the latest one it shows.

@@ -180,3 +180,24 @@ def test_one_message_page_is_dated_by_what_it_shows() -> None:
     答复内容：已于11月18日修复。</td></tr></table></body></html>"""
     s = summarize_page(html.encode(), COUNTY + "/content/article/9", as_of=AS_OF)
     assert (s["kind"], s["newest_date"], s["items"]) == ("messages", "2023-11-20", [])
+
+
+def test_a_guide_page_is_dated_by_the_date_it_shows() -> None:
+    """A 办事指南 page is content like an article: `census inspect` gives the date shown under its
+    heading as its publication and newest date (learned from 广东侨网's 办事指引 pages)."""
+    html = """<html><head><title>某证明办理_某县侨务局</title></head><body>
+    <div class="pos"><a href="/">首页</a> &gt; 办事服务 &gt; 办事指引</div>
+    <h3 class="zw-title">某证明办理</h3>
+    <div class="zw-info"><span class="time">时间:2018-08-22</span><span>来源:某县侨务局</span></div>
+    <div class="zw"><p><strong>服务事项</strong></p><p>某证明办理</p>
+    <p><strong>办理条件</strong></p><p>户籍在本县的申请人</p>
+    <p><strong>所需材料</strong></p><p>居民户口簿、身份证</p>
+    <p><strong>办理流程</strong></p><p>1、申请人提出申请；2、审核后开具证明。受理申请时间为每年8月15日至9月30日。</p>
+    <p><strong>工作时间：</strong>正常工作日</p><p><strong>联系电话：</strong>0000-1234567</p>
+    <p><strong>收费标准</strong></p><p>免费</p>
+    <p><strong>办理依据</strong></p><p>《某某条例》</p></div>
+    </body></html>"""
+    s = summarize_page(html, COUNTY + "/bszy/content/post_1.html", as_of=AS_OF)
+    assert s["kind"] == "guide"
+    assert s["published"] == "2018-08-22"
+    assert s["newest_date"] == "2018-08-22"  # 8月15日 and 9月30日 are yearly deadlines
