@@ -4,9 +4,9 @@ Run: /work/venv/bin/python bench/bench_realpages.py [--repeat 3] [--no-dateparse
 
 Not a test (tests/realpages/test_corpus.py checks every page by name). Needs the corpus bytes
 (python -m tests.realpages.corpus --mirror DIR) and htmldate (the [test] extra). Prints, per page
-kind and per CMS family: newest date exact, article published date exact, kind exact, list items
-by URL and date (precision, recall), and the median milliseconds per page of each reader, all in
-this one process on the same bytes:
+kind and per CMS family: newest date exact, published date exact (articles and guides, the
+content pages that show one), kind exact, list items by URL and date (precision, recall), and the
+median milliseconds per page of each reader, all in this one process on the same bytes:
 
 - reader: `probes.page.summarize_page` (what `census inspect` prints: decode, parse, links,
   lists, kind, dates), its memos emptied before each read;
@@ -55,6 +55,9 @@ from probes.listpage import forget_memos
 from probes.page import inspect_page
 from tests.realpages.corpus import Page, as_of, load, page_bytes, pages_dir
 from tests.realpages.reading import Reading, read
+
+# Kinds whose published date is measured: content pages that show when they were published.
+PUBLISHED_KINDS = ("article", "guide")
 
 
 @dataclass
@@ -341,7 +344,7 @@ def add(
     tally.pages += 1
     tally.newest_ok += reading.newest == page.newest
     tally.kind_ok += reading.kind == page.kind
-    if page.kind == "article":
+    if page.kind in PUBLISHED_KINDS:
         tally.articles += 1
         tally.published_ok += reading.published == page.published
     tally.found += len(reading.items)
@@ -350,7 +353,7 @@ def add(
     tally.ms.append(ms)
     for name, ((published, newest), other_ms) in results.items():
         tally.other_newest_ok[name] += newest == page.newest
-        if page.kind == "article":
+        if page.kind in PUBLISHED_KINDS:
             tally.other_published_ok[name] += published == page.published
         tally.other_ms[name].append(other_ms)
 
@@ -359,7 +362,7 @@ def describe(page: Page, reading: Reading) -> str:
     wrong = []
     if reading.kind != page.kind:
         wrong.append(f"kind {reading.kind} (truth {page.kind})")
-    if page.kind == "article" and reading.published != page.published:
+    if page.kind in PUBLISHED_KINDS and reading.published != page.published:
         wrong.append(f"published {reading.published} (truth {page.published})")
     if reading.newest != page.newest:
         wrong.append(f"newest {reading.newest} (truth {page.newest})")

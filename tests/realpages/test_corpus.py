@@ -118,7 +118,7 @@ def test_guide_elements(page: Page) -> None:
 
 
 def test_only_the_hong_kong_pages_read_slash_dates_day_first() -> None:
-    """The 90 mainland pages print no ``N/N/YYYY`` date (checked by hand with grep over their
+    """The mainland pages print no ``N/N/YYYY`` date (checked by hand with grep over their
     bytes): none may be read day-first. The nine GovHK search pages all are."""
     assert DIRECTORY is not None
     day_first = set()
