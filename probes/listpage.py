@@ -201,14 +201,25 @@ def parse_html(content: str | bytes) -> LexborHTMLParser:
     return LexborHTMLParser(content)
 
 
-def page_base(tree: LexborHTMLParser, url: str) -> str:
-    """The URL relative links resolve against: ``<base href>`` when present, else the page's."""
+def page_base(tree: LexborHTMLParser, url: str, html: str | None = None) -> str:
+    """The URL relative links resolve against: ``<base href>`` when present, else the page's.
+
+    ``html``, the markup ``tree`` was parsed from, spares the search of the whole tree (a
+    tenth of the crawl's parse-and-links time) on pages whose source has no ``<base`` tag:
+    the parser makes a base element only from one.
+    """
+    if html is not None and _BASE_TAG_RE.search(html) is None:
+        return url
     base = tree.css_first("base[href]")
     if base is not None:
         href = (base.attrs.get("href") or "").strip()
         if href:
             return join_href(url, href) or url
     return url
+
+
+# A start tag's name ends at whitespace, "/" or ">"; tag names are ASCII case-insensitive.
+_BASE_TAG_RE = re.compile(r"<base[\t\n\f\r /]|<base>|<base$", re.IGNORECASE)
 
 
 def skip_href(href: str) -> bool:

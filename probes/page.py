@@ -199,8 +199,9 @@ def page_links(
     heuristics of `inspect_page`; ``want_text`` (a cheap test of the body's raw text) spares
     the body text of pages that cannot need it.
     """
-    tree = LexborHTMLParser(expand_datastore(html))  # jpage records are real links
-    base = page_base(tree, url)
+    source = expand_datastore(html)  # jpage records are real links
+    tree = LexborHTMLParser(source)
+    base = page_base(tree, url, source)
     title_node = tree.css_first("title")
     title = collapse_space(title_node.text()) if title_node is not None else ""
     skipped: list[str] = []

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from probes.blank import ColumnState, column_state, explains_absence
-from probes.page import decode_html, inspect_page, summarize_page
+from probes.page import decode_html, inspect_page, page_links, summarize_page
 
 FIXTURES = Path(__file__).parent / "fixtures"
 AS_OF = date(2024, 1, 10)
@@ -201,3 +201,25 @@ def test_a_guide_page_is_dated_by_the_date_it_shows() -> None:
     assert s["kind"] == "guide"
     assert s["published"] == "2018-08-22"
     assert s["newest_date"] == "2018-08-22"  # 8月15日 and 9月30日 are yearly deadlines
+
+
+@pytest.mark.parametrize(
+    ("tag", "resolves"),
+    [
+        ('<base href="http://www.b.gov.cn/x/">', True),
+        ('<BASE\n  HREF="http://www.b.gov.cn/x/">', True),  # any case, any whitespace
+        ('<Base\thref="http://www.b.gov.cn/x/"/>', True),
+        ('<base/href="http://www.b.gov.cn/x/">', True),  # "/" ends the tag name too
+        ('<basefont href="http://www.b.gov.cn/x/">', False),  # another element
+        ('<!-- <base href="http://www.b.gov.cn/x/"> -->', False),  # a comment
+    ],
+)
+def test_the_crawls_links_resolve_against_base_only_when_there_is_one(
+    tag: str, resolves: bool
+) -> None:
+    """The crawl skips the tree search for <base> when the source has no base tag: every form
+    of the tag the HTML tokenizer reads as one still governs the page's relative links."""
+    html = f"<html><head><title>t</title>{tag}</head><body><a href='a.html'>A</a></body></html>"
+    found = page_links(html, "http://www.site.gov.cn/dir/page.html")
+    expected = "http://www.b.gov.cn/x/a.html" if resolves else "http://www.site.gov.cn/dir/a.html"
+    assert [link.url for link in found.links] == [expected]
