@@ -100,7 +100,7 @@ QUIET_SECONDS = 0.2  # settled: this long with no request in flight and no list-
 SETTLE_SECONDS = 1.0  # after load, DOM changes alone (no request pending) hold a page this long
 LANE_PAGES = 50  # a lane's context and page are replaced after this many renders
 # Kept free under ``max_rss_mb`` after a page: a page grows the browser while it renders (its
-# renderer, the next one started beside it) by up to ≈ 50 MB on the corpus, so a browser left at
+# renderer, the next one started beside it) by ≈ 10–30 MB on the corpus, so a browser left at
 # the cap at rest went past it during the next page (411 MB peak against a 400 MB cap).
 PAGE_HEADROOM_MB = 40.0
 _POLL_SECONDS = 0.025
