@@ -21,8 +21,14 @@ is the reader's median over htmldate's on the same pages.
 ``--render N`` also renders the first N pages in headless Chromium (scanner/render), served
 from 127.0.0.1 under their own host names through an exclusive host map, and prints the
 browser's start (timed apart: once a night, not a page's cost), the first page, the median and
-max of the others, and the browser's memory: the Chromium process tree's PSS and RSS, sampled
-every 0.2 s while it renders (peak). ``--render-only`` skips the reader table.
+max of the others, and the browser's memory: the sum over every Chromium process under this one
+(the browser, zygotes, GPU, utility and renderer processes; psutil's ``memory_full_info``,
+i.e. /proc/PID/smaps_rollup) of PSS — each shared page divided among the processes mapping it,
+so libraries and shared memory count once over the tree — and of RSS (each shared page once per
+process: an overstatement, printed beside it), sampled every 0.2 s while it renders (peak), and
+the renderer's own after-page measure. The items `inspect_page` reads from each rendered DOM are
+compared with the first pass's (the baseline's if given): a change that saves memory must not
+lose items. ``--render-only`` skips the reader table.
 ``--render-baseline FILE`` renders the same pages with another version of
 scanner/render/browser.py too (e.g. ``git show 2691cf0:scanner/render/browser.py >
 /tmp/old_browser.py``), alternating baseline and current ``--render-rounds`` times in this one
@@ -217,6 +223,7 @@ class RenderRun:
     launches: int = 0
     lanes: int = 0  # contexts the current renderer made (0: not told)
     slowest: str = ""
+    items: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # page id: read
 
 
 def render_all(args: argparse.Namespace, directory: Path) -> None:
@@ -238,6 +245,14 @@ def render_all(args: argparse.Namespace, directory: Path) -> None:
     print(f"\nrendered {len(pages)} pages x {args.render_rounds} round(s); load {load_avg}")
     for name, done in runs.items():
         print(f"{name:>9}: {describe_runs(done, pages)}")
+    reference = next(iter(runs.values()))[0].items  # the first pass (the baseline's if given)
+    for name, done in runs.items():
+        differ = sorted({p for run in done for p in run.items if run.items[p] != reference[p]})
+        total = statistics.median(sum(map(len, run.items.values())) for run in done)
+        print(
+            f"{name:>9}: items read from the rendered DOM ({total:.0f} a pass) differ from the "
+            f"first pass's on {len(differ)} of {len(pages)} pages {differ[:10] or ''}"
+        )
 
 
 def describe_runs(runs: list[RenderRun], pages: list[Page]) -> str:
@@ -251,7 +266,8 @@ def describe_runs(runs: list[RenderRun], pages: list[Page]) -> str:
         f"the other {len(later)}: median {statistics.median(later):.0f} ms, "
         f"max {max(later):.0f} ms ({', '.join(run.slowest for run in runs)}); browser "
         f"peak PSS {max(run.peak_pss_mb for run in runs):.0f} MB, "
-        f"peak RSS {max(run.peak_rss_mb for run in runs):.0f} MB; after a page (the "
+        f"peak RSS {max(run.peak_rss_mb for run in runs):.0f} MB (peak PSS a pass "
+        f"{', '.join(f'{run.peak_pss_mb:.0f}' for run in runs)}); after a page (the "
         f"renderer's own measure) max {max(max(run.rest_pss_mb) for run in runs):.0f} MB; "
         f"browsers started per pass {max(run.launches for run in runs) or '(not told)'}, "
         f"contexts {max(run.lanes for run in runs) or '(one a page)'}"
@@ -323,6 +339,8 @@ async def render_pages(pages: list[Page], directory: Path, baseline: Any = None)
                     run.first_incl_launch_ms = (time.perf_counter() - began) * 1000
                 run.ms.append(rendered.ms)
                 run.rest_pss_mb.append(rendered.rss_mb)
+                items = inspect_page(rendered.html, page.url, as_of=as_of(page)).items
+                run.items[page.id] = [(it.url, str(it.date) if it.date else None) for it in items]
             run.launches = len(getattr(renderer, "launch_ms", []))  # 0: not told
             run.lanes = getattr(renderer, "lanes_opened", 0)
     finally:

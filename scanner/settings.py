@@ -360,8 +360,10 @@ class Settings(_Layered):
     )
     render_max_rss_mb: float = Field(
         default=400.0,
-        description="A browser using more memory than this (MB, PSS of its processes) after a "
-        "page, its context emptied, first closes that context; still above it, it is restarted.",
+        description="The most memory a browser may use (MB, PSS of its processes), its peak while "
+        "a page renders included: after a page, a browser above this less 40 MB of headroom "
+        "for the next page first closes that page's emptied context; still above, it is "
+        "restarted.",
     )
 
     crawl_max_depth: int = Field(

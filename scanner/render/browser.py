@@ -9,7 +9,8 @@ is set to render), so its cost stays rare. Three limits keep it so:
   request (a ticker, a carousel) hold a page at most `SETTLE_SECONDS` after its ``load``;
 - **per night**: at most ``night_pages`` pages and ``night_seconds`` of rendering; past either,
   `render` raises `RenderBudgetSpent` and the caller keeps its static reading;
-- **memory**: after each page the browser's processes are measured; above ``max_rss_mb`` the
+- **memory**: after each page the browser's processes are measured; above ``max_rss_mb`` less
+  `PAGE_HEADROOM_MB` (room for the next page's peak while it renders) the
   page's lane (below) is closed first, and a browser still above it is retired: the next
   page starts a fresh one, and the old one is closed when the last page still rendering in it
   ends (never under another slot's page).
@@ -21,7 +22,9 @@ farm, the demo) a host outside the map is refused before any socket opens. Chrom
 started with every host name resolving to nothing and a dead proxy for non-loopback addresses,
 so a request that escaped the route (a WebSocket, say) could not leave the machine either.
 Images, media, fonts and stylesheets are not fetched at all (`SKIPPED_TYPES`): a list is read
-from the DOM, which they do not change, and each would cost the site a request.
+from the DOM, which they do not change, and each would cost the site a request. Chromium's
+address-bar popup, a WebUI it preloads in a renderer of its own, is switched off
+(`DISABLED_FEATURES`).
 
 **Speed** (docs/dates-and-lists.md): the browser starts once per renderer (`start`, timed apart
 as ``launch_ms``) and each slot keeps one context and page (a *lane*) across renders; between
@@ -59,6 +62,21 @@ if TYPE_CHECKING:
     from scanner.settings import Settings
 
 CHROMIUM = "/usr/bin/chromium"
+# Playwright 1.65's own ``--disable-features`` list (chromiumSwitches.ts), repeated below because
+# a switch given twice keeps its last value: ours must carry theirs (without "HttpsUpgrades" and
+# the like the route misses navigations). tests/render/test_browser.py checks it against the
+# installed driver, so an upgrade that changes Playwright's list fails there, not in a night.
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding",
+    "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled",
+    "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+)  # fmt: skip
+# Ours: Chromium 156 preloads the address bar's popup (chrome://omnibox-popup.top-chrome/ and its
+# AI-mode page) as a WebUI in a renderer process of its own for every window, headless too:
+# ≈ 45 MB PSS that no page read needs.
+DISABLED_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -66,12 +84,12 @@ CHROMIUM_ARGS = (
     # Defence in depth behind the route: no name resolves, non-loopback goes to a dead proxy.
     "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost",
     "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
-    # The network service inside the browser process: one process fewer, ≈ 25 MB. A flag given
-    # twice keeps its last value, so this repeats the two features Playwright itself enables
-    # (1.65: new-surface screenshots, no Google account probe). Never pass --disable-features:
-    # it would replace Playwright's list, and the route then misses navigations.
+    # The network service inside the browser process: one process fewer, ≈ 25 MB. As for
+    # --disable-features, this repeats the two features Playwright itself enables (1.65:
+    # new-surface screenshots, no Google account probe).
     "--enable-features=NetworkServiceInProcess2,CDPScreenshotNewSurface,"
     "SkipListAccountsWithoutGaiaCookies",
+    "--disable-features=" + ",".join(PLAYWRIGHT_DISABLED_FEATURES + DISABLED_FEATURES),
 )  # fmt: skip
 _INTERNAL_SCHEMES = frozenset({"data", "blob", "about"})
 _HOP_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding", "connection"})
@@ -81,6 +99,10 @@ SKIPPED_TYPES = frozenset({"image", "media", "font", "stylesheet"})
 QUIET_SECONDS = 0.2  # settled: this long with no request in flight and no list-like node added
 SETTLE_SECONDS = 1.0  # after load, DOM changes alone (no request pending) hold a page this long
 LANE_PAGES = 50  # a lane's context and page are replaced after this many renders
+# Kept free under ``max_rss_mb`` after a page: a page grows the browser while it renders (its
+# renderer, the next one started beside it) by ≈ 10–30 MB on the corpus, so a browser left at
+# the cap at rest went past it during the next page (411 MB peak against a 400 MB cap).
+PAGE_HEADROOM_MB = 40.0
 _POLL_SECONDS = 0.025
 # Installed in every frame before the page's scripts: counts the page's fetch/XHR calls from the
 # moment they are made (before the route sees them) and notes when list-like nodes are added.
@@ -140,6 +162,7 @@ class RenderBudget:
     night_pages: int = 300
     night_seconds: float = 900.0
     max_rss_mb: float = 400.0
+    headroom_mb: float = PAGE_HEADROOM_MB
     pages: int = 0
     seconds: float = 0.0
 
@@ -158,6 +181,12 @@ class RenderBudget:
 
     def spend(self, seconds: float) -> None:
         self.seconds += seconds
+
+    @property
+    def rest_mb(self) -> float:
+        """Memory a browser may keep after a page (its lane emptied): the cap less the room the
+        next page needs while it renders (`PAGE_HEADROOM_MB`)."""
+        return self.max_rss_mb - self.headroom_mb
 
 
 @dataclass(slots=True)
@@ -353,7 +382,7 @@ class Renderer:
             except BaseException:
                 await self._leave_browser(generation, over_memory=False)
                 raise
-            await self._leave_browser(generation, over_memory=page.rss_mb > self.budget.max_rss_mb)
+            await self._leave_browser(generation, over_memory=page.rss_mb > self.budget.rest_mb)
             return page
 
     async def _new_lane(self, browser: Browser) -> _Lane:
@@ -396,12 +425,13 @@ class Renderer:
                 detail = (str(exc).splitlines() or [type(exc).__name__])[0][:200]
                 raise RenderFailed(f"页面渲染失败：{detail}") from exc
             kept = lane.renders < LANE_PAGES and await self._reset(lane)
-            # Memory at rest, the page emptied (the cap is for a browser that grows, not for a
-            # page's peak: bench/bench_realpages.py --render samples that). Over the cap, the
-            # lane goes first (its renderer holds what its pages left); a new lane costs far
-            # less than a new browser, which `render` starts only if still over.
+            # Memory at rest, the page emptied, against the cap less the next page's headroom
+            # (`RenderBudget.rest_mb`), so the peak while a page renders stays under the cap
+            # (bench/bench_realpages.py --render samples it). Over it, the lane goes first (its
+            # renderer holds what its pages left); a new lane costs far less than a new
+            # browser, which `render` starts only if still over.
             rss = browser_rss_mb()
-            if kept and rss > self.budget.max_rss_mb:
+            if kept and rss > self.budget.rest_mb:
                 kept = False
                 with contextlib.suppress(Exception):
                     await lane.context.close()

@@ -20,6 +20,7 @@ from aiohttp import web
 
 from probes.page import summarize_page
 from scanner.render import CHROMIUM, SKIPPED_TYPES, RenderBudget, RenderBudgetSpent, renderer_for
+from scanner.render.browser import PLAYWRIGHT_DISABLED_FEATURES
 from scanner.settings import Settings
 
 HOST = "www.jsfarm.example.gov.cn"
@@ -225,3 +226,50 @@ async def test_a_restart_past_the_memory_cap_waits_for_the_other_slots_page(
     assert "一条" in slowed.html
     for page in (fast, again):
         assert 'href="/art/2024/2/27/art_5_901.html"' in page.html
+
+
+async def test_the_headroom_under_the_cap_is_kept_after_each_page(
+    site: tuple[int, list[str]],
+) -> None:
+    """The after-page check is against the cap less the next page's headroom: a headroom as
+    large as the cap retires the browser after every page, none keeps the one browser."""
+    port, _ = site
+    url = f"http://{HOST}/col/col5/index.html"
+    launches = {}
+    for headroom in (0.0, 100_000.0):
+        budget = RenderBudget(max_rss_mb=100_000.0, headroom_mb=headroom)
+        async with renderer_for(_settings(port), budget=budget) as renderer:
+            for _ in range(2):
+                page = await renderer.render(url)
+                assert 'href="/art/2024/2/27/art_5_901.html"' in page.html
+            launches[headroom] = (len(renderer.launch_ms), renderer.lanes_opened)
+    assert launches == {0.0: (1, 1), 100_000.0: (2, 2)}
+
+
+async def test_the_browser_runs_no_page_of_its_own(site: tuple[int, list[str]]) -> None:
+    """Chromium preloads its address bar's popup as a WebUI page in a renderer of its own
+    (≈ 45 MB); with it switched off the only target is the lane's page."""
+    port, _ = site
+    async with renderer_for(_settings(port)) as renderer:
+        await renderer.start()
+        assert renderer._current is not None
+        cdp = await renderer._current.browser.new_browser_cdp_session()
+        targets = (await cdp.send("Target.getTargets"))["targetInfos"]
+    assert [(t["type"], t["url"]) for t in targets] == [("page", "about:blank")]
+
+
+def test_our_disabled_features_carry_playwrights_own() -> None:
+    """Our --disable-features replaces Playwright's (the last of a repeated switch wins), so it
+    must hold every feature the installed driver disables (read from its bundled source)."""
+    import playwright
+
+    lib = Path(playwright.__file__).parent / "driver" / "package" / "lib"
+    found: set[str] = set()
+    for source in lib.rglob("*.js"):
+        text = source.read_text(encoding="utf-8", errors="replace")
+        block = re.search(r"disabledFeatures = \[(.*?)\]", text, re.S)
+        if block:
+            lines = [ln.split("//")[0] for ln in block.group(1).splitlines()]
+            found |= set(re.findall(r'"([A-Za-z0-9]+)"', "\n".join(lines)))
+    assert "HttpsUpgrades" in found  # the list was found at all
+    assert found <= set(PLAYWRIGHT_DISABLED_FEATURES), found - set(PLAYWRIGHT_DISABLED_FEATURES)
