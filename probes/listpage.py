@@ -83,6 +83,9 @@ _REGION_SELECTOR = ", ".join(sorted(_PENALTY_TAGS | _STOP_TAGS - {"-document"}))
 #: Entries, all dated, that make a block inside a navigation-named region a homepage column.
 HOMEPAGE_DATED_IN_NAV = 5
 _TAB_PANE_TAILS = frozenset({"list", "lists", "con", "cont", "content", "box", "bd"})
+# "search" names a search box, but beside one of these a search *result* (TRS WAS5's
+# search-title-text, search-result-item): content, the list a site-search page exists to show.
+_SEARCH_RESULT_TOKENS = frozenset({"result", "results", "res", "title", "item", "items"})
 _SKIP_SCHEMES = ("javascript:", "mailto:", "tel:", "data:", "about:", "vbscript:")
 # What is left of a text node once its date is taken out, for a "date-only" node.
 _RANGE_JOIN_RE = re.compile(r"\s*(?:至|到|~|～|—|－|-)\s*")
@@ -247,6 +250,8 @@ def _names_penalised(raw: str) -> bool:
         if len(tokens) > 1 and tokens[-1] in _TAB_PANE_TAILS and tokens[-2] == "menu":
             continue  # work_menu_list, mail_menu_con: the pane a tab menu switches
         for token in tokens:
+            if token == "search" and not _SEARCH_RESULT_TOKENS.isdisjoint(tokens):
+                continue
             if token in _PENALTY_TOKENS:
                 return True
             if token.startswith(_PENALTY_PREFIXES) or token.endswith(_PENALTY_SUFFIXES):
@@ -413,10 +418,12 @@ def _date_only(segment: str, day_first: bool = False) -> bool:
 
 
 def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
-    """The entry's own date: alone in a text node first, else ending one; never mid-title.
+    """The entry's own date: a labelled one (发布时间：) first, then one alone in a text node,
+    else one ending a text node; never mid-title.
 
     ``day_first``: the page reads ``05/08/2016`` as 5 August (`probes.dates.slash_day_first`).
     """
+    alone: DateMatch | None = None
     trailing: DateMatch | None = None
     near: DateMatch | None = None
     for segment in text.split("\n"):
@@ -428,7 +435,8 @@ def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
                 between = segment[first.end : last.start]
                 around = segment[: first.start] + segment[last.end :]
                 if (
-                    not first.decoy
+                    alone is None
+                    and not first.decoy
                     and _RANGE_JOIN_RE.fullmatch(between)
                     and (len(_DATE_NOISE_RE.sub("", around)) <= 2 or first.labelled)
                 ):
@@ -436,9 +444,16 @@ def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
             for m in found:
                 if m.decoy:
                     continue
-                rest = len(_DATE_NOISE_RE.sub("", segment[: m.start] + segment[m.end :]))
-                if rest == 0 or m.labelled:
+                if m.labelled:
                     return m
+                rest = len(_DATE_NOISE_RE.sub("", segment[: m.start] + segment[m.end :]))
+                if rest == 0:
+                    # Alone in its text node, but a labelled date further on still wins: a
+                    # search result's highlighted title (4月21日<em>疫情</em>防控…) splits into
+                    # text nodes, and its leading 4月21日 is the subject, not the 发布时间.
+                    if alone is None:
+                        alone = m
+                    continue
                 if rest <= 2 and near is None:
                     # Two characters beside a date may be a title (柘城's "2018-07-03新闻",
                     # a broadcast's day, over the row's own 07-06 cell): only a fallback.
@@ -446,7 +461,7 @@ def _entry_date(text: str, day_first: bool = False) -> DateMatch | None:
                 tail = _DATE_NOISE_RE.sub("", segment[m.end :])
                 if trailing is None and not tail:
                     trailing = m
-    return near or trailing
+    return alone or near or trailing
 
 
 def _entry_text(entry: LexborNode) -> str:
@@ -458,6 +473,29 @@ def _entry_text(entry: LexborNode) -> str:
     for _ in range(6):
         if node is None or node.tag in ("a", "br", "li", "p", "div"):
             break
+        parts.append(node.text(separator="\n", strip=True))
+        node = node.next
+    return "\n".join(p for p in parts if p)
+
+
+def _run_text(entry: LexborNode) -> str:
+    """The text of the link-less siblings after an entry, up to the next entry like it.
+
+    Some search templates do not wrap a result: TRS WAS5's result is a run of siblings —
+    ``<p class="title"><a>…</a></p><p class="extract">…</p><span>时间：2020-04-21</span>`` —
+    so an undated entry's date may sit after it, before the next link.
+    """
+    tag, cls = entry.tag, entry.attrs.get("class")
+    parts = []
+    node = entry.next
+    for _ in range(6):
+        if node is None:
+            break
+        if node.is_element_node:
+            if node.tag == tag and node.attrs.get("class") == cls:
+                break
+            if node.tag == "a" or node.css_first("a[href]") is not None:
+                break
         parts.append(node.text(separator="\n", strip=True))
         node = node.next
     return "\n".join(p for p in parts if p)
@@ -548,7 +586,10 @@ def _build_block(
             continue
         href = (best_link.attrs.get("href") or "").strip()
         link_ids.update(a.mem_id for a in e.links)
-        raw.append(RawEntry(best_title, href, _entry_date(_entry_text(e.node), day_first), e.node))
+        match = _entry_date(_entry_text(e.node), day_first)
+        if match is None and e.tag != "a":
+            match = _entry_date(_run_text(e.node), day_first)
+        raw.append(RawEntry(best_title, href, match, e.node))
     raw = [e for e in raw if not _MORE_RE.match(e.title)]
     if not raw:
         return None

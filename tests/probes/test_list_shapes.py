@@ -333,3 +333,60 @@ def test_a_row_dated_by_a_range_takes_its_start() -> None:
         ("2.html", date(2024, 1, 5)),
         ("1.html", date(2023, 12, 1)),
     ]
+
+
+def test_a_highlighted_title_opening_with_a_day_keeps_the_labelled_date() -> None:
+    # 中国政府网's site search (tests/realpages sousuo.gov.cn-govall): the query word is
+    # highlighted with <em>, which splits the title into text nodes, so a title opening with a
+    # day (4月21日<em>疫情</em>防控…) leaves "4月21日" alone in one. The result's date is the
+    # labelled 发布时间 below the extract, not the title's day.
+    rows = [
+        '<li class="res-list"><h3><a href="/x/3.html">2月20日<em>防汛</em>工作最新消息</a></h3>'
+        '<p class="res-sub">全镇<em>防汛</em>物资储备于3月5日前完成。</p>'
+        '<p class="res-other"><span class="sp">发布时间：2024.02.21</span></p></li>',
+        '<li class="res-list"><h3><a href="/x/2.html">镇<em>防汛</em>抗旱指挥部召开会议</a></h3>'
+        '<p class="res-sub">会议部署今年<em>防汛</em>工作。</p>'
+        '<p class="res-other"><span class="sp">发布时间：2024.02.19</span></p></li>',
+        '<li class="res-list"><h3><a href="/x/1.html">2月9日<em>防汛</em>值班安排</a></h3>'
+        '<p class="res-sub">春节期间<em>防汛</em>值班表。</p>'
+        '<p class="res-other"><span class="sp">发布时间：2024.02.08</span></p></li>',
+    ]
+    html = f"<html><body><div class='result'><ul>{''.join(rows)}</ul></div></body></html>"
+    items = read_list(html, COLUMN, as_of=AS_OF)
+    assert [(it.url.rsplit("/", 1)[1], it.date) for it in items] == [
+        ("3.html", date(2024, 2, 21)),
+        ("2.html", date(2024, 2, 19)),
+        ("1.html", date(2024, 2, 8)),
+    ]
+
+
+def test_search_results_as_unwrapped_sibling_runs() -> None:
+    # TRS WAS5's result page (tests/realpages chinacdc.cn-search): no wrapper per result, each a
+    # run of siblings — <p class="search-title-text"><a>, an extract paragraph, then a
+    # <span class="search-contxt-time">时间：…</span> — and "search" in the class names a search
+    # box elsewhere, not here. Every result is an entry, dated by the span after its title.
+    def result(n: int, day: int, extract: str) -> str:
+        return (
+            f'<p class="search-title-text"><a href="/tzgg/t202402{day:02d}_{n}.html">'
+            f"{TITLES[n]}</a></p>"
+            f'<p class="search-con-text">{extract}</p>'
+            f'<span class="search-contxt-time">时间：2024-02-{day:02d}</span>'
+        )
+
+    runs = (
+        result(20, 20, "报名时间2024年3月1日至3月8日。")
+        + result(19, 19, "经研究决定……")
+        + result(18, 18, "各村（社区）：")
+        + result(17, 16, "根据《非物质文化遗产法》……")
+    )
+    html = (
+        '<html><body><div class="search"><form><input name="searchword"></form></div>'
+        f'<div class="searchResult-con_news">{runs}</div></body></html>'
+    )
+    items = read_list(html, COLUMN, as_of=AS_OF)
+    assert [(it.title, it.url.rsplit("/", 1)[1], it.date) for it in items] == [
+        (TITLES[20], "t20240220_20.html", date(2024, 2, 20)),
+        (TITLES[19], "t20240219_19.html", date(2024, 2, 19)),
+        (TITLES[18], "t20240218_18.html", date(2024, 2, 18)),
+        (TITLES[17], "t20240216_17.html", date(2024, 2, 16)),
+    ]
