@@ -478,15 +478,15 @@ def _entry_text(entry: LexborNode) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def _run_text(entry: LexborNode) -> str:
-    """The text of the link-less siblings after an entry, up to the next entry like it.
+def _run_date(entry: LexborNode, day_first: bool = False) -> DateMatch | None:
+    """The date shown by itself in a link-less sibling after an entry, before the next entry.
 
     Some search templates do not wrap a result: TRS WAS5's result is a run of siblings —
     ``<p class="title"><a>…</a></p><p class="extract">…</p><span>时间：2020-04-21</span>`` —
-    so an undated entry's date may sit after it, before the next link.
+    so an undated entry's date may sit after it. Only a sibling that is a date and nothing else
+    (a label at most) counts: the extract quotes other days (报送时间 2020年4月21日 至 4月27日).
     """
     tag, cls = entry.tag, entry.attrs.get("class")
-    parts = []
     node = entry.next
     for _ in range(6):
         if node is None:
@@ -496,9 +496,11 @@ def _run_text(entry: LexborNode) -> str:
                 break
             if node.tag == "a" or node.css_first("a[href]") is not None:
                 break
-        parts.append(node.text(separator="\n", strip=True))
+        text = node.text(separator=" ", strip=True)
+        if text and len(text) <= 40 and _date_only(text, day_first):
+            return _entry_date(text, day_first)
         node = node.next
-    return "\n".join(p for p in parts if p)
+    return None
 
 
 def _without_lead_cards(raw: list[RawEntry]) -> list[RawEntry]:
@@ -588,7 +590,7 @@ def _build_block(
         link_ids.update(a.mem_id for a in e.links)
         match = _entry_date(_entry_text(e.node), day_first)
         if match is None and e.tag != "a":
-            match = _entry_date(_run_text(e.node), day_first)
+            match = _run_date(e.node, day_first)
         raw.append(RawEntry(best_title, href, match, e.node))
     raw = [e for e in raw if not _MORE_RE.match(e.title)]
     if not raw:

@@ -364,7 +364,8 @@ def test_search_results_as_unwrapped_sibling_runs() -> None:
     # TRS WAS5's result page (tests/realpages chinacdc.cn-search): no wrapper per result, each a
     # run of siblings — <p class="search-title-text"><a>, an extract paragraph, then a
     # <span class="search-contxt-time">时间：…</span> — and "search" in the class names a search
-    # box elsewhere, not here. Every result is an entry, dated by the span after its title.
+    # box elsewhere, not here. Every result is an entry, dated by the span after its title —
+    # not by a day its extract quotes (报送材料时间 2024年2月1日 至 …, a line of its own).
     def result(n: int, day: int, extract: str) -> str:
         return (
             f'<p class="search-title-text"><a href="/tzgg/t202402{day:02d}_{n}.html">'
@@ -374,7 +375,7 @@ def test_search_results_as_unwrapped_sibling_runs() -> None:
         )
 
     runs = (
-        result(20, 20, "报名时间2024年3月1日至3月8日。")
+        result(20, 20, "报送材料时间\n2024年2月1日 至 2024年2月29日\n报送地点")
         + result(19, 19, "经研究决定……")
         + result(18, 18, "各村（社区）：")
         + result(17, 16, "根据《非物质文化遗产法》……")
