@@ -369,8 +369,10 @@ class Settings(_Layered):
         ge=1,
         le=8,
         default=1,
-        description="Pages one browser renders at once. Two read ≈ 1.1x the pages a second on "
-        "two cores but peak at ≈ 405–410 MB: raise render_max_rss_mb (≈ 480) with them.",
+        description="Pages one browser renders at once. One keeps the browser under 400 MB; "
+        "two read ≈ 1.6x the pages a second but peak at ≈ 410–420 MB, so set "
+        "render_max_rss_mb to 480 with them (40 MB of headroom a slot; under that the browser "
+        "restarts so often that two slots are no faster than one).",
     )
 
     crawl_max_depth: int = Field(

@@ -15,7 +15,7 @@ is set to render), so its cost stays rare. Three limits keep it so:
   closed when the last page still rendering in it ends (never under another slot's page), and
   the next page starts a fresh one only then, so two browsers never live at once.
   ``concurrency`` pages render at once (`DEFAULT_SLOTS`: one, which keeps the peak under a
-  400 MB cap; two did not).
+  400 MB cap; two did not, see `DEFAULT_SLOTS`).
 
 **Every request the browser makes goes through the project's HTTP client** (a Playwright route
 on the whole context fulfils each request with the client's answer), so the browser obeys the
@@ -105,7 +105,8 @@ SETTLE_SECONDS = 1.0  # after load, DOM changes alone (no request pending) hold 
 LANE_PAGES = 50  # a lane's context and page are replaced after this many renders
 # Pages rendering at once in one browser (``Renderer(concurrency=…)``, setting ``render_slots``).
 # One: with two, two pages' renderers alive at once put the peak over a 400 MB cap whatever the
-# memory at rest (405–407 MB on the corpus) for 1.1× the pages a second at best
+# memory at rest (400–416 MB on the corpus, however often the browser restarts), while one slot
+# peaks at ≈ 365 MB. Two keeping one browser (a cap of 480 MB) read ≈ 1.6× the pages a second
 # (docs/dates-and-lists.md, "Render memory with two slots").
 DEFAULT_SLOTS = 1
 # Kept free under ``max_rss_mb`` after a page, for each slot: a page grows the browser while it
