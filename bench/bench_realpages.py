@@ -32,7 +32,15 @@ lose items. ``--render-only`` skips the reader table.
 ``--render-baseline FILE`` renders the same pages with another version of
 scanner/render/browser.py too (e.g. ``git show 2691cf0:scanner/render/browser.py >
 /tmp/old_browser.py``), alternating baseline and current ``--render-rounds`` times in this one
-process, so both are measured under the same load.
+process, so both are measured under the same load. ``--render-candidate LABEL=FILE[@N]``
+(repeatable) adds more versions to the same alternation (e.g. the current file with one slot).
+
+``--render-slots N`` renders N pages at once (N tasks feeding one renderer built with
+``concurrency=N``), as a night does; by default each version renders with its own
+``Renderer``'s default ``concurrency`` — the product's default, so the figures are the
+configuration the product runs. ``--render-baseline-slots`` sets the baseline's apart. Each
+pass prints its pages per second (pages over the wall time from the browser's start to the last
+page read, the launch excluded; the items are read from the DOMs after the pass).
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ import asyncio
 import contextlib
 import functools
 import importlib.util
+import inspect
 import os
 import statistics
 import sys
@@ -164,6 +173,19 @@ def main() -> None:
         "--render-baseline", type=Path, metavar="FILE", help="another browser.py to compare"
     )
     parser.add_argument("--render-rounds", type=int, default=1, metavar="R")
+    parser.add_argument(
+        "--render-slots", type=int, metavar="N", help="pages at once (default: the renderer's)"
+    )
+    parser.add_argument(
+        "--render-baseline-slots", type=int, metavar="N", help="pages at once for the baseline"
+    )
+    parser.add_argument(
+        "--render-candidate",
+        action="append",
+        default=[],
+        metavar="LABEL=FILE[@N]",
+        help="another browser.py (N: its pages at once) in the same alternation",
+    )
     args = parser.parse_args()
     directory = pages_dir()
     if directory is None:
@@ -223,28 +245,56 @@ class RenderRun:
     launches: int = 0
     lanes: int = 0  # contexts the current renderer made (0: not told)
     slowest: str = ""
+    pages_per_s: float = 0.0  # pages over the wall time after the browser's start
+    ids: list[str] = field(default_factory=list)  # page ids in the order they were read (``ms``)
     items: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # page id: read
+
+
+def load_browser(name: str, path: Path) -> Any:
+    """Another version of scanner/render/browser.py, imported under its own module name."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def default_slots(module: Any) -> int:
+    """The pages a version's `Renderer` renders at once unless told: its ``concurrency``."""
+    if module is None:
+        from scanner.render import Renderer
+
+        renderer_class = Renderer
+    else:
+        renderer_class = module.Renderer
+    default = inspect.signature(renderer_class).parameters["concurrency"].default
+    return int(default)
 
 
 def render_all(args: argparse.Namespace, directory: Path) -> None:
     """Render ``--render`` pages, alternating with the baseline renderer if one is given."""
     pages = load()[: args.render]
-    versions: dict[str, Any] = {"current": None}
+    versions: dict[str, tuple[Any, int]] = {}
     if args.render_baseline is not None:
-        spec = importlib.util.spec_from_file_location("baseline_browser", args.render_baseline)
-        assert spec is not None and spec.loader is not None
-        module = sys.modules[spec.name] = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        versions = {"baseline": module, "current": None}
+        module = load_browser("baseline_browser", args.render_baseline)
+        versions["baseline"] = (module, args.render_baseline_slots or default_slots(module))
+    versions["current"] = (None, args.render_slots or default_slots(None))
+    for number, candidate in enumerate(args.render_candidate):
+        label, _, rest = candidate.partition("=")
+        path, _, slots = rest.partition("@")
+        module = load_browser(f"candidate_browser_{number}", Path(path))
+        versions[label] = (module, int(slots) if slots else default_slots(module))
+    slots_of = ", ".join(f"{name} {slots}" for name, (_, slots) in versions.items())
+    print(f"pages rendering at once: {slots_of}", flush=True)
     runs: dict[str, list[RenderRun]] = defaultdict(list)
     for _ in range(args.render_rounds):
-        for name, module in versions.items():
-            runs[name].append(asyncio.run(render_pages(pages, directory, module)))
+        for name, (module, slots) in versions.items():
+            runs[name].append(asyncio.run(render_pages(pages, directory, module, slots)))
             print(f"{name}: {describe_runs(runs[name][-1:], pages)}", flush=True)
     load_avg = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"\nrendered {len(pages)} pages x {args.render_rounds} round(s); load {load_avg}")
     for name, done in runs.items():
-        print(f"{name:>9}: {describe_runs(done, pages)}")
+        print(f"{name:>9} ({versions[name][1]} at once): {describe_runs(done, pages)}")
     reference = next(iter(runs.values()))[0].items  # the first pass (the baseline's if given)
     for name, done in runs.items():
         differ = sorted({p for run in done for p in run.items if run.items[p] != reference[p]})
@@ -270,7 +320,9 @@ def describe_runs(runs: list[RenderRun], pages: list[Page]) -> str:
         f"{', '.join(f'{run.peak_pss_mb:.0f}' for run in runs)}); after a page (the "
         f"renderer's own measure) max {max(max(run.rest_pss_mb) for run in runs):.0f} MB; "
         f"browsers started per pass {max(run.launches for run in runs) or '(not told)'}, "
-        f"contexts {max(run.lanes for run in runs) or '(one a page)'}"
+        f"contexts {max(run.lanes for run in runs) or '(one a page)'}; "
+        f"pages/s {statistics.median(run.pages_per_s for run in runs):.2f} "
+        f"(a pass: {', '.join(f'{run.pages_per_s:.2f}' for run in runs)})"
     )
 
 
@@ -288,8 +340,11 @@ def chromium_memory_mb() -> tuple[float, float]:
     return pss / 2**20, rss / 2**20
 
 
-async def render_pages(pages: list[Page], directory: Path, baseline: Any = None) -> RenderRun:
-    """Render corpus pages in headless Chromium behind an exclusive host map; their costs."""
+async def render_pages(
+    pages: list[Page], directory: Path, baseline: Any = None, slots: int = 1
+) -> RenderRun:
+    """Render corpus pages in headless Chromium behind an exclusive host map, ``slots`` at
+    once through one renderer of that ``concurrency``; their costs."""
     from aiohttp import web
 
     from scanner.http import build_client
@@ -326,29 +381,41 @@ async def render_pages(pages: list[Page], directory: Path, baseline: Any = None)
     renderer_class = Renderer if baseline is None else baseline.Renderer
     client = build_client(settings, follow_redirects=False)
     sampler = asyncio.create_task(sample())
+    queue = list(reversed(pages))
+    dom: dict[str, str] = {}
+
+    async def feed(renderer: Any, began: float) -> None:  # one of ``slots`` pages in flight
+        while queue:
+            page = queue.pop()
+            parts = urlsplit(page.url)  # served over plain HTTP here
+            rendered = await renderer.render(f"http://{parts.hostname}{parts.path}")
+            if not run.ms:
+                run.first_incl_launch_ms = (time.perf_counter() - began) * 1000
+            run.ms.append(rendered.ms)
+            run.ids.append(page.id)
+            run.rest_pss_mb.append(rendered.rss_mb)
+            dom[page.id] = rendered.html  # read after the pass: not in its pages/s
+
     try:
-        async with renderer_class(client, owns_client=True) as renderer:
+        async with renderer_class(client, owns_client=True, concurrency=slots) as renderer:
             began = time.perf_counter()
             if hasattr(renderer, "start"):  # the current renderer starts Chromium apart
                 await renderer.start()
                 run.launch_ms = sum(renderer.launch_ms)
-            for page in pages:
-                parts = urlsplit(page.url)  # served over plain HTTP here
-                rendered = await renderer.render(f"http://{parts.hostname}{parts.path}")
-                if not run.ms:
-                    run.first_incl_launch_ms = (time.perf_counter() - began) * 1000
-                run.ms.append(rendered.ms)
-                run.rest_pss_mb.append(rendered.rss_mb)
-                items = inspect_page(rendered.html, page.url, as_of=as_of(page)).items
-                run.items[page.id] = [(it.url, str(it.date) if it.date else None) for it in items]
+            started = time.perf_counter()
+            await asyncio.gather(*(feed(renderer, began) for _ in range(slots)))
+            run.pages_per_s = len(pages) / (time.perf_counter() - started)
             run.launches = len(getattr(renderer, "launch_ms", []))  # 0: not told
             run.lanes = getattr(renderer, "lanes_opened", 0)
     finally:
         done.set()
         await sampler
         await runner.cleanup()
+    for page in pages:
+        items = inspect_page(dom[page.id], page.url, as_of=as_of(page)).items
+        run.items[page.id] = [(it.url, str(it.date) if it.date else None) for it in items]
     slowest = max(range(1, len(run.ms)), key=run.ms.__getitem__, default=0)
-    run.slowest = pages[slowest].id
+    run.slowest = run.ids[slowest]
     return run
 
 

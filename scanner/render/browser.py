@@ -10,10 +10,12 @@ is set to render), so its cost stays rare. Three limits keep it so:
 - **per night**: at most ``night_pages`` pages and ``night_seconds`` of rendering; past either,
   `render` raises `RenderBudgetSpent` and the caller keeps its static reading;
 - **memory**: after each page the browser's processes are measured; above ``max_rss_mb`` less
-  `PAGE_HEADROOM_MB` (room for the next page's peak while it renders) the
-  page's lane (below) is closed first, and a browser still above it is retired: the next
-  page starts a fresh one, and the old one is closed when the last page still rendering in it
-  ends (never under another slot's page).
+  `PAGE_HEADROOM_MB` for each slot (room for the peak of the pages rendering next) the
+  page's lane (below) is closed first, and a browser still above it is retired: the old one is
+  closed when the last page still rendering in it ends (never under another slot's page), and
+  the next page starts a fresh one only then, so two browsers never live at once.
+  ``concurrency`` pages render at once (`DEFAULT_SLOTS`: one, which keeps the peak under a
+  400 MB cap; two did not, see `DEFAULT_SLOTS`).
 
 **Every request the browser makes goes through the project's HTTP client** (a Playwright route
 on the whole context fulfils each request with the client's answer), so the browser obeys the
@@ -74,8 +76,10 @@ PLAYWRIGHT_DISABLED_FEATURES = (
     "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
 )  # fmt: skip
 # Ours: Chromium 156 preloads the address bar's popup (chrome://omnibox-popup.top-chrome/ and its
-# AI-mode page) as a WebUI in a renderer process of its own for every window, headless too:
-# ≈ 45 MB PSS that no page read needs.
+# AI-mode page) as a WebUI in a renderer process of its own for every window, headless too, that
+# no page read needs: that renderer is ≈ 85 MB PSS (≈ 50 MB of it private), and switching it off
+# lowers the whole tree's PSS by ≈ 50 MB (an idle browser after `Renderer.start`: 355 → 307 MB;
+# its share of the pages it mapped with the others is then counted in theirs).
 DISABLED_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup")
 CHROMIUM_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -99,9 +103,16 @@ SKIPPED_TYPES = frozenset({"image", "media", "font", "stylesheet"})
 QUIET_SECONDS = 0.2  # settled: this long with no request in flight and no list-like node added
 SETTLE_SECONDS = 1.0  # after load, DOM changes alone (no request pending) hold a page this long
 LANE_PAGES = 50  # a lane's context and page are replaced after this many renders
-# Kept free under ``max_rss_mb`` after a page: a page grows the browser while it renders (its
-# renderer, the next one started beside it) by ≈ 10–30 MB on the corpus, so a browser left at
-# the cap at rest went past it during the next page (411 MB peak against a 400 MB cap).
+# Pages rendering at once in one browser (``Renderer(concurrency=…)``, setting ``render_slots``).
+# One: with two, two pages' renderers alive at once put the peak over a 400 MB cap whatever the
+# memory at rest (400–416 MB on the corpus, however often the browser restarts), while one slot
+# peaks at ≈ 365 MB. Two keeping one browser (a cap of 480 MB) read ≈ 1.6× the pages a second
+# (docs/dates-and-lists.md, "Render memory with two slots").
+DEFAULT_SLOTS = 1
+# Kept free under ``max_rss_mb`` after a page, for each slot: a page grows the browser while it
+# renders (its renderer, the next one started beside it) by ≈ 10–30 MB on the corpus, so a
+# browser left at the cap at rest went past it during the next page (411 MB peak against a 400 MB
+# cap); with N slots N pages may grow it at once (`RenderBudget.rest_mb`).
 PAGE_HEADROOM_MB = 40.0
 _POLL_SECONDS = 0.025
 # Installed in every frame before the page's scripts: counts the page's fetch/XHR calls from the
@@ -182,11 +193,11 @@ class RenderBudget:
     def spend(self, seconds: float) -> None:
         self.seconds += seconds
 
-    @property
-    def rest_mb(self) -> float:
-        """Memory a browser may keep after a page (its lane emptied): the cap less the room the
-        next page needs while it renders (`PAGE_HEADROOM_MB`)."""
-        return self.max_rss_mb - self.headroom_mb
+    def rest_mb(self, slots: int = 1) -> float:
+        """Memory a browser may keep after a page (its lane emptied): the cap less the room
+        each of ``slots`` pages rendering at once may take while it renders (`PAGE_HEADROOM_MB`
+        each)."""
+        return self.max_rss_mb - self.headroom_mb * slots
 
 
 @dataclass(slots=True)
@@ -246,7 +257,7 @@ class Renderer:
         client: httpx.AsyncClient,
         *,
         budget: RenderBudget | None = None,
-        concurrency: int = 2,
+        concurrency: int = DEFAULT_SLOTS,
         executable: str = CHROMIUM,
         owns_client: bool = False,
         skip_types: frozenset[str] = SKIPPED_TYPES,
@@ -257,8 +268,11 @@ class Renderer:
         self.executable = executable
         self.skip_types = skip_types
         self.lanes_opened = 0  # contexts made: reuse keeps this at one per slot and browser
+        self.slots = concurrency
         self._slots = asyncio.Semaphore(concurrency)
         self._lock = asyncio.Lock()
+        self._retired_closed = asyncio.Condition(self._lock)
+        self._retiring = 0  # browsers retired but not closed yet (a page still renders in one)
         self._playwright: Playwright | None = None
         self._current: _Generation | None = None
         self._launched: list[_Generation] = []  # browsers not closed yet, retired ones included
@@ -296,11 +310,20 @@ class Renderer:
                 await self._leave_browser(generation, over_memory=False)
 
     async def _enter_browser(self) -> _Generation:
-        """The current browser (launched if none is), with this page counted in it."""
+        """The current browser (launched if none is), with this page counted in it. A new
+        browser is launched only once every retired one has closed, so two never live at once
+        (the memory cap is for all the processes under this renderer)."""
         async with self._lock:
             current = self._current
             if current is None or not current.browser.is_connected():
                 self._current = None  # a replaced browser is retired: it never comes back
+                if current is not None and current.pages == 0:  # died idle: no page closes it
+                    self._launched.remove(current)
+                    with contextlib.suppress(Exception):
+                        await current.browser.close()
+                await self._retired_closed.wait_for(self._none_retired)
+                current = self._current  # another slot may have launched one meanwhile
+            if current is None or not current.browser.is_connected():
                 started = stopwatch()
                 if self._playwright is None:
                     from playwright.async_api import async_playwright
@@ -318,6 +341,10 @@ class Renderer:
             current.pages += 1
             return current
 
+    def _none_retired(self) -> bool:
+        """No browser but the current one is open or closing (called under ``_lock``)."""
+        return self._retiring == 0 and all(g is self._current for g in self._launched)
+
     async def _leave_browser(self, generation: _Generation, *, over_memory: bool) -> None:
         """Count this page out; a browser past the memory cap is retired, and a retired one
         closes once no page renders in it."""
@@ -328,9 +355,15 @@ class Renderer:
             closing = generation is not self._current and generation.pages == 0
             if closing:
                 self._launched.remove(generation)
+                self._retiring += 1
         if closing:
-            with contextlib.suppress(Exception):
-                await generation.browser.close()
+            try:
+                with contextlib.suppress(Exception):
+                    await generation.browser.close()
+            finally:
+                async with self._lock:
+                    self._retiring -= 1
+                    self._retired_closed.notify_all()
 
     async def _route(self, route: Route, request: Request, log: _PageLog) -> None:
         """Answer one browser request through the project's client, or refuse or skip it."""
@@ -382,7 +415,9 @@ class Renderer:
             except BaseException:
                 await self._leave_browser(generation, over_memory=False)
                 raise
-            await self._leave_browser(generation, over_memory=page.rss_mb > self.budget.rest_mb)
+            await self._leave_browser(
+                generation, over_memory=page.rss_mb > self.budget.rest_mb(self.slots)
+            )
             return page
 
     async def _new_lane(self, browser: Browser) -> _Lane:
@@ -431,7 +466,7 @@ class Renderer:
             # renderer holds what its pages left); a new lane costs far less than a new
             # browser, which `render` starts only if still over.
             rss = browser_rss_mb()
-            if kept and rss > self.budget.rest_mb:
+            if kept and rss > self.budget.rest_mb(self.slots):
                 kept = False
                 with contextlib.suppress(Exception):
                     await lane.context.close()
@@ -510,4 +545,5 @@ def renderer_for(settings: Settings, **kwargs: Any) -> Renderer:
         ),
     )
     kwargs.setdefault("executable", settings.chromium_path)
+    kwargs.setdefault("concurrency", settings.render_slots)
     return Renderer(build_client(settings, follow_redirects=False), owns_client=True, **kwargs)

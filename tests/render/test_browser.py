@@ -9,12 +9,14 @@ map, like every other request in tests.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
+import psutil
 import pytest
 from aiohttp import web
 
@@ -228,6 +230,66 @@ async def test_a_restart_past_the_memory_cap_waits_for_the_other_slots_page(
         assert 'href="/art/2024/2/27/art_5_901.html"' in page.html
 
 
+def _browser_processes() -> int:
+    """Chromium main processes under this test process (its children have a ``--type=``)."""
+    count = 0
+    for child in psutil.Process().children(recursive=True):
+        with contextlib.suppress(psutil.Error):
+            if "chrom" in child.name().lower() and not any(
+                arg.startswith("--type=") for arg in child.cmdline()
+            ):
+                count += 1
+    return count
+
+
+async def test_a_retired_browser_is_closed_before_the_next_one_starts(
+    site: tuple[int, list[str]],
+) -> None:
+    """The cap is for every process under the renderer, so two browsers never live at once: a
+    page after a retirement waits until the page still rendering in the old browser has ended
+    and the old browser has closed."""
+    port, _ = site
+    url = f"http://{HOST}/col/col5/index.html"
+    budget = RenderBudget(max_rss_mb=0.0)  # every page ends over the cap
+    async with renderer_for(_settings(port), budget=budget, concurrency=2) as renderer:
+        slow = asyncio.create_task(renderer.render(f"http://{HOST}/slow.html"))
+        await asyncio.wait_for(SLOW["started"].wait(), 30)
+        await renderer.render(url)  # over the cap: the browser is retired, the slow page in it
+        after = asyncio.create_task(renderer.render(url))
+        most = _browser_processes()
+        for _ in range(30):  # 3 s: a second browser would have started and read the page
+            await asyncio.sleep(0.1)
+            most = max(most, _browser_processes())
+        waited = not after.done()
+        SLOW["release"].set()
+        slowed = await slow
+        page = await after
+        launches = len(renderer.launch_ms)
+    assert most == 1
+    assert waited
+    assert "一条" in slowed.html
+    assert 'href="/art/2024/2/27/art_5_901.html"' in page.html
+    assert launches == 2
+
+
+async def test_the_headroom_is_kept_for_every_slot(site: tuple[int, list[str]]) -> None:
+    """With N slots (setting ``render_slots``) N pages may grow the browser at once, so the
+    after-page check keeps the headroom N times: half the cap as headroom keeps the one browser
+    with one slot and leaves nothing with two, retiring it after each page."""
+    port, _ = site
+    url = f"http://{HOST}/col/col5/index.html"
+    launches = {}
+    for slots in (1, 2):
+        budget = RenderBudget(max_rss_mb=100_000.0, headroom_mb=50_000.0)
+        settings = Settings(host_map=f"{HOST}=127.0.0.1:{port}", render_slots=slots)
+        async with renderer_for(settings, budget=budget) as renderer:
+            for _ in range(2):
+                page = await renderer.render(url)
+                assert 'href="/art/2024/2/27/art_5_901.html"' in page.html
+            launches[slots] = len(renderer.launch_ms)
+    assert launches == {1: 1, 2: 2}
+
+
 async def test_the_headroom_under_the_cap_is_kept_after_each_page(
     site: tuple[int, list[str]],
 ) -> None:
@@ -248,7 +310,7 @@ async def test_the_headroom_under_the_cap_is_kept_after_each_page(
 
 async def test_the_browser_runs_no_page_of_its_own(site: tuple[int, list[str]]) -> None:
     """Chromium preloads its address bar's popup as a WebUI page in a renderer of its own
-    (≈ 45 MB); with it switched off the only target is the lane's page."""
+    (≈ 85 MB PSS, ≈ 50 MB of it private); with it switched off the only target is the lane's page."""
     port, _ = site
     async with renderer_for(_settings(port)) as renderer:
         await renderer.start()
