@@ -26,7 +26,7 @@ from sqlalchemy import delete, select, update
 
 from scanner.clock import RealClock
 from scanner.db import Database
-from scanner.db.models import Lease
+from scanner.db.models.leases import Lease
 from scanner.errors import LeaseBusy
 
 __all__ = ["LEASE_SECONDS", "acquire", "held", "hold", "holder_id", "release", "renew"]

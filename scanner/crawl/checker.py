@@ -18,7 +18,7 @@ from probes.links import LinkResult, check_link
 from scanner.clock import Clock
 from scanner.crawl.store import CheckRow, Result
 from scanner.crawl.urls import INVALID_URL
-from scanner.db.models import LinkVerdict
+from scanner.db.models.crawl import LinkVerdict
 from scanner.http import HostLimiter
 from scanner.settings import Settings
 

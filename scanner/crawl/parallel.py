@@ -36,7 +36,8 @@ from sqlalchemy import delete, func, select
 from scanner.crawl.progress import SiteRef
 from scanner.crawl.run import Scanner, load_sites
 from scanner.db import Database
-from scanner.db.models import Lease, Page, Scan
+from scanner.db.models.crawl import Page, Scan
+from scanner.db.models.leases import Lease
 from scanner.settings import Settings
 
 if TYPE_CHECKING:

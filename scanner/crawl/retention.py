@@ -22,7 +22,14 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from scanner.db import Database
-from scanner.db.models import CrawlFrontier, LinkCheck, LinkOccurrence, LinkVerdict, Page, Scan
+from scanner.db.models.crawl import (
+    CrawlFrontier,
+    LinkCheck,
+    LinkOccurrence,
+    LinkVerdict,
+    Page,
+    Scan,
+)
 
 __all__ = ["PRUNED_MARK", "Pruned", "prunable_scans", "prune_details"]
 

@@ -23,7 +23,8 @@ from scanner.crawl.progress import ScanProgress, SiteRef, hosts_of
 from scanner.crawl.site import SiteCrawl
 from scanner.crawl.store import ScanStore
 from scanner.db import Database
-from scanner.db.models import LinkCheck, LinkVerdict, Page, Scan, Site, SiteStatus
+from scanner.db.models.crawl import LinkCheck, LinkVerdict, Page, Scan
+from scanner.db.models.registry import Site, SiteStatus
 from scanner.errors import LeaseBusy
 from scanner.http import HostLimiter, build_client
 from scanner.settings import Settings

@@ -56,7 +56,7 @@ from scanner.crawl.urls import (
     normalize_url,
     url_key,
 )
-from scanner.db.models import LinkVerdict
+from scanner.db.models.crawl import LinkVerdict
 from scanner.http import Fetched, FetchFailed, HostLimiter, build_client
 from scanner.settings import Settings
 

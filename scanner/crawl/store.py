@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from probes.page import Link, PageLinks
 from scanner.db import Database
-from scanner.db.models import (
+from scanner.db.models.crawl import (
     CrawlFrontier,
     LinkCache,
     LinkCheck,

@@ -182,8 +182,11 @@ class TrapGuard:
     def allow(self, url: str) -> bool:
         parts = urlsplit(url)
         segments = [s for s in parts.path.split("/") if s]
+        # No segment can repeat more often than there are segments: most paths are short
+        # enough to need no count at all (a `Counter` per queued page).
         if len(segments) > self.max_path_segments or (
-            segments and Counter(segments).most_common(1)[0][1] > self.max_repeats
+            len(segments) > self.max_repeats
+            and Counter(segments).most_common(1)[0][1] > self.max_repeats
         ):
             self.refused += 1
             return False

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from scanner.db.models import Site
+from scanner.db.models.registry import Site
 from scanner.errors import SiteNotFound
 
 

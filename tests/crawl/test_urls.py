@@ -95,6 +95,13 @@ def test_self_repeating_and_very_deep_paths_are_refused() -> None:
     assert not guard.allow("http://a.gov.cn/a/b/a/b/a/b/a/b/x.html")
     assert not guard.allow("http://a.gov.cn/" + "/".join(f"d{i}" for i in range(30)) + "/")
     assert guard.allow("http://a.gov.cn/xwdt/202401/t20240105_3.html")
+    # At the edge: a segment repeated more than `max_repeats` times in the shortest such path.
+    small = TrapGuard(max_repeats=2)
+    assert small.allow("http://a.gov.cn/a/a/")
+    assert small.allow("http://a.gov.cn/a/b/a/")
+    assert not small.allow("http://a.gov.cn/a/a/a")
+    assert not small.allow("http://a.gov.cn/a/a/a/?x=1")
+    assert small.refused == 2
 
 
 def test_frontier_is_breadth_first_unique_and_capped() -> None:
