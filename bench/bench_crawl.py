@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
+import gc
 import json
 import os
 import re
@@ -405,6 +407,7 @@ class Night:
     soft404: set[str]
     undetermined: int
     stats: dict[str, object]
+    gc: float | None = None  # the collector's CPU s (warm mode only)
 
 
 class PeersSite:
@@ -462,34 +465,188 @@ class PeersSite:
 
 
 def run_peers_nights(args: argparse.Namespace, folder: Path) -> None:
-    """``census scan`` on the peers site under the harness's settings as they are (no host
-    map, rate 100,000), ``--nights`` times on one database; night 2 onwards with
-    ``--reuse`` seconds of verdict and page reuse. Requests are counted in nginx's log."""
+    """The peers site under the harness's settings as they are (no host map, rate 100,000),
+    ``--nights`` times on one database per mode; night 2 onwards with ``--reuse`` seconds of
+    verdict and page reuse. Requests are counted in nginx's log.
+
+    Modes (``--night-modes``): *cold* runs ``census scan`` as a fresh process per night (its
+    CPU includes the interpreter's start-up and imports); *warm* runs every night in one
+    long-lived driver process, the way ``census monitor`` and the workers run them
+    (`_night_driver`)."""
     site = PeersSite(folder, args.port, args.pages, args.seed)
+    modes = [m.strip() for m in args.night_modes.split(",") if m.strip()]
+    results: dict[str, list[Night]] = {}
     try:
-        url = f"sqlite:///{folder}/census.db"
-        db = Database(url)
-        db.upgrade()
-        register(db, f"127.0.0.1:{args.port}")
-        db.dispose()
-        census = Path(sys.executable).with_name("census")
-        nights: list[Night] = []
-        for night in range(1, args.nights + 1):
-            env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
-            env |= PEERS_SETTINGS | {"CENSUS_DATABASE_URL": url}
-            if night > 1:
-                env |= {
-                    "CENSUS_LINK_VERDICT_REUSE": str(args.reuse),
-                    "CENSUS_CRAWL_PAGE_REUSE": str(args.reuse),
-                }
-            site.new_log()
-            cmd = [str(census if census.exists() else "census"), "scan", "bench"]
-            wall, cpu, rss = _timed(cmd, env, str(folder), folder / f"night{night}.log")
-            served = site.take_log()
-            nights.append(_night(url, night, served, wall, cpu, rss))
-        _report_nights(nights, site.truth)
+        for mode in modes:
+            url = f"sqlite:///{folder}/{mode}.db"
+            db = Database(url)
+            db.upgrade()
+            register(db, f"127.0.0.1:{args.port}")
+            db.dispose()
+            run = _cold_nights if mode == "cold" else _warm_nights
+            results[mode] = run(args, folder, site, url)
+            print(f"== {mode}: " + NIGHT_MODES[mode])
+            _report_nights(results[mode], site.truth)
     finally:
         site.stop()
+    if len(results) > 1:
+        _compare_modes(results)
+
+
+NIGHT_MODES = {
+    "cold": "`census scan bench`, a fresh process per night (start-up and imports included)",
+    "warm": "one long-lived process, imports done before night 1; per night a Scanner and "
+    "`crawl_for(site).run()` as the monitor's nightly unit (scanner/monitor/units.py) calls it",
+}
+
+
+def _night_env(args: argparse.Namespace, url: str, night: int) -> dict[str, str]:
+    """The ``CENSUS_*`` settings of night ``night``: the harness's, plus reuse from night 2."""
+    env = PEERS_SETTINGS | {"CENSUS_DATABASE_URL": url}
+    if night > 1:
+        env |= {
+            "CENSUS_LINK_VERDICT_REUSE": str(args.reuse),
+            "CENSUS_CRAWL_PAGE_REUSE": str(args.reuse),
+        }
+    return env
+
+
+def _cold_nights(args: argparse.Namespace, folder: Path, site: PeersSite, url: str) -> list[Night]:
+    census = Path(sys.executable).with_name("census")
+    nights: list[Night] = []
+    for night in range(1, args.nights + 1):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
+        env |= _night_env(args, url, night)
+        site.new_log()
+        cmd = [str(census if census.exists() else "census"), "scan", "bench"]
+        wall, cpu, rss = _timed(cmd, env, str(folder), folder / f"cold-night{night}.log")
+        served = site.take_log()
+        nights.append(_night(url, night, served, wall, cpu, rss))
+    return nights
+
+
+def _warm_nights(args: argparse.Namespace, folder: Path, site: PeersSite, url: str) -> list[Night]:
+    """The nights in one driver child (``--night-driver``), started once; night k runs when a
+    line asks for it, and the child answers with the night's CPU, wall and peak RSS."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
+    env |= _night_env(args, url, 1)
+    nights: list[Night] = []
+    with open(folder / "warm-driver.log", "w") as log:
+        driver = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--night-driver"],
+            env=env, cwd=str(folder), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=log, text=True,
+        )  # fmt: skip
+        assert driver.stdin is not None and driver.stdout is not None
+        try:
+            if driver.stdout.readline().strip() != "ready":
+                raise SystemExit(f"the night driver did not start (see {folder}/warm-driver.log)")
+            for night in range(1, args.nights + 1):
+                site.new_log()
+                ask = {"night": night, "env": _night_env(args, url, night)}
+                driver.stdin.write(json.dumps(ask) + "\n")
+                driver.stdin.flush()
+                answer = driver.stdout.readline()
+                if not answer:
+                    raise SystemExit(f"the night driver died (see {folder}/warm-driver.log)")
+                got = json.loads(answer)
+                served = site.take_log()
+                done = _night(url, night, served, got["wall"], got["cpu"], got["rss_mb"])
+                done.gc = got["gc"]
+                nights.append(done)
+        finally:
+            driver.stdin.close()
+            driver.wait(timeout=60)
+    return nights
+
+
+def _night_driver() -> None:
+    """The warm mode's child: imports first (as a monitor process has them before its first
+    night), then one night per line on stdin, each on the settings the line names (read the way
+    the monitor reads them: `load_settings` from the ``CENSUS_*`` environment). A night is what
+    the monitor's nightly unit does for a site's crawl step (`units._one_site` →
+    `SiteSteps._crawl`): a Scanner on the night's settings, ``crawl_for(site).run()``; and, as
+    its re-check unit and ``census scan`` do, ``recheck_due()`` first. Nothing of the site is
+    kept across nights but what the monitor keeps: the imports and the database's engine."""
+    # As `census monitor` starts (scanner.cli._quietly): its imports made with the collector
+    # off, then frozen; the monitor keeps the default thresholds (only `census scan` raises
+    # them), and so does this driver. The collector's own time is measured per night.
+    gc.disable()
+    from scanner.crawl import load_sites
+    from scanner.monitor import units  # noqa: F401  (the nightly unit's imports, as the monitor)
+
+    db = Database(load_settings().database_url)
+    gc.freeze()
+    gc.enable()
+    collector = [0.0, 0.0]  # CPU s spent collecting; the start of the current collection
+
+    def timed(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            collector[1] = time.process_time()
+        else:
+            collector[0] += time.process_time() - collector[1]
+
+    gc.callbacks.append(timed)
+    print("ready", flush=True)
+
+    async def one_night(settings: Any) -> None:
+        async with Scanner(db, settings) as scanner:
+            await scanner.recheck_due()
+            refs = await asyncio.to_thread(load_sites, db, ["bench"])
+            for ref in refs:
+                await scanner.crawl_for(ref).run()
+
+    for line in sys.stdin:
+        ask = json.loads(line)
+        for key in [k for k in os.environ if k.startswith("CENSUS_")]:
+            del os.environ[key]
+        os.environ.update(ask["env"])
+        _reset_peak_rss()
+        collector[0] = 0.0
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        asyncio.run(one_night(load_settings()))
+        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        answer = {"night": ask["night"], "cpu": cpu, "wall": wall, "rss_mb": _peak_rss_mb(),
+                  "gc": collector[0]}  # fmt: skip
+        print(json.dumps(answer), flush=True)
+    db.dispose()
+
+
+def _reset_peak_rss() -> None:
+    """Linux: writing 5 to clear_refs resets the process's peak RSS (VmHWM) so each night's
+    peak is its own; elsewhere the peak stays the process's."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def _peak_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _compare_modes(results: dict[str, list[Night]]) -> None:
+    """The modes side by side: each night's CPU, and night k / night 1 in each."""
+    print("mode   night  requests  CPU s  wall s  RSS MB  collector s  | night/1 requests  CPU")
+    for mode, nights in results.items():
+        first = nights[0]
+        for n in nights:
+            print(
+                f"{mode:6} {n.night:5d} {n.requests:9d} {n.cpu:6.2f} {n.wall:7.2f} "
+                f"{n.rss_mb:7.1f}  {'-' if n.gc is None else f'{n.gc:.2f}':>11}  | "
+                f"{n.requests / first.requests:16.1%} "
+                f"{n.cpu / first.cpu:5.1%}"
+            )
+    if "cold" in results and "warm" in results:
+        for cold, warm in zip(results["cold"], results["warm"], strict=True):
+            print(
+                f"night {cold.night}: cold − warm = {cold.cpu - warm.cpu:.2f} CPU s "
+                "(a process's start-up, imports and exit)"
+            )
 
 
 def _night(url: str, night: int, served: list[list[str]], wall: float, cpu: float,
@@ -777,6 +934,12 @@ def main() -> None:
     ap.add_argument("--nights", type=int, default=1)
     ap.add_argument("--reuse", type=float, default=86400.0, help="seconds, nights 2+")
     ap.add_argument(
+        "--night-modes", default="cold,warm",
+        help="cold: census scan, a process per night; warm: every night in one long-lived "
+        "process, as the monitor runs them",
+    )  # fmt: skip
+    ap.add_argument("--night-driver", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument(
         "--harness", action="store_true",
         help="run ../shared/bench/peers/run_peers.sh with census and the peers in one run",
     )  # fmt: skip
@@ -792,6 +955,12 @@ def main() -> None:
     ap.add_argument("--split-sites", type=int, default=8)
     ap.add_argument("--split-pages", type=int, default=250)
     args = ap.parse_args()
+    if args.night_driver:
+        _night_driver()
+        return
+    bad = set(args.night_modes.split(",")) - set(NIGHT_MODES)
+    if bad:
+        ap.error(f"--night-modes: unknown {', '.join(sorted(bad))} (cold, warm)")
     if args.split:
         run_split(args)
         return
