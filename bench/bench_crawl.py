@@ -3,6 +3,7 @@ the peers bench's realistic site (13–17 KB pages, ~35 links each) served by ng
 
 Run: /work/venv/bin/python bench/bench_crawl.py [--connections 10] [--site big0]
      /work/venv/bin/python bench/bench_crawl.py --peers --nights 2   # realistic pages, 2 nights
+         # (cold: a census scan process per night; warm: all nights in one process, as the monitor)
      /work/venv/bin/python bench/bench_crawl.py --harness   # run_peers.sh: census + the peers
      /work/venv/bin/python bench/bench_crawl.py --compare      # + wget2, LinkChecker, linkinator
      /work/venv/bin/python bench/bench_crawl.py --site huge --max-pages 100000 --no-links
