@@ -348,7 +348,13 @@ class SiteCrawl:
         encoding = "utf-8"
         if response.status < 300 and is_html(response) and response.content:
             text, encoding = response.text()
-            found = page_links(text, response.final_url, want_text=needs_text)
+            found = page_links(
+                text,
+                response.final_url,
+                want_text=needs_text,
+                content=response.content,
+                encoding=encoding,
+            )
         verdict, kind = judge(response, expect_document=False, found=found)
         if depth == 0:
             self.home_ok = verdict is Verdict.OK
