@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from operator import itemgetter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -71,6 +73,9 @@ _GONE_AFTER = 10  # page fetches in a row that failed in transport: the site wen
 _NORMAL_MEMO = 4096  # hrefs whose normal form a crawl remembers (≈ 1 MB; navigation repeats)
 _TRANSPORT = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
 _CHECK_CHUNK = 500
+# A `Link` (url, text, tag, valid) as a memo stores its link (href, tag, text, valid): what
+# `_count` reads, built in C without a list (the merged helper cost 7 % more as a list).
+_AS_STORED = itemgetter(0, 2, 1, 3)
 
 
 class SiteCrawl:
@@ -529,12 +534,7 @@ class SiteCrawl:
         normalize = self._normalize
         targets = [normalize(link.url, encoding) if link.valid else None for link in found.links]
         self.progress.skipped += found.skipped
-        self._count(
-            page_url,
-            depth,
-            [(link.url, link.tag, link.text, link.valid) for link in found.links],
-            targets,
-        )
+        self._count(page_url, depth, map(_AS_STORED, found.links), targets)
         return targets
 
     def _first_sight(
@@ -575,7 +575,9 @@ class SiteCrawl:
         else:
             self.progress.trapped += 1
 
-    def _count(self, page_url: str, depth: int, links: list[Any], normal: list[str | None]) -> None:
+    def _count(
+        self, page_url: str, depth: int, links: Iterable[Any], normal: list[str | None]
+    ) -> None:
         """Count a page's links, flag the homepage's and the second level's, keep their
         evidence and queue the site's pages: ``links`` are (href, tag, text, valid), ``normal``
         the normal form of each href (None: not normalisable) — from a fresh read (`_links`)
