@@ -315,8 +315,10 @@ def judge_body(
     if not is_html(response):
         return Verdict.OK, "ok"
     if found is None:
-        text, _ = decode_html(response.content, response.content_type)
-        found = page_links(text, response.final_url, want_text=needs_text)
+        text, used = decode_html(response.content, response.content_type)
+        found = page_links(
+            text, response.final_url, want_text=needs_text, content=response.content, encoding=used
+        )
     if waf_challenge(found.title, found.text, response.headers):
         return Verdict.UNDETERMINED, "waf"
     redirected = bool(response.redirects)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -52,7 +52,16 @@ _LINK_SELECTOR = (
     "a[href], area[href], link[href], img[src], script[src], iframe[src], frame[src], "
     "embed[src], object[data]"
 )
-_LINK_ATTR = {"a": "href", "area": "href", "link": "href", "object": "data"}
+# What `_LINK_SELECTOR` finds, as lexbor finds it in half the time (three simple selectors
+# instead of nine compound ones): every element with one of the attributes, whose tag and
+# attribute `_LINK_ATTR` then sorts out in page order. An element the long selector would not
+# take (``<div href>``, ``<base href>``, ``<img href>`` without ``src``) has no such tag, or
+# an empty value for its tag's attribute, and is passed over without a count either way.
+_LINK_NODES = "[href], [src], object[data]"
+_LINK_ATTR = {
+    "a": "href", "area": "href", "link": "href", "img": "src", "script": "src",
+    "iframe": "src", "frame": "src", "embed": "src", "object": "data",
+}  # fmt: skip
 _HOMEPAGE_PATH_RE = re.compile(
     r"^/?(?:(?:index|default|home|main|portal)\.(?:s?html?|jsp|php|aspx?|do))?$", re.I
 )
@@ -77,8 +86,10 @@ _MESSAGE_DETAIL_RE = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
+class Link(NamedTuple):
+    """One reference of a page. A named tuple: built for every link of every crawled page
+    (≈ 0.3 µs against a frozen dataclass's 0.6)."""
+
     url: str
     text: str
     tag: str
@@ -142,10 +153,14 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
     hrefs left out (javascript:, mailto:, tel:, bare '#')."""
     seen: set[tuple[str, str]] = set()
     out: list[Link] = []
-    for node in tree.css(_LINK_SELECTOR):
+    attr_of = _LINK_ATTR.get
+    for node in tree.css(_LINK_NODES):
         tag = node.tag or ""
+        name = attr_of(tag)
+        if name is None:
+            continue
         attrs = node.attrs
-        raw = (attrs.get(_LINK_ATTR.get(tag, "src")) or "").strip()
+        raw = (attrs.get(name) or "").strip()
         if skip_href(raw):
             if skipped is not None and raw:
                 skipped.append(raw)
@@ -161,7 +176,7 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
             text = collapse_space(attrs.get("alt") or attrs.get("title"))
         else:
             text = ""
-        out.append(Link(url=url, text=text, tag=tag, valid=joined is not None))
+        out.append(Link(url, text, tag, joined is not None))
     return out
 
 
@@ -192,15 +207,22 @@ def page_links(
     *,
     short_text: int = 2000,
     want_text: Callable[[str], bool] | None = None,
+    content: bytes | None = None,
+    encoding: str | None = None,
 ) -> PageLinks:
     """Title, links (resolved against ``<base href>``) and skipped hrefs of one page.
 
     The crawler calls this for every page, so it parses once and skips the list and date
     heuristics of `inspect_page`; ``want_text`` (a cheap test of the body's raw text) spares
-    the body text of pages that cannot need it.
+    the body text of pages that cannot need it. ``content`` and ``encoding``, the bytes
+    ``html`` was decoded from and how, let lexbor parse the bytes themselves when they are
+    exactly ``html`` in UTF-8 (`_parser_input`: 28 µs instead of 38 a peers page).
     """
     source = expand_datastore(html)  # jpage records are real links
-    tree = LexborHTMLParser(source)
+    if content is not None and source is html:
+        tree = LexborHTMLParser(_parser_input(content, html, encoding))
+    else:
+        tree = LexborHTMLParser(source)
     base = page_base(tree, url, source)
     title_node = tree.css_first("title")
     title = collapse_space(title_node.text()) if title_node is not None else ""

@@ -39,7 +39,12 @@ from scanner.clock import stopwatch
 from scanner.http.hostmap import HostMapBackend
 from scanner.http.streams import AsyncioStream
 
-__all__ = ["LeanTransport"]
+__all__ = ["EMPTY_BODY", "LeanTransport"]
+
+# Response extension set (True) when the framing says the body is empty (a HEAD's answer, 204,
+# 304, ``Content-Length: 0``): the body is complete as it stands, and a caller may close the
+# response without iterating it — the connection still goes back to the pool.
+EMPTY_BODY = "census_empty_body"
 
 MAX_HEAD = 100 * 1024  # httpcore's limit on an incomplete h11 event (a response head)
 _READ = 64 * 1024
@@ -157,6 +162,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
                     "http_version": version,
                     "reason_phrase": reason,
                     "network_stream": conn.stream,
+                    EMPTY_BODY: body.done,
                 },
             )
         except Exception as exc:
@@ -368,6 +374,11 @@ class _Body(httpx.AsyncByteStream):
             self.length = int(next(iter(values)))
         if self.length < 0 and not self.chunked:
             self.keep_alive = False
+        elif self.length == 0 and not self.chunked:
+            # Nothing to read: complete now (bytes after the head put the connection out of step).
+            self.done = True
+            if leftover:
+                self.keep_alive = False
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         try:

@@ -23,10 +23,19 @@ MAX_URL_LENGTH = 2000
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL: one C scan of the URL
 
 
+# An http(s) URL with a plain host name or IPv4 address, an optional port, and no control
+# character: every such URL passes `url_problem`'s tests but the port's range, so most of the
+# URLs a scan checks (normalised targets) are passed without `urlsplit` (≈ 5 µs each).
+_PLAIN_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?(?:[/?#][^\x00-\x1f\x7f]*)?")
+
+
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be fetched as an http(s) URL (None: it can)."""
     if len(url) > MAX_URL_LENGTH:
         return f"URL 过长 (longer than {MAX_URL_LENGTH} characters)"
+    plain = _PLAIN_RE.fullmatch(url)
+    if plain is not None and (plain.group(1) is None or int(plain.group(1)) <= 65535):
+        return None
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises on a port that is not a number in range

@@ -229,3 +229,30 @@ def test_stored_links_read_back_as_written() -> None:
     # Other session parameters tonight: the stored normal forms are not trusted.
     assert unpack_links(blob, frozenset({"jsessionid"}))[2] is None
     assert unpack_links(pack_links(found, "utf-8"), params)[2] is None
+
+
+def test_normal_forms_equal_to_their_href_read_back_as_written() -> None:
+    """`pack_links` stores a normal form that is the href itself as ``true``: read back, each
+    link gets its own normal form, and a memo written before (every form a string) reads as
+    it did."""
+    import json
+    import zlib
+
+    from probes.page import Link, PageLinks
+    from scanner.crawl.store import pack_links, unpack_links
+
+    links = [
+        Link("http://a.gov.cn/x.html", "一", "a"),
+        Link("http://A.gov.cn/y.html#top", "二", "a"),
+        Link("http://a.gov.cn/z.png", "", "img"),
+        Link("mailto:x", "", "a"),
+    ]
+    normal = ["http://a.gov.cn/x.html", "http://a.gov.cn/y.html", "http://a.gov.cn/z.png", None]
+    blob = pack_links(PageLinks("t", links, 0, ""), "utf-8", list(normal))
+    stored = json.loads(zlib.decompress(blob))["n"]
+    assert stored == [True, "http://a.gov.cn/y.html", True, None]
+    assert unpack_links(blob)[2] == normal
+    older = {"t": "t", "s": 0, "e": "utf-8", "p": [], "n": normal,
+             "l": [(k.url, k.tag, k.text, k.valid) for k in links]}  # fmt: skip
+    old_blob = zlib.compress(json.dumps(older, ensure_ascii=False).encode(), 1)
+    assert unpack_links(old_blob)[2] == normal

@@ -223,3 +223,45 @@ def test_the_crawls_links_resolve_against_base_only_when_there_is_one(
     found = page_links(html, "http://www.site.gov.cn/dir/page.html")
     expected = "http://www.b.gov.cn/x/a.html" if resolves else "http://www.site.gov.cn/dir/a.html"
     assert [link.url for link in found.links] == [expected]
+
+
+def test_only_the_link_tags_attributes_count_as_links() -> None:
+    """The crawl finds links by attribute (``[href], [src], object[data]``) and sorts them by
+    tag: elements that carry such an attribute but are no link of the census's kind (a
+    ``<div href>``, ``<base href>``, ``<img href>`` without ``src``, ``<source src>``, an
+    ``<a src>`` without ``href``) give no link and no skipped count; the rest keep page order."""
+    html = """<html><head><base href="/b/"><link src="l.css"><link href="s.css"></head><body>
+    <div href="d.html">d</div><img href="nohref.png"><a src="q.html">q</a>
+    <svg><a href="svg.html">S</a><image href="i.png"/><script href="x.js"></script></svg>
+    <object src="o.swf" data="od.swf"></object><object data=""></object>
+    <A HREF="UP.html" title="上">  </A><iframe href="if.html"></iframe><embed src="e.swf">
+    <input type="image" src="inp.png"><video src="v.mp4"><source src="s.mp4"></video>
+    <area href="mailto:x@y.cn"><img src="i.png" title="图"></body></html>"""
+    found = page_links(html, "http://x.gov.cn/d/p.html")
+    assert [(link.tag, link.url, link.text) for link in found.links] == [
+        ("link", "http://x.gov.cn/b/s.css", ""),
+        ("a", "http://x.gov.cn/b/svg.html", "S"),
+        ("object", "http://x.gov.cn/b/od.swf", ""),
+        ("a", "http://x.gov.cn/b/UP.html", "上"),
+        ("embed", "http://x.gov.cn/b/e.swf", ""),
+        ("img", "http://x.gov.cn/b/i.png", "图"),
+    ]
+    assert found.skipped == 1  # the mailto: area
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "<title>标题</title><a href='中文.html'>中文</a>".encode(),
+        "<meta charset='gbk'><title>标题</title><a href='中文.html'>中文</a>".encode("gbk"),
+        "\ufeff<title>标题</title><a href='b.html'>B</a>".encode(),  # a BOM
+        b"<title>t</title><a href='x.html'>\xff\xfe cut</a>",  # not UTF-8: decoded with loss
+    ],
+)
+def test_the_crawl_parses_utf8_bytes_as_their_text(raw: bytes) -> None:
+    """Handed the page's bytes as well, the crawl's reader lets lexbor parse them only when
+    they are exactly the decoded text in UTF-8: the title and links are the text's."""
+    html, used = decode_html(raw)
+    url = "http://x.gov.cn/d/p.html"
+    assert page_links(html, url, content=raw, encoding=used) == page_links(html, url)
+    assert page_links(html, url).links  # something to compare
