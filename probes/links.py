@@ -33,7 +33,7 @@ from scanner.http import (
     retry_after_seconds,
 )
 from scanner.http.limits import host_of
-from scanner.http.urls import MAX_URL_LENGTH, url_problem
+from scanner.http.urls import MAX_URL_LENGTH, plain_path, url_problem
 
 __all__ = [
     "DOCUMENT_EXTENSIONS",
@@ -145,42 +145,11 @@ class LinkResult:
 
 def _extension(url: str) -> str:
     """The lower-case extension of the URL's path's last segment ("" when none)."""
-    path = _plain_path(url)
+    path = plain_path(url)
     if path is None:
         path = urlsplit(url).path
     last = path.rsplit("/", 1)[-1]
     return last.rsplit(".", 1)[-1].lower() if "." in last else ""
-
-
-def _plain_path(url: str) -> str | None:
-    """``urlsplit(url).path`` for a plain ``http://`` or ``https://`` URL — what every
-    normalised target is — without building a `SplitResult` (a crawl asks for every target it
-    meets: ≈ 8,000 a night on the peers site); None for anything else, which `urlsplit` reads.
-    `urlsplit` drops tabs and newlines, reads a scheme in any case and checks bracketed and
-    non-ASCII hosts: such URLs take the slow way."""
-    if url.startswith("http://"):
-        rest = url[7:]
-    elif url.startswith("https://"):
-        rest = url[8:]
-    else:
-        return None
-    if "\t" in url or "\n" in url or "\r" in url:
-        return None
-    # The host ends at the first "/", "?" or "#"; the path at the first "?" or "#" after it.
-    end = len(rest)
-    for mark in ("/", "?", "#"):
-        at = rest.find(mark, 0, end)
-        if at >= 0:
-            end = at
-    host = rest[:end]
-    if "[" in host or "]" in host or not host.isascii():
-        return None  # `urlsplit` checks such a host (and may refuse it with ValueError)
-    if not rest.startswith("/", end):
-        return ""
-    path = rest[end:]
-    for mark in ("#", "?"):
-        path = path.partition(mark)[0]
-    return path
 
 
 def is_attachment(url: str) -> bool:

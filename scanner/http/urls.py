@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urljoin, urlparse, urlsplit
 
-__all__ = ["MAX_URL_LENGTH", "forget_joins", "join_href", "url_problem"]
+__all__ = ["MAX_URL_LENGTH", "forget_joins", "join_href", "plain_path", "url_problem"]
 
 # Longer URLs are refused by common servers (IIS: 2,048 characters) and do not fit the
 # database's URL columns (String(2000)): a link that long is broken for every visitor.
@@ -24,9 +24,22 @@ _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")  # C0 controls and DEL: one C scan 
 
 
 # An http(s) URL with a plain host name or IPv4 address, an optional port, and no control
-# character: every such URL passes `url_problem`'s tests but the port's range, so most of the
-# URLs a scan checks (normalised targets) are passed without `urlsplit` (≈ 5 µs each).
-_PLAIN_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?(?:[/?#][^\x00-\x1f\x7f]*)?")
+# character — what every normalised target is. Such a URL passes `url_problem`'s tests but
+# the port's range, and its path is the tail up to "?" or "#", so the URLs a scan meets by the
+# thousand are read without `urlsplit` (≈ 3–5 µs each); anything else takes `urlsplit`'s way
+# (it drops tabs and newlines, reads a scheme in any case, checks bracketed and non-ASCII hosts).
+_PLAIN_RE = re.compile(r"https?://[A-Za-z0-9.-]+(?::([0-9]{1,5}))?([/?#][^\x00-\x1f\x7f]*)?")
+
+
+def plain_path(url: str) -> str | None:
+    """``urlsplit(url).path`` for a plain http(s) URL (`_PLAIN_RE`); None for any other."""
+    plain = _PLAIN_RE.fullmatch(url)
+    if plain is None:
+        return None
+    tail = plain.group(2)
+    if not tail or tail[0] != "/":
+        return ""
+    return tail.partition("?")[0].partition("#")[0]
 
 
 def url_problem(url: str) -> str | None:
