@@ -29,7 +29,6 @@ from probes.listpage import (
     skip_href,
     visible_text,
 )
-from probes.messages import structured_messages
 from probes.redirects import redirect_target
 from probes.scripted import (
     Endpoint,
@@ -469,7 +468,10 @@ def inspect_page(
         items = home_items
     elif kind == "messages":
         # Letters under a header naming their dates (留言时间 | 办理状态 | 信件标题): a channel
-        # page's best dated block may be its 民意征集 or 访谈 list, not its letters.
+        # page's best dated block may be its 民意征集 or 访谈 list, not its letters. Imported
+        # here: the crawl's `page_links` never reads letters (≈ 3 ms of `census scan`'s start).
+        from probes.messages import structured_messages
+
         letters = structured_messages(tree, page_url, as_of=as_of)
         items = [Item(m.title, m.url, m.asked_on) for m in letters] or main
     elif kind == "list":

@@ -9,6 +9,7 @@ making probes.content load pypinyin at import time) fails here.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -131,6 +132,10 @@ SCAN_NEVER = [
     "scanner.db.models.reports",
     "scanner.db.models.review",
     "scanner.db.models.runs",
+    # Start-up (docs/crawl.md "Start-up"): the facts' records (the scan needs only the
+    # enumerations, `scoring.kinds`) and the letters reader (only `inspect_page` reads letters).
+    "scoring.facts",
+    "probes.messages",
 ]
 
 
@@ -219,3 +224,51 @@ def test_any_name_of_the_models_package_registers_every_table(tmp_path: Path) ->
     db.dispose()
     assert len(created) > 30
     assert created <= set(tables)
+
+
+def test_settings_read_toml_only_when_a_file_is_there(tmp_path: Path) -> None:
+    """`tomllib` is imported only to read a settings file: not at all without one, and the
+    file's value is still taken when there is one (and a broken file still refused)."""
+    code = (
+        "import json, sys\n"
+        "from scanner.settings import load_settings\n"
+        "try:\n"
+        "    value = load_settings().crawl_max_pages\n"
+        "except Exception as exc:\n"
+        "    value = type(exc).__name__\n"
+        "print(json.dumps([value, 'tomllib' in sys.modules]))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CENSUS_")}
+    env["PYTHONPATH"] = str(ROOT)
+
+    def run() -> list[object]:
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        out: list[object] = json.loads(done.stdout.strip().splitlines()[-1])
+        return out
+
+    default, loaded = run()
+    assert loaded is False
+    (tmp_path / "census.toml").write_text("[census]\ncrawl_max_pages = 1234\n", encoding="utf-8")
+    assert run() == [1234, True]
+    assert default != 1234
+    (tmp_path / "census.toml").write_text("[census\n", encoding="utf-8")
+    assert run() == ["ConfigError", True]
+
+
+def test_the_facts_vocabulary_is_one_set_of_classes() -> None:
+    """`scoring.kinds` holds the enumerations; `scoring.facts` and `scoring` give the same
+    classes, and `scoring`'s records (loaded on first use) are `scoring.facts`' own."""
+    import scoring
+    import scoring.facts
+    import scoring.kinds
+
+    for name in scoring.kinds.__all__:
+        assert getattr(scoring.facts, name) is getattr(scoring.kinds, name)
+        assert getattr(scoring, name) is getattr(scoring.kinds, name)
+    for name in ("SiteFacts", "LinkScan", "BrokenLink", "Column", "Probe"):
+        assert getattr(scoring, name) is getattr(scoring.facts, name)
+    assert set(scoring.kinds.__all__) <= set(scoring.__all__)

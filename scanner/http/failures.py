@@ -9,7 +9,7 @@ import httpx
 
 from scanner.http.addresses import AddressRefused
 from scanner.http.hostmap import DNSLookupFailed
-from scoring.facts import FailureKind
+from scoring.kinds import FailureKind
 
 __all__ = ["FailureKind", "address_refused", "classify_exception"]
 

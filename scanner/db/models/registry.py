@@ -17,8 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from scanner.db.models.base import Base, enum_column
-from scoring.facts import Category as ColumnCategory
-from scoring.facts import SiteType
+from scoring.kinds import Category as ColumnCategory
+from scoring.kinds import SiteType
 
 
 class OrgLevel(enum.StrEnum):
