@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 
 # The engine, the rules and the ruleset loader (with YAML) are imported when first asked for:
 # `census scan` needs only the facts' vocabulary (the enumerations, ``scoring.kinds``), and
-# importing every rule cost it 1.5 MB and ≈ 30 ms at start-up; so are the records of
-# ``scoring.facts`` (≈ 10 ms of frozen dataclasses the scan never makes; docs/crawl.md).
+# importing every rule cost it 1.5 MB and ≈ 30 ms at start-up. The records of ``scoring.facts``
+# are loaded on first use too (≈ 12 ms of frozen dataclasses the scan never makes; docs/crawl.md).
 _FACTS = ["Attachment", "BrokenLink", "Channel", "Column", "DatedItem", "Finding", "Guide",
           "Homepage", "LinkScan", "Message", "OnlineSystem", "PageItems", "Period", "Probe",
           "SiteFacts"]  # fmt: skip

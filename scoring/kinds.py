@@ -1,8 +1,8 @@
 """The facts' vocabulary: the enumerations the scanner stores and the ruleset names.
 
-Apart from the records of `scoring.facts` so that a module that only needs a kind (the HTTP
-seam's `FailureKind`, the registry's `SiteType`) does not define some twenty frozen dataclasses
-at import: ``census scan`` loads this module alone (≈ 10 ms less start-up, docs/crawl.md
+Kept apart from the records of `scoring.facts` so that a module needing only a kind (the HTTP
+seam's `FailureKind`, the registry's `SiteType`) does not define fifteen frozen dataclasses at
+import: ``census scan`` loads this module alone (≈ 12 ms less start-up, docs/crawl.md
 "Start-up"). `scoring.facts` and `scoring` give the same classes.
 """
 
