@@ -180,18 +180,28 @@ def plain_url(url: str) -> httpx.URL:
     parts. ≈ 1 µs instead of ≈ 10; tests/http/test_client.py compares the two on edge cases
     and generated URLs. Anything else, or an httpx whose URL is built otherwise, is httpx's
     parse (and its errors)."""
+    parts = _plain_parts(url)
+    if parts is None:
+        return httpx.URL(url)
+    scheme, host, port, path = parts
+    parsed = httpx.URL.__new__(httpx.URL)
+    parsed._uri_reference = ParseResult(scheme, "", host, port, path, None, None)
+    return parsed
+
+
+def _plain_parts(url: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port or None for the default, path) of a URL `plain_url` builds
+    without httpx's parse; None for any other."""
     match = _PLAIN_URL_RE.fullmatch(url)
     if match is None or not _FAST_URL or len(url) > MAX_URL_LENGTH or "/." in url:
-        return httpx.URL(url)
+        return None
     scheme, host, port_text, path = match.groups()
     if _IPV4_STYLE.fullmatch(host) and not _valid_ipv4(host):
-        return httpx.URL(url)  # httpx's own error for it
+        return None  # httpx's own error for it
     port = int(port_text) if port_text else None
     if port == _DEFAULT_PORT[scheme]:
         port = None
-    parsed = httpx.URL.__new__(httpx.URL)
-    parsed._uri_reference = ParseResult(scheme, "", host, port, path or "", None, None)
-    return parsed
+    return scheme, host, port, path or ""
 
 
 @lru_cache(maxsize=256)
@@ -314,6 +324,106 @@ class _Client(httpx.AsyncClient):
         request.read()
         return request
 
+    def head_target(self, url: str) -> HeadTarget | None:
+        """A HEAD of ``url`` written out for `send_head`, or None when httpx's way must take
+        it: the URL is not plain (`_plain_parts`), or the client has anything that would make
+        httpx build or handle the request otherwise (see `_lean_client`)."""
+        if not self._lean_client():
+            return None
+        parts = _plain_parts(url)
+        if parts is None:
+            return None
+        scheme, host, port, path = parts
+        netloc = host if port is None else f"{host}:{port}"
+        block = self._header_block()
+        if block is None:
+            return None
+        target = path or "/"
+        data = b"HEAD %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (
+            target.encode("ascii"),
+            netloc.encode("ascii"),
+            block,
+        )
+        origin = (scheme.encode("ascii"), host.encode("ascii"), port or _DEFAULT_PORT[scheme])
+        return HeadTarget(url, host, f"{scheme}://{netloc}{path}", origin, data)
+
+    def _lean_client(self) -> bool:
+        """Whether this client's requests may skip httpx's models: what `send` and
+        `_plain_request` each require of the client, together."""
+        return (
+            self._auth is None
+            and isinstance(self._transport, LeanTransport)
+            and not self._mounts
+            and not self._event_hooks["request"]
+            and not self._event_hooks["response"]
+            and self._state is not ClientState.CLOSED  # unopened: opened below, as httpx does
+            and not self.params
+            and not self.cookies
+        )
+
+    def _header_block(self) -> bytes | None:
+        """The client's own headers as `_serialize` writes them (after the Host line), kept
+        while they stay the same; None when httpx would add no Host (the client names one) or
+        a header could not be written (`_serialize`'s error then comes httpx's way)."""
+        raw = self.headers.raw
+        cached = self._block_for
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        block: bytes | None = b"".join(name + b": " + value + b"\r\n" for name, value in raw)
+        if any(name.lower() == b"host" for name, _ in raw) or any(
+            b"\r" in part or b"\n" in part for pair in raw for part in pair
+        ):
+            block = None
+        self._block_for = (raw, block)
+        return block
+
+    _block_for: tuple[list[tuple[bytes, bytes]], bytes | None] | None = None
+
+    async def send_head(
+        self, target: HeadTarget, deadline: float | None
+    ) -> httpx.Response | tuple[int, list[tuple[bytes, bytes]]]:
+        """The link check's HEAD without httpx's models (docs/crawl.md, "Eighth round"): the
+        request's bytes straight to `LeanTransport.exchange`, and for a usual answer its
+        status and header lines, the connection already back in the pool. An answer httpx's
+        client does more with — a redirect (followed, or not, as `send` would), a cookie set,
+        httpx's log line wanted — becomes httpx's request and response and goes on through
+        `send`'s own loop (`_send_lean`), so nothing is sent twice. ``deadline``: the
+        caller's whole deadline, started before this; a read timeout no shorter than it could
+        never fire first, and is left out (one timer a read instead of two)."""
+        timeout = self.timeout
+        read = timeout.read
+        if read is not None and deadline is not None and read >= deadline:
+            read = None
+        timeouts = {
+            "connect": timeout.connect,
+            "read": read,
+            "write": timeout.write,
+            "pool": timeout.pool,
+        }
+        transport = self._transport
+        assert isinstance(transport, LeanTransport)
+        self._state = ClientState.OPENED
+        start = stopwatch()
+        try:
+            body = await transport.exchange(target.origin, b"HEAD", target.data, timeouts)
+        except httpx.RequestError as exc:
+            exc.request = self.build_request("HEAD", target.url)  # as `send` attaches it
+            raise
+        if (
+            body.status not in _REDIRECT_STATUSES
+            and not any(name.lower() == b"set-cookie" for name, _ in body.headers)
+            and not _LOG.isEnabledFor(logging.INFO)
+        ):
+            body.close()
+            return body.status, body.headers
+        response = body.response()
+        try:
+            request = self.build_request("HEAD", target.url)
+        except BaseException:
+            await response.aclose()
+            raise
+        return await self._send_lean(request, self.follow_redirects, (response, start))
+
     async def send(  # type: ignore[override]
         self,
         request: httpx.Request,
@@ -360,18 +470,28 @@ class _Client(httpx.AsyncClient):
                 raise
         return response
 
-    async def _send_lean(self, request: httpx.Request, follow: bool) -> httpx.Response:
+    async def _send_lean(
+        self,
+        request: httpx.Request,
+        follow: bool,
+        first: tuple[httpx.Response, float] | None = None,
+    ) -> httpx.Response:
+        """``first``: the answer to ``request`` already received (by `send_head`) and when
+        it was sent; the loop takes it from there as if it had sent it."""
         history: list[httpx.Response] = []
         transport = self._transport
         while True:
             if len(history) > self.max_redirects:
                 raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
-            start = stopwatch()
-            try:
-                response = await transport.handle_async_request(request)
-            except httpx.RequestError as exc:
-                exc.request = request
-                raise
+            if first is not None:
+                (response, start), first = first, None
+            else:
+                start = stopwatch()
+                try:
+                    response = await transport.handle_async_request(request)
+                except httpx.RequestError as exc:
+                    exc.request = request
+                    raise
             response.request = request
             response.stream = BoundAsyncStream(
                 response.stream,  # type: ignore[arg-type]
@@ -405,6 +525,30 @@ class _Client(httpx.AsyncClient):
 
 
 _LOG = logging.getLogger("httpx")  # httpx's own logger: its "HTTP Request: …" lines
+_REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))  # httpx's `has_redirect_location`
+
+
+class HeadTarget:
+    """A HEAD request written out (`_Client.head_target`): the URL, the host the limiter
+    keys, the URL httpx would give the response (``final_url``), the origin, the bytes."""
+
+    __slots__ = ("data", "final_url", "host", "origin", "url")
+
+    def __init__(
+        self, url: str, host: str, final_url: str, origin: tuple[bytes, bytes, int], data: bytes
+    ):
+        self.url, self.host, self.final_url, self.origin, self.data = (
+            url,
+            host,
+            final_url,
+            origin,
+            data,
+        )
+
+
+def head_target(client: httpx.AsyncClient, url: str) -> HeadTarget | None:
+    """`_Client.head_target` for a client built here, None for any other (httpx's way)."""
+    return client.head_target(url) if isinstance(client, _Client) else None
 
 
 class _SetCookieJar(httpx.Cookies):

@@ -19,7 +19,7 @@ import httpx
 from scanner.clock import stopwatch
 from scanner.errors import FetchFailed
 from scanner.http.charset import charset_of, decode_html
-from scanner.http.client import SLOT_EXTENSION
+from scanner.http.client import SLOT_EXTENSION, head_target
 from scanner.http.decoding import BoundedDecoder
 from scanner.http.failures import address_refused, classify_exception
 from scanner.http.lean import EMPTY_BODY
@@ -97,6 +97,16 @@ async def fetch(
     held: Held | None = None
     other: AbstractAsyncContextManager[int] | None = None
     response: httpx.Response | None = None
+    # A link check's HEAD of a plain URL: sent without httpx's request and response models
+    # (`_Client.send_head`); anything else, and any answer httpx does more with, httpx's way.
+    target = (
+        head_target(client, url)
+        if method == "HEAD" and headers is None and extensions is None and data is None
+        else None
+    )
+    answer: tuple[int, list[tuple[bytes, bytes]]] | None = None
+    chunks: list[bytes] = []
+    truncated = False
     try:
         # What `client.stream` inside `limiter.slot` does, without their two context managers
         # and the exit stack (a crawl makes thousands of requests a second): the slot taken
@@ -104,20 +114,30 @@ async def fetch(
         # A limiter with its own `slot` (the workers' Redis-shared one) is used through it.
         try:
             if limiter is not None:
+                host = host_of(url) if target is None else target.host
                 if type(limiter).slot is HostLimiter.slot:
-                    held = await limiter.take(host_of(url))
+                    held = await limiter.take(host)
                     number = held.number
                 else:
-                    other = limiter.slot(host_of(url))
+                    other = limiter.slot(host)
                     number = await other.__aenter__()
-                extensions = {**(extensions or {}), SLOT_EXTENSION: number}
+                if target is None:
+                    extensions = {**(extensions or {}), SLOT_EXTENSION: number}
             async with asyncio.timeout(deadline):
-                request = client.build_request(
-                    method, url, headers=headers, extensions=extensions, data=data
-                )
-                response = await client.send(request, stream=True)
-                cap = max_bytes(response) if callable(max_bytes) else max_bytes
-                chunks, truncated = await _read_bounded(response, cap)
+                if target is None:
+                    request = client.build_request(
+                        method, url, headers=headers, extensions=extensions, data=data
+                    )
+                    response = await client.send(request, stream=True)
+                else:
+                    sent = await client.send_head(target, deadline)  # type: ignore[attr-defined]
+                    if isinstance(sent, httpx.Response):
+                        response = sent
+                    else:
+                        answer = sent
+                if response is not None:
+                    cap = max_bytes(response) if callable(max_bytes) else max_bytes
+                    chunks, truncated = await _read_bounded(response, cap)
         finally:
             if response is not None:
                 await response.aclose()
@@ -138,8 +158,19 @@ async def fetch(
         kind = classify_exception(exc)
         detail = str(exc) or type(exc).__name__
         raise FetchFailed(kind, detail, elapsed, refused=address_refused(exc)) from exc
-    assert response is not None  # sent, or the send's error was raised above
     elapsed = (stopwatch() - started) * 1000
+    if answer is not None:
+        assert target is not None
+        return Fetched(
+            url=url,
+            final_url=target.final_url,
+            status=answer[0],
+            headers=httpx.Headers(answer[1]),
+            content=b"",
+            truncated=False,
+            elapsed_ms=elapsed,
+        )
+    assert response is not None  # sent, or the send's error was raised above
     content = b"".join(chunks)
     for spent in (*response.history, response):
         # httpx's response and its stream refer to each other: left so, every response (with
