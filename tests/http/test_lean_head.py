@@ -1,0 +1,428 @@
+"""The link check's HEAD path (`_Client.head_target` / `send_head`, taken by `fetch` for a
+HEAD of a plain URL): the request written out without httpx's models, the answer read from
+its head. Against a raw loopback server that sends exactly the bytes each test writes, and
+against httpx's own way on the same client (``headers={}`` makes `fetch` take it): the same
+bytes on the wire, the same answers, redirects and cookies, the same failures. Each test also
+proves the path was taken (`Spy`), so none passes on httpx's way alone."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+
+from probes.links import Verdict, check_link
+from scanner.http import FailureKind, Fetched, FetchFailed, HostLimiter, build_client, fetch
+from scanner.http.lean import LeanTransport
+from scanner.http.streams import AsyncioStream
+from scanner.settings import load_settings
+
+HOST = "www.head.gov.cn"
+
+
+@pytest.fixture(autouse=True)
+def engine() -> str:
+    """The lean transport only: the HEAD path exists on it alone."""
+    return "lean"
+
+
+class RawServer:
+    """Answers each request with the canned bytes of its method and path, or of its path
+    (a path missing from ``answers`` is never answered); records every request head."""
+
+    def __init__(self) -> None:
+        self.answers: dict[bytes | tuple[bytes, bytes], bytes] = {}
+        self.dropping: set[bytes] = set()  # closed unanswered when asked on a used connection
+        self.dropped = 0
+        self.connections = 0
+        self.heads: list[bytes] = []
+        self.port = 0
+
+    @property
+    def requests(self) -> list[bytes]:
+        """Each request's line, e.g. b"HEAD /a.pdf"."""
+        return [b" ".join(head.split(b" ", 2)[:2]) for head in self.heads]
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        served = 0
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                method, path, _ = head.split(b" ", 2)
+                self.heads.append(head)
+                if path in self.dropping and served:
+                    self.dropped += 1  # the keep-alive race: closed as the request came in
+                    break
+                served += 1
+                answer = self.answers.get((method, path), self.answers.get(path))
+                if answer is None:
+                    await reader.read(1)  # silent until the client's timers end it and it hangs up
+                    break
+                writer.write(answer)
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def raw() -> AsyncIterator[RawServer]:
+    state = RawServer()
+    server = await asyncio.start_server(state.serve, "127.0.0.1", 0)
+    state.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield state
+
+
+class Spy:
+    """Counts the requests `LeanTransport.exchange` was handed as bytes (the HEAD path) and
+    as httpx requests (httpx's way)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.lean = 0
+        self.httpx = 0
+        original = LeanTransport.exchange
+
+        async def exchange(transport: LeanTransport, *args: Any) -> Any:
+            if isinstance(args[2], bytes):
+                self.lean += 1
+            else:
+                self.httpx += 1
+            return await original(transport, *args)
+
+        monkeypatch.setattr(LeanTransport, "exchange", exchange)
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Spy:
+    return Spy(monkeypatch)
+
+
+def _client(raw: RawServer, **settings: Any) -> httpx.AsyncClient:
+    return build_client(
+        load_settings(host_map=f"{HOST}=127.0.0.1:{raw.port}", **settings), engine="lean"
+    )
+
+
+async def _head(client: httpx.AsyncClient, url: str, *, httpx_way: bool = False) -> Fetched:
+    return await fetch(
+        client,
+        url,
+        deadline=5,
+        max_bytes=1000,
+        method="HEAD",
+        headers={} if httpx_way else None,  # any headers argument: httpx's way
+    )
+
+
+def _seen(got: Fetched) -> tuple[Any, ...]:
+    return (
+        got.status,
+        got.headers.multi_items(),
+        got.final_url,
+        got.content,
+        got.truncated,
+        got.redirects,
+    )
+
+
+async def test_a_head_goes_out_byte_for_byte_as_httpx_writes_it(raw: RawServer, spy: Spy) -> None:
+    for path in (b"/doc.pdf", b"/", b"/x.png", b"/y.gif"):
+        raw.answers[path] = b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"
+    urls = [  # the Host line and the target as a browser writes them: default ports dropped
+        (f"http://{HOST}/doc.pdf", b"HEAD /doc.pdf HTTP/1.1\r\nHost: www.head.gov.cn\r\n"),
+        (f"http://{HOST}", b"HEAD / HTTP/1.1\r\nHost: www.head.gov.cn\r\n"),
+        (f"http://{HOST}:80/x.png", b"HEAD /x.png HTTP/1.1\r\nHost: www.head.gov.cn\r\n"),
+        (f"http://{HOST}:8080/y.gif", b"HEAD /y.gif HTTP/1.1\r\nHost: www.head.gov.cn:8080\r\n"),
+    ]
+    async with _client(raw) as client:
+        for url, start in urls:
+            ours = await _head(client, url)
+            theirs = await _head(client, url, httpx_way=True)
+            assert raw.heads[-2] == raw.heads[-1]  # the same bytes on the wire
+            assert raw.heads[-1].startswith(start)
+            assert _seen(ours) == _seen(theirs)
+    assert (spy.lean, spy.httpx) == (4, 4)
+    assert ours.final_url == f"http://{HOST}:8080/y.gif"
+    assert raw.connections == 2  # one per origin (port 80, port 8080): each went back to its pool
+
+
+_ANSWERS = [  # (the answer's head as the server writes it, its status, its Content-Type)
+    (
+        b"HTTP/1.1 200 OK\r\nServer: nginx\r\nContent-Type: application/pdf\r\n"
+        b"Content-Length: 123456\r\nConnection: keep-alive\r\n\r\n",
+        200,
+        "application/pdf",
+    ),
+    (
+        b"HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 146\r\n\r\n",
+        404,
+        "text/html",
+    ),
+    (b"HTTP/1.1 429 Too Many\r\nRetry-After: 7\r\nContent-Length: 0\r\n\r\n", 429, ""),
+    (
+        b"HTTP/1.1 200 OK\nContent-Type: image/png;\n charset=x\nX-A: 1\nX-A: 2\n\n",
+        200,
+        "image/png; charset=x",
+    ),
+    (
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.0 200 OK\r\nContent-Type: image/gif\r\n\r\n",
+        200,
+        "image/gif",
+    ),
+    (b"HTTP/1.1 204 No Content\r\n\r\n", 204, ""),
+    (
+        b"HTTP/1.1 503 Busy\r\nContent-Type: text/html; charset=\xd6\xd0\r\n\r\n",
+        503,
+        "text/html; charset=\xd6\xd0",  # not ASCII: read as Latin-1, as httpx reads it
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "status", "ctype"), _ANSWERS)
+async def test_the_answer_is_read_from_its_head_as_httpx_reads_it(
+    raw: RawServer, spy: Spy, answer: bytes, status: int, ctype: str
+) -> None:
+    raw.answers[b"/f.pdf"] = answer
+    async with _client(raw) as client:
+        ours = await _head(client, f"http://{HOST}/f.pdf")
+        theirs = await _head(client, f"http://{HOST}/f.pdf", httpx_way=True)
+    assert (ours.status, ours.content_type, ours.content) == (status, ctype, b"")
+    assert _seen(ours) == _seen(theirs)
+    assert spy.lean == 1
+
+
+async def test_a_redirect_is_followed_from_the_first_answer_without_sending_it_again(
+    raw: RawServer, spy: Spy
+) -> None:
+    raw.answers[b"/old.pdf"] = (
+        b"HTTP/1.1 301 Moved\r\nLocation: /new.pdf\r\nContent-Length: 0\r\n\r\n"
+    )
+    raw.answers[b"/new.pdf"] = b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\n\r\n"
+    async with _client(raw) as client:
+        ours = await _head(client, f"http://{HOST}/old.pdf")
+        assert raw.requests == [b"HEAD /old.pdf", b"HEAD /new.pdf"]  # nothing sent twice
+        theirs = await _head(client, f"http://{HOST}/old.pdf", httpx_way=True)
+    assert (ours.status, ours.final_url, ours.redirects) == (
+        200,
+        f"http://{HOST}/new.pdf",
+        [f"http://{HOST}/old.pdf"],
+    )
+    assert _seen(ours) == _seen(theirs)
+    assert (spy.lean, spy.httpx) == (1, 3)  # the first hop by the HEAD path, the second httpx's
+
+
+async def test_a_redirect_is_not_followed_by_a_client_that_does_not_follow(
+    raw: RawServer, spy: Spy
+) -> None:
+    raw.answers[b"/old.pdf"] = b"HTTP/1.1 302 Found\r\nLocation: http://elsewhere.gov.cn/\r\n\r\n"
+    settings = load_settings(host_map=f"{HOST}=127.0.0.1:{raw.port}")
+    async with build_client(settings, engine="lean", follow_redirects=False) as client:
+        got = await _head(client, f"http://{HOST}/old.pdf")
+    assert (got.status, got.headers["location"], got.redirects) == (
+        302,
+        "http://elsewhere.gov.cn/",
+        [],
+    )
+    assert raw.requests == [b"HEAD /old.pdf"] and spy.lean == 1
+
+
+async def test_a_redirect_loop_is_the_same_failure_after_the_same_requests(
+    raw: RawServer, spy: Spy
+) -> None:
+    raw.answers[b"/loop.pdf"] = b"HTTP/1.1 302 Found\r\nLocation: /loop.pdf\r\n\r\n"
+    async with _client(raw) as client:
+        with pytest.raises(FetchFailed) as ours:
+            await _head(client, f"http://{HOST}/loop.pdf")
+        sent = len(raw.heads)
+        with pytest.raises(FetchFailed) as theirs:
+            await _head(client, f"http://{HOST}/loop.pdf", httpx_way=True)
+    assert ours.value.failure == theirs.value.failure == FailureKind.REDIRECT_LOOP
+    assert sent == len(raw.heads) - sent == 11  # max_redirects (10) + 1, on either way
+    assert spy.lean == 1
+
+
+async def test_a_cookie_set_on_a_head_answer_is_kept_and_sent_back(
+    raw: RawServer, spy: Spy
+) -> None:
+    raw.answers[b"/a.pdf"] = b"HTTP/1.1 200 OK\r\nSet-Cookie: sid=abc; Path=/\r\n\r\n"
+    raw.answers[b"/b.pdf"] = b"HTTP/1.1 200 OK\r\n\r\n"
+    async with _client(raw) as client:
+        got = await _head(client, f"http://{HOST}/a.pdf")
+        assert client.cookies.get("sid") == "abc"
+        await _head(client, f"http://{HOST}/b.pdf")  # a client with cookies: httpx's way
+    assert got.headers["set-cookie"] == "sid=abc; Path=/"
+    assert b"\r\nCookie: sid=abc\r\n" in raw.heads[1]
+    assert (spy.lean, spy.httpx) == (1, 1)
+
+
+async def test_the_keepalive_race_on_a_head_is_retried_never_charged(
+    raw: RawServer, spy: Spy
+) -> None:
+    raw.answers[b"/a.pdf"] = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n"
+    raw.answers[b"/b.pdf"] = b"HTTP/1.1 200 OK\r\nContent-Length: 7\r\n\r\n"
+    raw.dropping.add(b"/b.pdf")
+    async with _client(raw) as client:
+        first = await _head(client, f"http://{HOST}/a.pdf")
+        second = await _head(client, f"http://{HOST}/b.pdf")
+    assert (first.status, second.status, second.headers["content-length"]) == (200, 200, "7")
+    assert raw.dropped == 1 and raw.connections == 2 and spy.lean == 2
+
+
+async def test_bytes_after_a_head_answer_close_its_connection(raw: RawServer, spy: Spy) -> None:
+    """A server that sends a body after a HEAD's answer is out of step: its connection must
+    not carry the next request (whose answer would be read from that body)."""
+    raw.answers[b"/a.pdf"] = (
+        b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n"
+        b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    )
+    raw.answers[b"/b.pdf"] = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n"
+    async with _client(raw) as client:
+        first = await _head(client, f"http://{HOST}/a.pdf")
+        await asyncio.sleep(0.05)
+        second = await _head(client, f"http://{HOST}/b.pdf")
+    assert (first.status, second.status) == (200, 200)
+    assert raw.connections == 2 and spy.lean == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 2OO OK\r\n\r\n",
+        b"ICY 200 OK\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
+        b"HTTP/1.1 101 Switching Protocols\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nX: " + b"y" * 200_000 + b"\r\n\r\n",
+    ],
+)
+async def test_answers_no_parser_may_accept_fail_as_on_httpx_s_way(
+    raw: RawServer, spy: Spy, answer: bytes
+) -> None:
+    raw.answers[b"/bad.pdf"] = answer
+    async with _client(raw) as client:
+        with pytest.raises(FetchFailed) as ours:
+            await _head(client, f"http://{HOST}/bad.pdf")
+        with pytest.raises(FetchFailed) as theirs:
+            await _head(client, f"http://{HOST}/bad.pdf", httpx_way=True)
+    assert ours.value.failure == theirs.value.failure == FailureKind.PROTOCOL
+    assert type(ours.value.__cause__) is type(theirs.value.__cause__)
+    assert str(ours.value.__cause__.request.url) == f"http://{HOST}/bad.pdf"  # type: ignore[union-attr]
+    assert spy.lean == 1
+
+
+async def test_a_silent_server_times_out_at_the_deadline_with_one_timer(
+    raw: RawServer, spy: Spy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read timeout no shorter than the check's deadline could never fire first: the read
+    waits under the deadline alone. A shorter one (connect and read timeouts are settings)
+    still ends the read on its own."""
+    timeouts: list[float | None] = []
+    original = AsyncioStream.read
+
+    async def read(stream: AsyncioStream, max_bytes: int, timeout: float | None = None) -> bytes:
+        timeouts.append(timeout)
+        return await original(stream, max_bytes, timeout)
+
+    monkeypatch.setattr(AsyncioStream, "read", read)
+    async with _client(raw, page_timeout=30) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed) as caught:
+            await fetch(
+                client, f"http://{HOST}/silent.pdf", deadline=0.3, max_bytes=0, method="HEAD"
+            )
+    assert caught.value.failure == FailureKind.TIMEOUT
+    assert time.monotonic() - started < 5
+    assert timeouts == [None]
+    timeouts.clear()
+    async with _client(raw, page_timeout=0.3) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed) as caught:
+            await fetch(
+                client, f"http://{HOST}/silent.pdf", deadline=20, max_bytes=0, method="HEAD"
+            )
+    assert caught.value.failure == FailureKind.TIMEOUT
+    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert time.monotonic() - started < 5
+    assert timeouts == [0.3]
+    assert spy.lean == 2
+
+
+async def test_a_refused_address_is_refused_on_the_head_path_too(raw: RawServer, spy: Spy) -> None:
+    """No host map and no trusted host: the address policy declines the loopback address it
+    would connect to, and the check says so (undetermined, never charged)."""
+    url = f"http://127.0.0.1:{raw.port}/doc.pdf"
+    async with build_client(load_settings(), engine="lean") as client:
+        with pytest.raises(FetchFailed) as caught:
+            await fetch(client, url, deadline=5, max_bytes=0, method="HEAD")
+        result = await check_link(client, url, deadline=5)
+    assert caught.value.refused and caught.value.failure == FailureKind.CONNECT
+    assert str(caught.value.__cause__.request.url) == url  # type: ignore[union-attr]
+    assert (result.verdict, result.kind) == (Verdict.UNDETERMINED, "address_refused")
+    assert raw.connections == 0 and spy.lean == 2
+
+
+async def test_an_unopened_client_s_first_request_may_take_the_head_path(
+    raw: RawServer, spy: Spy
+) -> None:
+    raw.answers[b"/a.pdf"] = b"HTTP/1.1 200 OK\r\n\r\n"
+    client = _client(raw)  # not entered: unopened until its first request
+    got = await _head(client, f"http://{HOST}/a.pdf")
+    assert got.status == 200 and spy.lean == 1
+    await client.aclose()
+    with pytest.raises(RuntimeError, match="closed"):  # httpx's own error, on httpx's way
+        await _head(client, f"http://{HOST}/a.pdf")
+    assert spy.lean == 1
+
+
+async def test_check_link_keeps_its_head_then_get_rules(raw: RawServer, spy: Spy) -> None:
+    """The verdicts of HEAD answers on the HEAD path: a file HEAD answers is judged from its
+    head alone; a refused HEAD, an empty or an HTML answer where a file should be gets a GET;
+    429 gets no GET and holds the host back for its Retry-After."""
+    raw.answers[b"/ok.pdf"] = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: application/pdf\r\nContent-Length: 9\r\n\r\n"
+    )
+    raw.answers[b"/no-head.pdf"] = b"HTTP/1.1 405 Not Allowed\r\nContent-Length: 0\r\n\r\n"
+    raw.answers[b"/html.pdf"] = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\n"
+    )
+    raw.answers[b"GET", b"/html.pdf"] = raw.answers[b"/html.pdf"] + b"<p"
+    raw.answers[b"/empty.doc"] = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    raw.answers[b"/busy.png"] = (
+        b"HTTP/1.1 429 Slow Down\r\nRetry-After: 120\r\nContent-Length: 0\r\n\r\n"
+    )
+    raw.answers[b"/gone.png"] = b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"
+    limiter = HostLimiter(2, 100)
+    async with _client(raw) as client:
+        results = {
+            name: await check_link(client, f"http://{HOST}/{name}", deadline=5, limiter=limiter)
+            for name in ("ok.pdf", "no-head.pdf", "html.pdf", "empty.doc", "gone.png")
+        }
+        assert raw.requests == [
+            b"HEAD /ok.pdf",
+            b"HEAD /no-head.pdf",
+            b"GET /no-head.pdf",
+            b"HEAD /html.pdf",
+            b"GET /html.pdf",
+            b"HEAD /empty.doc",
+            b"GET /empty.doc",
+            b"HEAD /gone.png",
+            b"GET /gone.png",
+        ]
+        busy = await check_link(client, f"http://{HOST}/busy.png", deadline=5, limiter=limiter)
+    assert {name: (r.verdict, r.kind, r.method) for name, r in results.items()} == {
+        "ok.pdf": (Verdict.OK, "ok", "HEAD"),
+        "no-head.pdf": (Verdict.BROKEN, "http_405", "GET"),
+        "html.pdf": (Verdict.BROKEN, "html_instead_of_file", "GET"),
+        "empty.doc": (Verdict.BROKEN, "empty", "GET"),
+        "gone.png": (Verdict.BROKEN, "not_found", "GET"),
+    }
+    assert (busy.verdict, busy.kind, busy.method) == (Verdict.UNDETERMINED, "http_429", "HEAD")
+    assert raw.requests[-1] == b"HEAD /busy.png"  # no GET after a 429
+    assert limiter._state(HOST).not_before - time.monotonic() > 100
+    assert spy.lean == 6
