@@ -23,7 +23,7 @@ from httpx._urlparse import MAX_URL_LENGTH, ParseResult
 from scanner.clock import stopwatch
 from scanner.http.addresses import AddressPolicy
 from scanner.http.hostmap import HostMap, HostMapBackend
-from scanner.http.lean import LeanTransport
+from scanner.http.lean import LeanAnswer, LeanTransport
 from scanner.http.streams import use_asyncio_primitives
 from scanner.settings import Settings, parse_networks
 
@@ -324,11 +324,12 @@ class _Client(httpx.AsyncClient):
         request.read()
         return request
 
-    def head_target(self, url: str) -> HeadTarget | None:
-        """A HEAD of ``url`` written out for `send_head`, or None when httpx's way must take
-        it: the URL is not plain (`_plain_parts`), or the client has anything that would make
-        httpx build or handle the request otherwise (see `_lean_client`)."""
-        if not self._lean_client():
+    def lean_target(self, method: str, url: str) -> LeanTarget | None:
+        """A GET or HEAD of ``url`` with the client's own headers, written out for
+        `send_target`; None when httpx's way must take it: another method, a URL that is not
+        plain (`_plain_parts`), or a client with anything that would make httpx build or
+        handle the request otherwise (`_lean_client`)."""
+        if method not in _LEAN_METHODS or not self._lean_client():
             return None
         parts = _plain_parts(url)
         if parts is None:
@@ -338,14 +339,14 @@ class _Client(httpx.AsyncClient):
         block = self._header_block()
         if block is None:
             return None
-        target = path or "/"
-        data = b"HEAD %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (
-            target.encode("ascii"),
+        data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (
+            _LEAN_METHODS[method],
+            (path or "/").encode("ascii"),
             netloc.encode("ascii"),
             block,
         )
         origin = (scheme.encode("ascii"), host.encode("ascii"), port or _DEFAULT_PORT[scheme])
-        return HeadTarget(url, host, f"{scheme}://{netloc}{path}", origin, data)
+        return LeanTarget(method, url, host, f"{scheme}://{netloc}{path}", origin, data)
 
     def _lean_client(self) -> bool:
         """Whether this client's requests may skip httpx's models: what `send` and
@@ -379,17 +380,18 @@ class _Client(httpx.AsyncClient):
 
     _block_for: tuple[list[tuple[bytes, bytes]], bytes | None] | None = None
 
-    async def send_head(
-        self, target: HeadTarget, deadline: float | None
-    ) -> httpx.Response | tuple[int, list[tuple[bytes, bytes]]]:
-        """The link check's HEAD without httpx's models (docs/crawl.md, "Eighth round"): the
-        request's bytes straight to `LeanTransport.exchange`, and for a usual answer its
-        status and header lines, the connection already back in the pool. An answer httpx's
-        client does more with — a redirect (followed, or not, as `send` would), a cookie set,
-        httpx's log line wanted — becomes httpx's request and response and goes on through
-        `send`'s own loop (`_send_lean`), so nothing is sent twice. ``deadline``: the
-        caller's whole deadline, started before this; a read timeout no shorter than it could
-        never fire first, and is left out (one timer a read instead of two)."""
+    async def send_target(
+        self, target: LeanTarget, deadline: float | None
+    ) -> httpx.Response | LeanAnswer:
+        """A crawl's GET or HEAD without httpx's models (docs/crawl.md, "Eighth round"): the
+        request's bytes straight to `LeanTransport.exchange`, and for a usual answer the
+        answer itself (`LeanAnswer`: status, header lines, the raw body to read, then to
+        close). An answer httpx's client does more with — a redirect (followed, or not, as
+        `send` would), a cookie set, httpx's log line wanted — becomes httpx's request and
+        response and goes on through `send`'s own loop (`_send_lean`), so nothing is sent
+        twice. ``deadline``: the caller's whole deadline, started before this; a read timeout
+        no shorter than it could never fire first, and is left out (one timer a read, not
+        two)."""
         timeout = self.timeout
         read = timeout.read
         if read is not None and deadline is not None and read >= deadline:
@@ -404,25 +406,29 @@ class _Client(httpx.AsyncClient):
         assert isinstance(transport, LeanTransport)
         self._state = ClientState.OPENED
         start = stopwatch()
+        method = _LEAN_METHODS[target.method]
         try:
-            body = await transport.exchange(target.origin, b"HEAD", target.data, timeouts)
+            body = await transport.exchange(target.origin, method, target.data, timeouts)
         except httpx.RequestError as exc:
-            exc.request = self.build_request("HEAD", target.url)  # as `send` attaches it
+            exc.request = self.build_request(target.method, target.url)  # as `send` does
             raise
         if (
             body.status not in _REDIRECT_STATUSES
             and not any(name.lower() == b"set-cookie" for name, _ in body.headers)
             and not _LOG.isEnabledFor(logging.INFO)
         ):
-            body.close()
-            return body.status, body.headers
+            return body
         response = body.response()
         try:
-            request = self.build_request("HEAD", target.url)
+            request = self.build_request(target.method, target.url)
         except BaseException:
             await response.aclose()
             raise
         return await self._send_lean(request, self.follow_redirects, (response, start))
+
+    def request_for(self, target: LeanTarget) -> httpx.Request:
+        """The httpx request ``target`` stands for (what an error raised on the way carries)."""
+        return self.build_request(target.method, target.url)
 
     async def send(  # type: ignore[override]
         self,
@@ -476,7 +482,7 @@ class _Client(httpx.AsyncClient):
         follow: bool,
         first: tuple[httpx.Response, float] | None = None,
     ) -> httpx.Response:
-        """``first``: the answer to ``request`` already received (by `send_head`) and when
+        """``first``: the answer to ``request`` already received (by `send_target`) and when
         it was sent; the loop takes it from there as if it had sent it."""
         history: list[httpx.Response] = []
         transport = self._transport
@@ -528,27 +534,32 @@ _LOG = logging.getLogger("httpx")  # httpx's own logger: its "HTTP Request: …"
 _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))  # httpx's `has_redirect_location`
 
 
-class HeadTarget:
-    """A HEAD request written out (`_Client.head_target`): the URL, the host the limiter
-    keys, the URL httpx would give the response (``final_url``), the origin, the bytes."""
+_LEAN_METHODS = {"GET": b"GET", "HEAD": b"HEAD"}  # the methods `send_target` sends
 
-    __slots__ = ("data", "final_url", "host", "origin", "url")
+
+class LeanTarget:
+    """A GET or HEAD written out (`_Client.lean_target`): the method, the URL, the host the
+    limiter keys, the URL httpx would give the response (``final_url``), the origin, the
+    request's bytes."""
+
+    __slots__ = ("data", "final_url", "host", "method", "origin", "url")
 
     def __init__(
-        self, url: str, host: str, final_url: str, origin: tuple[bytes, bytes, int], data: bytes
+        self,
+        method: str,
+        url: str,
+        host: str,
+        final_url: str,
+        origin: tuple[bytes, bytes, int],
+        data: bytes,
     ):
-        self.url, self.host, self.final_url, self.origin, self.data = (
-            url,
-            host,
-            final_url,
-            origin,
-            data,
-        )
+        self.method, self.url, self.host, self.final_url = method, url, host, final_url
+        self.origin, self.data = origin, data
 
 
-def head_target(client: httpx.AsyncClient, url: str) -> HeadTarget | None:
-    """`_Client.head_target` for a client built here, None for any other (httpx's way)."""
-    return client.head_target(url) if isinstance(client, _Client) else None
+def lean_target(client: httpx.AsyncClient, method: str, url: str) -> LeanTarget | None:
+    """`_Client.lean_target` for a client built here, None for any other (httpx's way)."""
+    return client.lean_target(method, url) if isinstance(client, _Client) else None
 
 
 class _SetCookieJar(httpx.Cookies):

@@ -39,7 +39,7 @@ from scanner.clock import stopwatch
 from scanner.http.hostmap import HostMapBackend
 from scanner.http.streams import AsyncioStream
 
-__all__ = ["EMPTY_BODY", "LeanTransport"]
+__all__ = ["EMPTY_BODY", "LeanAnswer", "LeanTransport"]
 
 # Response extension set (True) when the framing says the body is empty (a HEAD's answer, 204,
 # 304, ``Content-Length: 0``): the body is complete as it stands, and a caller may close the
@@ -506,3 +506,9 @@ class _Body(httpx.AsyncByteStream):
             return
         self.closed = True
         self.transport._release(self.conn, self.origin, self.done and self.keep_alive)
+
+
+# An answer as `LeanTransport.exchange` gives it: ``status`` and ``headers`` (the raw lines),
+# the raw body as an async iterator, ``done`` once it is read whole, ``close()`` to hand the
+# connection back (pooled only when the body was read whole).
+LeanAnswer = _Body

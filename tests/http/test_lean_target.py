@@ -1,13 +1,15 @@
-"""The link check's HEAD path (`_Client.head_target` / `send_head`, taken by `fetch` for a
-HEAD of a plain URL): the request written out without httpx's models, the answer read from
-its head. Against a raw loopback server that sends exactly the bytes each test writes, and
-against httpx's own way on the same client (``headers={}`` makes `fetch` take it): the same
-bytes on the wire, the same answers, redirects and cookies, the same failures. Each test also
+"""The lean path of `fetch` (`_Client.lean_target` / `send_target`, taken for a GET or HEAD
+of a plain URL without headers of its own: the link checks and the crawl's pages): the
+request written out without httpx's models, the answer read from its head and its raw body.
+Against a raw loopback server that sends exactly the bytes each test writes, and against
+httpx's own way on the same client (``headers={}`` makes `fetch` take it): the same bytes on
+the wire, the same answers, bodies, redirects and cookies, the same failures. Each test also
 proves the path was taken (`Spy`), so none passes on httpx's way alone."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,7 +28,7 @@ HOST = "www.head.gov.cn"
 
 @pytest.fixture(autouse=True)
 def engine() -> str:
-    """The lean transport only: the HEAD path exists on it alone."""
+    """The lean transport only: the lean path exists on it alone."""
     return "lean"
 
 
@@ -38,6 +40,7 @@ class RawServer:
         self.answers: dict[bytes | tuple[bytes, bytes], bytes] = {}
         self.dropping: set[bytes] = set()  # closed unanswered when asked on a used connection
         self.dropped = 0
+        self.closing: set[bytes] = set()  # closed once answered
         self.connections = 0
         self.heads: list[bytes] = []
         self.port = 0
@@ -55,6 +58,9 @@ class RawServer:
                 head = await reader.readuntil(b"\r\n\r\n")
                 method, path, _ = head.split(b" ", 2)
                 self.heads.append(head)
+                for line in head.split(b"\r\n"):  # a form's body: read past it
+                    if line.lower().startswith(b"content-length:"):
+                        await reader.readexactly(int(line.split(b":")[1]))
                 if path in self.dropping and served:
                     self.dropped += 1  # the keep-alive race: closed as the request came in
                     break
@@ -65,6 +71,8 @@ class RawServer:
                     break
                 writer.write(answer)
                 await writer.drain()
+                if answer.startswith(b"HTTP/1.0") or path in self.closing:
+                    break  # an HTTP/1.0 answer ends with the connection
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
@@ -81,7 +89,7 @@ async def raw() -> AsyncIterator[RawServer]:
 
 
 class Spy:
-    """Counts the requests `LeanTransport.exchange` was handed as bytes (the HEAD path) and
+    """Counts the requests `LeanTransport.exchange` was handed as bytes (the lean path) and
     as httpx requests (httpx's way)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -425,4 +433,167 @@ async def test_check_link_keeps_its_head_then_get_rules(raw: RawServer, spy: Spy
     assert (busy.verdict, busy.kind, busy.method) == (Verdict.UNDETERMINED, "http_429", "HEAD")
     assert raw.requests[-1] == b"HEAD /busy.png"  # no GET after a 429
     assert limiter._state(HOST).not_before - time.monotonic() > 100
-    assert spy.lean == 6
+    assert spy.lean == 10  # the GETs too
+
+
+async def _get(
+    client: httpx.AsyncClient, url: str, cap: Any = 1000, *, httpx_way: bool = False
+) -> Fetched:
+    return await fetch(client, url, deadline=5, max_bytes=cap, headers={} if httpx_way else None)
+
+
+_GZIPPED = gzip.compress(b"hello gzip", mtime=0)
+_BODIES = [  # (the answer as the server writes it, the body a reader gets)
+    (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 5\r\n\r\nhello", b"hello"),
+    (
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"5;x=y\r\nhello\r\n1\r\n \r\n6\r\nworld!\r\n0\r\nX-T: 1\r\n\r\n",
+        b"hello world!",
+    ),
+    (
+        b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n<p>until close</p>",
+        b"<p>until close</p>",
+    ),
+    (
+        b"HTTP/1.1 404 Not Found\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s"
+        % (len(_GZIPPED), _GZIPPED),
+        b"hello gzip",
+    ),
+    (b'HTTP/1.1 304 Not Modified\r\nETag: "x"\r\n\r\n', b""),
+    (b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n", b""),
+]
+
+
+@pytest.mark.parametrize(("answer", "body"), _BODIES)
+async def test_a_get_s_body_is_read_as_httpx_reads_it(
+    raw: RawServer, spy: Spy, answer: bytes, body: bytes
+) -> None:
+    raw.answers[b"/p.html"] = answer
+    async with _client(raw) as client:
+        ours = await _get(client, f"http://{HOST}/p.html")
+        theirs = await _get(client, f"http://{HOST}/p.html", httpx_way=True)
+    assert raw.heads[0] == raw.heads[1]  # the same bytes on the wire
+    assert raw.heads[0].startswith(b"GET /p.html HTTP/1.1\r\nHost: www.head.gov.cn\r\n")
+    assert (ours.content, ours.truncated) == (body, False)
+    assert _seen(ours) == _seen(theirs)
+    assert raw.connections == (1 if b"HTTP/1.1" in answer[:8] else 2)  # kept alive when it may
+    assert spy.lean == 1
+
+
+async def test_a_body_cut_at_the_cap_closes_its_connection(raw: RawServer, spy: Spy) -> None:
+    raw.answers[b"/big.html"] = b"HTTP/1.1 200 OK\r\nContent-Length: 3000\r\n\r\n" + b"x" * 3000
+    raw.answers[b"/next.html"] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    async with _client(raw) as client:
+        cut = await _get(client, f"http://{HOST}/big.html", cap=100)
+        after = await _get(client, f"http://{HOST}/next.html")
+    assert (cut.content, cut.truncated, after.content) == (b"x" * 100, True, b"ok")
+    assert raw.connections == 2  # the unread rest never answers the next request
+    assert spy.lean == 2
+
+
+async def test_a_cap_that_reads_the_headers_sees_the_answer_s(raw: RawServer, spy: Spy) -> None:
+    """`fetch_page`'s cap: a page's HTML read far, anything else only its first bytes."""
+    raw.answers[b"/page"] = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 50\r\n\r\n" + b"p" * 50
+    )
+    raw.answers[b"/video"] = (
+        b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: 50\r\n\r\n" + b"v" * 50
+    )
+
+    def cap(response: httpx.Response) -> int:
+        return 40 if response.headers["content-type"] == "text/html" else 10
+
+    async with _client(raw) as client:
+        page = await _get(client, f"http://{HOST}/page", cap=cap)
+        video = await _get(client, f"http://{HOST}/video", cap=cap)
+    assert (page.content, page.truncated, video.content, video.truncated) == (
+        b"p" * 40,
+        True,
+        b"v" * 10,
+        True,
+    )
+    assert spy.lean == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf",  # closed before the end
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhel",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello",
+        b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nnotgz",
+    ],
+)
+async def test_a_broken_body_fails_as_on_httpx_s_way(
+    raw: RawServer, spy: Spy, answer: bytes
+) -> None:
+    raw.answers[b"/bad.html"] = answer
+    raw.closing.add(b"/bad.html")  # then closed: no timer ends it, the framing does
+    async with _client(raw) as client:
+        with pytest.raises(FetchFailed) as ours:
+            await _get(client, f"http://{HOST}/bad.html")
+        with pytest.raises(FetchFailed) as theirs:
+            await _get(client, f"http://{HOST}/bad.html", httpx_way=True)
+    assert ours.value.failure == theirs.value.failure == FailureKind.PROTOCOL
+    assert ours.value.detail == theirs.value.detail
+    cause = ours.value.__cause__
+    assert type(cause) is type(theirs.value.__cause__)
+    if isinstance(cause, httpx.RequestError):
+        assert str(cause.request.url) == f"http://{HOST}/bad.html"
+    assert spy.lean == 1
+
+
+async def test_a_body_slower_than_the_deadline_times_out(raw: RawServer, spy: Spy) -> None:
+    raw.answers[b"/slow.html"] = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly this"
+    async with _client(raw) as client:
+        started = time.monotonic()
+        with pytest.raises(FetchFailed) as caught:
+            await fetch(client, f"http://{HOST}/slow.html", deadline=0.3, max_bytes=1000)
+        raw.answers[b"/next.html"] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        after = await _get(client, f"http://{HOST}/next.html")
+    assert caught.value.failure == FailureKind.TIMEOUT
+    assert time.monotonic() - started < 5
+    assert after.content == b"ok" and raw.connections == 2  # the timed-out one was not reused
+    assert spy.lean == 2
+
+
+async def test_a_get_redirect_is_followed_from_the_first_answer(raw: RawServer, spy: Spy) -> None:
+    raw.answers[b"/old.html"] = (
+        b"HTTP/1.1 302 Found\r\nLocation: /new.html\r\nContent-Length: 9\r\n\r\nmoved, go"
+    )
+    raw.answers[b"/new.html"] = b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nnew"
+    async with _client(raw) as client:
+        ours = await _get(client, f"http://{HOST}/old.html")
+        assert raw.requests == [b"GET /old.html", b"GET /new.html"]
+        theirs = await _get(client, f"http://{HOST}/old.html", httpx_way=True)
+    assert (ours.content, ours.final_url, ours.redirects) == (
+        b"new",
+        f"http://{HOST}/new.html",
+        [f"http://{HOST}/old.html"],
+    )
+    assert _seen(ours) == _seen(theirs)
+    assert raw.connections == 1  # the redirect's body was read, its connection reused
+    assert (spy.lean, spy.httpx) == (1, 3)
+
+
+async def test_other_methods_and_requests_with_headers_go_httpx_s_way(
+    raw: RawServer, spy: Spy
+) -> None:
+    raw.answers[b"/form"] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    raw.answers[b"/form?q=1"] = raw.answers[b"/form"]
+    async with _client(raw) as client:
+        await fetch(client, f"http://{HOST}/form", deadline=5, max_bytes=10, method="POST")
+        await fetch(
+            client, f"http://{HOST}/form", deadline=5, max_bytes=10, data={"a": "1"}, method="POST"
+        )
+        await fetch(
+            client,
+            f"http://{HOST}/form",
+            deadline=5,
+            max_bytes=10,
+            headers={"If-None-Match": '"x"'},
+        )
+        await _get(client, f"http://{HOST}/form?q=1")  # not a plain URL: a query
+    assert b'If-None-Match: "x"' in raw.heads[2]
+    assert (spy.lean, spy.httpx) == (0, 4)
