@@ -299,7 +299,9 @@ async def _read_head(stream: AsyncioStream, timeout: float | None) -> _Head:
 def _head_end(data: bytes) -> tuple[int, int]:
     """Where the head's blank line starts and its length (-1: not yet); bare LF tolerated."""
     crlf = data.find(b"\r\n\r\n")
-    lf = data.find(b"\n\n")
+    # only a bare-LF end before the CRLF one counts: the search stops there (not through a
+    # page's body that came in with its head)
+    lf = data.find(b"\n\n", 0, len(data) if crlf < 0 else crlf + 1)
     if lf >= 0 and (crlf < 0 or lf < crlf):
         return lf, 2
     if crlf >= 0:

@@ -16,10 +16,12 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from probes.links import Verdict, check_link
 from scanner.http import FailureKind, Fetched, FetchFailed, HostLimiter, build_client, fetch
-from scanner.http.lean import LeanTransport
+from scanner.http.lean import LeanTransport, _head_end
 from scanner.http.streams import AsyncioStream
 from scanner.settings import load_settings
 
@@ -597,3 +599,18 @@ async def test_other_methods_and_requests_with_headers_go_httpx_s_way(
         await _get(client, f"http://{HOST}/form?q=1")  # not a plain URL: a query
     assert b'If-None-Match: "x"' in raw.heads[2]
     assert (spy.lean, spy.httpx) == (0, 4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from([b"a", b"\r", b"\n", b"\r\n", b": ", b"\n\n", b"\r\n\r\n"]), max_size=24
+    )
+)
+def test_a_head_ends_at_its_first_blank_line_of_either_kind(parts: list[bytes]) -> None:
+    """`_head_end` (its bare-LF search bounded by the CRLF end) against the plain reading:
+    whichever blank line, CRLF CRLF or LF LF, starts first."""
+    data = b"".join(parts)
+    crlf, lf = data.find(b"\r\n\r\n"), data.find(b"\n\n")
+    ends = [(at, size) for at, size in ((lf, 2), (crlf, 4)) if at >= 0]
+    assert _head_end(data) == (min(ends) if ends else (-1, 0))
