@@ -165,10 +165,13 @@ def build_client(
 
 
 # A URL httpx's parser would give back as it is (http or https, a lower-case host of plain
-# labels, an optional port, a path of unreserved characters; no user, query or fragment): most
-# of a crawl's URLs, already normalised. `plain_url` builds its `httpx.URL` without the parse.
+# labels, an optional port, a path of unreserved characters and upper-case percent escapes —
+# which httpx's quoting keeps as they are: 附件.pdf written out —; no user, query or fragment):
+# most of a crawl's URLs, already normalised. `plain_url` builds its `httpx.URL` without the
+# parse.
 _PLAIN_URL_RE = re.compile(
-    r"(https?)://((?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63})(?::([0-9]{1,5}))?(/[A-Za-z0-9_.~/-]*)?"
+    r"(https?)://((?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63})(?::([0-9]{1,5}))?"
+    r"(/(?:[A-Za-z0-9_.~/-]|%[0-9A-F]{2})*)?"
 )
 _IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 _DEFAULT_PORT = {"http": 80, "https": 443}

@@ -143,13 +143,17 @@ def _seen(got: Fetched) -> tuple[Any, ...]:
 
 
 async def test_a_head_goes_out_byte_for_byte_as_httpx_writes_it(raw: RawServer, spy: Spy) -> None:
-    for path in (b"/doc.pdf", b"/", b"/x.png", b"/y.gif"):
+    for path in (b"/doc.pdf", b"/", b"/x.png", b"/y.gif", b"/%E9%99%84%E4%BB%B6.pdf"):
         raw.answers[path] = b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\n"
     urls = [  # the Host line and the target as a browser writes them: default ports dropped
         (f"http://{HOST}/doc.pdf", b"HEAD /doc.pdf HTTP/1.1\r\nHost: www.head.gov.cn\r\n"),
         (f"http://{HOST}", b"HEAD / HTTP/1.1\r\nHost: www.head.gov.cn\r\n"),
         (f"http://{HOST}:80/x.png", b"HEAD /x.png HTTP/1.1\r\nHost: www.head.gov.cn\r\n"),
         (f"http://{HOST}:8080/y.gif", b"HEAD /y.gif HTTP/1.1\r\nHost: www.head.gov.cn:8080\r\n"),
+        (  # 附件.pdf as pages link it: percent escapes kept as they are
+            f"http://{HOST}/%E9%99%84%E4%BB%B6.pdf",
+            b"HEAD /%E9%99%84%E4%BB%B6.pdf HTTP/1.1\r\nHost: www.head.gov.cn\r\n",
+        ),
     ]
     async with _client(raw) as client:
         for url, start in urls:
@@ -158,8 +162,8 @@ async def test_a_head_goes_out_byte_for_byte_as_httpx_writes_it(raw: RawServer, 
             assert raw.heads[-2] == raw.heads[-1]  # the same bytes on the wire
             assert raw.heads[-1].startswith(start)
             assert _seen(ours) == _seen(theirs)
-    assert (spy.lean, spy.httpx) == (4, 4)
-    assert ours.final_url == f"http://{HOST}:8080/y.gif"
+    assert (spy.lean, spy.httpx) == (5, 5)
+    assert ours.final_url == f"http://{HOST}/%E9%99%84%E4%BB%B6.pdf"
     assert raw.connections == 2  # one per origin (port 80, port 8080): each went back to its pool
 
 
