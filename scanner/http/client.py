@@ -327,11 +327,14 @@ class _Client(httpx.AsyncClient):
         request.read()
         return request
 
-    def lean_target(self, method: str, url: str) -> LeanTarget | None:
-        """A GET or HEAD of ``url`` with the client's own headers, written out for
-        `send_target`; None when httpx's way must take it: another method, a URL that is not
-        plain (`_plain_parts`), or a client with anything that would make httpx build or
-        handle the request otherwise (`_lean_client`)."""
+    def lean_target(
+        self, method: str, url: str, headers: dict[str, str] | None = None
+    ) -> LeanTarget | None:
+        """A GET or HEAD of ``url`` with the client's own headers (and ``headers``: a
+        conditional request's validators), written out for `send_target`; None when httpx's
+        way must take it: another method, a URL that is not plain (`_plain_parts`), a header
+        httpx treats apart (`_SPECIAL_HEADERS`), or a client with anything that would make
+        httpx build or handle the request otherwise (`_lean_client`)."""
         if method not in _LEAN_METHODS or not self._lean_client():
             return None
         parts = _plain_parts(url)
@@ -339,7 +342,14 @@ class _Client(httpx.AsyncClient):
             return None
         scheme, host, port, path = parts
         netloc = host if port is None else f"{host}:{port}"
-        block = self._header_block()
+        if headers:
+            if any(name.lower() in _SPECIAL_HEADERS for name in headers):
+                return None
+            merged = httpx.Headers(self.headers)  # as `_plain_request` merges them
+            merged.update(headers)
+            block = _written(merged.raw)
+        else:
+            block = self._header_block()
         if block is None:
             return None
         data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (
@@ -373,11 +383,7 @@ class _Client(httpx.AsyncClient):
         cached = self._block_for
         if cached is not None and cached[0] == raw:
             return cached[1]
-        block: bytes | None = b"".join(name + b": " + value + b"\r\n" for name, value in raw)
-        if any(name.lower() == b"host" for name, _ in raw) or any(
-            b"\r" in part or b"\n" in part for pair in raw for part in pair
-        ):
-            block = None
+        block = _written(raw)
         self._block_for = (raw, block)
         return block
 
@@ -540,6 +546,17 @@ _REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))  # httpx's `has_redire
 _LEAN_METHODS = {"GET": b"GET", "HEAD": b"HEAD"}  # the methods `send_target` sends
 
 
+def _written(raw: list[tuple[bytes, bytes]]) -> bytes | None:
+    """Header lines as `_serialize` writes them after the Host line; None when httpx would
+    add no Host (one is named) or a line could not be written (`_serialize`'s error then
+    comes httpx's way)."""
+    if any(name.lower() == b"host" for name, _ in raw) or any(
+        b"\r" in part or b"\n" in part for pair in raw for part in pair
+    ):
+        return None
+    return b"".join(name + b": " + value + b"\r\n" for name, value in raw)
+
+
 class LeanTarget:
     """A GET or HEAD written out (`_Client.lean_target`): the method, the URL, the host the
     limiter keys, the URL httpx would give the response (``final_url``), the origin, the
@@ -560,9 +577,11 @@ class LeanTarget:
         self.origin, self.data = origin, data
 
 
-def lean_target(client: httpx.AsyncClient, method: str, url: str) -> LeanTarget | None:
+def lean_target(
+    client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str] | None = None
+) -> LeanTarget | None:
     """`_Client.lean_target` for a client built here, None for any other (httpx's way)."""
-    return client.lean_target(method, url) if isinstance(client, _Client) else None
+    return client.lean_target(method, url, headers) if isinstance(client, _Client) else None
 
 
 class _SetCookieJar(httpx.Cookies):

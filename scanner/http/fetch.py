@@ -113,12 +113,13 @@ async def fetch(
     held: Held | None = None
     other: AbstractAsyncContextManager[int] | None = None
     response: httpx.Response | None = None
-    # A crawl's GET or HEAD of a plain URL: sent and read without httpx's request and response
+    # A crawl's GET or HEAD of a plain URL (its headers, if any, a conditional request's
+    # validators): sent and read without httpx's request and response
     # models (`_Client.send_target`, docs/crawl.md "Eighth round"); anything else, and any
     # answer httpx's client does more with (redirects, cookies), httpx's way.
     target = (
-        lean_target(client, method, url)
-        if headers is None and extensions is None and data is None
+        lean_target(client, method, url, headers)
+        if extensions is None and data is None
         else None
     )
     answer: LeanAnswer | None = None

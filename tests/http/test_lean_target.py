@@ -2,7 +2,7 @@
 of a plain URL without headers of its own: the link checks and the crawl's pages): the
 request written out without httpx's models, the answer read from its head and its raw body.
 Against a raw loopback server that sends exactly the bytes each test writes, and against
-httpx's own way on the same client (``headers={}`` makes `fetch` take it): the same bytes on
+httpx's own way on the same client (``extensions={}`` makes `fetch` take it): the same bytes on
 the wire, the same answers, bodies, redirects and cookies, the same failures. Each test also
 proves the path was taken (`Spy`), so none passes on httpx's way alone."""
 
@@ -127,7 +127,7 @@ async def _head(client: httpx.AsyncClient, url: str, *, httpx_way: bool = False)
         deadline=5,
         max_bytes=1000,
         method="HEAD",
-        headers={} if httpx_way else None,  # any headers argument: httpx's way
+        extensions={} if httpx_way else None,  # request extensions of its own: httpx's way
     )
 
 
@@ -445,7 +445,7 @@ async def test_check_link_keeps_its_head_then_get_rules(raw: RawServer, spy: Spy
 async def _get(
     client: httpx.AsyncClient, url: str, cap: Any = 1000, *, httpx_way: bool = False
 ) -> Fetched:
-    return await fetch(client, url, deadline=5, max_bytes=cap, headers={} if httpx_way else None)
+    return await fetch(client, url, deadline=5, max_bytes=cap, extensions={} if httpx_way else None)
 
 
 _GZIPPED = gzip.compress(b"hello gzip", mtime=0)
@@ -583,9 +583,7 @@ async def test_a_get_redirect_is_followed_from_the_first_answer(raw: RawServer, 
     assert (spy.lean, spy.httpx) == (1, 3)
 
 
-async def test_other_methods_and_requests_with_headers_go_httpx_s_way(
-    raw: RawServer, spy: Spy
-) -> None:
+async def test_other_methods_and_other_urls_go_httpx_s_way(raw: RawServer, spy: Spy) -> None:
     raw.answers[b"/form"] = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
     raw.answers[b"/form?q=1"] = raw.answers[b"/form"]
     async with _client(raw) as client:
@@ -593,16 +591,39 @@ async def test_other_methods_and_requests_with_headers_go_httpx_s_way(
         await fetch(
             client, f"http://{HOST}/form", deadline=5, max_bytes=10, data={"a": "1"}, method="POST"
         )
-        await fetch(
-            client,
-            f"http://{HOST}/form",
-            deadline=5,
-            max_bytes=10,
-            headers={"If-None-Match": '"x"'},
-        )
         await _get(client, f"http://{HOST}/form?q=1")  # not a plain URL: a query
-    assert b'If-None-Match: "x"' in raw.heads[2]
+        await fetch(  # a header httpx writes apart
+            client, f"http://{HOST}/form", deadline=5, max_bytes=10, headers={"Host": "x.gov.cn"}
+        )
+    assert raw.heads[3].count(b"Host:") == 1 and b"\r\nHost: x.gov.cn\r\n" in raw.heads[3]
     assert (spy.lean, spy.httpx) == (0, 4)
+
+
+async def test_a_conditional_get_goes_out_as_httpx_writes_it(raw: RawServer, spy: Spy) -> None:
+    """A night's conditional request (the page's validators) on the lean path: the client's
+    headers merged with the validators as httpx merges them (a name the client has too
+    replaced in place), the 304 read with no body."""
+    raw.answers[b"/p.html"] = b'HTTP/1.1 304 Not Modified\r\nETag: "v1"\r\n\r\n'
+    validators = {"If-None-Match": '"v1"', "If-Modified-Since": "Tue, 01 Dec 2026 00:00:00 GMT"}
+    async with _client(raw) as client:
+        for extra in (validators, {**validators, "accept": "text/html"}):
+            ours = await fetch(
+                client, f"http://{HOST}/p.html", deadline=5, max_bytes=10, headers=extra
+            )
+            theirs = await fetch(
+                client,
+                f"http://{HOST}/p.html",
+                deadline=5,
+                max_bytes=10,
+                headers=extra,
+                extensions={},
+            )
+            assert raw.heads[-2] == raw.heads[-1]
+            assert _seen(ours) == _seen(theirs)
+    assert b'\r\nIf-None-Match: "v1"\r\nIf-Modified-Since: Tue, 01 Dec 2026' in raw.heads[0]
+    assert b"\r\naccept: text/html\r\n" in raw.heads[2]
+    assert (ours.status, ours.content, ours.headers["etag"]) == (304, b"", '"v1"')
+    assert raw.connections == 1 and (spy.lean, spy.httpx) == (2, 2)
 
 
 @settings(max_examples=400, deadline=None)
