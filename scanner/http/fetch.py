@@ -118,9 +118,7 @@ async def fetch(
     # models (`_Client.send_target`, docs/crawl.md "Eighth round"); anything else, and any
     # answer httpx's client does more with (redirects, cookies), httpx's way.
     target = (
-        lean_target(client, method, url, headers)
-        if extensions is None and data is None
-        else None
+        lean_target(client, method, url, headers) if extensions is None and data is None else None
     )
     answer: LeanAnswer | None = None
     answer_headers: httpx.Headers | None = None
