@@ -130,7 +130,7 @@ class LeanTransport(httpx.AsyncBaseTransport):
         """Send one request to ``origin`` and read its answer's head: the answer as its `_Body`
         (status and headers on it), which holds the connection and the origin's slot until it
         is closed. ``request`` is httpx's request, or the request's bytes already written out
-        (the client's check path, `scanner.http.client`); httpx's exceptions are raised, each
+        (the client's lean path, `_Client.send_target`); httpx's exceptions are raised, each
         from the httpcore one underneath."""
         slots = self._slots.get(origin)
         if slots is None:
