@@ -23,7 +23,7 @@ from httpx._urlparse import MAX_URL_LENGTH, ParseResult
 from scanner.clock import stopwatch
 from scanner.http.addresses import AddressPolicy
 from scanner.http.hostmap import HostMap, HostMapBackend
-from scanner.http.lean import LeanTransport
+from scanner.http.lean import LeanAnswer, LeanTransport
 from scanner.http.streams import use_asyncio_primitives
 from scanner.settings import Settings, parse_networks
 
@@ -165,10 +165,13 @@ def build_client(
 
 
 # A URL httpx's parser would give back as it is (http or https, a lower-case host of plain
-# labels, an optional port, a path of unreserved characters; no user, query or fragment): most
-# of a crawl's URLs, already normalised. `plain_url` builds its `httpx.URL` without the parse.
+# labels, an optional port, a path of unreserved characters and upper-case percent escapes —
+# which httpx's quoting keeps as they are: 附件.pdf written out —; no user, query or fragment):
+# most of a crawl's URLs, already normalised. `plain_url` builds its `httpx.URL` without the
+# parse.
 _PLAIN_URL_RE = re.compile(
-    r"(https?)://((?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63})(?::([0-9]{1,5}))?(/[A-Za-z0-9_.~/-]*)?"
+    r"(https?)://((?:[a-z0-9-]{1,63}\.)*[a-z0-9-]{1,63})(?::([0-9]{1,5}))?"
+    r"(/(?:[A-Za-z0-9_.~/-]|%[0-9A-F]{2})*)?"
 )
 _IPV4_STYLE = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+")
 _DEFAULT_PORT = {"http": 80, "https": 443}
@@ -180,18 +183,28 @@ def plain_url(url: str) -> httpx.URL:
     parts. ≈ 1 µs instead of ≈ 10; tests/http/test_client.py compares the two on edge cases
     and generated URLs. Anything else, or an httpx whose URL is built otherwise, is httpx's
     parse (and its errors)."""
+    parts = _plain_parts(url)
+    if parts is None:
+        return httpx.URL(url)
+    scheme, host, port, path = parts
+    parsed = httpx.URL.__new__(httpx.URL)
+    parsed._uri_reference = ParseResult(scheme, "", host, port, path, None, None)
+    return parsed
+
+
+def _plain_parts(url: str) -> tuple[str, str, int | None, str] | None:
+    """(scheme, host, port or None for the default, path) of a URL `plain_url` builds
+    without httpx's parse; None for any other."""
     match = _PLAIN_URL_RE.fullmatch(url)
     if match is None or not _FAST_URL or len(url) > MAX_URL_LENGTH or "/." in url:
-        return httpx.URL(url)
+        return None
     scheme, host, port_text, path = match.groups()
     if _IPV4_STYLE.fullmatch(host) and not _valid_ipv4(host):
-        return httpx.URL(url)  # httpx's own error for it
+        return None  # httpx's own error for it
     port = int(port_text) if port_text else None
     if port == _DEFAULT_PORT[scheme]:
         port = None
-    parsed = httpx.URL.__new__(httpx.URL)
-    parsed._uri_reference = ParseResult(scheme, "", host, port, path or "", None, None)
-    return parsed
+    return scheme, host, port, path or ""
 
 
 @lru_cache(maxsize=256)
@@ -314,6 +327,118 @@ class _Client(httpx.AsyncClient):
         request.read()
         return request
 
+    def lean_target(
+        self, method: str, url: str, headers: dict[str, str] | None = None
+    ) -> LeanTarget | None:
+        """A GET or HEAD of ``url`` with the client's own headers (and ``headers``: a
+        conditional request's validators), written out for `send_target`; None when httpx's
+        way must take it: another method, a URL that is not plain (`_plain_parts`), a header
+        httpx treats apart (`_SPECIAL_HEADERS`), or a client with anything that would make
+        httpx build or handle the request otherwise (`_lean_client`)."""
+        if method not in _LEAN_METHODS or not self._lean_client():
+            return None
+        parts = _plain_parts(url)
+        if parts is None:
+            return None
+        scheme, host, port, path = parts
+        netloc = host if port is None else f"{host}:{port}"
+        if headers:
+            if any(name.lower() in _SPECIAL_HEADERS for name in headers):
+                return None
+            merged = httpx.Headers(self.headers)  # as `_plain_request` merges them
+            merged.update(headers)
+            block = _written(merged.raw)
+        else:
+            block = self._header_block()
+        if block is None:
+            return None
+        data = b"%s %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" % (
+            _LEAN_METHODS[method],
+            (path or "/").encode("ascii"),
+            netloc.encode("ascii"),
+            block,
+        )
+        origin = (scheme.encode("ascii"), host.encode("ascii"), port or _DEFAULT_PORT[scheme])
+        return LeanTarget(method, url, host, f"{scheme}://{netloc}{path}", origin, data)
+
+    def _lean_client(self) -> bool:
+        """Whether this client's requests may skip httpx's models: what `send` and
+        `_plain_request` each require of the client, together."""
+        return (
+            self._auth is None
+            and isinstance(self._transport, LeanTransport)
+            and not self._mounts
+            and not self._event_hooks["request"]
+            and not self._event_hooks["response"]
+            and self._state is not ClientState.CLOSED  # unopened: opened below, as httpx does
+            and not self.params
+            and not self.cookies
+        )
+
+    def _header_block(self) -> bytes | None:
+        """The client's own headers as `_serialize` writes them (after the Host line), kept
+        while they stay the same; None when httpx would add no Host (the client names one) or
+        a header could not be written (`_serialize`'s error then comes httpx's way)."""
+        raw = self.headers.raw
+        cached = self._block_for
+        if cached is not None and cached[0] == raw:
+            return cached[1]
+        block = _written(raw)
+        self._block_for = (raw, block)
+        return block
+
+    _block_for: tuple[list[tuple[bytes, bytes]], bytes | None] | None = None
+
+    async def send_target(
+        self, target: LeanTarget, deadline: float | None
+    ) -> httpx.Response | LeanAnswer:
+        """A crawl's GET or HEAD without httpx's models (docs/crawl.md, "Eighth round"): the
+        request's bytes straight to `LeanTransport.exchange`, and for a usual answer the
+        answer itself (`LeanAnswer`: status, header lines, the raw body to read, then to
+        close). An answer httpx's client does more with — a redirect (followed, or not, as
+        `send` would), a cookie set, httpx's log line wanted — becomes httpx's request and
+        response and goes on through `send`'s own loop (`_send_lean`), so nothing is sent
+        twice. ``deadline``: the caller's whole deadline, started before this; a read timeout
+        no shorter than it could never fire first, and is left out (one timer a read, not
+        two)."""
+        timeout = self.timeout
+        read = timeout.read
+        if read is not None and deadline is not None and read >= deadline:
+            read = None
+        timeouts = {
+            "connect": timeout.connect,
+            "read": read,
+            "write": timeout.write,
+            "pool": timeout.pool,
+        }
+        transport = self._transport
+        assert isinstance(transport, LeanTransport)
+        self._state = ClientState.OPENED
+        start = stopwatch()
+        method = _LEAN_METHODS[target.method]
+        try:
+            body = await transport.exchange(target.origin, method, target.data, timeouts)
+        except httpx.RequestError as exc:
+            exc.request = self.build_request(target.method, target.url)  # as `send` does
+            raise
+        if (
+            body.status not in _REDIRECT_STATUSES
+            and not any(name.lower() == b"set-cookie" for name, _ in body.headers)
+            and not _LOG.isEnabledFor(logging.INFO)
+        ):
+            return body
+        response = body.response()
+        try:
+            request = self.build_request(target.method, target.url)
+        except BaseException:
+            await response.aclose()
+            raise
+        return await self._send_lean(request, self.follow_redirects, (response, start))
+
+    def request_for(self, target: LeanTarget) -> httpx.Request:
+        """The httpx request ``target`` stands for (what an error raised on the way carries)."""
+        return self.build_request(target.method, target.url)
+
     async def send(  # type: ignore[override]
         self,
         request: httpx.Request,
@@ -360,18 +485,28 @@ class _Client(httpx.AsyncClient):
                 raise
         return response
 
-    async def _send_lean(self, request: httpx.Request, follow: bool) -> httpx.Response:
+    async def _send_lean(
+        self,
+        request: httpx.Request,
+        follow: bool,
+        first: tuple[httpx.Response, float] | None = None,
+    ) -> httpx.Response:
+        """``first``: the answer to ``request`` already received (by `send_target`) and when
+        it was sent; the loop takes it from there as if it had sent it."""
         history: list[httpx.Response] = []
         transport = self._transport
         while True:
             if len(history) > self.max_redirects:
                 raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
-            start = stopwatch()
-            try:
-                response = await transport.handle_async_request(request)
-            except httpx.RequestError as exc:
-                exc.request = request
-                raise
+            if first is not None:
+                (response, start), first = first, None
+            else:
+                start = stopwatch()
+                try:
+                    response = await transport.handle_async_request(request)
+                except httpx.RequestError as exc:
+                    exc.request = request
+                    raise
             response.request = request
             response.stream = BoundAsyncStream(
                 response.stream,  # type: ignore[arg-type]
@@ -405,6 +540,48 @@ class _Client(httpx.AsyncClient):
 
 
 _LOG = logging.getLogger("httpx")  # httpx's own logger: its "HTTP Request: …" lines
+_REDIRECT_STATUSES = frozenset((301, 302, 303, 307, 308))  # httpx's `has_redirect_location`
+
+
+_LEAN_METHODS = {"GET": b"GET", "HEAD": b"HEAD"}  # the methods `send_target` sends
+
+
+def _written(raw: list[tuple[bytes, bytes]]) -> bytes | None:
+    """Header lines as `_serialize` writes them after the Host line; None when httpx would
+    add no Host (one is named) or a line could not be written (`_serialize`'s error then
+    comes httpx's way)."""
+    if any(name.lower() == b"host" for name, _ in raw) or any(
+        b"\r" in part or b"\n" in part for pair in raw for part in pair
+    ):
+        return None
+    return b"".join(name + b": " + value + b"\r\n" for name, value in raw)
+
+
+class LeanTarget:
+    """A GET or HEAD written out (`_Client.lean_target`): the method, the URL, the host the
+    limiter keys, the URL httpx would give the response (``final_url``), the origin, the
+    request's bytes."""
+
+    __slots__ = ("data", "final_url", "host", "method", "origin", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        host: str,
+        final_url: str,
+        origin: tuple[bytes, bytes, int],
+        data: bytes,
+    ):
+        self.method, self.url, self.host, self.final_url = method, url, host, final_url
+        self.origin, self.data = origin, data
+
+
+def lean_target(
+    client: httpx.AsyncClient, method: str, url: str, headers: dict[str, str] | None = None
+) -> LeanTarget | None:
+    """`_Client.lean_target` for a client built here, None for any other (httpx's way)."""
+    return client.lean_target(method, url, headers) if isinstance(client, _Client) else None
 
 
 class _SetCookieJar(httpx.Cookies):

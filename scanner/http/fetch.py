@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Callable
+from collections.abc import AsyncIterable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,10 +19,10 @@ import httpx
 from scanner.clock import stopwatch
 from scanner.errors import FetchFailed
 from scanner.http.charset import charset_of, decode_html
-from scanner.http.client import SLOT_EXTENSION
+from scanner.http.client import SLOT_EXTENSION, lean_target
 from scanner.http.decoding import BoundedDecoder
 from scanner.http.failures import address_refused, classify_exception
-from scanner.http.lean import EMPTY_BODY
+from scanner.http.lean import EMPTY_BODY, LeanAnswer
 from scanner.http.limits import Held, HostLimiter, host_of
 
 
@@ -36,11 +36,18 @@ async def _read_bounded(response: httpx.Response, cap: int) -> tuple[list[bytes]
         # `LeanTransport`'s empty body (a HEAD's answer): complete, nothing to iterate — three
         # async generators spared on each of a scan's thousands of HEADs.
         return [], False
-    decoder = BoundedDecoder(response.headers.get("content-encoding", ""))
+    return await _read_raw(response.aiter_raw(), response.headers, cap)
+
+
+async def _read_raw(
+    raw: AsyncIterable[bytes], headers: httpx.Headers, cap: int
+) -> tuple[list[bytes], bool]:
+    """`_read_bounded` of a raw body: httpx's raw iteration, or `LeanTransport`'s own body."""
+    decoder = BoundedDecoder(headers.get("content-encoding", ""))
     chunks: list[bytes] = []
     size = 0
-    async for raw in response.aiter_raw():
-        for index, piece in enumerate(decoder.feed(raw)):
+    async for data in raw:
+        for index, piece in enumerate(decoder.feed(data)):
             if index:
                 await asyncio.sleep(0)  # one chunk inflating into many pieces: let others run
             size += len(piece)
@@ -71,6 +78,15 @@ class Fetched:
         return decode_html(self.content, charset_of(self.content_type))
 
 
+def _attach_request(exc: httpx.RequestError, client: httpx.AsyncClient, target: Any) -> None:
+    """An error met reading a lean answer's body carries its request, as httpx's raw
+    iteration attaches it."""
+    try:
+        exc.request  # noqa: B018 - set already?
+    except RuntimeError:
+        exc.request = client.request_for(target)  # type: ignore[attr-defined]
+
+
 _SPENT = httpx.ByteStream(b"")  # what a closed response's stream is left as (see `fetch`)
 
 
@@ -97,6 +113,15 @@ async def fetch(
     held: Held | None = None
     other: AbstractAsyncContextManager[int] | None = None
     response: httpx.Response | None = None
+    # A crawl's GET or HEAD of a plain URL (its headers, if any, a conditional request's
+    # validators): sent and read without httpx's request and response models
+    # (`_Client.send_target`, docs/crawl.md "Eighth round"); anything else, and any answer
+    # httpx's client does more with (redirects, cookies), httpx's way.
+    target = (
+        lean_target(client, method, url, headers) if extensions is None and data is None else None
+    )
+    answer: LeanAnswer | None = None
+    answer_headers: httpx.Headers | None = None
     try:
         # What `client.stream` inside `limiter.slot` does, without their two context managers
         # and the exit stack (a crawl makes thousands of requests a second): the slot taken
@@ -104,23 +129,48 @@ async def fetch(
         # A limiter with its own `slot` (the workers' Redis-shared one) is used through it.
         try:
             if limiter is not None:
+                host = host_of(url) if target is None else target.host
                 if type(limiter).slot is HostLimiter.slot:
-                    held = await limiter.take(host_of(url))
+                    held = await limiter.take(host)
                     number = held.number
                 else:
-                    other = limiter.slot(host_of(url))
+                    other = limiter.slot(host)
                     number = await other.__aenter__()
-                extensions = {**(extensions or {}), SLOT_EXTENSION: number}
+                if target is None:
+                    extensions = {**(extensions or {}), SLOT_EXTENSION: number}
             async with asyncio.timeout(deadline):
-                request = client.build_request(
-                    method, url, headers=headers, extensions=extensions, data=data
-                )
-                response = await client.send(request, stream=True)
-                cap = max_bytes(response) if callable(max_bytes) else max_bytes
-                chunks, truncated = await _read_bounded(response, cap)
+                if target is None:
+                    request = client.build_request(
+                        method, url, headers=headers, extensions=extensions, data=data
+                    )
+                    response = await client.send(request, stream=True)
+                else:
+                    sent = await client.send_target(target, deadline)  # type: ignore[attr-defined]
+                    if isinstance(sent, httpx.Response):
+                        response = sent
+                    else:
+                        answer = sent
+                if response is not None:
+                    cap = max_bytes(response) if callable(max_bytes) else max_bytes
+                    chunks, truncated = await _read_bounded(response, cap)
+                else:
+                    assert answer is not None
+                    if callable(max_bytes):  # the cap reads the answer's headers: as httpx's
+                        as_response = answer.response()
+                        answer_headers = as_response.headers
+                        cap = max_bytes(as_response)
+                    else:
+                        answer_headers = httpx.Headers(answer.headers)
+                        cap = max_bytes
+                    if answer.done:  # an empty body (a HEAD's answer): nothing to iterate
+                        chunks, truncated = [], False
+                    else:
+                        chunks, truncated = await _read_raw(answer, answer_headers, cap)
         finally:
             if response is not None:
                 await response.aclose()
+            if answer is not None:
+                answer.close()  # pooled if read whole, else closed
             if held is not None:
                 HostLimiter.give(held)
             if other is not None:
@@ -134,13 +184,26 @@ async def fetch(
         zlib.error,
     ) as exc:
         # ValueError: a URL the parsers refuse (a bad IPv6 literal or port) — the site's error.
+        if answer is not None and isinstance(exc, httpx.RequestError):
+            _attach_request(exc, client, target)
         elapsed = (stopwatch() - started) * 1000
         kind = classify_exception(exc)
         detail = str(exc) or type(exc).__name__
         raise FetchFailed(kind, detail, elapsed, refused=address_refused(exc)) from exc
-    assert response is not None  # sent, or the send's error was raised above
     elapsed = (stopwatch() - started) * 1000
     content = b"".join(chunks)
+    if answer is not None:
+        assert target is not None and answer_headers is not None
+        return Fetched(
+            url=url,
+            final_url=target.final_url,
+            status=answer.status,
+            headers=answer_headers,
+            content=content,
+            truncated=truncated,
+            elapsed_ms=elapsed,
+        )
+    assert response is not None  # sent, or the send's error was raised above
     for spent in (*response.history, response):
         # httpx's response and its stream refer to each other: left so, every response (with
         # its last body chunk) is garbage only the collector frees — 81 responses waited for

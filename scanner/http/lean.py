@@ -39,7 +39,7 @@ from scanner.clock import stopwatch
 from scanner.http.hostmap import HostMapBackend
 from scanner.http.streams import AsyncioStream
 
-__all__ = ["EMPTY_BODY", "LeanTransport"]
+__all__ = ["EMPTY_BODY", "LeanAnswer", "LeanTransport"]
 
 # Response extension set (True) when the framing says the body is empty (a HEAD's answer, 204,
 # 304, ``Content-Length: 0``): the body is complete as it stands, and a caller may close the
@@ -117,6 +117,21 @@ class LeanTransport(httpx.AsyncBaseTransport):
             raise httpx.UnsupportedProtocol(f"unsupported scheme {url.scheme!r}", request=request)
         origin = (scheme, url.raw_host, url.port or _DEFAULT_PORTS[scheme])
         timeouts: dict[str, float | None] = request.extensions.get("timeout", {})
+        body = await self.exchange(origin, request.method.encode("ascii"), request, timeouts)
+        return body.response()
+
+    async def exchange(
+        self,
+        origin: tuple[bytes, bytes, int],
+        method: bytes,
+        request: httpx.Request | bytes,
+        timeouts: dict[str, float | None],
+    ) -> _Body:
+        """Send one request to ``origin`` and read its answer's head: the answer as its `_Body`
+        (status and headers on it), which holds the connection and the origin's slot until it
+        is closed. ``request`` is httpx's request, or the request's bytes already written out
+        (the client's lean path, `_Client.send_target`); httpx's exceptions are raised, each
+        from the httpcore one underneath."""
         slots = self._slots.get(origin)
         if slots is None:
             slots = self._slots[origin] = asyncio.Semaphore(self.max_per_origin)
@@ -125,13 +140,15 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 async with asyncio.timeout(timeouts.get("pool")):
                     await slots.acquire()
             except TimeoutError as exc:
-                raise httpx.PoolTimeout("no connection free in time", request=request) from exc
+                raise httpx.PoolTimeout(
+                    "no connection free in time",
+                    request=request if isinstance(request, httpx.Request) else None,
+                ) from exc
         else:
             await slots.acquire()
         conn: _Connection | None = None
         try:
-            data = await _serialize(request)
-            method = request.method.encode("ascii")
+            data = request if isinstance(request, bytes) else await _serialize(request)
             for attempt in (0, 1):
                 conn = self._take_idle(origin)
                 if conn is None:
@@ -153,17 +170,8 @@ class LeanTransport(httpx.AsyncBaseTransport):
                 break
             assert conn is not None
             version, status, reason, headers, leftover = head
-            body = _Body(self, conn, origin, method, status, version, headers, leftover, timeouts)
-            return httpx.Response(
-                status,
-                headers=headers,
-                stream=body,
-                extensions={
-                    "http_version": version,
-                    "reason_phrase": reason,
-                    "network_stream": conn.stream,
-                    EMPTY_BODY: body.done,
-                },
+            return _Body(
+                self, conn, origin, method, status, version, reason, headers, leftover, timeouts
             )
         except Exception as exc:
             if conn is not None:
@@ -291,7 +299,9 @@ async def _read_head(stream: AsyncioStream, timeout: float | None) -> _Head:
 def _head_end(data: bytes) -> tuple[int, int]:
     """Where the head's blank line starts and its length (-1: not yet); bare LF tolerated."""
     crlf = data.find(b"\r\n\r\n")
-    lf = data.find(b"\n\n")
+    # only a bare-LF end before the CRLF one counts: the search stops there (not through a
+    # page's body that came in with its head)
+    lf = data.find(b"\n\n", 0, len(data) if crlf < 0 else crlf + 1)
     if lf >= 0 and (crlf < 0 or lf < crlf):
         return lf, 2
     if crlf >= 0:
@@ -338,11 +348,13 @@ class _Body(httpx.AsyncByteStream):
         method: bytes,
         status: int,
         version: bytes,
+        reason: bytes,
         headers: list[tuple[bytes, bytes]],
         leftover: bytes,
         timeouts: dict[str, float | None],
     ):
         self.transport, self.conn, self.origin = transport, conn, origin
+        self.status, self.version, self.reason, self.headers = status, version, reason, headers
         self.leftover = leftover
         self.timeout = timeouts.get("read")
         self.done = False
@@ -466,8 +478,39 @@ class _Body(httpx.AsyncByteStream):
                 yield piece
             await self._line(buffer)  # the CRLF after the chunk's data
 
+    def response(self) -> httpx.Response:
+        """The answer as httpx's response, this body its stream (what httpx's transports give)."""
+        try:
+            return httpx.Response(
+                self.status,
+                headers=self.headers,
+                stream=self,
+                extensions={
+                    "http_version": self.version,
+                    "reason_phrase": self.reason,
+                    "network_stream": self.conn.stream,
+                    EMPTY_BODY: self.done,
+                },
+            )
+        except BaseException:
+            self.closed = True
+            self.transport._discard(self.conn)
+            self.transport._slots[self.origin].release()
+            raise
+
     async def aclose(self) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Give the connection back (to the pool when the body was read whole and the
+        connection may be kept alive, else closed) and the origin's slot."""
         if self.closed:
             return
         self.closed = True
         self.transport._release(self.conn, self.origin, self.done and self.keep_alive)
+
+
+# An answer as `LeanTransport.exchange` gives it: ``status`` and ``headers`` (the raw lines),
+# the raw body as an async iterator, ``done`` once it is read whole, ``close()`` to hand the
+# connection back (pooled only when the body was read whole).
+LeanAnswer = _Body

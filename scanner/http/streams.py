@@ -106,11 +106,14 @@ class AsyncioStream(AsyncNetworkStream):
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         buffer = self._buffer
         if not buffer.chunks and not buffer.eof:
-            try:
-                async with asyncio.timeout(timeout):
-                    await buffer.data_waiter()
-            except TimeoutError as exc:
-                raise httpcore.ReadTimeout(str(exc) or "read timed out") from exc
+            if timeout is None:  # no timer of its own (the lean path's reads: the deadline's)
+                await buffer.data_waiter()
+            else:
+                try:
+                    async with asyncio.timeout(timeout):
+                        await buffer.data_waiter()
+                except TimeoutError as exc:
+                    raise httpcore.ReadTimeout(str(exc) or "read timed out") from exc
         if buffer.chunks:
             return buffer.take(max_bytes)
         if buffer.error is not None:

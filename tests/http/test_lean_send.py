@@ -207,6 +207,19 @@ EDGES = [
     "http://www.gov.cn/a#b",
     "http://u@www.gov.cn/",
     "ftp://www.gov.cn/",
+    "http://www.gov.cn/col/%E9%99%84%E4%BB%B61.pdf",  # 附件1.pdf, as pages write it
+    "http://www.gov.cn/%e9%99%84.pdf",
+    "http://www.gov.cn/a/%2e%2e/b",
+    "http://www.gov.cn/a/%2E%2E/b",
+    "http://www.gov.cn/%2E/b",
+    "http://www.gov.cn/a%2Fb",
+    "http://www.gov.cn/a%25b",
+    "http://www.gov.cn/a%",
+    "http://www.gov.cn/a%4",
+    "http://www.gov.cn/a%G1",
+    "http://www.gov.cn/a%%41",
+    "http://www.gov.cn/a%20b",
+    "http://www.gov.cn/%00",
 ]
 
 
@@ -220,6 +233,7 @@ def test_plain_url_parses_as_httpx(url: str) -> None:
 
 _HOST_CHARS = string.ascii_lowercase + string.digits + "-."
 _PATH_CHARS = string.ascii_letters + string.digits + "_.~/-%?#:@ "
+_ESCAPES = [f"%{i:02X}" for i in range(256)] + ["%e9", "%2e", "%", "%G"]
 
 
 @settings(max_examples=400, deadline=None)
@@ -234,3 +248,17 @@ def test_plain_url_parses_as_httpx_on_generated_urls(
 ) -> None:
     url = f"{scheme}://{host}{'' if port is None else f':{port}'}{'/' + path if path else ''}"
     assert _ours(url) == _parsed(url)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    parts=st.lists(
+        st.one_of(st.sampled_from(_ESCAPES), st.text(_PATH_CHARS, max_size=3)), max_size=12
+    )
+)
+def test_plain_url_parses_percent_escapes_as_httpx(parts: list[str]) -> None:
+    """Paths of escapes (every byte, lower-case, broken ones) among other characters."""
+    url = "http://www.gov.cn/" + "".join(parts)
+    assert _ours(url) == _parsed(url)
+    if not isinstance(_parsed(url), tuple) or _parsed(url)[0] != "error":
+        assert str(plain_url(url)) == str(httpx.URL(url))
