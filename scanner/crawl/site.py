@@ -52,6 +52,7 @@ from scanner.crawl.store import (
 from scanner.crawl.urls import (
     INVALID_URL,
     TrapGuard,
+    cut_fragment,
     invalid_target,
     is_http_href,
     is_next_page,
@@ -515,7 +516,9 @@ class SiteCrawl:
             self.batch.touch(state)
 
     def _normalize(self, url: str, encoding: str) -> str | None:
-        """`normalize_url`, with a bounded memo (see ``_normal``)."""
+        """`normalize_url`, with a bounded memo (see ``_normal``). The fragment is cut
+        before the memo is asked (`cut_fragment`): ``/a.html#top`` is ``/a.html``."""
+        url = cut_fragment(url)
         key = (url, encoding)
         try:
             return self._normal[key]
