@@ -127,7 +127,7 @@ def cut_fragment(url: str) -> str:
     strips those from the end of a URL, not from its middle, so the cut would change the
     normal form (``/a #x`` is ``/a%20``, ``/a `` is ``/a``)."""
     cut = url.find("#")
-    if cut < 0 or cut > 0 and (url[cut - 1] <= " " or url[cut - 1].isspace()):
+    if cut < 0 or (cut > 0 and (url[cut - 1] <= " " or url[cut - 1].isspace())):
         return url
     return url[:cut]
 
