@@ -206,7 +206,9 @@ def test_control_characters_make_a_url_unfetchable(code: int) -> None:
 
 @settings(max_examples=600)
 @given(
-    st.sampled_from(["http://a.gov.cn", "https://A.gov.cn:443", " http://a.gov.cn", "http://a#b@c"]),
+    st.sampled_from(
+        ["http://a.gov.cn", "https://A.gov.cn:443", " http://a.gov.cn", "http://a#b@c"]
+    ),
     st.text(alphabet="aZ09_./%?#;:&= \t\x01\x7f\u3000教", max_size=24),
     st.text(alphabet="a#/? \t", max_size=6),
 )
