@@ -157,7 +157,6 @@ def _meta(tree: LexborHTMLParser) -> tuple[dict[str, str | None], dict[str, str]
 _JOINS: dict[tuple[str, str], str | None] = {}
 _JOINS_MAX = 8192
 _PLAIN_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-~%")
-_DROPPED = re.compile(r"[\t\r\n]")  # what `urljoin` deletes from an href before it splits
 
 
 def _base_prefixes(base: str) -> tuple[str, str] | None:
@@ -178,8 +177,8 @@ def _join_key(prefixes: tuple[str, str] | None, raw: str) -> tuple[str, str] | N
     plain relative href: a letter, digit or ``.`` first, no colon (``http:?x`` takes the
     base's path and query) —; None for any other (a query or a fragment alone, a tab or a
     newline: `join_href` every time)."""
-    if prefixes is None or _DROPPED.search(raw) is not None:
-        return None
+    if prefixes is None or "\t" in raw or "\n" in raw or "\r" in raw:
+        return None  # what `urljoin` deletes from an href before it splits
     first = raw[0]
     if first == "/" and raw[1:2] != "/":
         return prefixes[0], raw
