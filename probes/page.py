@@ -147,12 +147,57 @@ def _meta(tree: LexborHTMLParser) -> tuple[dict[str, str | None], dict[str, str]
     return {key: every.get(key.lower()) or None for key in META_KEYS}, every
 
 
+# A site's hrefs as `join_href` joined them, keyed by the part of the base the join depends
+# on: the origin for a rooted href (``/a/b.html``) or an absolute one, the directory for a
+# plain relative one. `join_href`'s own memo is keyed by the whole base, the page's URL, and
+# so misses on every page (68,672 misses, 3,999 hits in a peers scan); keyed so, 74 % of a
+# peers scan's hrefs were joined before. Bounded: emptied when full (the navigation's hrefs
+# come back at once).
+_JOINS: dict[tuple[str, str], str | None] = {}
+_JOINS_MAX = 8192
+_PLAIN_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-~%")
+
+
+def _base_prefixes(base: str) -> tuple[str, str] | None:
+    """The base's origin (``scheme://host``) and directory (up to its path's last ``/``), or
+    None when it has no path after its host (every join is then left to `join_href`)."""
+    head = base.partition("#")[0].partition("?")[0]
+    scheme_end = head.find("://")
+    slash = head.find("/", scheme_end + 3) if scheme_end > 0 else -1
+    if slash < 0:
+        return None
+    return head[:slash], head[: head.rfind("/") + 1]
+
+
+def _join_key(prefixes: tuple[str, str] | None, raw: str) -> tuple[str, str] | None:
+    """The `_JOINS` key of ``raw`` on a page with these base prefixes: (origin, href) when its
+    join depends on the base's scheme and host alone — a rooted or scheme-relative href, an
+    absolute http(s) one with a host —, (directory, href) when on its directory alone — a
+    plain relative href: a letter, digit or ``.`` first, no colon (``http:?x`` takes the
+    base's path and query) —; None for any other (a query or a fragment alone, a tab or a
+    newline: `join_href` every time)."""
+    if prefixes is None or "\t" in raw or "\n" in raw or "\r" in raw:
+        return None  # what `urljoin` deletes from an href before it splits
+    first = raw[0]
+    if first == "/" and raw[1:2] != "/":
+        return prefixes[0], raw
+    if raw.startswith(("//", "http://", "https://")):
+        # with an empty host (``//``, ``http://?x``) the base's path counts: none of these
+        at = raw.index("//") + 2
+        return (prefixes[0], raw) if raw[at : at + 1].isalnum() else None
+    if first in _PLAIN_START and ":" not in raw:
+        return prefixes[1], raw
+    return None
+
+
 def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) -> list[Link]:
     """Every fetchable reference in page order, one per (tag, url); ``skipped`` collects the
     hrefs left out (javascript:, mailto:, tel:, bare '#')."""
     seen: set[tuple[str, str]] = set()
     out: list[Link] = []
     attr_of = _LINK_ATTR.get
+    prefixes = _base_prefixes(base)
+    joins = _JOINS
     for node in tree.css(_LINK_NODES):
         tag = node.tag or ""
         name = attr_of(tag)
@@ -164,7 +209,16 @@ def _links(tree: LexborHTMLParser, base: str, skipped: list[str] | None = None) 
             if skipped is not None and raw:
                 skipped.append(raw)
             continue
-        joined = join_href(base, raw)
+        key = _join_key(prefixes, raw)
+        if key is None:
+            joined = join_href(base, raw)
+        else:
+            try:
+                joined = joins[key]
+            except KeyError:
+                if len(joins) >= _JOINS_MAX:
+                    joins.clear()
+                joined = joins[key] = join_href(base, raw)
         url = raw if joined is None else joined
         if (tag, url) in seen:
             continue

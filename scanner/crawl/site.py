@@ -52,6 +52,7 @@ from scanner.crawl.store import (
 from scanner.crawl.urls import (
     INVALID_URL,
     TrapGuard,
+    cut_fragment,
     invalid_target,
     is_http_href,
     is_next_page,
@@ -76,6 +77,7 @@ _CHECK_CHUNK = 500
 # A `Link` (url, text, tag, valid) as a memo stores its link (href, tag, text, valid): what
 # `_count` reads, built in C without a list (the merged helper cost 7 % more as a list).
 _AS_STORED = itemgetter(0, 2, 1, 3)
+_UNKNOWN = "\x00unknown"  # not in the normal-form memo (None is a memo's value)
 
 
 class SiteCrawl:
@@ -515,7 +517,9 @@ class SiteCrawl:
             self.batch.touch(state)
 
     def _normalize(self, url: str, encoding: str) -> str | None:
-        """`normalize_url`, with a bounded memo (see ``_normal``)."""
+        """`normalize_url`, with a bounded memo (see ``_normal``). The fragment is cut
+        before the memo is asked (`cut_fragment`): ``/a.html#top`` is ``/a.html``."""
+        url = cut_fragment(url)
         key = (url, encoding)
         try:
             return self._normal[key]
@@ -531,8 +535,19 @@ class SiteCrawl:
     ) -> list[str | None]:
         """Count a freshly read page's links and queue its pages (`_count`); the normalised
         form of each href (None: not normalisable), which the page's memo keeps."""
-        normalize = self._normalize
-        targets = [normalize(link.url, encoding) if link.valid else None for link in found.links]
+        # `_normalize` inlined for the memo's hits (most of a page's links: its navigation)
+        normal, normalize = self._normal, self._normalize
+        targets: list[str | None] = []
+        add = targets.append
+        for link in found.links:
+            if not link.valid:
+                add(None)
+                continue
+            url = link.url
+            if "#" in url:
+                url = cut_fragment(url)
+            target = normal.get((url, encoding), _UNKNOWN)
+            add(normalize(url, encoding) if target is _UNKNOWN else target)
         self.progress.skipped += found.skipped
         self._count(page_url, depth, map(_AS_STORED, found.links), targets)
         return targets

@@ -15,6 +15,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from typing import Any, TypeVar
 
 from sqlalchemy import Insert, Table, and_, bindparam, delete, func, insert, select, update
@@ -117,6 +118,9 @@ class Memo:
         }
 
 
+_STORED = itemgetter(0, 2, 1, 3)  # a `Link` (url, text, tag, valid) as a memo stores it
+
+
 def pack_links(
     found: PageLinks,
     encoding: str,
@@ -134,10 +138,10 @@ def pack_links(
         "t": found.title,
         "s": found.skipped,
         "e": encoding,
-        "l": [(k.url, k.tag, k.text, k.valid) for k in links],
+        "l": list(map(_STORED, links)),  # (url, tag, text, valid), built in C
     }
     if targets is not None and len(targets) == len(links):
-        data["n"] = [True if t == k.url else t for t, k in zip(targets, links, strict=True)]
+        data["n"] = [True if t == k[0] else t for t, k in zip(targets, links, strict=True)]
         data["p"] = sorted(params)
     return zlib.compress(json.dumps(data, ensure_ascii=False).encode(), 1)
 

@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_SESSION_PARAMS",
     "INVALID_URL",
     "TrapGuard",
+    "cut_fragment",
     "is_next_page",
     "join_url",
     "normalize_url",
@@ -111,8 +112,24 @@ def normalize_url(
 
     ``encoding`` is the encoding of the page the URL was found on: non-ASCII query text is
     percent-encoded in it (GBK pages send GBK queries); paths are always UTF-8.
+
+    The fragment, which the normal form drops, is cut first (everything from the first
+    ``#``, as `urlsplit` reads it): a page's ``#top`` link is then the page itself, in the
+    memo and on the plain-URL shortcut, instead of a trip through w3lib (≈ 21 µs) for every
+    page of a site whose pages all link their own top.
     """
-    return _normalize(url.strip(), _codec(encoding), session_params)
+    return _normalize(cut_fragment(url.strip()), _codec(encoding), session_params)
+
+
+def cut_fragment(url: str) -> str:
+    """``url`` without its fragment (from the first ``#``, as `urlsplit` reads it), which a
+    normal form drops — unless a space or a control character precedes the ``#``: w3lib
+    strips those from the end of a URL, not from its middle, so the cut would change the
+    normal form (``/a #x`` is ``/a%20``, ``/a `` is ``/a``)."""
+    cut = url.find("#")
+    if cut < 0 or (cut > 0 and (url[cut - 1] <= " " or url[cut - 1].isspace())):
+        return url
+    return url[:cut]
 
 
 def join_url(

@@ -392,7 +392,7 @@ class _Client(httpx.AsyncClient):
     async def send_target(
         self, target: LeanTarget, deadline: float | None
     ) -> httpx.Response | LeanAnswer:
-        """A crawl's GET or HEAD without httpx's models (docs/crawl.md, "Eighth round"): the
+        """A crawl's GET or HEAD without httpx's models (docs/crawl.md, "Eighth round (a)"): the
         request's bytes straight to `LeanTransport.exchange`, and for a usual answer the
         answer itself (`LeanAnswer`: status, header lines, the raw body to read, then to
         close). An answer httpx's client does more with — a redirect (followed, or not, as

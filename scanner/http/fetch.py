@@ -115,7 +115,7 @@ async def fetch(
     response: httpx.Response | None = None
     # A crawl's GET or HEAD of a plain URL (its headers, if any, a conditional request's
     # validators): sent and read without httpx's request and response models
-    # (`_Client.send_target`, docs/crawl.md "Eighth round"); anything else, and any answer
+    # (`_Client.send_target`, docs/crawl.md "Eighth round (a)"); anything else, and any answer
     # httpx's client does more with (redirects, cookies), httpx's way.
     target = (
         lean_target(client, method, url, headers) if extensions is None and data is None else None

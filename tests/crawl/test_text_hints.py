@@ -116,3 +116,33 @@ def test_the_hint_test_on_the_body_text_keeps_every_verdict(page: str) -> None:
     always = page_links(page, url)
     assert is_soft404(hinted.title, hinted.text) == is_soft404(always.title, always.text)
     assert waf_challenge(hinted.title, hinted.text) == waf_challenge(always.title, always.text)
+
+
+def _regex_only(text: str) -> bool:
+    """What the hints only spare work for: the soft-404 or WAF regex on the collapsed text."""
+    from probes.links import _SOFT404_TEXT_RE, _WAF_RE
+
+    collapsed = " ".join(text.split())
+    return bool(_SOFT404_TEXT_RE.search(collapsed) or _WAF_RE.search(collapsed))
+
+
+def test_the_hints_never_hide_a_phrase_the_regexes_match() -> None:
+    """Random texts made of the phrases' pieces, in mixed letter case, among Chinese text,
+    other scripts' letters (a dotted İ, a Kelvin sign, full-width letters), lone surrogates
+    and white space: `needs_text` says exactly what the regexes alone say."""
+    import random
+
+    rng = random.Random(14)
+    pieces = [*PHRASES, "政务公开", "通知", "页面", "İ", "\u212a", "Ｆ", "\udc80", " ", "\n\t", "ſ"]
+    pieces += [p[: len(p) // 2] for p in PHRASES] + [p[len(p) // 2 :] for p in PHRASES]
+    agreed = matched = 0
+    for _ in range(3000):
+        parts = rng.choices(pieces, k=rng.randint(1, 6))
+        text = "".join(
+            "".join(c.upper() if rng.random() < 0.3 else c for c in part) for part in parts
+        )
+        expected = _regex_only(text)
+        assert needs_text(text) == expected, text
+        agreed += 1
+        matched += expected
+    assert matched > 300 and agreed - matched > 300  # both answers were exercised

@@ -202,3 +202,30 @@ def test_control_characters_make_a_url_unfetchable(code: int) -> None:
         assert problem is not None and "控制字符" in problem
     else:
         assert problem is None
+
+
+@settings(max_examples=600)
+@given(
+    st.sampled_from(
+        ["http://a.gov.cn", "https://A.gov.cn:443", " http://a.gov.cn", "http://a#b@c"]
+    ),
+    st.text(alphabet="aZ09_./%?#;:&= \t\x01\x7f\u3000教", max_size=24),
+    st.text(alphabet="a#/? \t", max_size=6),
+)
+def test_a_fragment_is_cut_as_w3lib_drops_it(origin: str, path: str, fragment: str) -> None:
+    """`normalize_url` and the crawl's memo cut the fragment before normalising: the normal
+    form is still w3lib's, which drops it (a space before the ``#`` included)."""
+    from types import SimpleNamespace
+
+    from scanner.crawl import urls
+    from scanner.crawl.site import SiteCrawl
+
+    url = f"{origin}/{path}#{fragment}"
+    plain, urls._PLAIN_URL_RE = urls._PLAIN_URL_RE, re.compile(r"(?!)")  # w3lib every time
+    try:
+        theirs = urls._normalize.__wrapped__(url.strip(), "utf-8", urls.DEFAULT_SESSION_PARAMS)
+    finally:
+        urls._PLAIN_URL_RE = plain
+    assert urls.normalize_url(url) == theirs
+    crawl = SimpleNamespace(_normal={}, params=urls.DEFAULT_SESSION_PARAMS)
+    assert SiteCrawl._normalize(crawl, url, "utf-8") == theirs  # type: ignore[arg-type]
