@@ -30,8 +30,8 @@ async def fetch_page(
     """GET ``url`` within ``deadline`` seconds: an HTML body up to ``max_bytes``, anything else
     up to ``other_bytes`` (``headers``: a conditional request's validators)."""
 
-    def cap(response: httpx.Response) -> int:
-        ctype = response.headers.get("content-type", "").split(";")[0].strip().lower()
+    def cap(answer: httpx.Headers) -> int:
+        ctype = answer.get("content-type", "").split(";")[0].strip().lower()
         html = not ctype or ctype.startswith(_HTML_TYPES)  # no type: sniffed later
         return max_bytes if html else other_bytes
 

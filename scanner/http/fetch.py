@@ -95,7 +95,7 @@ async def fetch(
     url: str,
     *,
     deadline: float,
-    max_bytes: int | Callable[[httpx.Response], int],
+    max_bytes: int | Callable[[httpx.Headers], int],
     method: str = "GET",
     limiter: HostLimiter | None = None,
     headers: dict[str, str] | None = None,
@@ -103,7 +103,7 @@ async def fetch(
     data: dict[str, str] | None = None,
 ) -> Fetched:
     """Fetch ``url`` completely within ``deadline`` seconds, reading at most ``max_bytes``
-    (or as many as ``max_bytes(response)`` allows once the headers are in).
+    (or as many as ``max_bytes(headers)`` allows once the answer's headers are in).
 
     ``extensions`` go to the request as-is (e.g. httpcore's ``trace`` hook, which the
     availability probe uses for phase times); httpx keeps them across redirects. ``data`` is
@@ -151,17 +151,12 @@ async def fetch(
                     else:
                         answer = sent
                 if response is not None:
-                    cap = max_bytes(response) if callable(max_bytes) else max_bytes
+                    cap = max_bytes(response.headers) if callable(max_bytes) else max_bytes
                     chunks, truncated = await _read_bounded(response, cap)
                 else:
                     assert answer is not None
-                    if callable(max_bytes):  # the cap reads the answer's headers: as httpx's
-                        as_response = answer.response()
-                        answer_headers = as_response.headers
-                        cap = max_bytes(as_response)
-                    else:
-                        answer_headers = httpx.Headers(answer.headers)
-                        cap = max_bytes
+                    answer_headers = httpx.Headers(answer.headers)
+                    cap = max_bytes(answer_headers) if callable(max_bytes) else max_bytes
                     if answer.done:  # an empty body (a HEAD's answer): nothing to iterate
                         chunks, truncated = [], False
                     else:

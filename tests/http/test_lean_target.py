@@ -506,8 +506,8 @@ async def test_a_cap_that_reads_the_headers_sees_the_answer_s(raw: RawServer, sp
         b"HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: 50\r\n\r\n" + b"v" * 50
     )
 
-    def cap(response: httpx.Response) -> int:
-        return 40 if response.headers["content-type"] == "text/html" else 10
+    def cap(headers: httpx.Headers) -> int:
+        return 40 if headers["content-type"] == "text/html" else 10
 
     async with _client(raw) as client:
         page = await _get(client, f"http://{HOST}/page", cap=cap)
