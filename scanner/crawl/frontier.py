@@ -72,9 +72,11 @@ class Frontier:
         """Remember a URL without queueing it (a page fetched before an interruption)."""
         self._seen.add(url_key(url))
 
-    def add(self, url: str, depth: int) -> bool:
-        """Queue ``url`` unless seen, too deep or over the page cap; True when queued."""
-        key = url_key(url)
+    def add(self, url: str, depth: int, key: int | None = None) -> bool:
+        """Queue ``url`` unless seen, too deep or over the page cap; True when queued.
+        ``key``: its `url_key`, when the caller has it already."""
+        if key is None:
+            key = url_key(url)
         if key in self._seen:
             return False
         if depth > self.max_depth:

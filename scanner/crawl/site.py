@@ -78,6 +78,8 @@ _CHECK_CHUNK = 500
 # `_count` reads, built in C without a list (the merged helper cost 7 % more as a list).
 _AS_STORED = itemgetter(0, 2, 1, 3)
 _UNKNOWN = "\x00unknown"  # not in the normal-form memo (None is a memo's value)
+_TAG = itemgetter(1)  # a stored link's tag (href, tag, text, valid)
+_TARGET = itemgetter(0)  # a (target, tag) pair's target
 
 
 class SiteCrawl:
@@ -109,6 +111,9 @@ class SiteCrawl:
         # before. Bounded (cleared when full): the navigation's hrefs come back at once.
         self._normal: dict[tuple[str, str], str | None] = {}
         self._keys: dict[str, int] = {}  # target → url_key (bounded likewise)
+        # Targets whose next link on a deep page can change nothing but their count (`_replay`):
+        # placed, their evidence full, and not a page still to queue. Bounded likewise.
+        self._quiet: dict[str, TargetState] = {}
         home = normalize_url(site.url, session_params=self.params)
         if home is None:
             raise ValueError(f"not an http(s) homepage URL: {site.url!r}")
@@ -491,11 +496,15 @@ class SiteCrawl:
             }
         )
         p.pages += 1
-        if self.scope.inside(final) and url_key(final) not in self.read_pages:
-            self.read_pages.add(url_key(final))
+        final_key = url_key(final)
+        if final_key not in self.read_pages and self.scope.inside(final):
+            self.read_pages.add(final_key)
             if normal is not None:
                 p.skipped += int(data["s"])
-                self._count(final, depth, data["l"], normal)
+                if depth == 0 or final_key in self.second_level:
+                    self._count(final, depth, data["l"], normal)
+                else:
+                    self._replay(final, depth, data["l"], normal)
             else:  # a memo from before normal forms were stored, or under other parameters
                 found, encoding, _ = unpack_links(memo.links, self.params)
                 self._links(final, depth, found, encoding)
@@ -504,6 +513,7 @@ class SiteCrawl:
         """The homepage moved to ``url``'s host: its pages are the site's own too (and where
         each known target lies is worked out again)."""
         self.scope.add(urlsplit(url).hostname or "")
+        self._quiet.clear()
         for state in self.targets.values():
             state.where = None
 
@@ -580,12 +590,15 @@ class SiteCrawl:
         state.where = where
         return state
 
-    def _enqueue(self, page_url: str, depth: int, target: str, text: str) -> None:
-        """Queue a page of the site that a page links to (unless a trap's cap says no)."""
+    def _enqueue(
+        self, page_url: str, depth: int, target: str, text: str, key: int | None = None
+    ) -> None:
+        """Queue a page of the site that a page links to (unless a trap's cap says no);
+        ``key``: the target's `url_key`, when known."""
         if self.guard.allow(target):
             same_level = depth > 0 and is_next_page(page_url, target, text)
             child = depth if same_level else depth + 1
-            if self.frontier.add(target, child):
+            if self.frontier.add(target, child, key):
                 self.batch.frontier.append({"scan_id": self.scan_id, "url": target, "depth": child})
         else:
             self.progress.trapped += 1
@@ -644,7 +657,76 @@ class SiteCrawl:
                 state.stored += 1
                 occurrences.append((state, page_url, tag, text[:300]))
             if where & PAGE and not known_key(key):
-                self._enqueue(page_url, depth, target, text)
+                self._enqueue(page_url, depth, target, text, key)
+
+    def _replay(
+        self, page_url: str, depth: int, links: list[list[Any]], normal: list[str | None]
+    ) -> None:
+        """`_count` for an unchanged page that is neither the homepage nor a second-level page
+        (most of a quiet night's pages): the same counts, evidence and queue.
+
+        Most of such a page's links go to targets for which one more link changes nothing but
+        their count (`_quiet`: placed, as many evidence rows as `link_max_occurrences`, and
+        not a page still to queue — all of which stay so for the rest of the scan). Those are
+        deduplicated by (target, tag) and counted per page in C (`Batch.counted`, added to
+        the counts when the batch is frozen); only the page's other links go through the
+        per-link bookkeeping of `_count`, in the page's order (which link fills a target's
+        last evidence slot depends on it)."""
+        quiet = self._quiet
+        counted = self.batch.counted
+        pairs = dict.fromkeys(zip(normal, map(_TAG, links), strict=True))
+        states = list(map(quiet.get, map(_TARGET, pairs)))
+        counted.update(filter(None, states))
+        if None not in states:  # every link quiet (a page of the navigation only)
+            return
+        p = self.progress
+        cap = self.settings.link_max_occurrences
+        targets = self.targets
+        touched = self.batch.touched
+        occurrences = self.batch.occurrences
+        known_key = self.frontier.known_key
+        keys = self._keys
+        seen_here: set[tuple[int, str]] = set()
+        full: list[tuple[str, TargetState, int, int]] = []  # evidence full after this page
+        for (href, tag, text, valid), target in zip(links, normal, strict=True):
+            if target in quiet:
+                continue  # counted above
+            malformed = False
+            if target is None:
+                if valid and not is_http_href(href):
+                    p.skipped += 1
+                    continue
+                target, malformed = invalid_target(href), True
+                key = url_key(target)
+            else:
+                key = keys.get(target, 0)
+                if not key:
+                    if len(keys) >= _NORMAL_MEMO:
+                        keys.clear()
+                    key = keys[target] = url_key(target)
+            if (key, tag) in seen_here:
+                continue
+            seen_here.add((key, tag))
+            state = targets.get(key)
+            if state is None or state.where is None:
+                state = self._first_sight(key, target, malformed, state)
+            where = state.where or 0
+            state.count += 1
+            touched[id(state)] = state
+            if state.stored < cap:
+                state.stored += 1
+                occurrences.append((state, page_url, tag, text[:300]))
+            if where & PAGE and not known_key(key):
+                self._enqueue(page_url, depth, target, text, key)
+            if state.stored >= cap and not malformed:
+                full.append((target, state, key, where))
+        # Quiet from the next page on, not within this one: a quiet target is counted only
+        # by `counted`, which for this page was taken before the loop.
+        for target, state, key, where in full:
+            if not where & PAGE or known_key(key):
+                if len(quiet) >= _NORMAL_MEMO:
+                    quiet.clear()
+                quiet[target] = state
 
     # -- link checks ---------------------------------------------------------------------------
     async def check_links(self) -> None:

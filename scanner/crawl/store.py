@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -191,6 +192,9 @@ class Batch:
     touched: dict[int, TargetState] = field(default_factory=dict)  # id(state) -> state
     occurrences: list[tuple[TargetState, str, str, str]] = field(default_factory=list)
     replayed: int = 0  # pages known unchanged (304, same body, kept): their stored links replayed
+    # Links to quiet targets replayed since the last write, per target (`SiteCrawl._replay`):
+    # added to the targets' counts, and the targets touched, when the batch is frozen.
+    counted: Counter[TargetState] = field(default_factory=Counter)
 
     def work(self) -> int:
         """How much an interruption would lose, in read pages: a page known unchanged costs a
@@ -207,6 +211,11 @@ class Batch:
     def freeze(self) -> None:
         """Copy the touched targets' values now, in the event loop: the write happens in a
         thread while the crawl goes on, and must not store counts of pages not in this batch."""
+        touched = self.touched
+        for state, n in self.counted.items():
+            state.count += n
+            touched[id(state)] = state
+        self.counted.clear()
         self.frozen = [
             (st, st.home, st.second, st.count, st.result) for st in self.touched.values()
         ]

@@ -21,7 +21,7 @@ from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
 
-from scanner.http.urls import MAX_URL_LENGTH
+from scanner.http.urls import MAX_URL_LENGTH, plain_path
 
 __all__ = [
     "DEFAULT_SESSION_PARAMS",
@@ -195,19 +195,29 @@ class TrapGuard:
         self.max_repeats = max_repeats
         self._counts: Counter[str] = Counter()
         self.refused = 0
+        # A path with at most this many "/" has at most this many segments: never refused by
+        # the segment caps (`allow`).
+        self._few = max(0, min(max_repeats, max_path_segments))
 
     def allow(self, url: str) -> bool:
-        parts = urlsplit(url)
-        segments = [s for s in parts.path.split("/") if s]
-        # No segment can repeat more often than there are segments: most paths are short
-        # enough to need no count at all (a `Counter` per queued page).
-        if len(segments) > self.max_path_segments or (
-            len(segments) > self.max_repeats
-            and Counter(segments).most_common(1)[0][1] > self.max_repeats
-        ):
-            self.refused += 1
-            return False
-        if parts.query:
+        path = plain_path(url) if "?" not in url else None
+        if path is not None:
+            query = ""  # a plain URL without "?" (most of a site's pages): no `urlsplit`
+        else:
+            parts = urlsplit(url)
+            path, query = parts.path, parts.query
+        # A path has no more segments than "/"s: most are too short to be too deep or to
+        # repeat a segment, and most longer ones repeat none — a `Counter` only for the rest.
+        if path.count("/") > self._few:
+            segments = [s for s in path.split("/") if s]
+            if len(segments) > self.max_path_segments or (
+                len(segments) > self.max_repeats
+                and (self.max_repeats < 1 or len(set(segments)) < len(segments))
+                and Counter(segments).most_common(1)[0][1] > self.max_repeats
+            ):
+                self.refused += 1
+                return False
+        if query:
             pattern = path_pattern(url)
             if self._counts[pattern] >= self.query_cap:
                 self.refused += 1

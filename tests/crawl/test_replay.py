@@ -1,0 +1,164 @@
+"""Replaying an unchanged page writes what reading it would have written.
+
+On the farm's link-rich site (2,004 pages, 7,491 targets), night 1 stores every page's memo;
+then, on two copies of that database, night 2 runs once with the memos (pages answered 304 or
+kept without a request, their stored links replayed — `SiteCrawl._replay`'s shortcut for
+targets whose evidence is full) and once with conditional requests and page reuse off (every
+page requested and parsed again). With one crawl worker the pages are visited in the same
+order both nights, so even the evidence of targets that fill `link_max_occurrences` must be
+the same rows: the read night is the ground truth, not the code under test.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from farm import FarmThread, generated_farm
+from scanner.crawl.site import SiteCrawl
+from scanner.crawl.store import Batch
+from scanner.db import Database
+from scanner.db.models import CrawlFrontier, LinkCheck, LinkOccurrence, Page, Scan
+from tests.crawl.conftest import fast_settings, scan
+from tests.sites import add_sites
+
+DAY = 86400.0
+HOST = "big0.gen.example.gov.cn"
+CODE = "9900000001"  # the one site add_sites registers
+# What a night's stats must agree on whether its pages were read or replayed.
+_SAME_STATS = ("pages", "errors", "links", "skipped_hrefs", "trapped")
+_PAGE_COLUMNS = ("depth", "status", "title", "content_hash", "final_url", "content_type",
+                 "bytes", "soft404", "failure")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def first_night(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[FarmThread, Path]]:
+    """The farm, and a database holding night 1 (every readable page's memo stored)."""
+    spec = generated_farm(1, 10, big_sites=1, huge_site=False)
+    with FarmThread(spec) as farm:
+        folder = tmp_path_factory.mktemp("replay")
+        path = folder / "night1.db"
+        db = Database(f"sqlite:///{path}")
+        db.upgrade()
+        add_sites(db, [HOST])
+        _crawl(farm, db, link_max_occurrences=20)
+        db.dispose()
+        yield farm, path
+
+
+def _crawl(farm: FarmThread, db: Database, **over: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {
+        "per_host_connections": 4,
+        "per_host_rate": 10_000.0,
+        "link_recheck_delay": 0.0,
+    }
+    settings = fast_settings(farm, db.url, **(values | over))
+    ids, _ = scan(db, settings, [CODE])
+    return _rows(db, ids[CODE])
+
+
+def _rows(db: Database, scan_id: int) -> dict[str, Any]:
+    """The night's rows as a reader sees them (no ids, no times)."""
+    with db.session() as s:
+        row = s.get(Scan, scan_id)
+        assert row is not None and row.status == "done"
+        checks = {
+            r.target: (r.external, r.on_homepage, r.on_second_level, r.occurrences, r.verdict)
+            for r in s.scalars(select(LinkCheck).where(LinkCheck.scan_id == scan_id))
+        }
+        evidence = Counter(
+            s.execute(
+                select(
+                    LinkCheck.target,
+                    LinkOccurrence.page_url,
+                    LinkOccurrence.tag,
+                    LinkOccurrence.text,
+                )
+                .join(LinkCheck, LinkCheck.id == LinkOccurrence.link_id)
+                .where(LinkCheck.scan_id == scan_id)
+            ).all()
+        )
+        pages = {
+            p.url: tuple(getattr(p, c) for c in _PAGE_COLUMNS)
+            for p in s.scalars(select(Page).where(Page.scan_id == scan_id))
+        }
+        reuse = Counter(s.scalars(select(Page.reuse).where(Page.scan_id == scan_id)))
+        frontier = Counter(
+            s.execute(
+                select(CrawlFrontier.url, CrawlFrontier.depth).where(
+                    CrawlFrontier.scan_id == scan_id
+                )
+            ).all()
+        )
+        stats = dict(row.stats)
+    return {"checks": checks, "evidence": evidence, "pages": pages, "frontier": frontier,
+            "stats": stats, "reuse": reuse}  # fmt: skip
+
+
+def _copy(source: Path, target: Path) -> Database:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    return Database(f"sqlite:///{target}")
+
+
+@pytest.mark.parametrize("cap", [20, 2])
+def test_replayed_night_writes_what_a_read_night_writes(
+    first_night: tuple[FarmThread, Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cap: int,
+) -> None:
+    farm, night1 = first_night
+
+    async def one_worker(self: SiteCrawl) -> None:
+        await self._worker()
+        await self._flush()
+
+    monkeypatch.setattr(SiteCrawl, "crawl", one_worker)  # the same page order both nights
+    quiet_links = [0]  # links counted by the replay's shortcut alone (`Batch.counted`)
+    freeze = Batch.freeze
+
+    def counting_freeze(batch: Batch) -> None:
+        quiet_links[0] += sum(batch.counted.values())
+        freeze(batch)
+
+    monkeypatch.setattr(Batch, "freeze", counting_freeze)
+
+    replay_db = _copy(night1, tmp_path / "replay.db")
+    replayed = _crawl(
+        farm, replay_db, link_max_occurrences=cap, crawl_conditional=True,
+        crawl_page_reuse=DAY, link_verdict_reuse=DAY,
+    )  # fmt: skip
+    replay_db.dispose()
+    shortcut = quiet_links[0]
+    read_db = _copy(night1, tmp_path / "read.db")
+    read = _crawl(
+        farm, read_db, link_max_occurrences=cap, crawl_conditional=False, crawl_page_reuse=0,
+        link_verdict_reuse=0,
+    )  # fmt: skip
+    read_db.dispose()
+
+    # The replay night replayed most pages, and the shortcut counted many of their links.
+    assert replayed["reuse"]["kept"] + replayed["reuse"]["304"] > 1900
+    assert read["reuse"] == Counter({"": len(read["pages"])})
+    assert shortcut > 10_000
+    assert quiet_links[0] == shortcut  # a read night never takes it
+
+    assert replayed["checks"] == read["checks"]
+    assert replayed["evidence"] == read["evidence"]
+    assert replayed["pages"] == read["pages"]
+    assert replayed["frontier"] == read["frontier"]
+    for key in _SAME_STATS:
+        assert replayed["stats"][key] == read["stats"][key], key
+    # Targets filled to the cap (where the shortcut starts): the boundary was crossed.
+    per_target = Counter(t for t, *_ in read["evidence"])
+    assert max(per_target.values()) >= cap
+    assert sum(1 for n in per_target.values() if n >= cap) > 10
