@@ -104,6 +104,53 @@ def test_self_repeating_and_very_deep_paths_are_refused() -> None:
     assert small.refused == 2
 
 
+def _allowed_by_urlsplit(guards: dict[str, int], url: str, caps: tuple[int, int, int]) -> bool:
+    """The guard's rules as written, every URL through `urlsplit` (what `TrapGuard.allow`
+    did before its plain-URL shortcut)."""
+    from collections import Counter
+    from urllib.parse import urlsplit
+
+    from scanner.crawl.urls import path_pattern
+
+    query_cap, max_segments, max_repeats = caps
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) > max_segments or (
+        segments and Counter(segments).most_common(1)[0][1] > max_repeats
+    ):
+        return False
+    if parts.query:
+        pattern = path_pattern(url)
+        if guards.get(pattern, 0) >= query_cap:
+            return False
+        guards[pattern] = guards.get(pattern, 0) + 1
+    return True
+
+
+@pytest.mark.parametrize("caps", [(3, 16, 3), (2, 4, 1), (5, 2, 0), (1, 0, 2)])
+def test_trap_guard_says_what_urlsplit_says(caps: tuple[int, int, int]) -> None:
+    """Plain URLs take a shortcut past `urlsplit` and the segment `Counter`: on generated URLs
+    (short and long paths, repeated segments, queries, fragments, odd ones that are not plain)
+    the guard allows and refuses exactly as the rules read through `urlsplit` do."""
+    import random
+
+    rng = random.Random(sum(caps))
+    words = ["a", "b", "xwdt", "2024", "", "t1.html", "c%20d", "index_2.html"]
+    guard = TrapGuard(*caps)
+    seen: dict[str, int] = {}
+    refused = 0
+    for _ in range(4000):
+        path = "/".join(rng.choice(words) for _ in range(rng.randint(0, 9)))
+        heads = ["http://a.gov.cn/", "https://a.gov.cn:8080/", "HTTP://A.gov.cn/",
+                 "http://a.gov.cn", "http://[::1]/", "http://a.gov.cn/\t"]  # fmt: skip
+        url = rng.choice(heads) + path
+        url += rng.choice(["", "", "?q=1", "?q=2&p=3", "#frag", "#f?x=1", "?"])
+        expected = _allowed_by_urlsplit(seen, url, caps)
+        refused += not expected
+        assert guard.allow(url) is expected, url
+    assert guard.refused == refused > 0
+
+
 def test_frontier_is_breadth_first_unique_and_capped() -> None:
     frontier = Frontier(max_pages=3, max_depth=2)
     assert frontier.add("http://a.gov.cn/", 0)
