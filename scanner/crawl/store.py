@@ -494,17 +494,8 @@ class ScanStore:
         before = 0 if sqlite else (s.scalar(select(func.max(_CHECKS.c.id)).where(mine)) or 0)
         tuple_executemany(s, insert(_CHECKS), _CHECK_COLUMNS, rows, key=("link_checks",))
         if sqlite:
-            conn = s.connection()
-            last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar() or 0)
-            first = last - len(rows) + 1
-            ends = dict(
-                conn.execute(
-                    select(_CHECKS.c.id, _CHECKS.c.target).where(
-                        mine, _CHECKS.c.id.in_((first, last))
-                    )
-                ).all()
-            )
-            if ends.get(first) == rows[0][1] and ends.get(last) == rows[-1][1]:
+            first = _rowids(s, scan_id, rows)
+            if first is not None:
                 for offset, (state, _) in enumerate(targets):
                     state.id = first + offset
                 return
@@ -827,6 +818,25 @@ def driver_executemany(
     else:
         params = [{b: row[k] if p is None else p(row[k]) for b, k, p in plan} for row in rows]
     session.connection().exec_driver_sql(sql, params)
+
+
+def _rowids(s: Session, scan_id: int, rows: list[tuple[Any, ...]]) -> int | None:
+    """The first id of the `link_checks` rows the last executemany inserted on SQLite —
+    ``rows``, ids consecutive up to ``last_insert_rowid()`` — if the first and the last row
+    hold the targets expected there (else None: read the ids back)."""
+    conn = s.connection()
+    last = int(conn.exec_driver_sql("SELECT last_insert_rowid()").scalar() or 0)
+    first = last - len(rows) + 1
+    ends = dict(
+        conn.execute(
+            select(_CHECKS.c.id, _CHECKS.c.target).where(
+                _CHECKS.c.scan_id == scan_id, _CHECKS.c.id.in_((first, last))
+            )
+        ).all()
+    )
+    if ends.get(first) == rows[0][1] and ends.get(last) == rows[-1][1]:
+        return first
+    return None
 
 
 def tuple_executemany(
