@@ -715,6 +715,11 @@ _MEMO_RENEW = (
 )
 
 
+# A verdict's stored value → its member: a dict look-up, not `LinkVerdict(value)` (the
+# enum's call machinery, ≈ 4,000 times a night for the pages read and replayed).
+_VERDICT_OF: dict[str, LinkVerdict] = {v.value: v for v in LinkVerdict}
+
+
 def _verdict_tuple(result: Result | None, recheck_delay: float) -> tuple[Any, ...]:
     """`verdict_values` as a tuple in `_VERDICT_COLUMNS` order (no verdict: all empty)."""
     if result is None or not result[1]:
@@ -722,7 +727,7 @@ def _verdict_tuple(result: Result | None, recheck_delay: float) -> tuple[Any, ..
     verdict, kind, status, failure, final_url, at = result
     broken = verdict == LinkVerdict.BROKEN.value
     due = recheck_due_at(at, recheck_delay) if broken else None
-    return (LinkVerdict(verdict), kind, status, failure, final_url, at, due)
+    return (_VERDICT_OF[verdict], kind, status, failure, final_url, at, due)
 
 
 def check_values(
@@ -742,7 +747,7 @@ def verdict_values(result: Result, recheck_delay: float) -> dict[str, Any]:
     verdict, kind, status, failure, final_url, at = result
     broken = verdict == LinkVerdict.BROKEN.value
     return {
-        "verdict": LinkVerdict(verdict),
+        "verdict": _VERDICT_OF[verdict],
         "kind": kind,
         "status_code": status,
         "failure": failure,
