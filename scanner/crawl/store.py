@@ -730,17 +730,6 @@ def _verdict_tuple(result: Result | None, recheck_delay: float) -> tuple[Any, ..
     return (_VERDICT_OF[verdict], kind, status, failure, final_url, at, due)
 
 
-def check_values(
-    home: bool, second: bool, count: int, result: Result | None, recheck_delay: float
-) -> dict[str, Any]:
-    """A target's `link_checks` columns as the crawl knows them: where it was found, how
-    often, and the verdict of its fetch as a page (when it was crawled)."""
-    row: dict[str, Any] = {"on_homepage": home, "on_second_level": second, "occurrences": count}
-    if result is not None and result[1]:
-        row |= verdict_values(result, recheck_delay)
-    return row
-
-
 def verdict_values(result: Result, recheck_delay: float) -> dict[str, Any]:
     """A check's verdict as `link_checks` columns; a broken one is due its confirming
     re-check ``recheck_delay`` seconds later."""
