@@ -459,6 +459,7 @@ class SiteCrawl:
         memo.fetched_at = at
         memo.etag = response.headers.get("etag", memo.etag)
         memo.last_modified = response.headers.get("last-modified", memo.last_modified)
+        memo.renewed = True  # its links stand: only these columns are written again
         self.batch.memos.append(memo)
         return memo
 

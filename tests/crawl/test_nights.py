@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 from aiohttp import web
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from scanner.crawl import Scanner, SiteRef
 from scanner.db import Database
-from scanner.db.models import LinkCheck, LinkVerdict, Scan
+from scanner.db.models import LinkCheck, LinkVerdict, PageMemo, Scan
 from scanner.settings import load_settings
 from tests.crawl.test_politeness import _register
 
@@ -65,6 +66,12 @@ async def site() -> AsyncIterator[tuple[Site, int]]:
         await runner.cleanup()
 
 
+def _memos(db: Database) -> dict[str, tuple[int, datetime, bytes]]:
+    """The site's page memos: url → (the scan that last saw it, when, its stored links)."""
+    with db.session() as s:
+        return {m.url: (m.scan_id, m.fetched_at, m.links) for m in s.scalars(select(PageMemo))}
+
+
 def _path(target: str) -> str:
     return "/" + target.split("/", 3)[3]
 
@@ -114,8 +121,16 @@ async def _second_night_reuses_deep_verdicts(db: Database, site: tuple[Site, int
     # Overnight a homepage document and a deep document break.
     server.broken |= {"/h0.pdf", "/s0/d0/f0.pdf"}
     server.requests.clear()
+    memos = _memos(db)
     second = await _night(db, ref, port, reuse=day)
     asked = set(server.requests)
+    # Every page came back the same: its memo renewed (tonight's time and scan), its links kept.
+    renewed = _memos(db)
+    with db.session() as s:
+        tonight = s.scalar(select(func.max(Scan.id)))
+    assert set(renewed) == set(memos) >= {"http://" + HOST + p for p in ["/", *SECOND, *DEEP]}
+    for url, (scan_id, at, links) in renewed.items():
+        assert scan_id == tonight and at > memos[url][1] and links == memos[url][2], url
 
     # The 1-point links (homepage and second-level pages) were all requested again, and the
     # newly broken homepage document is found and confirmed that night.
