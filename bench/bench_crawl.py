@@ -588,8 +588,9 @@ def _night_driver() -> None:
     its re-check unit and ``census scan`` do, ``recheck_due()`` first. Nothing of the site is
     kept across nights but what the monitor keeps: the imports and the database's engine."""
     # As `census monitor` starts (scanner.cli._quietly): its imports made with the collector
-    # off, then frozen; the monitor keeps the default thresholds (only `census scan` raises
-    # them), and so does this driver. The collector's own time is measured per night.
+    # off, then frozen; the process keeps the default thresholds, which each crawl raises for
+    # its own time (`scanner.crawl.collector`), in the monitor and here alike. The collector's
+    # own time is measured per night.
     gc.disable()
     from scanner.crawl import load_sites
     from scanner.monitor import units  # noqa: F401  (the nightly unit's imports, as the monitor)
@@ -720,6 +721,9 @@ def _report_nights(nights: list[Night], truth: dict[str, object]) -> None:
             f"night {n.night} / night 1: {n.requests / first.requests:.1%} of the requests, "
             f"{n.cpu / first.cpu:.1%} of the CPU"
         )
+    if all(n.gc is not None for n in nights):
+        spent = ", ".join(f"{n.gc:.3f}" for n in nights)
+        print(f"the collector's CPU s per night (in the figures above): {spent}")
 
 
 def run_harness(args: argparse.Namespace) -> None:

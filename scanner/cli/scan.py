@@ -81,10 +81,10 @@ def scan(
         raise ConfigError("name a site (网站标识码 or URL), or use --all or --recheck")
     # The ≈ 110,000 objects of the start-up (modules, SQLAlchemy's and pydantic's tables) live
     # as long as the command: no collections while they are made, then frozen (the collector
-    # stops walking them) and a young collection every 10,000 allocations instead of 700 — the
-    # collector took 0.39 s of a quiet night's ≈ 3 s of CPU on the peers site, 0.09 s now.
-    # Thawed and reset after, so an in-process caller (the tests) collects as before.
-    collecting, thresholds = gc.isenabled(), gc.get_threshold()
+    # stops walking them) — the collector took 0.39 s of a quiet night's ≈ 3 s of CPU on the
+    # peers site, 0.09 s then; each crawl raises its thresholds itself (`crawl_collector`).
+    # Thawed after, so an in-process caller (the tests) collects as before.
+    collecting = gc.isenabled()
     gc.disable()
     try:
         from scanner.crawl import load_sites
@@ -102,7 +102,6 @@ def scan(
         targets = [] if recheck else load_sites(db, None if all_sites else list(sites or []))
         split = settings.crawl_processes > 1 and len(targets) > 1
         gc.freeze()
-        gc.set_threshold(10_000, 20, 10)
         if collecting:
             gc.enable()
         scan_ids, rechecked, errors, notes = run_async(
@@ -117,7 +116,6 @@ def scan(
         raise typer.Exit(130) from None
     finally:
         gc.unfreeze()
-        gc.set_threshold(*thresholds)
         if collecting:
             gc.enable()
     if rechecked:

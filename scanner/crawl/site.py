@@ -31,6 +31,7 @@ from probes.links import (
 from probes.page import PageLinks, page_links
 from scanner.clock import Clock, stopwatch
 from scanner.crawl.checker import LinkChecker, recheck_rows
+from scanner.crawl.collector import crawl_collector
 from scanner.crawl.fetching import fetch_page
 from scanner.crawl.frontier import Frontier, Scope
 from scanner.crawl.progress import ScanProgress, SiteRef
@@ -156,7 +157,8 @@ class SiteCrawl:
         from scanner.leases import hold
 
         async with hold(self.store.db, f"scan:{self.site.id}", f"网站 {self.site.code} 的扫描"):
-            return await self._run(restart=restart, links=links)
+            with crawl_collector():
+                return await self._run(restart=restart, links=links)
 
     async def _run(self, *, restart: bool, links: bool) -> int:
         p = self.progress
