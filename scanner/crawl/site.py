@@ -636,11 +636,7 @@ class SiteCrawl:
                 target, malformed = invalid_target(href), True
                 key = url_key(target)
             else:
-                key = keys.get(target, 0)
-                if not key:
-                    if len(keys) >= _NORMAL_MEMO:
-                        keys.clear()
-                    key = keys[target] = url_key(target)
+                key = keys.get(target, 0) or self._new_key(target)
             if (key, tag) in seen_here:
                 continue
             seen_here.add((key, tag))
@@ -661,6 +657,14 @@ class SiteCrawl:
                 occurrences.append((state, page_url, tag, text[:300]))
             if where & PAGE and not known_key(key):
                 self._enqueue(page_url, depth, target, text, key)
+
+    def _new_key(self, target: str) -> int:
+        """A target's `url_key`, remembered in the bounded memo `_keys`."""
+        keys = self._keys
+        if len(keys) >= _NORMAL_MEMO:
+            keys.clear()
+        key = keys[target] = url_key(target)
+        return key
 
     def _replay(
         self, page_url: str, depth: int, links: list[list[Any]], normal: list[str | None]
@@ -702,11 +706,7 @@ class SiteCrawl:
                 target, malformed = invalid_target(href), True
                 key = url_key(target)
             else:
-                key = keys.get(target, 0)
-                if not key:
-                    if len(keys) >= _NORMAL_MEMO:
-                        keys.clear()
-                    key = keys[target] = url_key(target)
+                key = keys.get(target, 0) or self._new_key(target)
             if (key, tag) in seen_here:
                 continue
             seen_here.add((key, tag))
