@@ -5,7 +5,7 @@ Run: /work/venv/bin/python bench/bench_startup.py [--runs 12] [--python /tmp/bas
 
 Not a test. Times whole processes under ``/usr/bin/time`` (CPU = user + sys, peak RSS):
 
-- *empty scan*: ``census scan startup`` of a registered site whose homepage is refused at once
+- *empty scan*: ``census scan bench`` of a registered site whose homepage is refused at once
   (a closed port on 127.0.0.1): the interpreter, the imports, the settings, the database check,
   the scan's rows, the summary and the exit, with no crawl to speak of. A fresh copy of the
   database each run.
@@ -32,7 +32,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -64,7 +63,7 @@ for label, modules in {groups!r}:
     out.append((label, time.process_time() - before))
 gc.freeze()
 gc.enable()
-sys.argv = ["census", "scan", "startup"]
+sys.argv = ["census", "scan", "bench"]
 from scanner.cli import main
 before = time.process_time()
 try:
@@ -100,22 +99,15 @@ def closed_port() -> int:
 
 
 def make_database(folder: Path) -> Path:
-    """A database at the code's schema with one site, ``startup``, on a refused port."""
+    """A database at the code's schema with one site, ``bench``, on a refused port."""
+    from bench_crawl import register  # the sites every bench registers, one way
+
     from scanner.db import Database
-    from scanner.db.models import Organisation, OrgLevel, Site, SiteType
 
     path = folder / "template.db"
     db = Database(f"sqlite:///{path}")
     db.upgrade()
-    now = datetime.now(UTC)
-    with db.session() as s:
-        org = Organisation(code="410000", name="模拟省", level=OrgLevel.PROVINCE)
-        s.add(org)
-        s.flush()
-        s.add(
-            Site(code="startup", name="启动", url=f"http://127.0.0.1:{closed_port()}/",
-                 type=SiteType.PORTAL, organisation_id=org.id, created_at=now, updated_at=now)
-        )  # fmt: skip
+    register(db, f"127.0.0.1:{closed_port()}")
     db.dispose()
     return path
 
@@ -130,7 +122,7 @@ def timed(census: Path, args: list[str], env: dict[str, str], cwd: Path) -> tupl
 
 
 def run_pairs(pythons: list[Path], runs: int, folder: Path, template: Path) -> None:
-    cases = {"empty scan": ["scan", "startup"], "scan --help": ["scan", "--help"],
+    cases = {"empty scan": ["scan", "bench"], "scan --help": ["scan", "--help"],
              "--help": ["--help"]}  # fmt: skip
     results: dict[tuple[str, int], list[tuple[float, float]]] = {
         (case, i): [] for case in cases for i in range(len(pythons))

@@ -36,6 +36,7 @@ from scanner.db.models.crawl import (
 )
 
 __all__ = [
+    "AS_STORED",
     "INSIDE",
     "PAGE",
     "Batch",
@@ -122,7 +123,9 @@ class Memo:
         }
 
 
-_STORED = itemgetter(0, 2, 1, 3)  # a `Link` (url, text, tag, valid) as a memo stores it
+# A `Link` (url, text, tag, valid) as a memo stores it (href, tag, text, valid), built in C:
+# what `pack_links` writes and `SiteCrawl._count` reads.
+AS_STORED = itemgetter(0, 2, 1, 3)
 
 
 def pack_links(
@@ -142,7 +145,7 @@ def pack_links(
         "t": found.title,
         "s": found.skipped,
         "e": encoding,
-        "l": list(map(_STORED, links)),  # (url, tag, text, valid), built in C
+        "l": list(map(AS_STORED, links)),  # (url, tag, text, valid), built in C
     }
     if targets is not None and len(targets) == len(links):
         data["n"] = [True if t == k[0] else t for t, k in zip(targets, links, strict=True)]

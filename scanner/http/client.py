@@ -419,7 +419,7 @@ class _Client(httpx.AsyncClient):
         try:
             body = await transport.exchange(target.origin, method, target.data, timeouts)
         except httpx.RequestError as exc:
-            exc.request = self.build_request(target.method, target.url)  # as `send` does
+            exc.request = self.request_for(target)  # as `send` does
             raise
         if (
             body.status not in _REDIRECT_STATUSES
@@ -429,7 +429,7 @@ class _Client(httpx.AsyncClient):
             return body
         response = body.response()
         try:
-            request = self.build_request(target.method, target.url)
+            request = self.request_for(target)
         except BaseException:
             await response.aclose()
             raise

@@ -494,8 +494,7 @@ class _Body(httpx.AsyncByteStream):
             )
         except BaseException:
             self.closed = True
-            self.transport._discard(self.conn)
-            self.transport._slots[self.origin].release()
+            self.transport._release(self.conn, self.origin, False)
             raise
 
     async def aclose(self) -> None:
