@@ -455,7 +455,9 @@ class Settings(_Layered):
         default=0.0,
         description="Seconds an 'ok' link verdict of the site's last finished scan stands for "
         "a check in the next scan (0: every link is checked every scan). Links on the homepage "
-        "and the second-level pages, and broken or undetermined ones, are always checked.",
+        "and the second-level pages, and broken or undetermined ones, are always checked; a "
+        "link broken again as that scan confirmed it (same kind and HTTP status, confirmed "
+        "within this window) is confirmed by the check, without another re-check.",
     )
     crawl_conditional: bool = Field(
         default=True,

@@ -129,6 +129,8 @@ class LinkScan:
     pages_kept: int = 0  # pages not requested: an earlier night's reading stood
     links_checked: int = 0  # link checks made tonight
     verdicts_reused: int = 0  # link verdicts of an earlier night that stood
+    # Broken links confirmed by tonight's check alone: broken as the last night confirmed them.
+    confirmed_earlier: int = 0
     reused_since: datetime | None = None  # the oldest reused verdict or page
     verdict_reuse_s: float = 0.0
     page_reuse_s: float = 0.0

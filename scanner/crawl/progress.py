@@ -50,6 +50,8 @@ class ScanProgress:
     not_modified: int = 0  # pages the server answered 304 Not Modified (conditional request)
     same_body: int = 0  # pages whose body hashed as the last night's: not parsed again
     pages_kept: int = 0  # pages not requested (`crawl_page_reuse`): their stored links stood
+    # Broken links confirmed by tonight's check, broken as the last night confirmed them.
+    confirmed_earlier: int = 0
     reused_since: datetime | None = None  # the oldest reused verdict or page (from which night)
     reuse_windows: tuple[float, float] = (0.0, 0.0)  # link_verdict_reuse, crawl_page_reuse
     skipped: int = 0
@@ -80,6 +82,7 @@ class ScanProgress:
             "not_modified": self.not_modified,
             "same_body": self.same_body,
             "pages_kept": self.pages_kept,
+            "confirmed_earlier": self.confirmed_earlier,
             "reused_since": self.reused_since.isoformat() if self.reused_since else None,
             "verdict_reuse_s": self.reuse_windows[0],
             "page_reuse_s": self.reuse_windows[1],

@@ -198,6 +198,7 @@ class SiteCrawl:
                 await self._unkeep()
                 p.phase = "检查链接"
                 await self.check_links()
+                await self._confirm_as_before()
                 p.phase = "等待复查"
                 await self.recheck(wait=True)
             status = "done"
@@ -778,6 +779,20 @@ class SiteCrawl:
         self.progress.reused += count
         if oldest is not None:
             self.progress.reused_at(oldest)
+
+    async def _confirm_as_before(self) -> None:
+        """A link broken tonight just as the last finished scan found it broken and confirmed
+        (the same kind and HTTP status, confirmed within `link_verdict_reuse`) is confirmed by
+        tonight's check: failing on two nights is at least the evidence a re-check hours later
+        gives, and the site is not asked again. A link broken for the first time, or otherwise
+        than before, waits for its re-check as always; with reuse off (0), every one does."""
+        keep = self.settings.link_verdict_reuse
+        if keep <= 0:
+            return
+        since = self.clock.now() - timedelta(seconds=keep)
+        self.progress.confirmed_earlier += await self.store.run(
+            self.store.confirm_as_before, self.site.id, self.scan_id, since
+        )
 
     async def _save(self, done: list[dict[str, Any]]) -> None:
         rows = done[:]

@@ -555,11 +555,7 @@ class ScanStore:
         thousands of rows through Python; the number reused and the oldest check reused."""
         new = _CHECKS
         with self.db.session() as s:
-            previous = s.scalar(
-                select(func.max(Scan.id)).where(
-                    Scan.site_id == site_id, Scan.status == "done", Scan.id < scan_id
-                )
-            )
+            previous = _previous_done(s, site_id, scan_id)
             if previous is None:
                 return 0, None
             prev = _CHECKS.alias("prev")
@@ -593,6 +589,36 @@ class ScanStore:
                 )
             )
         return int(count), aware(oldest)
+
+    def confirm_as_before(self, site_id: int, scan_id: int, since: datetime) -> int:
+        """Confirm this scan's unconfirmed broken links that the site's last finished scan
+        before ``scan_id`` found broken the same way — the same kind and the same HTTP status —
+        and confirmed at or after ``since``: tonight's check is then the confirming one (at
+        its own time), and no re-check is asked of the site. A failure without an HTTP answer
+        (a timeout, a refused connection) is never confirmed so: it may be the night's own
+        trouble. One UPDATE … FROM inside the database; the number confirmed."""
+        new = _CHECKS
+        with self.db.session() as s:
+            previous = _previous_done(s, site_id, scan_id)
+            if previous is None:
+                return 0
+            prev = _CHECKS.alias("prev")
+            match = and_(
+                new.c.scan_id == scan_id,
+                new.c.verdict == LinkVerdict.BROKEN,
+                new.c.confirmed_at.is_(None),
+                new.c.status_code.is_not(None),
+                prev.c.scan_id == previous,
+                prev.c.target == new.c.target,
+                prev.c.verdict == LinkVerdict.BROKEN,
+                prev.c.confirmed_at >= since,
+                prev.c.kind == new.c.kind,
+                prev.c.status_code == new.c.status_code,
+            )
+            done = s.execute(
+                update(new).where(match).values(confirmed_at=new.c.checked_at, recheck_due=None)
+            )
+        return int(done.rowcount or 0)  # type: ignore[attr-defined]
 
     def forget_verdicts(self, ids: list[int]) -> None:
         """Take back verdicts given without a request, so that the link checks make one."""
@@ -756,6 +782,16 @@ def verdict_values(result: Result, recheck_delay: float) -> dict[str, Any]:
         "checked_at": at,
         "recheck_due": recheck_due_at(at, recheck_delay) if broken else None,
     }
+
+
+def _previous_done(session: Session, site_id: int, scan_id: int) -> int | None:
+    """The site's last finished scan before ``scan_id``: the night whose verdicts a later one
+    may lean on."""
+    return session.scalar(
+        select(func.max(Scan.id)).where(
+            Scan.site_id == site_id, Scan.status == "done", Scan.id < scan_id
+        )
+    )
 
 
 def update_by_id(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

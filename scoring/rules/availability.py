@@ -105,6 +105,11 @@ def link_scan_evidence(scan: LinkScan) -> Evidence:
         f"沿用前次抓取未重新请求 {scan.pages_kept} 个；"
         f"本次检查链接 {scan.links_checked} 个，沿用前次结论 {scan.verdicts_reused} 个"
     )
+    if scan.confirmed_earlier:
+        note += (
+            f"；失效链接 {scan.confirmed_earlier} 个与前次扫描已复查确认的结果相同"
+            "（同一失效类型和状态码），以本次检查为复查确认"
+        )
     if scan.reused_since is not None:
         note += f"（沿用的最早为 {scan.reused_since.isoformat(timespec='minutes')} 的结果）"
     note += (
@@ -122,6 +127,7 @@ def link_scan_evidence(scan: LinkScan) -> Evidence:
             "pages_kept": scan.pages_kept,
             "links_checked": scan.links_checked,
             "verdicts_reused": scan.verdicts_reused,
+            "confirmed_earlier": scan.confirmed_earlier,
             "reused_since": scan.reused_since.isoformat() if scan.reused_since else None,
             "verdict_reuse_s": scan.verdict_reuse_s,
             "page_reuse_s": scan.page_reuse_s,

@@ -177,6 +177,22 @@ def test_nights_cost_what_changed(site: tuple[FarmThread, Database]) -> None:
     assert ev["verdicts_reused"] + ev["pages_kept"] <= reused  # verdicts kept as they were
     assert ev["verdicts_reused"] > 0 and ev["verdict_reuse_s"] == ev["page_reuse_s"] == DAY
     assert ev["reused_since"] is not None and "304 未修改" in ev["note"]
+    # A link broken on both nights with the same HTTP answer was confirmed by tonight's check
+    # (never asked a third time); one without an answer (a timeout) waited for its re-check.
+    as_before = {
+        t
+        for t in second.broken()
+        if first.links[t].status_code is not None
+        and (first.links[t].kind, first.links[t].status_code)
+        == (second.links[t].kind, second.links[t].status_code)
+    }
+    assert as_before and ev["confirmed_earlier"] == second.stats["confirmed_earlier"]
+    assert second.stats["confirmed_earlier"] == len(as_before)
+    assert f"失效链接 {len(as_before)} 个与前次扫描已复查确认的结果相同" in ev["note"]
+    for t in second.broken():
+        row = second.links[t]
+        assert row.confirmed_at is not None, t
+        assert (row.confirmed_at == row.checked_at) == (t in as_before), t
 
     # Overnight: a homepage link breaks, a second-level page gains a link to a missing file.
     home_target = next(

@@ -4,6 +4,7 @@ on the homepage and the second-level pages is still checked — as the server se
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,6 +31,7 @@ class Site:
     """Homepage → 3 second-level pages → 3 deep pages each; documents on every level."""
 
     broken: set[str] = field(default_factory=set)
+    failing: dict[str, int] = field(default_factory=dict)  # path → another error status
     requests: list[str] = field(default_factory=list)
 
     async def handle(self, request: web.BaseRequest) -> web.StreamResponse:
@@ -37,6 +39,8 @@ class Site:
         self.requests.append(path)
         if path in self.broken:
             return web.Response(status=404, text="not here")
+        if path in self.failing:
+            return web.Response(status=self.failing[path], text="error")
         if path.endswith(".pdf"):
             return web.Response(body=b"%PDF-1.4 " + path.encode(), content_type="application/pdf")
         if path == "/":
@@ -76,7 +80,9 @@ def _path(target: str) -> str:
     return "/" + target.split("/", 3)[3]
 
 
-async def _night(db: Database, ref: SiteRef, port: int, reuse: float) -> dict[str, LinkCheck]:
+async def _night(
+    db: Database, ref: SiteRef, port: int, reuse: float, stats: dict[str, object] | None = None
+) -> dict[str, LinkCheck]:
     settings = load_settings(
         database_url=db.url,
         host_map=f"{HOST}=127.0.0.1:{port}",
@@ -87,7 +93,10 @@ async def _night(db: Database, ref: SiteRef, port: int, reuse: float) -> dict[st
     async with Scanner(db, settings) as scanner:
         scan_id = (await scanner.scan([ref]))[ref.code]
     with db.session() as s:
-        assert s.get(Scan, scan_id).status == "done"  # type: ignore[union-attr]
+        scan = s.get(Scan, scan_id)
+        assert scan is not None and scan.status == "done"
+        if stats is not None:
+            stats.update(scan.stats)
         rows = s.scalars(select(LinkCheck).where(LinkCheck.scan_id == scan_id)).all()
         return {_path(r.target): r for r in rows}
 
@@ -152,3 +161,68 @@ async def _second_night_reuses_deep_verdicts(db: Database, site: tuple[Site, int
     assert set(DEEP_DOCS) <= set(server.requests)
     assert third["/s0/d0/f0.pdf"].verdict is LinkVerdict.BROKEN
     assert third["/s0/d0/f0.pdf"].confirmed_at is not None
+
+
+async def test_a_link_broken_as_last_night_confirmed_is_not_rechecked(
+    db: Database, site: tuple[Site, int]
+) -> None:
+    await _broken_as_before(db, site)
+
+
+@pytest.mark.postgres
+async def test_broken_as_before_on_postgres(postgres_url: str, site: tuple[Site, int]) -> None:
+    """The confirmation is one UPDATE … FROM inside the database: the same on PostgreSQL."""
+    db = Database(postgres_url)
+    db.upgrade()
+    try:
+        await _broken_as_before(db, site)
+    finally:
+        db.dispose()
+
+
+async def _broken_as_before(db: Database, site: tuple[Site, int]) -> None:
+    server, port = site
+    ref = _register(db)
+    day = 86400.0
+    # Night 1: two homepage documents, a second-level document and a deep page are broken;
+    # each is checked, then confirmed by its re-check.
+    server.broken |= {"/h1.pdf", "/h2.pdf", "/s1/d1.html"}
+    server.failing["/s2.pdf"] = 500
+    first = await _night(db, ref, port, reuse=day)
+    asked_first = Counter(server.requests)
+    for path in ("/h1.pdf", "/h2.pdf", "/s1/d1.html", "/s2.pdf"):
+        assert first[path].verdict is LinkVerdict.BROKEN and first[path].confirmed_at, path
+
+    # Night 2: /h1.pdf, /s1/d1.html and /s2.pdf broken as before; /h2.pdf now answers 500
+    # (broken otherwise than last night); /h3.pdf breaks tonight.
+    server.broken -= {"/h2.pdf"}
+    server.failing["/h2.pdf"] = 500
+    server.broken |= {"/h3.pdf"}
+    server.requests.clear()
+    stats: dict[str, object] = {}
+    second = await _night(db, ref, port, reuse=day, stats=stats)
+    asked = Counter(server.requests)
+    for path in ("/h1.pdf", "/h2.pdf", "/h3.pdf", "/s1/d1.html", "/s2.pdf"):
+        row = second[path]
+        assert row.verdict is LinkVerdict.BROKEN and row.confirmed_at is not None, path
+    # Broken as before: tonight's check confirms it, at its own time; the site is asked once
+    # where a link broken tonight is asked again for the re-check (as on night 1).
+    as_before = ("/h1.pdf", "/s1/d1.html", "/s2.pdf")
+    for path in as_before:
+        assert second[path].confirmed_at == second[path].checked_at, path
+        assert 0 < asked[path] < asked_first[path], path
+    assert asked["/h3.pdf"] == asked_first["/h1.pdf"]  # new tonight: check and re-check
+    assert asked["/h2.pdf"] == asked_first["/h1.pdf"]  # 404 → 500: re-checked too
+    for path in ("/h2.pdf", "/h3.pdf"):
+        assert second[path].confirmed_at > second[path].checked_at, path  # type: ignore[operator]
+    assert stats["confirmed_earlier"] == len(as_before)
+
+    # Reuse off: every broken link waits for its re-check again.
+    server.requests.clear()
+    stats.clear()
+    third = await _night(db, ref, port, reuse=0, stats=stats)
+    asked = Counter(server.requests)
+    assert asked["/h1.pdf"] == asked_first["/h1.pdf"]
+    assert asked["/s1/d1.html"] == asked_first["/s1/d1.html"]
+    assert third["/h1.pdf"].confirmed_at > third["/h1.pdf"].checked_at  # type: ignore[operator]
+    assert stats["confirmed_earlier"] == 0

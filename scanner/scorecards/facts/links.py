@@ -68,6 +68,7 @@ def _link_scan(started: datetime, stats: dict[str, Any]) -> LinkScan:
         pages_kept=num("pages_kept"),
         links_checked=num("checked"),
         verdicts_reused=num("reused_verdicts"),
+        confirmed_earlier=num("confirmed_earlier"),
         reused_since=since,
         verdict_reuse_s=secs("verdict_reuse_s"),
         page_reuse_s=secs("page_reuse_s"),
