@@ -42,6 +42,7 @@ from scanner.crawl.store import (
     Batch,
     CheckRow,
     Memo,
+    Occurrence,
     Result,
     ScanStore,
     TargetState,
@@ -76,6 +77,9 @@ _GONE_AFTER = 10  # page fetches in a row that failed in transport: the site wen
 _NORMAL_MEMO = 4096  # hrefs whose normal form a crawl remembers (≈ 1 MB; navigation repeats)
 _TRANSPORT = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
 _CHECK_CHUNK = 500
+# Evidence rows of unchanged pages held back until the links are judged (`SiteCrawl.deferred`,
+# ≈ 120 bytes each): past this many they are stored with the batch like a read page's.
+_DEFERRED_MAX = 100_000
 _UNKNOWN = "\x00unknown"  # not in the normal-form memo (None is a memo's value)
 _TAG = itemgetter(1)  # a stored link's tag (href, tag, text, valid)
 _TARGET = itemgetter(0)  # a (target, tag) pair's target
@@ -140,6 +144,11 @@ class SiteCrawl:
         self.memo_on = settings.crawl_conditional or settings.crawl_page_reuse > 0
         self.memos: dict[str, Memo] = {}
         self.kept: list[int] = []  # pages not requested tonight (`crawl_page_reuse`)
+        # The evidence of the unchanged pages, held back until the links are judged: only that
+        # of the links not judged 'ok' is ever read (a scorecard's broken links), and an
+        # unchanged night's ≈ 20,000 rows shrink to a few hundred (`_keep_evidence`). Their
+        # links stay in the pages' memos, from which a resumed scan chooses them again.
+        self.deferred: list[Occurrence] = []
         progress.reuse_windows = (settings.link_verdict_reuse, settings.crawl_page_reuse)
         self.scan_id = 0
         self._active = 0
@@ -199,8 +208,11 @@ class SiteCrawl:
                 p.phase = "检查链接"
                 await self.check_links()
                 await self._confirm_as_before()
+                await self._keep_evidence(every_link=False)
                 p.phase = "等待复查"
                 await self.recheck(wait=True)
+            else:
+                await self._keep_evidence(every_link=True)
             status = "done"
             p.phase = "完成"
         except (asyncio.CancelledError, KeyboardInterrupt):
@@ -240,6 +252,10 @@ class SiteCrawl:
         self.second_level = {
             url_key(t) for t, s in loaded.targets.items() if s.home and self.scope.inside(t)
         }
+        if self.memo_on:
+            self._choose_evidence_again(
+                await self.store.run(self.store.unchanged_pages, self.scan_id)
+            )
         self.progress.pages = len(loaded.fetched)
         self.progress.links = len(self.targets)
 
@@ -504,12 +520,57 @@ class SiteCrawl:
             if normal is not None:
                 p.skipped += int(data["s"])
                 if depth == 0 or final_key in self.second_level:
-                    self._count(final, depth, data["l"], normal)
+                    self._count(final, depth, data["l"], normal, self.deferred)
                 else:
                     self._replay(final, depth, data["l"], normal)
             else:  # a memo from before normal forms were stored, or under other parameters
                 found, encoding, _ = unpack_links(memo.links, self.params)
-                self._links(final, depth, found, encoding)
+                self._links(final, depth, found, encoding, self.deferred)
+            if len(self.deferred) >= _DEFERRED_MAX:  # stored now, memory stays bounded
+                self.batch.occurrences.extend(self.deferred)
+                self.deferred.clear()
+
+    def _choose_evidence_again(self, pages: list[tuple[str, int]]) -> None:
+        """A resumed scan's held-back evidence (`deferred`, lost with the process that held
+        it): chosen again from the memos of the unchanged pages it had replayed, in their
+        order, as `_count` and `_replay` choose — a link of the homepage or a second-level page
+        always, another while its target has fewer than `link_max_occurrences`. Counts, flags
+        and queue were stored with the pages and stay as they are."""
+        cap = self.settings.link_max_occurrences
+        seen: set[int] = set()
+        for url, depth in pages:
+            memo = self.memos.get(url)
+            final = (memo.final_url or url) if memo is not None else url
+            final_key = url_key(final)
+            if memo is None or final_key in seen or not self.scope.inside(final):
+                continue
+            seen.add(final_key)
+            always = depth == 0 or final_key in self.second_level
+            links, normal = self._memo_links(memo)
+            seen_here: set[tuple[int, str]] = set()
+            for (href, tag, text, valid), target in zip(links, normal, strict=True):
+                if target is None:
+                    if valid and not is_http_href(href):
+                        continue
+                    target = invalid_target(href)
+                key = url_key(target)
+                state = self.targets.get(key)
+                if state is None or (key, tag) in seen_here:
+                    continue
+                seen_here.add((key, tag))
+                if state.stored < cap or always:
+                    state.stored += 1
+                    self.deferred.append((state, final, tag, text[:300]))
+
+    def _memo_links(self, memo: Memo) -> tuple[list[Any], list[str | None]]:
+        """A memo's links as stored (href, tag, text, valid) with each href's normal form."""
+        data = memo_data(memo.links)
+        normal = stored_targets(data, self.params)
+        if normal is not None:
+            return data["l"], normal
+        found, encoding, _ = unpack_links(memo.links, self.params)
+        normal = [self._normalize(k.url, encoding) if k.valid else None for k in found.links]
+        return list(map(AS_STORED, found.links)), normal
 
     def _widen_scope(self, url: str) -> None:
         """The homepage moved to ``url``'s host: its pages are the site's own too (and where
@@ -543,7 +604,12 @@ class SiteCrawl:
         return target
 
     def _links(
-        self, page_url: str, depth: int, found: PageLinks, encoding: str
+        self,
+        page_url: str,
+        depth: int,
+        found: PageLinks,
+        encoding: str,
+        evidence: list[Occurrence] | None = None,
     ) -> list[str | None]:
         """Count a freshly read page's links and queue its pages (`_count`); the normalised
         form of each href (None: not normalisable), which the page's memo keeps."""
@@ -562,7 +628,7 @@ class SiteCrawl:
             add(normalize(url, encoding) if target is _UNKNOWN else target)
         self.progress.skipped += found.skipped
         # a lazy map, not a list (a list cost 7 % more)
-        self._count(page_url, depth, map(AS_STORED, found.links), targets)
+        self._count(page_url, depth, map(AS_STORED, found.links), targets, evidence)
         return targets
 
     def _first_sight(
@@ -607,14 +673,19 @@ class SiteCrawl:
             self.progress.trapped += 1
 
     def _count(
-        self, page_url: str, depth: int, links: Iterable[Any], normal: list[str | None]
+        self,
+        page_url: str,
+        depth: int,
+        links: Iterable[Any],
+        normal: list[str | None],
+        evidence: list[Occurrence] | None = None,
     ) -> None:
         """Count a page's links, flag the homepage's and the second level's, keep their
         evidence and queue the site's pages: ``links`` are (href, tag, text, valid), ``normal``
         the normal form of each href (None: not normalisable) — from a fresh read (`_links`)
         or an unchanged page's memo (`_unchanged`), without building a `Link` per href. A
         target's key is hashed once while it stays in a bounded memo (the navigation's targets
-        are on every page)."""
+        are on every page). The evidence goes to the batch, or to ``evidence``."""
         p = self.progress
         cap = self.settings.link_max_occurrences
         page_key = url_key(page_url)
@@ -622,7 +693,7 @@ class SiteCrawl:
         evidence_always = depth == 0 or second_page
         targets = self.targets
         touched = self.batch.touched
-        occurrences = self.batch.occurrences
+        occurrences = self.batch.occurrences if evidence is None else evidence
         known_key = self.frontier.known_key
         keys = self._keys
         seen_here: set[tuple[int, str]] = set()
@@ -678,7 +749,7 @@ class SiteCrawl:
         deduplicated by (target, tag) and counted per page in C (`Batch.counted`, added to
         the counts when the batch is frozen); only the page's other links go through the
         per-link bookkeeping of `_count`, in the page's order (which link fills a target's
-        last evidence slot depends on it)."""
+        last evidence slot depends on it). The evidence is held back (`deferred`)."""
         quiet = self._quiet
         counted = self.batch.counted
         pairs = dict.fromkeys(zip(normal, map(_TAG, links), strict=True))
@@ -690,7 +761,7 @@ class SiteCrawl:
         cap = self.settings.link_max_occurrences
         targets = self.targets
         touched = self.batch.touched
-        occurrences = self.batch.occurrences
+        occurrences = self.deferred
         known_key = self.frontier.known_key
         keys = self._keys
         seen_here: set[tuple[int, str]] = set()
@@ -793,6 +864,15 @@ class SiteCrawl:
         self.progress.confirmed_earlier += await self.store.run(
             self.store.confirm_as_before, self.site.id, self.scan_id, since
         )
+
+    async def _keep_evidence(self, *, every_link: bool) -> None:
+        """Store the held-back evidence of the unchanged pages once the links are judged: that
+        of the links not judged 'ok' (all of it when ``every_link``: no link checks)."""
+        deferred, self.deferred = self.deferred, []
+        if deferred:
+            await self.store.run(
+                lambda: self.store.save_evidence(self.scan_id, deferred, every_link=every_link)
+            )
 
     async def _save(self, done: list[dict[str, Any]]) -> None:
         rows = done[:]

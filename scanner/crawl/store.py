@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, Table, and_, bindparam, delete, func, insert, select, update
+from sqlalchemy import Insert, Table, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from probes.page import Link, PageLinks
@@ -43,6 +43,7 @@ __all__ = [
     "CheckRow",
     "Loaded",
     "Memo",
+    "Occurrence",
     "ScanStore",
     "TargetState",
     "aware",
@@ -186,6 +187,10 @@ def stored_targets(data: dict[str, Any], params: frozenset[str]) -> list[str | N
     ]
 
 
+# Where a target was found — (target, page URL, tag, link text) — an evidence row to store.
+Occurrence = tuple[TargetState, str, str, str]
+
+
 @dataclass
 class Batch:
     """Everything found since the last write."""
@@ -196,7 +201,7 @@ class Batch:
     frontier: list[dict[str, Any]] = field(default_factory=list)
     new_targets: list[tuple[TargetState, dict[str, Any]]] = field(default_factory=list)
     touched: dict[int, TargetState] = field(default_factory=dict)  # id(state) -> state
-    occurrences: list[tuple[TargetState, str, str, str]] = field(default_factory=list)
+    occurrences: list[Occurrence] = field(default_factory=list)
     replayed: int = 0  # pages known unchanged (304, same body, kept): their stored links replayed
     # Links to quiet targets replayed since the last write, per target (`SiteCrawl._replay`):
     # added to the targets' counts, and the targets touched, when the batch is frozen.
@@ -408,16 +413,38 @@ class ScanStore:
             if not batch.frozen:
                 batch.freeze()
             self._write_targets(s, scan_id, batch, recheck_delay)
-            if batch.occurrences:
-                # A page's links may arrive twice (resumed scans, a page reached under two
-                # URLs): an occurrence already stored is the same evidence, kept once.
-                plain_executemany(
-                    s,
-                    insert_ignoring_duplicates(s, LinkOccurrence.__table__),
-                    ("link_id", "page_url", "tag", "text"),
-                    [(st.id, page, tag, text) for st, page, tag, text in batch.occurrences],
-                )
+            _insert_occurrences(s, batch.occurrences)
             s.execute(update(Scan).where(Scan.id == scan_id).values(stats=stats))
+
+    def save_evidence(self, scan_id: int, rows: list[Occurrence], *, every_link: bool) -> int:
+        """Store the evidence held back from the scan's unchanged pages (`SiteCrawl.deferred`)
+        once its links are judged: that of the links not judged 'ok' — the only evidence a
+        scorecard reads, and all that retention keeps of an old scan — or of every link
+        (``every_link``: a crawl without link checks). The rows stored."""
+        with self.db.session() as s:
+            if not every_link:
+                wanted = set(
+                    s.scalars(
+                        select(_CHECKS.c.id).where(
+                            _CHECKS.c.scan_id == scan_id,
+                            or_(_CHECKS.c.verdict.is_(None), _CHECKS.c.verdict != LinkVerdict.OK),
+                        )
+                    )
+                )
+                rows = [row for row in rows if row[0].id in wanted]
+            _insert_occurrences(s, rows)
+        return len(rows)
+
+    def unchanged_pages(self, scan_id: int) -> list[tuple[str, int]]:
+        """The pages a scan knew unchanged (their stored links replayed), in the order it
+        stored them: (url, depth)."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(Page.url, Page.depth)
+                .where(Page.scan_id == scan_id, Page.reuse != "")
+                .order_by(Page.id)
+            ).all()
+        return [(url, depth) for url, depth in rows]
 
     def _write_memos(self, s: Session, site_id: int, scan_id: int, memos: list[Memo]) -> None:
         """Store the batch's memos: a page read tonight as a whole row (inserted or replacing
@@ -975,6 +1002,18 @@ _MEMO_UPDATE = (
     "size",
     "links",
 )
+
+
+def _insert_occurrences(session: Session, rows: list[Occurrence]) -> None:
+    """Evidence rows. A page's links may arrive twice (resumed scans, a page reached under two
+    URLs): an occurrence already stored is the same evidence, kept once."""
+    if rows:
+        plain_executemany(
+            session,
+            insert_ignoring_duplicates(session, LinkOccurrence.__table__),
+            ("link_id", "page_url", "tag", "text"),
+            [(st.id, page, tag, text) for st, page, tag, text in rows],
+        )
 
 
 def upsert(session: Session, model: type[Any]) -> Any:

@@ -137,14 +137,21 @@ def test_nights_cost_what_changed(site: tuple[FarmThread, Database]) -> None:
     assert second.broken() == first.broken()
     assert set(second.links) == set(first.links)
     # The stored links of unchanged pages stand for the parse: every target found where and
-    # as often as night 1's parse found it, with the same pages as evidence — all of them
-    # where night 1 stored all (a target's pages up to the cap depend on the crawl's order).
+    # as often as night 1's parse found it. The evidence of a link not judged 'ok' — all a
+    # scorecard reads — names the same pages: all of them where night 1 stored all (a
+    # target's pages up to the cap depend on the crawl's order). An 'ok' link's evidence on
+    # unchanged pages is not stored.
     assert second.where() == first.where()
+    fresh = {p.final_url or u for u, p in second.pages.items() if p.reuse == ""}
     for target, pages in first.found_on.items():
-        if len(pages) < first.cap:
+        if second.links[target].verdict is LinkVerdict.OK:
+            assert {page for page, _ in second.found_on[target]} <= fresh, target
+        elif len(pages) < first.cap:
             assert second.found_on[target] == pages, target
         else:
             assert len(second.found_on[target]) >= first.cap, target
+    stored = sum(map(len, second.found_on.values()))
+    assert 0 < stored < sum(map(len, first.found_on.values())) / 5
     # Only the pages that were not readable last night (404s, soft 404s) are read again.
     read_again = {u for u, p in second.pages.items() if p.reuse == ""}
     assert read_again == {u for u, p in first.pages.items() if p.status != 200 or p.soft404}

@@ -7,33 +7,37 @@ import asyncio
 import contextlib
 from pathlib import Path
 
+import pytest
 from aiohttp import web
 from sqlalchemy import select
 
 from farm import FarmThread
-from farm.builtin import QINGSHAN
+from farm.builtin import FGW, QINGSHAN
 from scanner.crawl import Scanner, load_sites
+from scanner.crawl import site as site_module
+from scanner.crawl.store import Batch
 from scanner.db import Database
-from scanner.db.models import LinkCheck, LinkVerdict, Page, Scan
+from scanner.db.models import LinkCheck, LinkOccurrence, LinkVerdict, Page, Scan
 from scanner.settings import Settings, load_settings
 from tests.crawl.conftest import fast_settings, registered_db, scan
 from tests.crawl.test_politeness import _register
 
 CODE = "9101210001"  # 青山县人民政府
+FGW_CODE = "9101000002"  # 临江市发展和改革委员会: broken links of every kind
 
 
-def _interrupt_after(db: Database, settings: Settings, pages: int) -> int:
+def _interrupt_after(db: Database, settings: Settings, pages: int, code: str = CODE) -> int:
     async def go() -> int:
         async with Scanner(db, settings) as scanner:
-            job = asyncio.create_task(scanner.scan(load_sites(db, [CODE])))
+            job = asyncio.create_task(scanner.scan(load_sites(db, [code])))
             await asyncio.sleep(0)  # let the scan register its progress
-            while scanner.progress[CODE].pages < pages:
+            while scanner.progress[code].pages < pages:
                 assert not job.done(), "the scan ended before it could be interrupted"
                 await asyncio.sleep(0.005)
             job.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await job
-            scan_id = scanner.progress[CODE].scan_id
+            scan_id = scanner.progress[code].scan_id
             assert scan_id is not None
             return scan_id
 
@@ -201,3 +205,53 @@ def test_a_scan_killed_as_soon_as_it_began_resumes_from_the_homepage(
         pages = s.scalars(select(Page.url).where(Page.scan_id == killed)).all()
     assert len(pages) == len(set(pages)) > 100  # the whole site, each page once
     db.dispose()
+
+
+def test_a_resumed_night_keeps_the_evidence_of_the_pages_it_replayed(
+    farm: FarmThread, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The evidence of a night's unchanged pages is held in memory until the links are judged
+    (`SiteCrawl.deferred`), so a night killed midway loses it with the process. The resumed
+    night chooses it again from the pages' memos: every broken link still names the pages the
+    farm links it from."""
+    # Batches of 10 pages, replayed or read, so that the kill finds replayed pages stored.
+    monkeypatch.setattr(site_module, "_BATCH_PAGES", 10)
+    monkeypatch.setattr(site_module, "_BATCH_MAX", 10)
+    monkeypatch.setattr(Batch, "work", lambda batch: len(batch.pages))
+    db = registered_db(farm, tmp_path)
+    day = 86400.0
+    settings = fast_settings(
+        farm, db.url, per_host_rate=300.0, link_verdict_reuse=day, crawl_page_reuse=day
+    )
+    night1, _ = scan(db, settings, [FGW_CODE])  # every page read, its memo stored
+    second = _interrupt_after(db, settings, 40, FGW_CODE)
+    with db.session() as s:
+        replayed = s.scalars(select(Page.url).where(Page.scan_id == second, Page.reuse != ""))
+        assert len(replayed.all()) >= 20  # killed after replaying pages, their evidence held
+    resumed, _ = scan(db, settings, [FGW_CODE])
+    assert resumed[FGW_CODE] == second
+
+    # Night 1 read every page (its evidence was never held back): the pages to find again.
+    before, after = _found_on(db, night1[FGW_CODE]), _found_on(db, second)
+    truth = farm.truth.links(FGW)
+    cap = settings.link_max_occurrences
+    assert truth.broken
+    for url, pages in truth.broken.items():
+        assert after.get(url, set()) >= pages or len(after.get(url, ())) >= cap, url
+        if len(before[url]) < cap:
+            assert after[url] == before[url], url
+        else:
+            assert len(after[url]) >= cap, url
+
+
+def _found_on(db: Database, scan_id: int) -> dict[str, set[str]]:
+    """Each target of a scan, with the pages its evidence names."""
+    found: dict[str, set[str]] = {}
+    with db.session() as s:
+        for target, page in s.execute(
+            select(LinkCheck.target, LinkOccurrence.page_url)
+            .join(LinkCheck, LinkCheck.id == LinkOccurrence.link_id)
+            .where(LinkCheck.scan_id == scan_id)
+        ):
+            found.setdefault(target, set()).add(page)
+    return found
