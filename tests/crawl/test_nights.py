@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from scanner.crawl import Scanner, SiteRef
 from scanner.db import Database
-from scanner.db.models import LinkCheck, LinkVerdict, PageMemo, Scan
+from scanner.db.models import LinkCheck, LinkOccurrence, LinkVerdict, PageMemo, Scan
 from scanner.settings import load_settings
 from tests.crawl.test_politeness import _register
 
@@ -226,3 +226,33 @@ async def _broken_as_before(db: Database, site: tuple[Site, int]) -> None:
     assert asked["/s1/d1.html"] == asked_first["/s1/d1.html"]
     assert third["/h1.pdf"].confirmed_at > third["/h1.pdf"].checked_at  # type: ignore[operator]
     assert stats["confirmed_earlier"] == 0
+
+
+async def test_a_crawl_without_link_checks_stores_all_the_evidence_of_unchanged_pages(
+    db: Database, site: tuple[Site, int]
+) -> None:
+    """With no link checks there is no verdict to choose the evidence by: the evidence held
+    back from unchanged pages is all stored, the pages night 1 found each target on."""
+    _, port = site
+    ref = _register(db)
+    await _night(db, ref, port, reuse=86400.0)
+    settings = load_settings(
+        database_url=db.url, host_map=f"{HOST}=127.0.0.1:{port}", per_host_rate=500.0
+    )
+    async with Scanner(db, settings) as scanner:
+        scan_id = await scanner.crawl_for(ref).run(links=False)
+    with db.session() as s:
+        scans = s.scalars(select(Scan).order_by(Scan.id)).all()
+        assert [x.status for x in scans] == ["done", "done"] and scans[1].id == scan_id
+        assert s.get(Scan, scan_id).stats["same_body"] > 10  # type: ignore[union-attr]
+        found = {
+            scan: set(
+                s.execute(
+                    select(LinkCheck.target, LinkOccurrence.page_url, LinkOccurrence.tag)
+                    .join(LinkCheck, LinkCheck.id == LinkOccurrence.link_id)
+                    .where(LinkCheck.scan_id == scan)
+                ).all()
+            )
+            for scan in (scans[0].id, scan_id)
+        }
+    assert len(found[scan_id]) > 30 and found[scan_id] == found[scans[0].id]
