@@ -244,7 +244,8 @@ async def test_a_crawl_without_link_checks_stores_all_the_evidence_of_unchanged_
     with db.session() as s:
         scans = s.scalars(select(Scan).order_by(Scan.id)).all()
         assert [x.status for x in scans] == ["done", "done"] and scans[1].id == scan_id
-        assert s.get(Scan, scan_id).stats["same_body"] > 10  # type: ignore[union-attr]
+        night2 = s.get(Scan, scan_id)
+        assert night2 is not None and night2.stats["same_body"] > 10
         found = {
             scan: set(
                 s.execute(
