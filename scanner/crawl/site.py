@@ -540,9 +540,11 @@ class SiteCrawl:
         seen: set[int] = set()
         for url, depth in pages:
             memo = self.memos.get(url)
-            final = (memo.final_url or url) if memo is not None else url
+            if memo is None:  # the memo deleted since (by hand): its evidence went with it
+                continue
+            final = memo.final_url or url
             final_key = url_key(final)
-            if memo is None or final_key in seen or not self.scope.inside(final):
+            if final_key in seen or not self.scope.inside(final):
                 continue
             seen.add(final_key)
             always = depth == 0 or final_key in self.second_level
