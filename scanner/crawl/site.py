@@ -78,8 +78,9 @@ _NORMAL_MEMO = 4096  # hrefs whose normal form a crawl remembers (≈ 1 MB; navi
 _TRANSPORT = frozenset({"dns", "connect", "tls", "timeout", "protocol"})
 _CHECK_CHUNK = 500
 # Evidence rows of unchanged pages held back until the links are judged (`SiteCrawl.deferred`,
-# ≈ 120 bytes each): past this many they are stored with the batch like a read page's.
-_DEFERRED_MAX = 100_000
+# ≈ 150 bytes each with its link text): past this many they are stored with the batch like a
+# read page's.
+_DEFERRED_MAX = 50_000
 _UNKNOWN = "\x00unknown"  # not in the normal-form memo (None is a memo's value)
 _TAG = itemgetter(1)  # a stored link's tag (href, tag, text, valid)
 _TARGET = itemgetter(0)  # a (target, tag) pair's target

@@ -259,3 +259,34 @@ async def test_a_crawl_without_link_checks_stores_all_the_evidence_of_unchanged_
             for scan in (scans[0].id, scan_id)
         }
     assert len(found[scan_id]) > 30 and found[scan_id] == found[scans[0].id]
+
+
+async def test_held_back_evidence_past_its_bound_is_stored_with_the_batch(
+    db: Database, site: tuple[Site, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays bounded on a large quiet site: past `_DEFERRED_MAX` held rows the evidence
+    is written like a read page's, 'ok' links' included, and a broken link's is whole."""
+    from scanner.crawl import site as site_module
+
+    server, port = site
+    ref = _register(db)
+    await _night(db, ref, port, reuse=86400.0)
+    server.broken |= {"/h1.pdf"}  # broken on night 2: the links not 'ok' are known late
+    monkeypatch.setattr(site_module, "_DEFERRED_MAX", 5)
+    await _night(db, ref, port, reuse=86400.0)
+    with db.session() as s:
+        night1, night2 = s.scalars(select(Scan.id).order_by(Scan.id)).all()
+        found = {
+            scan: set(
+                s.execute(
+                    select(LinkCheck.target, LinkOccurrence.page_url, LinkOccurrence.tag)
+                    .join(LinkCheck, LinkCheck.id == LinkOccurrence.link_id)
+                    .where(LinkCheck.scan_id == scan)
+                ).all()
+            )
+            for scan in (night1, night2)
+        }
+    broken = {row for row in found[night1] if row[0].endswith("/h1.pdf")}
+    assert broken and broken <= found[night2]
+    # Spilled: more than the broken link's rows, all of them night 1's too (the same pages).
+    assert len(found[night2]) > len(broken) + 5 and found[night2] <= found[night1]
