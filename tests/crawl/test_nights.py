@@ -216,6 +216,18 @@ async def _broken_as_before(db: Database, site: tuple[Site, int]) -> None:
     for path in ("/h2.pdf", "/h3.pdf"):
         assert second[path].confirmed_at > second[path].checked_at, path  # type: ignore[operator]
     assert stats["confirmed_earlier"] == len(as_before)
+    # Every page came back the same, so the evidence was held back and stored for the links
+    # not 'ok' alone: each broken one names the page that links it, as the site serves it.
+    with db.session() as s:
+        rows = s.execute(
+            select(LinkCheck.target, LinkOccurrence.page_url)
+            .join(LinkCheck, LinkCheck.id == LinkOccurrence.link_id)
+            .where(LinkCheck.id.in_([r.id for r in second.values()]))
+        ).all()
+    found_on = {(_path(target), _path(page)) for target, page in rows}
+    linked_from = {"/h1.pdf": "/", "/h2.pdf": "/", "/h3.pdf": "/", "/s2.pdf": "/s2.html",
+                   "/s1/d1.html": "/s1.html"}  # fmt: skip
+    assert found_on == set(linked_from.items())
 
     # Reuse off: every broken link waits for its re-check again.
     server.requests.clear()
