@@ -113,6 +113,9 @@ class BrokenLink:
     status_code: int | None = None
     kind: str = ""
     confirmed: bool = True
+    # Where the crawl found it — each page and tag — stored as evidence or not (``pages`` holds
+    # at most `link_max_occurrences` of them); 0: not known.
+    occurrences: int = 0
 
 
 @dataclass(frozen=True, slots=True)

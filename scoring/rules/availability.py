@@ -76,7 +76,9 @@ def links(ctx: Context, p: LinksParams) -> RuleResult:
             each = p.homepage_points
             evidence.append(_link(first, True, "1", each, "", target=target, pages=pages))
         else:
-            n = max(len(pages), 1) if p.count == "occurrence" else 1
+            # Each occurrence the crawl counted, not only the pages kept as its evidence.
+            seen = max(link.occurrences for link in group)
+            n = max(len(pages), seen, 1) if p.count == "occurrence" else 1
             other += n
             each = p.other_points * n
             evidence.append(_link(first, True, "2", each, "", target=target, pages=pages))

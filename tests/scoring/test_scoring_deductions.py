@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from scoring import (
     Attachment,
@@ -16,8 +17,10 @@ from scoring import (
     OnlineSystem,
     PageItems,
     SiteFacts,
+    default_ruleset_path,
     score,
 )
+from scoring.ruleset import load_ruleset
 from tests.scoring.scoring_builders import ELEMENTS, T, census, column, healthy, item, probes, with_
 
 
@@ -67,6 +70,29 @@ def test_a_broken_target_counts_once_and_under_the_homepage_if_it_is_there() -> 
     assert c.rule("availability.links").points == Decimal("1.1")
     (home,) = [e for e in c.rule("availability.links").evidence if e.item == "1"]
     assert home.detail["target"] == footer and len(home.detail["pages"]) == 501
+
+
+def test_occurrence_counting_charges_every_occurrence_not_only_the_evidence_kept(
+    tmp_path: Path,
+) -> None:
+    """``count: occurrence``: a deep link costs 0.1 each time the crawl found it, although its
+    evidence keeps at most `link_max_occurrences` pages; a homepage link still costs 1."""
+    text = default_ruleset_path().read_text(encoding="utf-8")
+    assert text.count("count: distinct_target") == 1
+    path = tmp_path / "occurrence.yaml"
+    path.write_text(text.replace("count: distinct_target", "count: occurrence"), "utf-8")
+    ruleset = load_ruleset(path)
+    footer = link("http://x.gov.cn/footer.jpg", "http://www.example.gov.cn/p1.html",
+                  "http://www.example.gov.cn/p2.html", occurrences=57)  # fmt: skip
+    known = link(
+        "http://x.gov.cn/b.doc", *(f"http://www.example.gov.cn/q{i}.html" for i in range(3))
+    )
+    home = link("http://x.gov.cn/a.jpg", "http://www.example.gov.cn/", home=True, occurrences=9)
+    facts = with_(healthy(), broken_links=(footer, known, home))
+    got = score(facts, ruleset, T).rule("availability.links").points
+    assert got == Decimal("1") + Decimal("5.7") + Decimal("0.3")  # 1 + 57 × 0.1 + 3 × 0.1
+    # The shipped ruleset counts each distinct target once.
+    assert points(facts, "availability.links") == Decimal("1.2")
 
 
 def test_unconfirmed_links_do_not_count() -> None:

@@ -101,6 +101,7 @@ def link_facts(
             LinkCheck.kind,
             LinkCheck.failure,
             LinkCheck.confirmed_at,
+            LinkCheck.occurrences,
         )
         .where(LinkCheck.scan_id.in_(list(scans)), LinkCheck.verdict == LinkVerdict.BROKEN)
         .order_by(LinkCheck.id),
@@ -125,6 +126,7 @@ def link_facts(
                 status_code=c.status_code,
                 kind=c.kind or c.failure or "",
                 confirmed=c.confirmed_at is not None,
+                occurrences=c.occurrences or 0,
             )
         )
     return out, link_scans(session, scans)
