@@ -64,6 +64,15 @@ def postgres_url(postgres_server: PostgresServer) -> str:
     return postgres_server.create_database(f"census_test_{os.getpid()}_{next(_counter)}")
 
 
+@pytest.fixture
+def postgres_db(postgres_url: str) -> Iterator[Database]:
+    """`postgres_url`'s database created by ``alembic upgrade head``: ``db`` on PostgreSQL."""
+    database = Database(postgres_url)
+    database.upgrade()
+    yield database
+    database.dispose()
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A real Redis server (the workers' broker) started for this test session; mandatory

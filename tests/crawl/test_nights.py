@@ -108,14 +108,9 @@ async def test_second_night_reuses_deep_verdicts_and_still_checks_one_point_link
 
 
 @pytest.mark.postgres
-async def test_verdict_reuse_on_postgres(postgres_url: str, site: tuple[Site, int]) -> None:
+async def test_verdict_reuse_on_postgres(postgres_db: Database, site: tuple[Site, int]) -> None:
     """The reuse is one UPDATE … FROM inside the database: the same on PostgreSQL."""
-    db = Database(postgres_url)
-    db.upgrade()
-    try:
-        await _second_night_reuses_deep_verdicts(db, site)
-    finally:
-        db.dispose()
+    await _second_night_reuses_deep_verdicts(postgres_db, site)
 
 
 async def _second_night_reuses_deep_verdicts(db: Database, site: tuple[Site, int]) -> None:
@@ -170,14 +165,9 @@ async def test_a_link_broken_as_last_night_confirmed_is_not_rechecked(
 
 
 @pytest.mark.postgres
-async def test_broken_as_before_on_postgres(postgres_url: str, site: tuple[Site, int]) -> None:
+async def test_broken_as_before_on_postgres(postgres_db: Database, site: tuple[Site, int]) -> None:
     """The confirmation is one UPDATE … FROM inside the database: the same on PostgreSQL."""
-    db = Database(postgres_url)
-    db.upgrade()
-    try:
-        await _broken_as_before(db, site)
-    finally:
-        db.dispose()
+    await _broken_as_before(postgres_db, site)
 
 
 async def _broken_as_before(db: Database, site: tuple[Site, int]) -> None:

@@ -125,13 +125,8 @@ def test_ids_read_back_when_the_rowids_are_not_as_expected(
 
 
 @pytest.mark.postgres
-def test_new_targets_get_their_own_ids_on_postgres(postgres_url: str) -> None:
-    db = Database(postgres_url)
-    db.upgrade()
-    try:
-        _interleaved_scans(db)
-    finally:
-        db.dispose()
+def test_new_targets_get_their_own_ids_on_postgres(postgres_db: Database) -> None:
+    _interleaved_scans(postgres_db)
 
 
 def _memo(url: str, at: datetime, etag: str, links: bytes) -> Memo:
@@ -173,10 +168,5 @@ def test_an_unchanged_page_renews_its_memo(db: Database) -> None:
 
 
 @pytest.mark.postgres
-def test_an_unchanged_page_renews_its_memo_on_postgres(postgres_url: str) -> None:
-    db = Database(postgres_url)
-    db.upgrade()
-    try:
-        _memos_renewed(db)
-    finally:
-        db.dispose()
+def test_an_unchanged_page_renews_its_memo_on_postgres(postgres_db: Database) -> None:
+    _memos_renewed(postgres_db)
