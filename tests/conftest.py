@@ -73,6 +73,14 @@ def postgres_db(postgres_url: str) -> Iterator[Database]:
     database.dispose()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def any_db(request: pytest.FixtureRequest) -> Database:
+    """``db`` on SQLite, then on PostgreSQL: for a test whose SQL must mean the same on both."""
+    fixture = "db" if request.param == "sqlite" else "postgres_db"
+    database: Database = request.getfixturevalue(fixture)
+    return database
+
+
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
     """A real Redis server (the workers' broker) started for this test session; mandatory

@@ -102,18 +102,10 @@ async def _night(
 
 
 async def test_second_night_reuses_deep_verdicts_and_still_checks_one_point_links(
-    db: Database, site: tuple[Site, int]
+    any_db: Database, site: tuple[Site, int]
 ) -> None:
-    await _second_night_reuses_deep_verdicts(db, site)
-
-
-@pytest.mark.postgres
-async def test_verdict_reuse_on_postgres(postgres_db: Database, site: tuple[Site, int]) -> None:
-    """The reuse is one UPDATE … FROM inside the database: the same on PostgreSQL."""
-    await _second_night_reuses_deep_verdicts(postgres_db, site)
-
-
-async def _second_night_reuses_deep_verdicts(db: Database, site: tuple[Site, int]) -> None:
+    """The reuse is one UPDATE … FROM inside the database: on SQLite and PostgreSQL."""
+    db = any_db
     server, port = site
     ref = _register(db)
     day = 86400.0
@@ -159,18 +151,10 @@ async def _second_night_reuses_deep_verdicts(db: Database, site: tuple[Site, int
 
 
 async def test_a_link_broken_as_last_night_confirmed_is_not_rechecked(
-    db: Database, site: tuple[Site, int]
+    any_db: Database, site: tuple[Site, int]
 ) -> None:
-    await _broken_as_before(db, site)
-
-
-@pytest.mark.postgres
-async def test_broken_as_before_on_postgres(postgres_db: Database, site: tuple[Site, int]) -> None:
-    """The confirmation is one UPDATE … FROM inside the database: the same on PostgreSQL."""
-    await _broken_as_before(postgres_db, site)
-
-
-async def _broken_as_before(db: Database, site: tuple[Site, int]) -> None:
+    """The confirmation is one UPDATE … FROM inside the database: on SQLite and PostgreSQL."""
+    db = any_db
     server, port = site
     ref = _register(db)
     day = 86400.0
