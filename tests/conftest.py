@@ -30,13 +30,18 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'census.db'}"
 
 
-@pytest.fixture
-def db(sqlite_url: str) -> Iterator[Database]:
-    """A fresh SQLite database created by ``alembic upgrade head``."""
-    database = Database(sqlite_url)
+def _upgraded(url: str) -> Iterator[Database]:
+    """The database at ``url`` created by ``alembic upgrade head``, disposed after the test."""
+    database = Database(url)
     database.upgrade()
     yield database
     database.dispose()
+
+
+@pytest.fixture
+def db(sqlite_url: str) -> Iterator[Database]:
+    """A fresh SQLite database."""
+    yield from _upgraded(sqlite_url)
 
 
 @pytest.fixture(scope="session")
@@ -66,11 +71,8 @@ def postgres_url(postgres_server: PostgresServer) -> str:
 
 @pytest.fixture
 def postgres_db(postgres_url: str) -> Iterator[Database]:
-    """`postgres_url`'s database created by ``alembic upgrade head``: ``db`` on PostgreSQL."""
-    database = Database(postgres_url)
-    database.upgrade()
-    yield database
-    database.dispose()
+    """``db`` on PostgreSQL."""
+    yield from _upgraded(postgres_url)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
