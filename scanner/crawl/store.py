@@ -322,11 +322,8 @@ class ScanStore:
                 s.execute(
                     update(LinkCheck)
                     .where(LinkCheck.scan_id == scan_id, LinkCheck.target.in_(away))
-                    .values(
-                        verdict=None, kind="", status_code=None, failure="", checked_at=None,
-                        recheck_due=None, final_url=None,
-                    )
-                )  # fmt: skip
+                    .values(_UNJUDGED)
+                )
             fetched = list(s.scalars(select(Page.url).where(Page.scan_id == scan_id)))
             done = set(fetched)
             queued: list[str] = []
@@ -734,6 +731,7 @@ _PAGE_DEFAULTS: dict[str, Any] = {
 }
 
 
+# A target without a verdict, as `link_checks` holds it: waiting for its check.
 _UNJUDGED: dict[str, Any] = {
     "verdict": None,
     "kind": "",
